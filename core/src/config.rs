@@ -1,0 +1,67 @@
+//! Limits and behaviour switches. Every limit is on by default.
+
+/// How data messages are delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Delivery {
+    /// Whole messages: [`Event::Text`](crate::Event::Text) and
+    /// [`Event::Binary`](crate::Event::Binary), fragments reassembled (the default).
+    #[default]
+    Messages,
+    /// Pieces as they arrive: [`Event::Chunk`](crate::Event::Chunk) with a
+    /// `fin` flag on the last one, so a host can relay a message of any size without
+    /// buffering it. Text chunks always end on a character boundary.
+    Chunks,
+}
+
+/// Configuration shared by both roles.
+///
+/// ```
+/// let config = sansocket::Config { max_message_size: 64 << 20, ..Default::default() };
+/// # let _ = config;
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Largest frame payload accepted (default 16 MiB); bigger fails with 1009.
+    pub max_frame_size: usize,
+    /// Largest message accepted, all fragments together (default 16 MiB); bigger fails with
+    /// 1009 as soon as a frame header announces it. In [`Delivery::Chunks`] nothing is
+    /// buffered, so this may be raised freely.
+    pub max_message_size: usize,
+    /// Most frames in one message (default 131 072): bounds floods of tiny or empty
+    /// fragments while passing Autobahn 9.3/9.4 (4 MiB in 64-byte fragments); fails with 1009.
+    pub max_fragments: usize,
+    /// Largest HTTP head of the handshake, request or response (default 16 KiB); the server
+    /// answers 431.
+    pub max_handshake_size: usize,
+    /// Most header lines in the HTTP head (default 128); the server answers 431.
+    pub max_headers: usize,
+    /// Client: most bytes of a rejection's body kept (default 64 KiB); the rest is dropped.
+    pub max_rejection_body: usize,
+    /// Answer pings with pongs automatically (default `true`).
+    pub auto_pong: bool,
+    /// Whole messages or chunks.
+    pub delivery: Delivery,
+    /// Server: if set, only these `Origin` values are accepted, others get 403.
+    /// Compared ASCII-case-insensitively. A request without `Origin` (not a browser) is
+    /// accepted unless [`Config::require_origin`] is set.
+    pub allowed_origins: Option<Vec<String>>,
+    /// Server: with `allowed_origins` set, also refuse requests that carry no `Origin`.
+    pub require_origin: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            max_frame_size: 16 << 20,
+            max_message_size: 16 << 20,
+            max_fragments: 1 << 17,
+            max_handshake_size: 16 << 10,
+            max_headers: 128,
+            max_rejection_body: 64 << 10,
+            auto_pong: true,
+            delivery: Delivery::Messages,
+            allowed_origins: None,
+            require_origin: false,
+        }
+    }
+}

@@ -1,0 +1,464 @@
+//! [`Connection`]: the one object a host drives, in either role.
+
+use bytes::Bytes;
+
+use crate::close::{self, CloseFrame};
+use crate::config::Config;
+use crate::entropy::{Entropy, MaskKeys};
+use crate::error::{Error, HandshakeError, ProtocolError, UsageError};
+use crate::event::{Event, MessageKind};
+use crate::frame::OpCode;
+use crate::handshake::{
+    Accept, ClientHandshake, ClientOutcome, ClientRequest, Request, ServerHandshake,
+    accept_response, error_response, reject_response,
+};
+use crate::receiver::{Received, Receiver};
+use crate::sender::Sender;
+use crate::state::{Lifecycle, State};
+
+/// Which end of the connection this is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Opens the connection; masks its frames.
+    Client,
+    /// Accepts the connection; its frames are not masked.
+    Server,
+}
+
+#[derive(Debug)]
+enum Handshake {
+    /// Server: reading the request.
+    Server(ServerHandshake),
+    /// Server: the request was reported; waiting for `accept` or `reject`.
+    Pending(Box<Request>),
+    /// Client: reading the response.
+    Client(Box<ClientHandshake>),
+    /// Finished (or never needed).
+    Done,
+}
+
+/// A WebSocket connection, client or server, with no IO of its own.
+///
+/// # Driving it
+///
+/// **In:** give it every byte read from the transport with
+/// [`receive_data`](Self::receive_data), and [`receive_eof`](Self::receive_eof) when the
+/// peer closes its side.
+///
+/// **Out:** after each `receive_data`, call [`next_event`](Self::next_event) until it
+/// returns `Ok(None)`; then write [`data_to_send`](Self::data_to_send) to the transport
+/// (received bytes cause bytes to send: the handshake answer, pongs, the close reply). If
+/// [`should_close_transport`](Self::should_close_transport) is then true, close the
+/// transport.
+///
+/// **Actions:** [`accept`](Self::accept)/[`reject`](Self::reject) a server's pending
+/// [`Event::Request`], [`send_text`](Self::send_text), [`send_binary`](Self::send_binary),
+/// [`send_fragment`](Self::send_fragment), [`ping`](Self::ping), [`pong`](Self::pong),
+/// [`close`](Self::close). They only queue bytes: write `data_to_send` afterwards. An action
+/// the state does not allow returns a [`UsageError`] and queues nothing.
+///
+/// **Errors:** `next_event` returns `Err` when the peer breaks the protocol or the
+/// handshake fails. The engine has already queued what RFC 6455 asks for (the close frame
+/// with the right code, §7.1.7, or the HTTP error response): flush it and close the
+/// transport. Events decoded before the error were returned first.
+///
+/// **Closing:** [`close`](Self::close) sends a close frame; the peer's answer arrives as
+/// [`Event::Close`]. When the peer closes first, the engine replies on its own. A server
+/// closes the transport when the handshake completes; a client waits for the server to do
+/// it (with a timeout of its choosing, e.g. 2 s) and then closes too.
+///
+/// ```
+/// use sansocket::{Accept, ClientRequest, Config, Connection, Event, SeededEntropy};
+///
+/// let mut server = Connection::server(Config::default());
+/// let request = ClientRequest::new("example.com", "/chat").subprotocol("v11.stomp");
+/// let mut client = Connection::client(request, Config::default(), SeededEntropy::new(7)).unwrap();
+///
+/// // The client's request goes to the server, which reports it.
+/// server.receive_data(&client.data_to_send());
+/// let Some(Event::Request(req)) = server.next_event().unwrap() else { panic!() };
+/// let chosen = req.select_subprotocol(&["v12.stomp", "v11.stomp"]).map(str::to_owned);
+/// server.accept(Accept { subprotocol: chosen, ..Accept::default() }).unwrap();
+///
+/// // The 101 goes back; the client checks it.
+/// client.receive_data(&server.data_to_send());
+/// let Some(Event::Accepted(res)) = client.next_event().unwrap() else { panic!() };
+/// assert_eq!(res.subprotocol.as_deref(), Some("v11.stomp"));
+///
+/// // Messages both ways.
+/// client.send_text("hello").unwrap();
+/// server.receive_data(&client.data_to_send());
+/// assert!(matches!(server.next_event(), Ok(Some(Event::Text(t))) if t.as_str() == "hello"));
+///
+/// // The client closes; the server replies and closes the transport first.
+/// client.close(1000, "bye").unwrap();
+/// server.receive_data(&client.data_to_send());
+/// assert!(matches!(server.next_event(), Ok(Some(Event::Close(c))) if c.code == 1000));
+/// assert!(server.should_close_transport());
+/// client.receive_data(&server.data_to_send());
+/// assert!(matches!(client.next_event(), Ok(Some(Event::Close(_)))));
+/// client.receive_eof();
+/// assert!(client.next_event().unwrap().is_none());
+/// assert!(client.should_close_transport());
+/// ```
+#[derive(Debug)]
+pub struct Connection {
+    role: Role,
+    config: Config,
+    life: Lifecycle,
+    handshake: Handshake,
+    receiver: Receiver,
+    sender: Sender,
+    subprotocol: Option<String>,
+}
+
+impl Connection {
+    /// A server connection that starts by reading the client's HTTP upgrade request.
+    pub fn server(config: Config) -> Self {
+        Self::new(
+            Role::Server,
+            config,
+            None,
+            Handshake::Server(ServerHandshake::default()),
+        )
+    }
+
+    /// A client connection; the upgrade request is queued at once in
+    /// [`data_to_send`](Self::data_to_send). `entropy` supplies the handshake key and the
+    /// mask keys (use the OS: see [`Entropy`]).
+    pub fn client(
+        request: ClientRequest,
+        config: Config,
+        entropy: impl Entropy + 'static,
+    ) -> Result<Self, UsageError> {
+        let mut conn = Self::new(
+            Role::Client,
+            config,
+            Some(Box::new(entropy)),
+            Handshake::Done,
+        );
+        let mut nonce = [0u8; 16];
+        conn.sender.fill_random(&mut nonce);
+        let (bytes, key) = request.encode(&nonce)?;
+        conn.sender.raw(&bytes);
+        conn.handshake = Handshake::Client(Box::new(ClientHandshake::new(&request, &key)));
+        Ok(conn)
+    }
+
+    /// A server connection already open: the host did the handshake itself (an ASGI
+    /// server, or WebSocket over HTTP/2 as in RFC 8441).
+    pub fn open_server(config: Config, subprotocol: Option<String>) -> Self {
+        let mut conn = Self::new(Role::Server, config, None, Handshake::Done);
+        conn.life.opened();
+        conn.subprotocol = subprotocol;
+        conn
+    }
+
+    /// A client connection already open (the host did the handshake).
+    pub fn open_client(
+        config: Config,
+        subprotocol: Option<String>,
+        entropy: impl Entropy + 'static,
+    ) -> Self {
+        let mut conn = Self::new(
+            Role::Client,
+            config,
+            Some(Box::new(entropy)),
+            Handshake::Done,
+        );
+        conn.life.opened();
+        conn.subprotocol = subprotocol;
+        conn
+    }
+
+    fn new(
+        role: Role,
+        config: Config,
+        entropy: Option<Box<dyn Entropy>>,
+        handshake: Handshake,
+    ) -> Self {
+        Self {
+            role,
+            receiver: Receiver::new(role == Role::Server, &config),
+            sender: Sender::new(entropy.map(MaskKeys::new)),
+            life: Lifecycle::new(role, false),
+            config,
+            handshake,
+            subprotocol: None,
+        }
+    }
+
+    // ---- getters ------------------------------------------------------------------
+
+    /// Client or server.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Where the connection is in its life.
+    pub fn state(&self) -> State {
+        self.life.state()
+    }
+
+    /// The negotiated subprotocol, once open.
+    pub fn subprotocol(&self) -> Option<&str> {
+        self.subprotocol.as_deref()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// True when the host should close the transport after writing
+    /// [`data_to_send`](Self::data_to_send): the connection failed, the handshake was
+    /// refused, the peer's EOF arrived, or (server) the close handshake completed.
+    pub fn should_close_transport(&self) -> bool {
+        self.life.should_close_transport()
+    }
+
+    /// How many bytes wait in the outbox. A host can stop reading while this is high
+    /// (backpressure).
+    pub fn buffered_amount(&self) -> usize {
+        self.sender.len()
+    }
+
+    /// How many received bytes are held: undecoded input plus an unfinished message.
+    pub fn buffered_input(&self) -> usize {
+        self.receiver.buffered()
+    }
+
+    // ---- input --------------------------------------------------------------------
+
+    /// Bytes read from the transport. They are decoded by [`next_event`](Self::next_event).
+    /// Bytes that arrive after the connection failed or the peer's close frame are dropped.
+    pub fn receive_data(&mut self, data: &[u8]) {
+        if self.life.in_handshake() || self.life.can_receive() {
+            self.receiver.buf.extend_from_slice(data);
+        }
+    }
+
+    /// The peer closed its side of the transport (a read returned 0 bytes).
+    pub fn receive_eof(&mut self) {
+        self.life.eof();
+    }
+
+    // ---- output -------------------------------------------------------------------
+
+    /// The next event, `Ok(None)` when more input is needed (or the connection is over).
+    pub fn next_event(&mut self) -> Result<Option<Event>, Error> {
+        match self.handshake {
+            Handshake::Done => {}
+            Handshake::Pending(_) => return Ok(None),
+            Handshake::Server(_) | Handshake::Client(_) => return self.poll_handshake(),
+        }
+        if self.life.can_receive() {
+            match self.receiver.poll() {
+                Ok(Some(Received::Data(event))) => return Ok(Some(event)),
+                Ok(Some(Received::Control(op, payload))) => return self.on_control(op, payload),
+                Ok(None) => {}
+                Err(e) => return Err(self.fail(e)),
+            }
+        }
+        if self.life.take_abnormal_eof() {
+            return Err(Error::Protocol(ProtocolError::AbnormalClosure));
+        }
+        Ok(None)
+    }
+
+    /// Everything queued for the transport, in order; empty if nothing is.
+    pub fn data_to_send(&mut self) -> Bytes {
+        self.sender.take()
+    }
+
+    // ---- handshake actions ----------------------------------------------------------
+
+    /// Server: accept the pending request; queues the `101` response. Frames that arrived
+    /// with the request are decoded from now on.
+    pub fn accept(&mut self, accept: Accept) -> Result<(), UsageError> {
+        let Handshake::Pending(request) = &self.handshake else {
+            return Err(UsageError::NoPendingRequest);
+        };
+        let response = accept_response(request, &accept)?;
+        self.sender.raw(&response);
+        self.subprotocol = accept.subprotocol;
+        self.handshake = Handshake::Done;
+        self.life.opened();
+        Ok(())
+    }
+
+    /// Server: refuse the pending request with an HTTP status (not 101), extra headers and a
+    /// body; `Content-Length` and `Connection: close` are added. Close the transport after
+    /// writing it.
+    pub fn reject(
+        &mut self,
+        status: u16,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<(), UsageError> {
+        if !matches!(self.handshake, Handshake::Pending(_)) {
+            return Err(UsageError::NoPendingRequest);
+        }
+        let response = reject_response(status, headers, body)?;
+        self.sender.raw(&response);
+        self.handshake = Handshake::Done;
+        self.life.refused();
+        Ok(())
+    }
+
+    // ---- message actions ------------------------------------------------------------
+
+    /// Queue a text message.
+    pub fn send_text(&mut self, text: &str) -> Result<(), UsageError> {
+        self.check_send()?;
+        self.sender.message(MessageKind::Text, text.as_bytes())
+    }
+
+    /// Queue a binary message.
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), UsageError> {
+        self.check_send()?;
+        self.sender.message(MessageKind::Binary, data)
+    }
+
+    /// Queue one fragment of a message (RFC 6455 §5.4): the first call starts a message of
+    /// `kind`, later calls with the same kind continue it, `fin` ends it. Control frames and
+    /// `close` may be sent between fragments; other messages may not. For text, the
+    /// fragments together must be UTF-8 (a character may span fragments).
+    pub fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        data: &[u8],
+        fin: bool,
+    ) -> Result<(), UsageError> {
+        self.check_send()?;
+        self.sender.fragment(kind, data, fin)
+    }
+
+    /// Queue a ping (payload at most 125 bytes).
+    pub fn ping(&mut self, payload: &[u8]) -> Result<(), UsageError> {
+        self.control(OpCode::Ping, payload)
+    }
+
+    /// Queue a pong (payload at most 125 bytes); an unsolicited pong is a heartbeat.
+    pub fn pong(&mut self, payload: &[u8]) -> Result<(), UsageError> {
+        self.control(OpCode::Pong, payload)
+    }
+
+    /// Start the close handshake: queue a close frame with `code` and `reason` (at most 123
+    /// bytes). Code 1005 sends a close frame without a code. Calling it again once a close
+    /// frame was sent does nothing. After it, nothing but the peer's messages and close
+    /// reply arrive, and nothing more can be sent.
+    pub fn close(&mut self, code: u16, reason: &str) -> Result<(), UsageError> {
+        if self.life.has_sent_close() {
+            return Ok(());
+        }
+        if !self.life.can_send() {
+            return Err(UsageError::InvalidState("the connection is not open"));
+        }
+        let payload = close::close_payload(code, reason)?;
+        self.sender.frame(OpCode::Close, true, &payload);
+        self.life.close_sent();
+        Ok(())
+    }
+
+    // ---- internals ----------------------------------------------------------------
+
+    fn check_send(&self) -> Result<(), UsageError> {
+        if self.life.can_send() {
+            return Ok(());
+        }
+        Err(UsageError::InvalidState(match self.life.state() {
+            State::Connecting => "the handshake is not complete",
+            _ => "a close frame was sent or the connection is closed",
+        }))
+    }
+
+    fn control(&mut self, op: OpCode, payload: &[u8]) -> Result<(), UsageError> {
+        if payload.len() > 125 {
+            return Err(UsageError::ControlPayloadTooLong(payload.len()));
+        }
+        self.check_send()?;
+        self.sender.frame(op, true, payload);
+        Ok(())
+    }
+
+    fn poll_handshake(&mut self) -> Result<Option<Event>, Error> {
+        let eof = self.life.has_eof();
+        let config = &self.config;
+        let buf = &mut self.receiver.buf;
+        let result = match &mut self.handshake {
+            Handshake::Server(hs) => match hs.poll(buf, config) {
+                Ok(Some(request)) => {
+                    let event = Event::Request(Box::new(request.clone()));
+                    self.handshake = Handshake::Pending(Box::new(request));
+                    return Ok(Some(event));
+                }
+                Ok(None) if eof => Err(HandshakeError::ConnectionClosed),
+                Ok(None) => return Ok(None),
+                Err(e) => {
+                    self.sender.raw(&error_response(&e));
+                    Err(e)
+                }
+            },
+            Handshake::Client(hs) => match hs.poll(buf, config, eof) {
+                Ok(Some(ClientOutcome::Accepted(response))) => {
+                    self.subprotocol = response.subprotocol.clone();
+                    self.handshake = Handshake::Done;
+                    self.life.opened();
+                    return Ok(Some(Event::Accepted(Box::new(response))));
+                }
+                Ok(Some(ClientOutcome::Rejected(rejection))) => {
+                    self.handshake = Handshake::Done;
+                    self.life.refused();
+                    return Ok(Some(Event::Rejected(Box::new(rejection))));
+                }
+                Ok(None) => return Ok(None),
+                Err(e) => Err(e),
+            },
+            Handshake::Pending(_) | Handshake::Done => return Ok(None),
+        };
+        self.handshake = Handshake::Done;
+        self.life.refused();
+        result.map_err(Error::Handshake)
+    }
+
+    fn on_control(&mut self, op: OpCode, payload: Bytes) -> Result<Option<Event>, Error> {
+        match op {
+            OpCode::Ping => {
+                if self.config.auto_pong && self.life.can_send() {
+                    self.sender.frame(OpCode::Pong, true, &payload);
+                }
+                Ok(Some(Event::Ping(payload)))
+            }
+            OpCode::Pong => Ok(Some(Event::Pong(payload))),
+            _ => {
+                let frame = CloseFrame::parse(&payload).map_err(|e| self.fail(e))?;
+                self.life.close_received();
+                if self.life.can_send() {
+                    // §5.5.1: reply with a close frame, echoing the status code.
+                    let reply = if frame.code == close::code::NO_STATUS {
+                        Vec::new()
+                    } else {
+                        frame.code.to_be_bytes().to_vec()
+                    };
+                    self.sender.frame(OpCode::Close, true, &reply);
+                    self.life.close_sent();
+                }
+                Ok(Some(Event::Close(frame)))
+            }
+        }
+    }
+
+    /// §7.1.7 Fail the WebSocket Connection: send a close frame with the error's code if
+    /// none was sent yet, and tell the host to close the transport.
+    fn fail(&mut self, error: ProtocolError) -> Error {
+        if self.life.can_send() {
+            let mut payload = error.close_code().to_be_bytes().to_vec();
+            payload.extend_from_slice(error.reason().as_bytes());
+            self.sender.frame(OpCode::Close, true, &payload);
+            self.life.close_sent();
+        }
+        self.life.failed();
+        Error::Protocol(error)
+    }
+}

@@ -1,0 +1,98 @@
+//! The sending side: frames out (RFC 6455 §5.2, §5.3), written straight into the outbox.
+
+use bytes::{Bytes, BytesMut};
+
+use crate::entropy::MaskKeys;
+use crate::error::UsageError;
+use crate::event::MessageKind;
+use crate::frame::{MAX_HEADER_LEN, OpCode, write_header};
+use crate::mask::extend_masked;
+
+#[derive(Debug)]
+pub(crate) struct Sender {
+    /// Bytes waiting for the host to write them.
+    out: BytesMut,
+    /// A client masks every frame (§5.3); a server has no keys.
+    masks: Option<MaskKeys>,
+    /// The kind of an outgoing fragmented message in progress.
+    fragmenting: Option<MessageKind>,
+}
+
+impl Sender {
+    pub(crate) fn new(masks: Option<MaskKeys>) -> Self {
+        Self {
+            out: BytesMut::new(),
+            masks,
+            fragmenting: None,
+        }
+    }
+
+    /// Queues raw bytes (the HTTP head of the handshake).
+    pub(crate) fn raw(&mut self, bytes: &[u8]) {
+        self.out.extend_from_slice(bytes);
+    }
+
+    /// Random bytes from the client's source (the handshake key).
+    pub(crate) fn fill_random(&mut self, buf: &mut [u8]) {
+        if let Some(masks) = self.masks.as_mut() {
+            masks.fill(buf);
+        }
+    }
+
+    /// Queues one frame.
+    pub(crate) fn frame(&mut self, opcode: OpCode, fin: bool, payload: &[u8]) {
+        let mask = self.masks.as_mut().map(MaskKeys::key);
+        let mut header = [0u8; MAX_HEADER_LEN];
+        let n = write_header(&mut header, fin, 0, opcode, mask, payload.len() as u64);
+        self.out.reserve(n + payload.len());
+        self.out.extend_from_slice(&header[..n]);
+        match mask {
+            Some(key) => extend_masked(&mut self.out, payload, key),
+            None => self.out.extend_from_slice(payload),
+        }
+    }
+
+    /// Queues a whole message.
+    pub(crate) fn message(&mut self, kind: MessageKind, payload: &[u8]) -> Result<(), UsageError> {
+        if self.fragmenting.is_some() {
+            return Err(UsageError::FragmentOrder);
+        }
+        self.frame(opcode(kind), true, payload);
+        Ok(())
+    }
+
+    /// Queues one fragment of a message (§5.4): the first carries the kind, the rest are
+    /// continuations, the last has `fin`.
+    pub(crate) fn fragment(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        fin: bool,
+    ) -> Result<(), UsageError> {
+        let op = match self.fragmenting {
+            None => opcode(kind),
+            Some(current) if current == kind => OpCode::Continuation,
+            Some(_) => return Err(UsageError::FragmentOrder),
+        };
+        self.frame(op, fin, payload);
+        self.fragmenting = if fin { None } else { Some(kind) };
+        Ok(())
+    }
+
+    /// Everything queued so far.
+    pub(crate) fn take(&mut self) -> Bytes {
+        self.out.split().freeze()
+    }
+
+    /// How many bytes are queued.
+    pub(crate) fn len(&self) -> usize {
+        self.out.len()
+    }
+}
+
+fn opcode(kind: MessageKind) -> OpCode {
+    match kind {
+        MessageKind::Text => OpCode::Text,
+        MessageKind::Binary => OpCode::Binary,
+    }
+}
