@@ -13,6 +13,8 @@ pub enum Delivery {
     Chunks,
 }
 
+use crate::deflate::DeflateConfig;
+
 /// Configuration shared by both roles.
 ///
 /// ```
@@ -47,6 +49,10 @@ pub struct Config {
     pub allowed_origins: Option<Vec<String>>,
     /// Server: with `allowed_origins` set, also refuse requests that carry no `Origin`.
     pub require_origin: bool,
+    /// permessage-deflate (RFC 7692): `None` (the default) neither offers nor accepts it.
+    /// Compression is opt-in, as on `ws` servers: it costs CPU, latency and memory per
+    /// compressing connection (allocated on the first compressed message, not before).
+    pub deflate: Option<DeflateConfig>,
 }
 
 impl Default for Config {
@@ -62,6 +68,7 @@ impl Default for Config {
             delivery: Delivery::Messages,
             allowed_origins: None,
             require_origin: false,
+            deflate: None,
         }
     }
 }

@@ -4,6 +4,7 @@ use bytes::Bytes;
 
 use crate::close::{self, CloseFrame};
 use crate::config::Config;
+use crate::deflate::{self, DeflateParams, Deflater, Inflater};
 use crate::entropy::{Entropy, MaskKeys};
 use crate::error::{Error, HandshakeError, ProtocolError, UsageError};
 use crate::event::{Event, MessageKind};
@@ -110,6 +111,7 @@ pub struct Connection {
     receiver: Receiver,
     sender: Sender,
     subprotocol: Option<String>,
+    deflate: Option<DeflateParams>,
 }
 
 impl Connection {
@@ -139,6 +141,10 @@ impl Connection {
         );
         let mut nonce = [0u8; 16];
         conn.sender.fill_random(&mut nonce);
+        let mut request = request;
+        if let Some(cfg) = &conn.config.deflate {
+            request.extensions.push(deflate::client_offer(cfg));
+        }
         let (bytes, key) = request.encode(&nonce)?;
         conn.sender.raw(&bytes);
         conn.handshake = Handshake::Client(Box::new(ClientHandshake::new(&request, &key)));
@@ -171,6 +177,14 @@ impl Connection {
         conn
     }
 
+    /// For a connection made with [`open_server`](Self::open_server) or
+    /// [`open_client`](Self::open_client): permessage-deflate was negotiated by the host with
+    /// these parameters (`Config::deflate` supplies level, window and threshold).
+    pub fn with_deflate(mut self, params: DeflateParams) -> Self {
+        self.enable_deflate(params);
+        self
+    }
+
     fn new(
         role: Role,
         config: Config,
@@ -185,6 +199,7 @@ impl Connection {
             config,
             handshake,
             subprotocol: None,
+            deflate: None,
         }
     }
 
@@ -203,6 +218,11 @@ impl Connection {
     /// The negotiated subprotocol, once open.
     pub fn subprotocol(&self) -> Option<&str> {
         self.subprotocol.as_deref()
+    }
+
+    /// The negotiated permessage-deflate parameters, if the extension is in use.
+    pub fn deflate(&self) -> Option<&DeflateParams> {
+        self.deflate.as_ref()
     }
 
     /// The configuration.
@@ -279,11 +299,20 @@ impl Connection {
         let Handshake::Pending(request) = &self.handshake else {
             return Err(UsageError::NoPendingRequest);
         };
-        let response = accept_response(request, &accept)?;
+        let deflate = self
+            .config
+            .deflate
+            .as_ref()
+            .and_then(|cfg| deflate::server_negotiate(&request.extensions, cfg));
+        let extension = deflate.map(|params| params.header_value());
+        let response = accept_response(request, &accept, extension.as_deref())?;
         self.sender.raw(&response);
         self.subprotocol = accept.subprotocol;
         self.handshake = Handshake::Done;
         self.life.opened();
+        if let Some(params) = deflate {
+            self.enable_deflate(params);
+        }
         Ok(())
     }
 
@@ -363,6 +392,32 @@ impl Connection {
 
     // ---- internals ----------------------------------------------------------------
 
+    /// The handshake failed on our side's checks: nothing to send, the connection is over.
+    fn refuse(&mut self, error: HandshakeError) -> Error {
+        self.handshake = Handshake::Done;
+        self.life.refused();
+        Error::Handshake(error)
+    }
+
+    /// Switches permessage-deflate on with the agreed parameters.
+    fn enable_deflate(&mut self, params: DeflateParams) {
+        let cfg = self.config.deflate.clone().unwrap_or_default();
+        let (ours, peer) = match self.role {
+            Role::Server => (Role::Server, Role::Client),
+            Role::Client => (Role::Client, Role::Server),
+        };
+        let bits = cfg.max_window_bits.min(params.max_window_bits(ours));
+        self.sender.enable_deflate(Deflater::new(
+            cfg.level,
+            bits,
+            params.no_context_takeover(ours),
+            cfg.min_size,
+        ));
+        self.receiver
+            .enable_inflate(Inflater::new(params.no_context_takeover(peer)));
+        self.deflate = Some(params);
+    }
+
     fn check_send(&self) -> Result<(), UsageError> {
         if self.life.can_send() {
             return Ok(());
@@ -402,6 +457,25 @@ impl Connection {
             },
             Handshake::Client(hs) => match hs.poll(buf, config, eof) {
                 Ok(Some(ClientOutcome::Accepted(response))) => {
+                    let cfg = self.config.deflate.clone().unwrap_or_default();
+                    let mut answers = response
+                        .extensions
+                        .iter()
+                        .filter(|e| e.name.eq_ignore_ascii_case(deflate::EXTENSION_NAME));
+                    let params = match (answers.next(), answers.next()) {
+                        (None, _) => None,
+                        (Some(answer), None) => match deflate::client_accept(answer, &cfg) {
+                            Ok(params) => Some(params),
+                            Err(e) => return Err(self.refuse(e)),
+                        },
+                        (Some(_), Some(second)) => {
+                            return Err(self
+                                .refuse(HandshakeError::UnexpectedExtension(second.to_string())));
+                        }
+                    };
+                    if let Some(params) = params {
+                        self.enable_deflate(params);
+                    }
                     self.subprotocol = response.subprotocol.clone();
                     self.handshake = Handshake::Done;
                     self.life.opened();

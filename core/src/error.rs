@@ -42,6 +42,10 @@ pub enum ProtocolError {
     MessageTooLarge,
     /// A message has more fragments than `Config::max_fragments` (close code 1009).
     TooManyFragments,
+    /// RFC 7692 §6: a compressed message that does not inflate (close code 1007).
+    InvalidCompressedData,
+    /// RFC 7692 §6.1: RSV1 on a continuation or control frame (close code 1002).
+    CompressedContinuation,
     /// §7.1.5: the transport closed before the close handshake (code 1006, nothing sent).
     AbnormalClosure,
 }
@@ -51,7 +55,7 @@ impl ProtocolError {
     pub fn close_code(&self) -> u16 {
         use crate::close::code;
         match self {
-            Self::InvalidUtf8 => code::INVALID_PAYLOAD,
+            Self::InvalidUtf8 | Self::InvalidCompressedData => code::INVALID_PAYLOAD,
             Self::FrameTooLarge | Self::MessageTooLarge | Self::TooManyFragments => {
                 code::MESSAGE_TOO_BIG
             }
@@ -79,6 +83,8 @@ impl ProtocolError {
             Self::FrameTooLarge => "frame-too-large",
             Self::MessageTooLarge => "message-too-large",
             Self::TooManyFragments => "too-many-fragments",
+            Self::InvalidCompressedData => "invalid-compressed-data",
+            Self::CompressedContinuation => "compressed-continuation",
             Self::AbnormalClosure => "abnormal-closure",
         }
     }
@@ -87,6 +93,7 @@ impl ProtocolError {
     pub(crate) fn reason(&self) -> &'static str {
         match self {
             Self::InvalidUtf8 => "invalid UTF-8",
+            Self::InvalidCompressedData => "invalid compressed data",
             Self::FrameTooLarge => "frame too large",
             Self::MessageTooLarge => "message too large",
             Self::TooManyFragments => "too many fragments",
@@ -118,6 +125,10 @@ impl fmt::Display for ProtocolError {
             Self::FrameTooLarge => "frame exceeds max_frame_size".to_owned(),
             Self::MessageTooLarge => "message exceeds max_message_size".to_owned(),
             Self::TooManyFragments => "message exceeds max_fragments".to_owned(),
+            Self::InvalidCompressedData => "compressed message does not inflate".to_owned(),
+            Self::CompressedContinuation => {
+                "RSV1 set on a continuation or control frame".to_owned()
+            }
             Self::AbnormalClosure => "connection closed without a close frame".to_owned(),
         };
         write!(f, "{text} (close code {})", self.close_code())

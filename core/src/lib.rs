@@ -52,6 +52,7 @@
 pub mod close;
 mod config;
 mod connection;
+pub mod deflate;
 mod entropy;
 mod error;
 mod event;

@@ -7,6 +7,7 @@
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::config::{Config, Delivery};
+use crate::deflate::Inflater;
 use crate::error::ProtocolError;
 use crate::event::{Event, MessageKind, Utf8Bytes};
 use crate::frame::{FrameHeader, OpCode, parse_header};
@@ -43,6 +44,10 @@ struct Message {
     len: u64,
     fragments: usize,
     utf8: Utf8Validator,
+    /// RSV1 was set on the first frame: the payload is deflated (RFC 7692 §6).
+    compressed: bool,
+    /// Decompressed bytes so far (compressed messages).
+    inflated: u64,
 }
 
 #[derive(Debug)]
@@ -58,6 +63,8 @@ pub(crate) struct Receiver {
     delivery: Delivery,
     frame: Option<Frame>,
     message: Option<Message>,
+    /// permessage-deflate, when negotiated.
+    inflater: Option<Inflater>,
 }
 
 impl Receiver {
@@ -73,7 +80,14 @@ impl Receiver {
             delivery: config.delivery,
             frame: None,
             message: None,
+            inflater: None,
         }
+    }
+
+    /// permessage-deflate was negotiated: RSV1 marks compressed messages (RFC 7692 §6).
+    pub(crate) fn enable_inflate(&mut self, inflater: Inflater) {
+        self.inflater = Some(inflater);
+        self.rsv_allowed = 0b100;
     }
 
     /// Decodes the next event from the buffered bytes, or `Ok(None)` when more bytes are
@@ -101,7 +115,9 @@ impl Receiver {
                 let payload = self.buf.split_to(available).freeze();
                 return Ok(Some(Received::Control(frame.header.opcode, payload)));
             }
+            let compressed = self.message.as_ref().is_some_and(|m| m.compressed);
             let event = match self.delivery {
+                _ if compressed => self.compressed(frame, complete, available)?,
                 Delivery::Messages => self.whole(frame, complete, available)?,
                 Delivery::Chunks => self.chunk(frame, complete, available, carry)?,
             };
@@ -136,6 +152,11 @@ impl Receiver {
         if h.rsv & !self.rsv_allowed != 0 {
             return Err(ProtocolError::ReservedBits);
         }
+        // RFC 7692 §6.1: RSV1 only on the first frame of a data message.
+        let rsv1 = h.rsv & 0b100 != 0;
+        if rsv1 && (h.opcode.is_control() || h.opcode == OpCode::Continuation) {
+            return Err(ProtocolError::CompressedContinuation);
+        }
         // §5.1: servers fail on unmasked frames, clients on masked ones.
         match (self.expect_masked, h.mask.is_some()) {
             (true, false) => return Err(ProtocolError::UnmaskedFrame),
@@ -164,6 +185,8 @@ impl Receiver {
                     len: 0,
                     fragments: 0,
                     utf8: Utf8Validator::default(),
+                    compressed: rsv1,
+                    inflated: 0,
                 });
             }
             (None, true) => {}
@@ -204,7 +227,7 @@ impl Receiver {
         if let Some(message) = self
             .message
             .as_mut()
-            .filter(|m| m.kind == MessageKind::Text)
+            .filter(|m| m.kind == MessageKind::Text && !m.compressed)
         {
             let partial = message.utf8.partial();
             carry.0[..partial.len()].copy_from_slice(partial);
@@ -246,10 +269,7 @@ impl Receiver {
             message.data.freeze()
         };
         finish(message.kind, &message.utf8)?;
-        Ok(Some(match message.kind {
-            MessageKind::Text => Event::Text(Utf8Bytes::new_unchecked_by_type(data)),
-            MessageKind::Binary => Event::Binary(data),
-        }))
+        Ok(Some(message_event(message.kind, data)))
     }
 
     /// Chunked delivery: emit what has arrived, text cut at a character boundary.
@@ -300,6 +320,62 @@ impl Receiver {
         Ok(Some(Event::Chunk { kind, data, fin }))
     }
 
+    /// A compressed message (RFC 7692 §7.2.2): inflate what has arrived at once, so a bomb
+    /// fails as soon as it passes the size limit and bad text as soon as it inflates.
+    fn compressed(
+        &mut self,
+        mut frame: Frame,
+        complete: bool,
+        available: usize,
+    ) -> Result<Option<Event>, ProtocolError> {
+        let raw = self.buf.split_to(available);
+        frame.remaining -= available as u64;
+        frame.ready = 0;
+        if !complete {
+            self.frame = Some(frame);
+        }
+        let fin = complete && frame.header.fin;
+        let (Some(message), Some(inflater)) = (self.message.as_mut(), self.inflater.as_mut())
+        else {
+            return Ok(None);
+        };
+        let start = message.data.len();
+        let room = usize::try_from(self.max_message.saturating_sub(message.inflated))
+            .unwrap_or(usize::MAX);
+        let limit = start.saturating_add(room);
+        inflater.inflate(&raw, &mut message.data, limit)?;
+        if fin {
+            inflater.finish(&mut message.data, limit)?;
+        }
+        message.inflated += (message.data.len() - start) as u64;
+        if message.kind == MessageKind::Text {
+            message
+                .utf8
+                .feed(&message.data[start..])
+                .map_err(|_| ProtocolError::InvalidUtf8)?;
+        }
+        let kind = message.kind;
+        let data = match self.delivery {
+            Delivery::Messages if !fin => return Ok(None),
+            Delivery::Messages => std::mem::take(&mut message.data).freeze(),
+            Delivery::Chunks => {
+                let hold = message.utf8.partial().len();
+                message.data.split_to(message.data.len() - hold).freeze()
+            }
+        };
+        if fin {
+            if let Some(message) = self.message.take() {
+                finish(kind, &message.utf8)?;
+            }
+        } else if data.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(match self.delivery {
+            Delivery::Messages => message_event(kind, data),
+            Delivery::Chunks => Event::Chunk { kind, data, fin },
+        }))
+    }
+
     /// Bytes buffered but not yet decoded, for memory accounting.
     pub(crate) fn buffered(&self) -> usize {
         self.buf.len() + self.message.as_ref().map_or(0, |m| m.data.len())
@@ -312,4 +388,12 @@ fn finish(kind: MessageKind, utf8: &Utf8Validator) -> Result<(), ProtocolError> 
         return Err(ProtocolError::InvalidUtf8);
     }
     Ok(())
+}
+
+/// A whole message as an event; text was checked on the way in.
+fn message_event(kind: MessageKind, data: Bytes) -> Event {
+    match kind {
+        MessageKind::Text => Event::Text(Utf8Bytes::new_unchecked_by_type(data)),
+        MessageKind::Binary => Event::Binary(data),
+    }
 }

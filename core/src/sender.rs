@@ -2,6 +2,7 @@
 
 use bytes::{Bytes, BytesMut};
 
+use crate::deflate::Deflater;
 use crate::entropy::MaskKeys;
 use crate::error::UsageError;
 use crate::event::MessageKind;
@@ -16,6 +17,10 @@ pub(crate) struct Sender {
     masks: Option<MaskKeys>,
     /// The kind of an outgoing fragmented message in progress.
     fragmenting: Option<MessageKind>,
+    /// permessage-deflate, when negotiated.
+    deflater: Option<Deflater>,
+    /// Reused buffer for compressed payloads.
+    scratch: BytesMut,
 }
 
 impl Sender {
@@ -24,6 +29,8 @@ impl Sender {
             out: BytesMut::new(),
             masks,
             fragmenting: None,
+            deflater: None,
+            scratch: BytesMut::new(),
         }
     }
 
@@ -39,11 +46,21 @@ impl Sender {
         }
     }
 
+    /// Compress whole messages from now on (RFC 7692).
+    pub(crate) fn enable_deflate(&mut self, deflater: Deflater) {
+        self.deflater = Some(deflater);
+    }
+
     /// Queues one frame.
     pub(crate) fn frame(&mut self, opcode: OpCode, fin: bool, payload: &[u8]) {
+        self.frame_rsv(opcode, fin, 0, payload);
+    }
+
+    /// Queues one frame with RSV bits.
+    fn frame_rsv(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: &[u8]) {
         let mask = self.masks.as_mut().map(MaskKeys::key);
         let mut header = [0u8; MAX_HEADER_LEN];
-        let n = write_header(&mut header, fin, 0, opcode, mask, payload.len() as u64);
+        let n = write_header(&mut header, fin, rsv, opcode, mask, payload.len() as u64);
         self.out.reserve(n + payload.len());
         self.out.extend_from_slice(&header[..n]);
         match mask {
@@ -56,6 +73,16 @@ impl Sender {
     pub(crate) fn message(&mut self, kind: MessageKind, payload: &[u8]) -> Result<(), UsageError> {
         if self.fragmenting.is_some() {
             return Err(UsageError::FragmentOrder);
+        }
+        if let Some(deflater) = self.deflater.as_mut() {
+            let mut scratch = std::mem::take(&mut self.scratch);
+            scratch.clear();
+            if deflater.compress(payload, &mut scratch) {
+                self.frame_rsv(opcode(kind), true, 0b100, &scratch);
+                self.scratch = scratch;
+                return Ok(());
+            }
+            self.scratch = scratch;
         }
         self.frame(opcode(kind), true, payload);
         Ok(())

@@ -285,7 +285,9 @@ fn parse_response(
     head: &[u8],
     config: &Config,
 ) -> Result<(u16, String, HeaderList), HandshakeError> {
-    let mut slots = vec![httparse::EMPTY_HEADER; config.max_headers];
+    // A header line takes at least 3 bytes (`x:\n`), so the head bounds the slots needed;
+    // a huge `max_headers` must not allocate (or overflow) up front.
+    let mut slots = vec![httparse::EMPTY_HEADER; config.max_headers.min(head.len() / 3 + 1)];
     let mut res = httparse::Response::new(&mut slots);
     match res.parse(head).map_err(headers::parse_error)? {
         httparse::Status::Complete(_) => {}

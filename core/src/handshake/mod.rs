@@ -14,6 +14,8 @@ pub use headers::ExtensionOffer;
 pub use server::{Accept, Request};
 
 pub(crate) use client::{ClientHandshake, ClientOutcome};
+#[cfg(test)]
+pub(crate) use headers::extensions as parse_extensions;
 pub(crate) use server::{ServerHandshake, accept_response, error_response, reject_response};
 
 use base64::Engine as _;

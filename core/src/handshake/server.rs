@@ -119,7 +119,9 @@ impl ServerHandshake {
 }
 
 fn parse_request(head: &[u8], config: &Config) -> Result<Request, HandshakeError> {
-    let mut slots = vec![httparse::EMPTY_HEADER; config.max_headers];
+    // A header line takes at least 3 bytes (`x:\n`), so the head bounds the slots needed;
+    // a huge `max_headers` must not allocate (or overflow) up front.
+    let mut slots = vec![httparse::EMPTY_HEADER; config.max_headers.min(head.len() / 3 + 1)];
     let mut req = httparse::Request::new(&mut slots);
     match req.parse(head).map_err(headers::parse_error)? {
         httparse::Status::Complete(_) => {}
@@ -201,7 +203,11 @@ fn check_request(
 }
 
 /// The `101 Switching Protocols` response (§4.2.2).
-pub(crate) fn accept_response(request: &Request, accept: &Accept) -> Result<Vec<u8>, UsageError> {
+pub(crate) fn accept_response(
+    request: &Request,
+    accept: &Accept,
+    extension: Option<&str>,
+) -> Result<Vec<u8>, UsageError> {
     if let Some(p) = accept
         .subprotocol
         .as_ref()
@@ -220,6 +226,9 @@ pub(crate) fn accept_response(request: &Request, accept: &Accept) -> Result<Vec<
     ];
     if let Some(p) = &accept.subprotocol {
         fields.push(("Sec-WebSocket-Protocol", p));
+    }
+    if let Some(e) = extension {
+        fields.push(("Sec-WebSocket-Extensions", e));
     }
     fields.extend(accept.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
     Ok(write_head("HTTP/1.1 101 Switching Protocols", &fields))

@@ -1,0 +1,175 @@
+//! permessage-deflate end to end (RFC 7692): negotiation through the handshake, then
+//! compressed messages both ways, in both delivery modes.
+
+use sansocket::deflate::DeflateConfig;
+use sansocket::{
+    Accept, ClientRequest, Config, Connection, Delivery, Event, MessageKind, SeededEntropy,
+};
+
+fn pair(server_cfg: Config, client_cfg: Config) -> (Connection, Connection, String) {
+    let mut server = Connection::server(server_cfg);
+    let mut client = Connection::client(
+        ClientRequest::new("h", "/"),
+        client_cfg,
+        SeededEntropy::new(1),
+    )
+    .unwrap();
+    let request = client.data_to_send();
+    server.receive_data(&request);
+    let Ok(Some(Event::Request(_))) = server.next_event() else {
+        panic!("no request")
+    };
+    server.accept(Accept::new()).unwrap();
+    let response = server.data_to_send();
+    client.receive_data(&response);
+    let Ok(Some(Event::Accepted(_))) = client.next_event() else {
+        panic!("not accepted")
+    };
+    (
+        server,
+        client,
+        String::from_utf8_lossy(&response).into_owned(),
+    )
+}
+
+fn deflate_config() -> Config {
+    Config {
+        deflate: Some(DeflateConfig::default()),
+        ..Config::default()
+    }
+}
+
+fn events(conn: &mut Connection) -> Vec<Event> {
+    let mut out = Vec::new();
+    while let Some(e) = conn.next_event().unwrap() {
+        out.push(e);
+    }
+    out
+}
+
+#[test]
+fn negotiated_only_when_both_sides_want_it() {
+    let (s, c, response) = pair(deflate_config(), deflate_config());
+    assert!(
+        response.contains("Sec-WebSocket-Extensions: permessage-deflate"),
+        "{response}"
+    );
+    assert!(s.deflate().is_some() && c.deflate().is_some());
+    let (s, c, response) = pair(Config::default(), deflate_config());
+    assert!(!response.contains("Sec-WebSocket-Extensions"));
+    assert!(s.deflate().is_none() && c.deflate().is_none());
+    let (s, c, _) = pair(deflate_config(), Config::default());
+    assert!(s.deflate().is_none() && c.deflate().is_none());
+}
+
+#[test]
+fn compressed_messages_both_ways() {
+    let (mut server, mut client, _) = pair(deflate_config(), deflate_config());
+    let text = "{\"symbol\":\"ACME\",\"bid\":101.25,\"ask\":101.27}".repeat(200);
+    for _ in 0..3 {
+        client.send_text(&text).unwrap();
+        let wire = client.data_to_send();
+        assert!(
+            wire.len() < text.len() / 4,
+            "compressed to {} bytes",
+            wire.len()
+        );
+        assert_eq!(wire[0] & 0x40, 0x40, "RSV1 set");
+        server.receive_data(&wire);
+        assert_eq!(events(&mut server), vec![Event::Text(text.as_str().into())]);
+        server.send_binary(text.as_bytes()).unwrap();
+        client.receive_data(&server.data_to_send());
+        assert_eq!(
+            events(&mut client),
+            vec![Event::Binary(text.clone().into_bytes().into())]
+        );
+    }
+    // small messages go uncompressed (min_size), and still arrive
+    client.send_text("hi").unwrap();
+    let wire = client.data_to_send();
+    assert_eq!(wire[0] & 0x40, 0);
+    server.receive_data(&wire);
+    assert_eq!(events(&mut server), vec![Event::Text("hi".into())]);
+}
+
+#[test]
+fn compressed_messages_in_chunks_split_anywhere() {
+    let chunks = Config {
+        delivery: Delivery::Chunks,
+        ..deflate_config()
+    };
+    let (_, mut client, _) = pair(chunks.clone(), deflate_config());
+    let text = "κόσμε ✓ ".repeat(3000);
+    client.send_text(&text).unwrap();
+    let wire = client.data_to_send();
+    for step in [1, 7, 100, wire.len()] {
+        let (mut server, _, _) = pair(chunks.clone(), deflate_config());
+        let mut got = String::new();
+        let mut fin = false;
+        for piece in wire.chunks(step) {
+            server.receive_data(piece);
+            for e in events(&mut server) {
+                let Event::Chunk {
+                    kind: MessageKind::Text,
+                    data,
+                    fin: f,
+                } = e
+                else {
+                    panic!("{e:?}")
+                };
+                got.push_str(std::str::from_utf8(&data).expect("chunks end on char boundaries"));
+                fin = f;
+            }
+        }
+        assert!(fin);
+        assert_eq!(got, text, "step {step}");
+    }
+}
+
+#[test]
+fn decompression_bomb_fails_with_1009_early() {
+    let small = Config {
+        max_message_size: 1 << 20,
+        ..deflate_config()
+    };
+    let (mut server, mut client, _) = pair(small, deflate_config());
+    let bomb = vec![b'a'; 8 << 20];
+    client.send_binary(&bomb).unwrap();
+    let wire = client.data_to_send();
+    assert!(wire.len() < 64 << 10);
+    server.receive_data(&wire);
+    let err = server.next_event().unwrap_err();
+    assert_eq!(err.close_code(), Some(1009));
+    assert!(server.buffered_input() <= (1 << 20) + (64 << 10));
+}
+
+#[test]
+fn rsv1_on_continuation_is_a_protocol_error() {
+    let (mut server, _, _) = pair(deflate_config(), deflate_config());
+    // masked text frame, FIN=0, RSV1, then a continuation with RSV1
+    server.receive_data(&[0x41, 0x80, 0, 0, 0, 0, 0xc0, 0x80, 0, 0, 0, 0]);
+    assert_eq!(server.next_event().unwrap_err().close_code(), Some(1002));
+}
+
+#[test]
+fn rsv1_without_negotiation_is_a_protocol_error() {
+    let (mut server, _, _) = pair(Config::default(), Config::default());
+    server.receive_data(&[0xc1, 0x80, 0, 0, 0, 0]);
+    assert_eq!(server.next_event().unwrap_err().close_code(), Some(1002));
+}
+
+#[test]
+fn rfc7692_hello_example_decodes() {
+    // §7.2.3.1: "Hello" compressed, unmasked server frame c1 07 f2 48 cd c9 c9 07 00
+    let (_, mut client, _) = pair(deflate_config(), deflate_config());
+    client.receive_data(&[0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
+    assert_eq!(events(&mut client), vec![Event::Text("Hello".into())]);
+    // §7.2.3.2 second message with context takeover: c1 05 f2 00 11 00 00
+    client.receive_data(&[0xc1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00]);
+    assert_eq!(events(&mut client), vec![Event::Text("Hello".into())]);
+    // §7.2.3.1 fragmented: 41 03 f2 48 cd, 80 04 c9 c9 07 00
+    client.receive_data(&[
+        0x41, 0x03, 0xf2, 0x48, 0xcd, 0x80, 0x04, 0xc9, 0xc9, 0x07, 0x00,
+    ]);
+    assert_eq!(events(&mut client), vec![Event::Text("Hello".into())]);
+}
