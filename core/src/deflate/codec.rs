@@ -100,6 +100,9 @@ fn compress_into(state: &mut Compress, input: &[u8], out: &mut BytesMut) -> bool
 pub(crate) struct Inflater {
     state: Option<Decompress>,
     reset_each_message: bool,
+    /// The message's stream ended with a final block (RFC 7692 §7.2.3.4): the rest of the
+    /// message is padding, and the next message starts a new stream.
+    ended: bool,
 }
 
 impl Inflater {
@@ -107,6 +110,7 @@ impl Inflater {
         Self {
             state: None,
             reset_each_message,
+            ended: false,
         }
     }
 
@@ -119,6 +123,9 @@ impl Inflater {
         out: &mut BytesMut,
         limit: usize,
     ) -> Result<(), ProtocolError> {
+        if self.ended {
+            return Ok(());
+        }
         // 15 bits: a decoder with the largest window reads streams made with any smaller one.
         let state = self
             .state
@@ -137,12 +144,10 @@ impl Inflater {
             }
             out.extend_from_slice(&step[..produced]);
             if status == Status::StreamEnd {
-                // A final block: nothing more may follow in this context.
-                return if input.is_empty() {
-                    Ok(())
-                } else {
-                    Err(ProtocolError::InvalidCompressedData)
-                };
+                // §7.2.3.4: a sender that cannot sync-flush ends the message with a final
+                // block followed by an empty block's header; what follows is not inflated.
+                self.ended = true;
+                return Ok(());
             }
             if produced < STEP && (input.is_empty() || used == 0 && produced == 0) {
                 return Ok(());
@@ -154,9 +159,11 @@ impl Inflater {
     /// the peer does not keep it.
     pub(crate) fn finish(&mut self, out: &mut BytesMut, limit: usize) -> Result<(), ProtocolError> {
         self.inflate(&TAIL, out, limit)?;
-        if let Some(state) = self.state.as_mut().filter(|_| self.reset_each_message) {
+        let reset = self.reset_each_message || self.ended;
+        if let Some(state) = self.state.as_mut().filter(|_| reset) {
             state.reset(false);
         }
+        self.ended = false;
         Ok(())
     }
 }

@@ -27,9 +27,10 @@ pub struct ClientRequest {
     pub origin: Option<String>,
     /// Subprotocols to offer, most preferred first.
     pub subprotocols: Vec<String>,
-    /// Extension offers, sent as written (`Sec-WebSocket-Extensions`). The server may only
-    /// answer with extensions named here; the engine itself runs none yet, so frames with
-    /// RSV bits still fail the connection.
+    /// Extension offers, sent as written (`Sec-WebSocket-Extensions`), after the
+    /// permessage-deflate offer that [`Config::deflate`](crate::Config::deflate) adds. The
+    /// server may only answer with extensions named here; the engine runs permessage-deflate
+    /// and no other, so frames using another extension's RSV bits fail the connection.
     pub extensions: Vec<String>,
     /// Extra request headers (`Authorization`, `Cookie`…).
     pub headers: Vec<(String, String)>,
@@ -151,6 +152,8 @@ struct PendingRejection {
     rejection: Rejection,
     body: Body,
     raw: BytesMut,
+    /// Chunked body: how far its chunks were read.
+    chunks: ChunkScan,
 }
 
 /// Reads and checks the server's answer.
@@ -213,19 +216,24 @@ impl ClientHandshake {
                 rejection,
                 body,
                 raw: BytesMut::new(),
+                chunks: ChunkScan::default(),
             });
         }
         let Some(pending) = self.rejection.as_mut() else {
             return Ok(None);
         };
         let max = config.max_rejection_body;
-        let room = (max + 64).saturating_sub(pending.raw.len());
+        // Raw bytes kept: the body limit plus room for chunk framing.
+        let cap = max + 64;
+        let room = cap.saturating_sub(pending.raw.len());
         let take = buf.len().min(room);
         pending.raw.extend_from_slice(&buf[..take]);
         buf.advance(buf.len()); // nothing after a rejection is for us
         let done = match pending.body {
             Body::Length(n) => pending.raw.len() >= n.min(max),
-            Body::Chunked => ends_chunked(&pending.raw) || pending.raw.len() >= max,
+            // Done once the last chunk is parsed or the raw bytes are capped, so the body
+            // does not depend on how the reads were split.
+            Body::Chunked => pending.chunks.done(&pending.raw) || pending.raw.len() >= cap,
             Body::UntilEof => pending.raw.len() >= max,
         };
         if !(done || eof) {
@@ -314,9 +322,49 @@ fn body_framing(status: u16, list: &[(String, Vec<u8>)]) -> Body {
     length.map_or(Body::UntilEof, Body::Length)
 }
 
-/// True once the raw body ends with the last chunk (no trailers), checked in O(1).
-fn ends_chunked(raw: &[u8]) -> bool {
-    raw == b"0\r\n\r\n" || raw.ends_with(b"\r\n0\r\n\r\n")
+/// A resumable walk over a chunked body that reads the chunks as [`decode_chunked`] does,
+/// so the end is found whatever the reads were, in linear time even if the body trickles
+/// in a byte at a time.
+#[derive(Debug, Default)]
+struct ChunkScan {
+    /// Start of the current chunk's size line in the raw body.
+    line: usize,
+    /// Bytes after `line` already searched for the end of the size line.
+    searched: usize,
+    /// The end of the size line and the chunk size, once the line is whole.
+    size: Option<(usize, usize)>,
+}
+
+impl ChunkScan {
+    /// True once the last chunk (or a size line that is not one) is reached.
+    fn done(&mut self, raw: &[u8]) -> bool {
+        loop {
+            let rest = &raw[self.line..];
+            let (eol, size) = match self.size {
+                Some(known) => known,
+                None => {
+                    let Some(i) = rest[self.searched..].iter().position(|&b| b == b'\n') else {
+                        self.searched = rest.len();
+                        return false;
+                    };
+                    let eol = self.searched + i;
+                    let line = std::str::from_utf8(&rest[..eol]).unwrap_or_default();
+                    let size_text = line.split(';').next().unwrap_or_default().trim();
+                    match usize::from_str_radix(size_text, 16) {
+                        Ok(0) | Err(_) => return true,
+                        Ok(size) => *self.size.insert((eol, size)),
+                    }
+                }
+            };
+            let after = match rest[eol + 1..].get(size..) {
+                Some(after) if !after.is_empty() && after != b"\r" => after,
+                _ => return false, // the chunk or its CRLF is not all here
+            };
+            self.line += eol + 1 + size + if after.starts_with(b"\r\n") { 2 } else { 0 };
+            self.searched = 0;
+            self.size = None;
+        }
+    }
 }
 
 /// Decodes as much of a chunked body as is present; `true` once the last chunk was seen.

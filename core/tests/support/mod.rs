@@ -1,0 +1,205 @@
+//! Helpers shared by the integration tests: connected pairs, draining events, frames
+//! written by hand from RFC 6455 §5.2.
+
+#![allow(dead_code)]
+
+use sansocket::{
+    Accept, ClientRequest, Config, Connection, Error, Event, MessageKind, SeededEntropy,
+};
+
+/// RFC 6455 §1.2: the sample opening handshake.
+pub(crate) const SAMPLE_REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\n\
+Host: server.example.com\r\n\
+Upgrade: websocket\r\n\
+Connection: Upgrade\r\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+Origin: http://example.com\r\n\
+Sec-WebSocket-Protocol: chat, superchat\r\n\
+Sec-WebSocket-Version: 13\r\n\r\n";
+
+/// A server and a client with the handshake done between them in memory.
+pub(crate) fn pair(server_config: Config, client_config: Config) -> (Connection, Connection) {
+    let mut server = Connection::server(server_config);
+    let mut client = Connection::client(
+        ClientRequest::new("example.com", "/"),
+        client_config,
+        SeededEntropy::new(42),
+    )
+    .expect("a valid request");
+    transfer(&mut client, &mut server);
+    let Ok(Some(Event::Request(_))) = server.next_event() else {
+        panic!("the server did not report the request");
+    };
+    server.accept(Accept::new()).expect("accept");
+    transfer(&mut server, &mut client);
+    let Ok(Some(Event::Accepted(_))) = client.next_event() else {
+        panic!("the client did not accept the 101");
+    };
+    (server, client)
+}
+
+/// A pair with the default configuration.
+pub(crate) fn default_pair() -> (Connection, Connection) {
+    pair(Config::default(), Config::default())
+}
+
+/// A server that received the RFC's sample request and waits for accept or reject.
+pub(crate) fn pending_server(config: Config) -> Connection {
+    let mut server = Connection::server(config);
+    server.receive_data(SAMPLE_REQUEST);
+    let Ok(Some(Event::Request(_))) = server.next_event() else {
+        panic!("the server did not report the request");
+    };
+    server
+}
+
+/// Moves everything `from` queued into `to`.
+pub(crate) fn transfer(from: &mut Connection, to: &mut Connection) {
+    let bytes = from.data_to_send();
+    to.receive_data(&bytes);
+}
+
+/// Moves everything `from` queued into `to` in pieces of `size` bytes, draining `to`'s
+/// events after each piece.
+pub(crate) fn transfer_in_pieces(
+    from: &mut Connection,
+    to: &mut Connection,
+    size: usize,
+) -> Outcome {
+    let bytes = from.data_to_send();
+    let mut outcome = Outcome::default();
+    for piece in bytes.chunks(size.max(1)) {
+        to.receive_data(piece);
+        outcome.extend(drain(to));
+    }
+    outcome
+}
+
+/// What draining a connection produced: events, then at most one error.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Outcome {
+    pub(crate) events: Vec<Event>,
+    pub(crate) error: Option<Error>,
+}
+
+impl Outcome {
+    fn extend(&mut self, other: Outcome) {
+        assert!(
+            self.error.is_none() || other.events.is_empty(),
+            "events after an error"
+        );
+        self.events.extend(other.events);
+        if other.error.is_some() {
+            self.error = other.error;
+        }
+    }
+}
+
+/// Calls `next_event` until `Ok(None)`; an error is recorded and must be followed by
+/// `Ok(None)`.
+pub(crate) fn drain(conn: &mut Connection) -> Outcome {
+    let mut outcome = Outcome::default();
+    for _ in 0..10_000_000 {
+        match conn.next_event() {
+            Ok(Some(e)) => {
+                assert!(outcome.error.is_none(), "event {e:?} after an error");
+                outcome.events.push(e);
+            }
+            Ok(None) => return outcome,
+            Err(e) => {
+                assert!(outcome.error.is_none(), "a second error {e:?}");
+                outcome.error = Some(e);
+            }
+        }
+    }
+    panic!("next_event never returned Ok(None)");
+}
+
+/// The events of a connection that must not fail.
+pub(crate) fn events(conn: &mut Connection) -> Vec<Event> {
+    let outcome = drain(conn);
+    assert_eq!(outcome.error, None, "after {:?}", outcome.events);
+    outcome.events
+}
+
+/// Joins chunk events into whole messages (and leaves other events alone), so chunked
+/// delivery can be compared with whole-message delivery.
+pub(crate) fn join_chunks(events: Vec<Event>) -> Vec<Event> {
+    let mut out = Vec::new();
+    let mut pending: Option<(MessageKind, Vec<u8>)> = None;
+    for e in events {
+        match e {
+            Event::Chunk { kind, data, fin } => {
+                let (k, buf) = pending.get_or_insert_with(|| (kind, Vec::new()));
+                assert_eq!(*k, kind, "a chunk of another kind inside a message");
+                if kind == MessageKind::Text {
+                    assert!(
+                        std::str::from_utf8(&data).is_ok(),
+                        "a text chunk is not UTF-8"
+                    );
+                }
+                buf.extend_from_slice(&data);
+                if fin {
+                    let (kind, buf) = pending.take().unwrap();
+                    out.push(message(kind, buf));
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    assert!(pending.is_none(), "an unfinished chunked message");
+    out
+}
+
+/// A whole-message event.
+pub(crate) fn message(kind: MessageKind, data: Vec<u8>) -> Event {
+    match kind {
+        MessageKind::Text => Event::Text(std::str::from_utf8(&data).expect("UTF-8").into()),
+        MessageKind::Binary => Event::Binary(data.into()),
+    }
+}
+
+/// A frame as RFC 6455 §5.2 lays it out, masked with `mask` if given.
+pub(crate) fn frame(fin: bool, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
+    let mut out = vec![(u8::from(fin) << 7) | opcode];
+    let m = if mask.is_some() { 0x80 } else { 0 };
+    match payload.len() {
+        n @ 0..=125 => out.push(m | n as u8),
+        n @ 126..=0xffff => {
+            out.push(m | 126);
+            out.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            out.push(m | 127);
+            out.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    match mask {
+        Some(key) => {
+            out.extend_from_slice(&key);
+            out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+        }
+        None => out.extend_from_slice(payload),
+    }
+    out
+}
+
+/// A frame as a client sends it (masked with the RFC 6455 §5.7 key).
+pub(crate) fn client_frame(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
+    frame(fin, opcode, Some([0x37, 0xfa, 0x21, 0x3d]), payload)
+}
+
+/// Text of exactly `len` bytes mixing 1- to 4-byte characters.
+pub(crate) fn text_of_len(len: usize) -> String {
+    let mut s = String::with_capacity(len);
+    for c in "aé€𝄞".chars().cycle() {
+        if s.len() + c.len_utf8() > len {
+            break;
+        }
+        s.push(c);
+    }
+    while s.len() < len {
+        s.push('z');
+    }
+    s
+}
