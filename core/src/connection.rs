@@ -112,6 +112,8 @@ pub struct Connection {
     sender: Sender,
     subprotocol: Option<String>,
     deflate: Option<DeflateParams>,
+    /// A protocol error found by `next_event_batched`, acted on by the next `next_event`.
+    deferred: Option<ProtocolError>,
 }
 
 impl Connection {
@@ -200,6 +202,7 @@ impl Connection {
             handshake,
             subprotocol: None,
             deflate: None,
+            deferred: None,
         }
     }
 
@@ -254,7 +257,7 @@ impl Connection {
     /// Bytes that arrive after the connection failed or the peer's close frame are dropped.
     pub fn receive_data(&mut self, data: &[u8]) {
         if self.life.in_handshake() || self.life.can_receive() {
-            self.receiver.buf.extend_from_slice(data);
+            self.receiver.receive(data);
         }
     }
 
@@ -267,17 +270,46 @@ impl Connection {
 
     /// The next event, `Ok(None)` when more input is needed (or the connection is over).
     pub fn next_event(&mut self) -> Result<Option<Event>, Error> {
+        self.next(false)
+    }
+
+    /// [`next_event`](Self::next_event) for hosts that hand events over in batches (the
+    /// WASM and Python bindings). A protocol error is returned at once but not acted on
+    /// yet, so that the application can still answer the events decoded before it, as it
+    /// can between `next_event` calls: the connection stays as it was, and this method
+    /// returns `Ok(None)` from then on. The next `next_event` call fails the connection as
+    /// it would have (queues the close frame) and returns the error again: call it once
+    /// after the application has handled the batch. Handshake errors and the abnormal
+    /// closure are acted on at once, as by `next_event`, which then returns `Ok(None)`.
+    pub fn next_event_batched(&mut self) -> Result<Option<Event>, Error> {
+        self.next(true)
+    }
+
+    fn next(&mut self, defer: bool) -> Result<Option<Event>, Error> {
+        if let Some(error) = self.deferred {
+            if defer {
+                return Ok(None);
+            }
+            self.deferred = None;
+            return Err(self.fail(error));
+        }
         match self.handshake {
             Handshake::Done => {}
             Handshake::Pending(_) => return Ok(None),
             Handshake::Server(_) | Handshake::Client(_) => return self.poll_handshake(),
         }
         if self.life.can_receive() {
+            // The common case first, returned straight: a whole data frame in the buffer.
+            if let Some(event) = self.receiver.whole_frame() {
+                return Ok(Some(event));
+            }
             match self.receiver.poll() {
                 Ok(Some(Received::Data(event))) => return Ok(Some(event)),
-                Ok(Some(Received::Control(op, payload))) => return self.on_control(op, payload),
+                Ok(Some(Received::Control(op, payload))) => {
+                    return self.on_control(op, payload, defer);
+                }
                 Ok(None) => {}
-                Err(e) => return Err(self.fail(e)),
+                Err(e) => return Err(self.fail_or_defer(e, defer)),
             }
         }
         if self.life.take_abnormal_eof() {
@@ -496,7 +528,12 @@ impl Connection {
         result.map_err(Error::Handshake)
     }
 
-    fn on_control(&mut self, op: OpCode, payload: Bytes) -> Result<Option<Event>, Error> {
+    fn on_control(
+        &mut self,
+        op: OpCode,
+        payload: Bytes,
+        defer: bool,
+    ) -> Result<Option<Event>, Error> {
         match op {
             OpCode::Ping => {
                 if self.config.auto_pong && self.life.can_send() {
@@ -506,7 +543,8 @@ impl Connection {
             }
             OpCode::Pong => Ok(Some(Event::Pong(payload))),
             _ => {
-                let frame = CloseFrame::parse(&payload).map_err(|e| self.fail(e))?;
+                let frame =
+                    CloseFrame::parse(&payload).map_err(|e| self.fail_or_defer(e, defer))?;
                 self.life.close_received();
                 if self.life.can_send() {
                     // §5.5.1: reply with a close frame, echoing the status code.
@@ -521,6 +559,15 @@ impl Connection {
                 Ok(Some(Event::Close(frame)))
             }
         }
+    }
+
+    /// Fails the connection now, or (for `next_event_batched`) at the next `next_event`.
+    fn fail_or_defer(&mut self, error: ProtocolError, defer: bool) -> Error {
+        if defer {
+            self.deferred = Some(error);
+            return Error::Protocol(error);
+        }
+        self.fail(error)
     }
 
     /// §7.1.7 Fail the WebSocket Connection: send a close frame with the error's code if

@@ -1,48 +1,112 @@
-//! Payload masking (RFC 6455 §5.3): XOR with a 4-byte key, word-at-a-time.
+//! Payload masking (RFC 6455 §5.3): XOR with a 4-byte key.
 //!
-//! The loops work on fixed-size blocks so that the compiler turns them into SIMD
-//! instructions (SSE2 on x86-64, NEON on aarch64, simd128 on wasm32) without `unsafe`.
+//! The key is widened to a 64-bit word and the payload is processed in fixed-size blocks,
+//! so that the compiler turns the loop into SIMD instructions (SSE2 on x86-64, NEON on
+//! aarch64, simd128 on wasm32) without `unsafe`; short payloads take a few word operations.
+
+use bytes::BytesMut;
 
 /// Block size of the vectorised loop: 4 × 16-byte vectors.
 const BLOCK: usize = 64;
 
+/// Payloads up to this size are appended, then masked in place (still in L1 cache).
+const IN_PLACE: usize = 16 << 10;
+
+/// Longer payloads are masked through a small stack buffer while being appended: one pass
+/// over memory, and copies small enough to avoid `rep movsb`, which is slow on some CPUs
+/// when source and destination alias (measured: 1 MiB client frames 3 GB/s -> 30 GB/s).
+const STAGE: usize = 4096;
+
 /// XORs `buf` in place with `key`, where `phase` (0–3) is the position in the key of
 /// `buf[0]`. Returns the phase of the byte after `buf`, so a payload can be masked in
 /// pieces as it arrives.
+#[inline]
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], phase: usize) -> usize {
-    let key = rotate(key, phase);
-    let pattern = pattern(key);
-    let (blocks, rest) = buf.as_chunks_mut::<BLOCK>();
-    for block in blocks {
-        for (b, m) in block.iter_mut().zip(pattern.iter()) {
-            *b ^= m;
-        }
-    }
-    for (b, m) in rest.iter_mut().zip(key.iter().cycle()) {
-        *b ^= m;
-    }
+    xor_word(buf, word(key, phase));
     (phase + buf.len()) % 4
 }
 
-/// Appends `src` masked with `key` (phase 0) to `dst`: one pass, no second copy.
-pub(crate) fn extend_masked(dst: &mut bytes::BytesMut, src: &[u8], key: [u8; 4]) {
-    let start = dst.len();
-    dst.extend_from_slice(src);
-    apply_mask(&mut dst[start..], key, 0);
-}
-
-fn rotate(key: [u8; 4], phase: usize) -> [u8; 4] {
-    let mut k = key;
-    k.rotate_left(phase % 4);
-    k
-}
-
-fn pattern(key: [u8; 4]) -> [u8; BLOCK] {
-    let mut p = [0u8; BLOCK];
-    for (i, b) in p.iter_mut().enumerate() {
-        *b = key[i % 4];
+/// Appends `src` masked with `key` to `dst`, `phase` being the key position of `src[0]`;
+/// returns the phase of the byte after `src` (as [`apply_mask`]).
+pub(crate) fn extend_masked(dst: &mut BytesMut, src: &[u8], key: [u8; 4], phase: usize) -> usize {
+    let next = (phase + src.len()) % 4;
+    let word = word(key, phase);
+    if src.len() <= IN_PLACE {
+        let start = dst.len();
+        dst.extend_from_slice(src);
+        xor_word(&mut dst[start..], word);
+        return next;
     }
-    p
+    dst.reserve(src.len());
+    let wide = widen(word);
+    let mut stage = [0u8; STAGE];
+    // STAGE is a multiple of 4, so every piece starts at the same phase.
+    for piece in src.chunks(STAGE) {
+        let staged = &mut stage[..piece.len()];
+        xor_copy(staged, piece, wide);
+        dst.extend_from_slice(staged);
+    }
+    next
+}
+
+/// The key as a little-endian word whose lowest byte masks the byte at `phase`.
+fn word(key: [u8; 4], phase: usize) -> u32 {
+    u32::from_le_bytes(key).rotate_right(8 * (phase % 4) as u32)
+}
+
+/// The key word repeated twice.
+fn widen(word: u32) -> u64 {
+    u64::from(word) | (u64::from(word) << 32)
+}
+
+/// The 8-byte key pattern repeated over a block.
+fn pattern(wide: u64) -> [u8; BLOCK] {
+    let mut pattern = [0u8; BLOCK];
+    for lane in pattern.as_chunks_mut::<8>().0 {
+        *lane = wide.to_le_bytes();
+    }
+    pattern
+}
+
+#[inline]
+fn xor_word(buf: &mut [u8], word: u32) {
+    let wide = widen(word);
+    let (blocks, rest) = buf.as_chunks_mut::<BLOCK>();
+    if !blocks.is_empty() {
+        let pattern = pattern(wide);
+        for block in blocks {
+            for (b, m) in block.iter_mut().zip(&pattern) {
+                *b ^= m;
+            }
+        }
+    }
+    xor_short(rest, wide);
+}
+
+/// XORs fewer than [`BLOCK`] bytes: whole words, then the last bytes.
+#[inline]
+fn xor_short(buf: &mut [u8], wide: u64) {
+    let (words, tail) = buf.as_chunks_mut::<8>();
+    for w in words {
+        *w = (u64::from_le_bytes(*w) ^ wide).to_le_bytes();
+    }
+    for (b, m) in tail.iter_mut().zip(&wide.to_le_bytes()) {
+        *b ^= m;
+    }
+}
+
+/// `dst = src ^ key` for slices of the same length.
+fn xor_copy(dst: &mut [u8], src: &[u8], wide: u64) {
+    let pattern = pattern(wide);
+    let (dst_blocks, dst_rest) = dst.as_chunks_mut::<BLOCK>();
+    let (src_blocks, src_rest) = src.as_chunks::<BLOCK>();
+    for (d, s) in dst_blocks.iter_mut().zip(src_blocks) {
+        for ((d, s), m) in d.iter_mut().zip(s).zip(&pattern) {
+            *d = s ^ m;
+        }
+    }
+    dst_rest.copy_from_slice(src_rest);
+    xor_short(dst_rest, wide);
 }
 
 #[cfg(test)]
@@ -83,6 +147,25 @@ mod tests {
             let phase = apply_mask(a, key, 0);
             apply_mask(b, key, phase);
             assert_eq!(pieces, whole);
+        }
+    }
+
+    #[test]
+    fn extend_masked_matches_naive_around_the_stage_size() {
+        let key = [0x9a, 0x01, 0xfe, 0x42];
+        for len in [0, 1, 7, 63, 64, 65, 4095, 4096, 4097, 8192 + 61, 100_003] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 13 + 5) as u8).collect();
+            for phase in 0..4 {
+                let mut slow = data.clone();
+                naive(&mut slow, key, phase);
+                let mut dst = BytesMut::from(&b"head"[..]);
+                assert_eq!(
+                    extend_masked(&mut dst, &data, key, phase),
+                    (phase + len) % 4
+                );
+                assert_eq!(&dst[..4], b"head");
+                assert_eq!(&dst[4..], &slow[..], "len {len} phase {phase}");
+            }
         }
     }
 

@@ -11,8 +11,20 @@ use crate::deflate::Inflater;
 use crate::error::ProtocolError;
 use crate::event::{Event, MessageKind, Utf8Bytes};
 use crate::frame::{FrameHeader, OpCode, parse_header};
-use crate::mask::apply_mask;
+use crate::mask::{apply_mask, extend_masked};
 use crate::utf8::Utf8Validator;
+
+/// Below this, payload bytes are copied and then unmasked: one call, no per-piece overhead.
+const FUSE_MIN: usize = 512;
+
+/// Piece size of the fused copy-unmask-check of text: checked while still in cache.
+const FUSE_PIECE: usize = 32 << 10;
+
+/// Largest read size used as room past the end of a frame being received.
+const READ_SIZE_MAX: usize = 256 << 10;
+
+/// Largest receive buffer kept while no message is in progress.
+const KEEP_IDLE: usize = 4 << 10;
 
 /// What the receiver hands to the connection.
 #[derive(Debug)]
@@ -31,7 +43,10 @@ struct Frame {
     remaining: u64,
     /// How many bytes at the start of the buffer are already unmasked and checked.
     ready: usize,
-    /// Mask key position of `buf[ready]`.
+    /// How many bytes at the start of the buffer are already unmasked (at least `ready`:
+    /// [`Receiver::receive`] unmasks while it copies).
+    unmasked: usize,
+    /// Mask key position of `buf[unmasked]`.
     phase: usize,
 }
 
@@ -65,6 +80,10 @@ pub(crate) struct Receiver {
     message: Option<Message>,
     /// permessage-deflate, when negotiated.
     inflater: Option<Inflater>,
+    /// Size of the last read (capped): the room kept past a frame for the bytes after it.
+    read_size: usize,
+    /// The buffer was grown past [`KEEP_IDLE`] (a big read or frame): give it back when idle.
+    grown: bool,
 }
 
 impl Receiver {
@@ -81,7 +100,56 @@ impl Receiver {
             frame: None,
             message: None,
             inflater: None,
+            read_size: 0,
+            grown: false,
         }
+    }
+
+    /// Bytes read from the transport. The rest of a frame whose header was already parsed is
+    /// unmasked while it is copied in (one pass over memory instead of two), and text is
+    /// checked while it is still in cache; everything else is copied as is and unmasked when
+    /// decoded.
+    pub(crate) fn receive(&mut self, mut data: &[u8]) {
+        self.read_size = data.len().min(READ_SIZE_MAX);
+        self.grown |= self.buf.len() + data.len() > KEEP_IDLE;
+        let Some(frame) = self.frame.as_mut() else {
+            self.buf.extend_from_slice(data);
+            return;
+        };
+        let due = usize::try_from(frame.remaining).unwrap_or(usize::MAX) - frame.unmasked;
+        let take = due.min(data.len());
+        let fuse = frame.header.mask.filter(|_| {
+            take >= FUSE_MIN
+                && frame.unmasked == self.buf.len()
+                && !frame.header.opcode.is_control()
+        });
+        if let Some(key) = fuse {
+            // Text of a whole-message delivery is checked here too (the chunked delivery
+            // checks it when it cuts chunks). A failure is left for `poll` to report.
+            let mut utf8 = self.message.as_mut().filter(|m| {
+                m.kind == MessageKind::Text
+                    && !m.compressed
+                    && self.delivery == Delivery::Messages
+                    && frame.ready == frame.unmasked
+            });
+            let piece_len = if utf8.is_some() { FUSE_PIECE } else { take };
+            for piece in data[..take].chunks(piece_len) {
+                let start = self.buf.len();
+                frame.phase = extend_masked(&mut self.buf, piece, key, frame.phase);
+                frame.unmasked += piece.len();
+                if let Some(message) = utf8.as_deref_mut() {
+                    let mut checked = message.utf8;
+                    if checked.feed(&self.buf[start..]).is_ok() {
+                        message.utf8 = checked;
+                        frame.ready = frame.unmasked;
+                    } else {
+                        utf8 = None;
+                    }
+                }
+            }
+            data = &data[take..];
+        }
+        self.buf.extend_from_slice(data);
     }
 
     /// permessage-deflate was negotiated: RSV1 marks compressed messages (RFC 7692 §6).
@@ -92,13 +160,18 @@ impl Receiver {
 
     /// Decodes the next event from the buffered bytes, or `Ok(None)` when more bytes are
     /// needed.
+    /// The general path (frames in pieces, fragments, control frames, compression, errors);
+    /// the connection tries [`whole_frame`](Self::whole_frame) first.
     pub(crate) fn poll(&mut self) -> Result<Option<Received>, ProtocolError> {
         loop {
             let mut frame = match self.frame.take() {
                 Some(frame) => frame,
                 None => match self.next_header()? {
                     Some(frame) => frame,
-                    None => return Ok(None),
+                    None => {
+                        self.release_idle_buffer();
+                        return Ok(None);
+                    }
                 },
             };
             let available = self
@@ -130,6 +203,82 @@ impl Receiver {
         }
     }
 
+    /// The common case in one step: a whole unfragmented, uncompressed data frame is in the
+    /// buffer; parse, unmask, check, split off. `None` for anything else (incomplete,
+    /// fragmented, control, compressed, malformed, over a limit, invalid text): then
+    /// [`poll`](Self::poll) handles it and reports the errors. The connection returns the
+    /// event straight away, which keeps the hot path free of enum re-wrapping (measured:
+    /// +20 % on 16-byte messages).
+    #[inline]
+    pub(crate) fn whole_frame(&mut self) -> Option<Event> {
+        if self.frame.is_some() || self.message.is_some() {
+            return None;
+        }
+        let buf = &self.buf[..];
+        let [b0, b1, ..] = *buf else {
+            return None;
+        };
+        // FIN set, RSV clear, opcode text or binary; the mask bit the role expects.
+        let kind = match b0 {
+            0x81 => MessageKind::Text,
+            0x82 => MessageKind::Binary,
+            _ => return None,
+        };
+        if (b1 & 0x80 != 0) != self.expect_masked {
+            return None;
+        }
+        let (len, mut pos) = match (b1 & 0x7f, buf) {
+            (126, [_, _, a, b, ..]) => (u64::from(u16::from_be_bytes([*a, *b])), 4),
+            (127, [_, _, a, b, c, d, e, f, g, h, ..]) => {
+                (u64::from_be_bytes([*a, *b, *c, *d, *e, *f, *g, *h]), 10)
+            }
+            (126 | 127, _) => return None,
+            (n, _) => (u64::from(n), 2),
+        };
+        let minimal = match pos {
+            4 => len >= 126,
+            10 => len > 0xffff && len >> 63 == 0,
+            _ => true,
+        };
+        if !minimal || len > self.max_frame || len > self.max_message || self.max_fragments == 0 {
+            return None;
+        }
+        let mask = if self.expect_masked {
+            let [a, b, c, d] = *buf.get(pos..pos + 4).unwrap_or(&[0; 0]) else {
+                return None;
+            };
+            pos += 4;
+            Some([a, b, c, d])
+        } else {
+            None
+        };
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        if buf.len() - pos < len {
+            return None;
+        }
+        let payload = &mut self.buf[pos..pos + len];
+        if let Some(key) = mask {
+            apply_mask(payload, key, 0);
+        }
+        if kind == MessageKind::Text && simdutf8::basic::from_utf8(payload).is_err() {
+            // Mask it back: the general path reports the error at the first bad byte.
+            if let Some(key) = mask {
+                apply_mask(payload, key, 0);
+            }
+            return None;
+        }
+        let mut data = self.buf.split_to(pos + len).freeze();
+        data.advance(pos);
+        Some(match self.delivery {
+            Delivery::Messages => message_event(kind, data),
+            Delivery::Chunks => Event::Chunk {
+                kind,
+                data,
+                fin: true,
+            },
+        })
+    }
+
     /// Parses and checks the next frame header and removes it from the buffer.
     fn next_header(&mut self) -> Result<Option<Frame>, ProtocolError> {
         let Some((header, header_len)) = parse_header(&self.buf)? else {
@@ -141,6 +290,7 @@ impl Receiver {
             header,
             remaining: header.len,
             ready: 0,
+            unmasked: 0,
             phase: 0,
         }))
     }
@@ -216,10 +366,11 @@ impl Receiver {
         if available <= frame.ready {
             return Ok(carry);
         }
-        let fresh = &mut self.buf[frame.ready..available];
-        if let Some(key) = frame.header.mask {
-            frame.phase = apply_mask(fresh, key, frame.phase);
+        if let Some(key) = frame.header.mask.filter(|_| available > frame.unmasked) {
+            frame.phase = apply_mask(&mut self.buf[frame.unmasked..available], key, frame.phase);
+            frame.unmasked = available;
         }
+        let fresh = &self.buf[frame.ready..available];
         frame.ready = available;
         if frame.header.opcode.is_control() {
             return Ok(carry);
@@ -248,6 +399,13 @@ impl Receiver {
         available: usize,
     ) -> Result<Option<Event>, ProtocolError> {
         if !complete {
+            // Room for more of the frame at once, rather than growing the buffer (and copying
+            // what arrived) read by read; but never more than what already arrived (or 64 KiB):
+            // a 14-byte header announcing 16 MiB must not make us allocate 16 MiB.
+            let rest = usize::try_from(frame.remaining).unwrap_or(usize::MAX) - available;
+            let room = rest.min(available.max(64 << 10));
+            self.buf.reserve(room + self.read_size);
+            self.grown = true;
             self.frame = Some(frame);
             return Ok(None);
         }
@@ -284,6 +442,7 @@ impl Receiver {
         let piece = self.buf.split_to(available).freeze();
         frame.remaining -= available as u64;
         frame.ready = 0;
+        frame.unmasked = 0;
         if !complete {
             self.frame = Some(frame);
         }
@@ -331,6 +490,7 @@ impl Receiver {
         let raw = self.buf.split_to(available);
         frame.remaining -= available as u64;
         frame.ready = 0;
+        frame.unmasked = 0;
         if !complete {
             self.frame = Some(frame);
         }
@@ -343,9 +503,11 @@ impl Receiver {
         let room = usize::try_from(self.max_message.saturating_sub(message.inflated))
             .unwrap_or(usize::MAX);
         let limit = start.saturating_add(room);
-        inflater.inflate(&raw, &mut message.data, limit)?;
-        if fin {
-            inflater.finish(&mut message.data, limit)?;
+        // On an error the inflater keeps what inflated before it: its text is checked
+        // first, so the error reported does not depend on how the message was read.
+        let mut inflated = inflater.inflate(&raw, &mut message.data, limit);
+        if fin && inflated.is_ok() {
+            inflated = inflater.finish(&mut message.data, limit);
         }
         message.inflated += (message.data.len() - start) as u64;
         if message.kind == MessageKind::Text {
@@ -354,6 +516,7 @@ impl Receiver {
                 .feed(&message.data[start..])
                 .map_err(|_| ProtocolError::InvalidUtf8)?;
         }
+        inflated?;
         let kind = message.kind;
         let data = match self.delivery {
             Delivery::Messages if !fin => return Ok(None),
@@ -374,6 +537,17 @@ impl Receiver {
             Delivery::Messages => message_event(kind, data),
             Delivery::Chunks => Event::Chunk { kind, data, fin },
         }))
+    }
+
+    /// Between messages, with at most a partial header buffered: give back a large buffer
+    /// (after a big message, or a big read) instead of holding it while the connection idles.
+    fn release_idle_buffer(&mut self) {
+        // The capacity left says nothing of the allocation behind it (payloads were split
+        // off its front), hence the flag.
+        if (self.grown || self.buf.capacity() > KEEP_IDLE) && self.message.is_none() {
+            self.buf = BytesMut::from(&self.buf[..]);
+            self.grown = false;
+        }
     }
 
     /// Bytes buffered but not yet decoded, for memory accounting.

@@ -9,6 +9,9 @@ use crate::event::MessageKind;
 use crate::frame::{MAX_HEADER_LEN, OpCode, write_header};
 use crate::mask::extend_masked;
 
+/// Largest outbox buffer kept for reuse once its bytes were taken.
+const KEEP_IDLE: usize = 64 << 10;
+
 #[derive(Debug)]
 pub(crate) struct Sender {
     /// Bytes waiting for the host to write them.
@@ -64,7 +67,9 @@ impl Sender {
         self.out.reserve(n + payload.len());
         self.out.extend_from_slice(&header[..n]);
         match mask {
-            Some(key) => extend_masked(&mut self.out, payload, key),
+            Some(key) => {
+                extend_masked(&mut self.out, payload, key, 0);
+            }
             None => self.out.extend_from_slice(payload),
         }
     }
@@ -108,6 +113,11 @@ impl Sender {
 
     /// Everything queued so far.
     pub(crate) fn take(&mut self) -> Bytes {
+        if self.out.capacity() > KEEP_IDLE {
+            // A large buffer leaves with the bytes handed out, instead of staying allocated
+            // for an idle connection; the next frames start a small one.
+            return std::mem::take(&mut self.out).freeze();
+        }
         self.out.split().freeze()
     }
 

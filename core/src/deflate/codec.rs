@@ -133,16 +133,18 @@ impl Inflater {
         let mut step = [0u8; STEP];
         loop {
             let (before_in, before_out) = (state.total_in(), state.total_out());
-            let status = state
-                .decompress(input, &mut step, FlushDecompress::Sync)
-                .map_err(|_| ProtocolError::InvalidCompressedData)?;
+            let result = state.decompress(input, &mut step, FlushDecompress::Sync);
             let used = usize::try_from(state.total_in() - before_in).unwrap_or(input.len());
             let produced = usize::try_from(state.total_out() - before_out).unwrap_or(0);
             input = &input[used.min(input.len())..];
+            // What inflated before the limit or corrupt data stays in `out` (up to the limit)
+            // for the caller to check first: errors come in stream order, whatever the reads.
             if out.len() + produced > limit {
+                out.extend_from_slice(&step[..limit.saturating_sub(out.len())]);
                 return Err(ProtocolError::MessageTooLarge);
             }
             out.extend_from_slice(&step[..produced]);
+            let status = result.map_err(|_| ProtocolError::InvalidCompressedData)?;
             if status == Status::StreamEnd {
                 // §7.2.3.4: a sender that cannot sync-flush ends the message with a final
                 // block followed by an empty block's header; what follows is not inflated.

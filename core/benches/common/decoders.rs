@@ -1,0 +1,170 @@
+//! Server-side decoders of the same client wire bytes: sansocket and its Rust peers, each
+//! fed 64 KiB reads and consuming every whole message, plus the copy-and-XOR ceiling.
+
+use std::sync::Arc;
+
+use super::{CHUNK, WireStream, block_on};
+
+/// Decodes one pass over the wire (every message in it), handing each message's payload
+/// to `consume`.
+pub(crate) trait Decoder {
+    fn pass(&mut self, consume: &mut impl FnMut(&[u8]));
+}
+
+/// sansocket, server role, as a host drives it: `receive_data` per read, then drain
+/// `next_event`.
+pub(crate) struct Sansocket {
+    conn: sansocket::Connection,
+    wire: Arc<[u8]>,
+}
+
+impl Sansocket {
+    pub(crate) fn new(wire: Arc<[u8]>) -> Self {
+        let conn = sansocket::Connection::open_server(sansocket::Config::default(), None);
+        Self { conn, wire }
+    }
+}
+
+impl Decoder for Sansocket {
+    fn pass(&mut self, consume: &mut impl FnMut(&[u8])) {
+        for chunk in self.wire.chunks(CHUNK) {
+            self.conn.receive_data(chunk);
+            while let Some(event) = self.conn.next_event().expect("valid frames") {
+                match event {
+                    sansocket::Event::Binary(data) => consume(&data),
+                    sansocket::Event::Text(text) => consume(text.as_bytes()),
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+        }
+    }
+}
+
+/// tungstenite, server role, over an in-memory `Read + Write`.
+pub(crate) struct Tungstenite {
+    ws: tungstenite::WebSocket<WireStream>,
+    count: usize,
+}
+
+impl Tungstenite {
+    pub(crate) fn new(wire: Arc<[u8]>, count: usize) -> Self {
+        let stream = WireStream::new(wire);
+        let ws = tungstenite::WebSocket::from_raw_socket(
+            stream,
+            tungstenite::protocol::Role::Server,
+            None,
+        );
+        Self { ws, count }
+    }
+}
+
+impl Decoder for Tungstenite {
+    fn pass(&mut self, consume: &mut impl FnMut(&[u8])) {
+        for _ in 0..self.count {
+            match self.ws.read().expect("valid frames") {
+                tungstenite::Message::Binary(data) => consume(&data),
+                tungstenite::Message::Text(text) => consume(text.as_str().as_bytes()),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+}
+
+/// fastwebsockets, server role, through its `FragmentCollector` (whole messages, UTF-8
+/// checked), polled by a minimal executor.
+pub(crate) struct FastWebsockets {
+    ws: fastwebsockets::FragmentCollector<WireStream>,
+    count: usize,
+}
+
+impl FastWebsockets {
+    pub(crate) fn new(wire: Arc<[u8]>, count: usize) -> Self {
+        let ws = fastwebsockets::WebSocket::after_handshake(
+            WireStream::new(wire),
+            fastwebsockets::Role::Server,
+        );
+        Self {
+            ws: fastwebsockets::FragmentCollector::new(ws),
+            count,
+        }
+    }
+}
+
+impl Decoder for FastWebsockets {
+    fn pass(&mut self, consume: &mut impl FnMut(&[u8])) {
+        for _ in 0..self.count {
+            let frame = block_on(self.ws.read_frame()).expect("valid frames");
+            assert!(matches!(
+                frame.opcode,
+                fastwebsockets::OpCode::Binary | fastwebsockets::OpCode::Text
+            ));
+            consume(&frame.payload);
+        }
+    }
+}
+
+/// tokio-websockets, server role, polled by a minimal executor.
+pub(crate) struct TokioWebsockets {
+    ws: tokio_websockets::WebSocketStream<WireStream>,
+    count: usize,
+}
+
+impl TokioWebsockets {
+    pub(crate) fn new(wire: Arc<[u8]>, count: usize) -> Self {
+        let ws = tokio_websockets::ServerBuilder::new().serve(WireStream::new(wire));
+        Self { ws, count }
+    }
+}
+
+impl Decoder for TokioWebsockets {
+    fn pass(&mut self, consume: &mut impl FnMut(&[u8])) {
+        use futures_util::StreamExt;
+        for _ in 0..self.count {
+            let message = block_on(self.ws.next())
+                .expect("a message")
+                .expect("valid frames");
+            assert!(message.is_binary() || message.is_text());
+            consume(message.as_payload());
+        }
+    }
+}
+
+/// The ceiling: copy each read into a buffer and XOR it with a key; no framing at all.
+pub(crate) struct Ceiling {
+    wire: Arc<[u8]>,
+    buf: Vec<u8>,
+}
+
+impl Ceiling {
+    pub(crate) fn new(wire: Arc<[u8]>) -> Self {
+        Self {
+            wire,
+            buf: Vec::with_capacity(CHUNK),
+        }
+    }
+}
+
+impl Decoder for Ceiling {
+    fn pass(&mut self, consume: &mut impl FnMut(&[u8])) {
+        for chunk in self.wire.chunks(CHUNK) {
+            self.buf.clear();
+            self.buf.extend_from_slice(chunk);
+            xor(&mut self.buf, [0x37, 0xfa, 0x21, 0x3d]);
+            consume(&self.buf);
+        }
+    }
+}
+
+/// Plain XOR with a repeating 4-byte key, eight bytes at a time (LLVM vectorises it).
+pub(crate) fn xor(buf: &mut [u8], key: [u8; 4]) {
+    let wide = u64::from_ne_bytes([
+        key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
+    ]);
+    let (words, rest) = buf.as_chunks_mut::<8>();
+    for word in words {
+        *word = (u64::from_ne_bytes(*word) ^ wide).to_ne_bytes();
+    }
+    for (b, k) in rest.iter_mut().zip(key.iter().cycle()) {
+        *b ^= k;
+    }
+}

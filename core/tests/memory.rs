@@ -1,0 +1,109 @@
+//! Memory held per connection: `size_of::<Connection>()`, the heap an idle open connection
+//! keeps, and what stays allocated after a 1 MiB message in each direction. Counted with a
+//! global allocator wrapper; one test function, so no other test allocates meanwhile.
+//!
+//! `cargo test -p sansocket --test memory -- --nocapture` prints the figures.
+
+use std::alloc::System;
+
+use cap::Cap;
+use sansocket::{Accept, ClientRequest, Config, Connection, Event, SeededEntropy};
+
+#[global_allocator]
+static ALLOCATOR: Cap<System> = Cap::new(System, usize::MAX);
+
+fn live() -> isize {
+    ALLOCATOR.allocated() as isize
+}
+
+/// Drains every event (dropping them, as a host that is done with them).
+fn drain(conn: &mut Connection) -> usize {
+    let mut n = 0;
+    while let Some(event) = conn.next_event().expect("valid input") {
+        drop(event);
+        n += 1;
+    }
+    n
+}
+
+/// A server and a client connected through the handshake, everything flushed.
+fn open_pair() -> (Connection, Connection) {
+    let mut server = Connection::server(Config::default());
+    let request = ClientRequest::new("example.com", "/chat");
+    let mut client = Connection::client(request, Config::default(), SeededEntropy::new(7))
+        .expect("valid request");
+    server.receive_data(&client.data_to_send());
+    let Some(Event::Request(_)) = server.next_event().expect("valid request") else {
+        panic!("no request")
+    };
+    server.accept(Accept::default()).expect("pending request");
+    client.receive_data(&server.data_to_send());
+    assert!(matches!(client.next_event(), Ok(Some(Event::Accepted(_)))));
+    assert_eq!(drain(&mut server), 0);
+    assert_eq!(drain(&mut client), 0);
+    (server, client)
+}
+
+#[test]
+fn idle_connections_hold_little_heap() {
+    let size = std::mem::size_of::<Connection>();
+
+    // One idle open server connection: what its handshake left allocated.
+    let before = live();
+    let (server, client) = open_pair();
+    let both = live() - before;
+    drop(client);
+    let server_only = live() - before;
+    drop(server);
+    assert_eq!(live(), before, "a dropped connection frees everything");
+
+    // A 1 MiB message each way, then idle again.
+    let (mut server, mut client) = open_pair();
+    let idle = live();
+    let big = vec![b'x'; 1 << 20];
+    client.send_binary(&big).expect("open");
+    let wire = client.data_to_send();
+    for chunk in wire.chunks(64 << 10) {
+        server.receive_data(chunk);
+        drain(&mut server);
+    }
+    drop(wire);
+    let after_in = live() - idle - big.len() as isize;
+    server.send_binary(&big).expect("open");
+    let wire = server.data_to_send();
+    client.receive_data(&wire);
+    assert_eq!(drain(&mut client), 1);
+    drop(wire);
+    drop(big);
+    let after_big = live() - idle;
+
+    println!("size_of::<Connection>() = {size} bytes");
+    println!("heap of an idle open server connection = {server_only} bytes");
+    println!("heap of an idle open client + server pair = {both} bytes");
+    println!("extra heap held after a 1 MiB message in = {after_in} bytes");
+    println!("extra heap held after a 1 MiB message each way = {after_big} bytes");
+
+    assert!(server_only <= 1024, "idle server holds {server_only} bytes");
+    assert!(both <= 2048, "idle pair holds {both} bytes");
+    assert!(
+        after_big <= 16 << 10,
+        "{after_big} bytes kept after 1 MiB messages"
+    );
+    assert!(size <= 1536, "size_of::<Connection>() = {size}");
+
+    // A frame header announcing 16 MiB, and a few bytes of it: memory follows what arrived,
+    // not what was announced (no amplification from 14 bytes of input).
+    let (mut server, client) = open_pair();
+    drop(client);
+    let idle = live();
+    let mut header = vec![0x82, 0xff, 0, 0, 0, 0, 0x01, 0, 0, 0, 1, 2, 3, 4];
+    header.extend_from_slice(&[0; 100]);
+    server.receive_data(&header);
+    assert_eq!(drain(&mut server), 0);
+    let announced = live() - idle;
+    println!("heap after a header announcing 16 MiB = {announced} bytes");
+    assert!(
+        announced <= 512 << 10,
+        "{announced} bytes allocated for 114 bytes of input"
+    );
+}

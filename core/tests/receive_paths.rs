@@ -1,0 +1,213 @@
+//! The receiver's fast paths give the same events as byte-by-byte decoding: whole frames
+//! decoded in one step, the rest of a frame unmasked (and text checked) while it is copied
+//! in, whatever the read sizes; and errors still surface where they belong.
+
+use sansocket::frame::{MAX_HEADER_LEN, OpCode, write_header};
+use sansocket::mask::apply_mask;
+use sansocket::{Config, Connection, Delivery, Error, Event, MessageKind, ProtocolError};
+
+/// A masked client frame.
+fn frame(op: OpCode, fin: bool, payload: &[u8], key: [u8; 4]) -> Vec<u8> {
+    let mut header = [0u8; MAX_HEADER_LEN];
+    let n = write_header(&mut header, fin, 0, op, Some(key), payload.len() as u64);
+    let mut out = header[..n].to_vec();
+    let start = out.len();
+    out.extend_from_slice(payload);
+    apply_mask(&mut out[start..], key, 0);
+    out
+}
+
+fn text(len: usize) -> Vec<u8> {
+    "héllo wörld — 東京 😀 "
+        .bytes()
+        .cycle()
+        .take(len)
+        .collect::<Vec<u8>>()
+}
+
+/// Text of exactly `len` bytes ending on a character boundary.
+fn text_exact(len: usize) -> Vec<u8> {
+    let mut t = text(len);
+    while std::str::from_utf8(&t).is_err() {
+        t.pop();
+    }
+    t.resize(len, b'.');
+    t
+}
+
+/// Messages of many sizes, some fragmented, with pings in between.
+fn wire() -> (Vec<u8>, Vec<(MessageKind, Vec<u8>)>) {
+    let mut wire = Vec::new();
+    let mut expected = Vec::new();
+    let sizes = [
+        0, 1, 16, 125, 126, 511, 512, 4096, 65535, 65536, 70_000, 300_000,
+    ];
+    for (i, &size) in sizes.iter().enumerate() {
+        let key = [i as u8, 0x5a, 0xc3, (i * 7) as u8];
+        let (kind, op, payload) = if i % 2 == 0 {
+            (MessageKind::Text, OpCode::Text, text_exact(size))
+        } else {
+            let bytes = (0..size).map(|j| (j * 31 + i) as u8).collect();
+            (MessageKind::Binary, OpCode::Binary, bytes)
+        };
+        if i % 3 == 2 && size >= 3 {
+            // Three fragments, cut anywhere (text may be cut inside a character).
+            let (a, rest) = payload.split_at(size / 3);
+            let (b, c) = rest.split_at(rest.len() / 2);
+            wire.extend(frame(op, false, a, key));
+            wire.extend(frame(OpCode::Ping, true, b"p", key));
+            wire.extend(frame(OpCode::Continuation, false, b, key));
+            wire.extend(frame(OpCode::Continuation, true, c, key));
+        } else {
+            wire.extend(frame(op, true, &payload, key));
+        }
+        expected.push((kind, payload));
+    }
+    (wire, expected)
+}
+
+/// Feeds `wire` in pieces of the given sizes (cycled), collecting whole messages.
+fn decode(wire: &[u8], pieces: &[usize], delivery: Delivery) -> Vec<(MessageKind, Vec<u8>)> {
+    let config = Config {
+        delivery,
+        ..Config::default()
+    };
+    let mut conn = Connection::open_server(config, None);
+    let mut out = Vec::new();
+    let mut partial: Vec<u8> = Vec::new();
+    let mut rest = wire;
+    let mut sizes = pieces.iter().cycle();
+    while !rest.is_empty() {
+        let n = (*sizes.next().unwrap()).min(rest.len());
+        conn.receive_data(&rest[..n]);
+        rest = &rest[n..];
+        while let Some(event) = conn.next_event().expect("valid frames") {
+            match event {
+                Event::Text(t) => out.push((MessageKind::Text, t.as_bytes().to_vec())),
+                Event::Binary(b) => out.push((MessageKind::Binary, b.to_vec())),
+                Event::Chunk { kind, data, fin } => {
+                    if kind == MessageKind::Text {
+                        assert!(
+                            std::str::from_utf8(&data).is_ok(),
+                            "text chunks are whole characters"
+                        );
+                    }
+                    partial.extend_from_slice(&data);
+                    if fin {
+                        out.push((kind, std::mem::take(&mut partial)));
+                    }
+                }
+                Event::Ping(p) => assert_eq!(&p[..], b"p"),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_read_size_gives_the_same_messages() {
+    let (wire, expected) = wire();
+    for delivery in [Delivery::Messages, Delivery::Chunks] {
+        for pieces in [
+            &[wire.len()][..],
+            &[1],
+            &[7, 3, 600],
+            &[511, 513],
+            &[4096],
+            &[20_000, 1],
+            &[65536],
+            &[100_003, 9],
+        ] {
+            let got = decode(&wire, pieces, delivery);
+            assert_eq!(got.len(), expected.len(), "{delivery:?} {pieces:?}");
+            for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+                assert!(g == e, "{delivery:?} {pieces:?}: message {i} differs");
+            }
+        }
+    }
+}
+
+fn first_error(wire: &[u8], piece: usize) -> (usize, Error, Vec<u8>) {
+    let mut conn = Connection::open_server(Config::default(), None);
+    let mut events = 0;
+    for chunk in wire.chunks(piece) {
+        conn.receive_data(chunk);
+        loop {
+            match conn.next_event() {
+                Ok(Some(_)) => events += 1,
+                Ok(None) => break,
+                Err(e) => return (events, e, conn.data_to_send().to_vec()),
+            }
+        }
+    }
+    panic!("no error")
+}
+
+#[test]
+fn invalid_text_fails_with_1007_on_every_path() {
+    let good = frame(OpCode::Text, true, b"fine", [1, 2, 3, 4]);
+    for len in [10, 200, 5000, 100_000] {
+        for at in [0, len / 2, len - 1] {
+            let mut payload = text_exact(len);
+            payload[at] = 0xff;
+            let mut wire = good.clone();
+            wire.extend(frame(OpCode::Text, true, &payload, [9, 8, 7, 6]));
+            for piece in [wire.len(), 1000, 4096, 65536] {
+                let (events, error, sent) = first_error(&wire, piece);
+                assert_eq!(events, 1, "len {len} at {at} piece {piece}");
+                assert!(matches!(error, Error::Protocol(ProtocolError::InvalidUtf8)));
+                assert_eq!(
+                    &sent[..4],
+                    &[0x88, sent[1], 0x03, 0xef],
+                    "close 1007 queued"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn text_is_rejected_as_soon_as_the_bad_byte_arrives() {
+    // A 100 kB text frame whose byte 30 000 is invalid fails on the read carrying it.
+    let mut payload = text_exact(100_000);
+    payload[30_000] = 0xc0;
+    let mut conn = Connection::open_server(Config::default(), None);
+    let wire = frame(OpCode::Text, true, &payload, [4, 3, 2, 1]);
+    conn.receive_data(&wire[..20_000]);
+    assert!(conn.next_event().unwrap().is_none());
+    conn.receive_data(&wire[20_000..40_000]);
+    assert!(matches!(
+        conn.next_event(),
+        Err(Error::Protocol(ProtocolError::InvalidUtf8))
+    ));
+}
+
+#[test]
+fn malformed_whole_frames_are_still_reported() {
+    // Length 5 written in the 16-bit form.
+    let mut wire = vec![0x82, 0xfe, 0x00, 0x05, 1, 2, 3, 4];
+    wire.extend_from_slice(&[0; 5]);
+    let (_, error, _) = first_error(&wire, wire.len());
+    assert!(matches!(
+        error,
+        Error::Protocol(ProtocolError::NonMinimalLength)
+    ));
+    // An unmasked frame to a server.
+    let (_, error, _) = first_error(&[0x82, 0x01, 0x00], 3);
+    assert!(matches!(
+        error,
+        Error::Protocol(ProtocolError::UnmaskedFrame)
+    ));
+    // Over the frame limit.
+    let config = Config {
+        max_frame_size: 10,
+        ..Config::default()
+    };
+    let mut conn = Connection::open_server(config, None);
+    conn.receive_data(&frame(OpCode::Binary, true, &[0; 11], [1, 1, 1, 1]));
+    assert!(matches!(
+        conn.next_event(),
+        Err(Error::Protocol(ProtocolError::FrameTooLarge))
+    ));
+}
