@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// An echo server on the package's Node glue: the JavaScript twin of the Rust example
+// core/examples/echo_server.rs, with the same command line and behaviour.
+//
+//   node bindings-wasm/examples/echo_server.mjs 127.0.0.1:9003 \
+//       [--subprotocol v12.stomp --subprotocol v11.stomp] [--no-deflate]
+//
+// Every text and binary message is sent back (up to 64 MiB). With --subprotocol, the first
+// of those names (in the order given) that the client offers is selected; without a match
+// the connection is accepted with no subprotocol. permessage-deflate is negotiated when the
+// client offers it, unless --no-deflate. At most 1024 connections at once; a connection
+// silent for 60 s is dropped. This is the server the Autobahn harness runs for the package
+// (SERVER_CMD='node bindings-wasm/examples/echo_server.mjs {addr}' tests/autobahn/run.sh server).
+import { createServer } from 'node:http';
+
+import { serve } from '../lib/node.js';
+
+const MAX_CONNECTIONS = 1024;
+const READ_TIMEOUT_MS = 60_000;
+
+function usage(problem) {
+  console.error(`echo_server: ${problem}`);
+  console.error('usage: echo_server ADDR [--subprotocol NAME]... [--no-deflate]');
+  process.exit(2);
+}
+
+let addr = null;
+let deflate = true;
+const subprotocols = [];
+const args = process.argv.slice(2);
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i];
+  if (arg === '--subprotocol') {
+    if (i + 1 < args.length) subprotocols.push(args[++i]);
+  } else if (arg === '--no-deflate') {
+    deflate = false;
+  } else if (addr === null && !arg.startsWith('-')) {
+    addr = arg;
+  } else {
+    usage(arg);
+  }
+}
+if (addr === null) usage('no address');
+const m = addr.match(/^\[?(.*?)\]?:(\d+)$/);
+if (!m) usage(`bad address ${addr} (HOST:PORT)`);
+const [, host, port] = m;
+
+const server = createServer((req, res) => {
+  // A plain HTTP request: this is a WebSocket endpoint.
+  res.writeHead(426, { Upgrade: 'websocket', 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+  res.end('this is a WebSocket endpoint: Upgrade: websocket required\n');
+});
+server.maxConnections = MAX_CONNECTIONS;
+
+const options = {
+  maxFrameSize: 64 << 20,
+  maxMessageSize: 64 << 20,
+  deflate,
+  subprotocols,
+};
+serve(server, options, (ws) => {
+  ws.on('message', (data) => {
+    // Sending fails only once a close frame went out; then there is nothing to echo to.
+    try {
+      if (!ws.send(data)) ws.pause(); // backpressure: stop reading until the socket drains
+    } catch {
+      // closing
+    }
+  });
+  ws.on('drain', () => ws.resume());
+  ws.on('error', (err) => console.error(`echo_server: ${err.message}`));
+});
+server.on('connection', (socket) => {
+  socket.setTimeout(READ_TIMEOUT_MS, () => socket.destroy());
+});
+server.on('error', (err) => {
+  console.error(`echo_server: cannot listen on ${addr}: ${err.message}`);
+  process.exit(1);
+});
+server.listen(Number(port), host, () => {
+  const a = server.address();
+  console.log(`listening on ${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+});

@@ -1,0 +1,419 @@
+// Node glue: sansocket connections on real sockets. A server takes upgrade requests from a
+// Node `http` (or `https`) server's 'upgrade' event; a client connects over `net` or `tls`.
+// IO only: bytes go from the socket to the connection and back, events become
+// EventEmitter events. Backpressure: send() returns socket.write()'s answer and 'drain'
+// follows; pause()/resume() stop and restart reading.
+import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
+import net from 'node:net';
+import tls from 'node:tls';
+
+import { ClientConnection, ServerConnection } from './node-wasm.js';
+
+/** How long to wait for the peer to close TCP once the close handshake is under way. */
+const CLOSE_TIMEOUT = 2000;
+/** How long a client waits for the server's 101. */
+const HANDSHAKE_TIMEOUT = 10000;
+
+function toBuffer(u8) {
+  return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+}
+
+/**
+ * A WebSocket on a Node socket. Events: 'message' (data: string | Buffer, isBinary),
+ * 'chunk' (data: string | Buffer, fin, isBinary) with `delivery: 'chunks'`, 'ping' (Buffer),
+ * 'pong' (Buffer), 'close' (code, reason) once the transport is closed, 'error' (Error),
+ * 'drain' (the socket's write buffer emptied).
+ */
+export class WebSocket extends EventEmitter {
+  #conn;
+  #socket;
+  #closeTimeout;
+  #timer = null;
+  #code = 1006;
+  #reason = '';
+  #ending = false;
+  #closed = false;
+  #started = false;
+  #protocol;
+  #extensions;
+
+  /** @internal Made by handleUpgrade() and connect(). */
+  constructor(conn, socket, { closeTimeout = CLOSE_TIMEOUT } = {}) {
+    super();
+    this.#conn = conn;
+    this.#socket = socket;
+    this.#closeTimeout = closeTimeout;
+    this.#protocol = conn.subprotocol ?? '';
+    this.#extensions = conn.extensions ?? '';
+  }
+
+  /** @internal Starts reading: dispatches `pending` events, then what the socket brings. */
+  _start(pending = []) {
+    if (this.#started) return;
+    this.#started = true;
+    const socket = this.#socket;
+    socket.on('data', (chunk) => {
+      if (this.#conn.freed) return;
+      this.#conn.receiveData(chunk);
+      this.#process(this.#conn.events());
+    });
+    socket.on('end', () => {
+      if (this.#conn.freed) return;
+      this.#conn.receiveEof();
+      this.#process(this.#conn.events());
+      this.#endTransport();
+    });
+    socket.on('error', (err) => {
+      if (this.listenerCount('error') > 0) this.emit('error', err);
+    });
+    socket.on('drain', () => this.emit('drain'));
+    socket.on('close', () => this.#onTransportClosed());
+    if (socket.destroyed) {
+      queueMicrotask(() => this.#onTransportClosed());
+      return;
+    }
+    this.#process(pending);
+    socket.resume();
+  }
+
+  /** The negotiated subprotocol, or ''. */
+  get protocol() {
+    return this.#protocol;
+  }
+
+  /** The negotiated permessage-deflate parameters (a header value), or ''. */
+  get extensions() {
+    return this.#extensions;
+  }
+
+  /** 'connecting' | 'open' | 'closing' | 'closed' */
+  get readyState() {
+    return this.#closed || this.#conn.freed ? 'closed' : this.#conn.state;
+  }
+
+  /** Bytes written but not yet handed to the kernel. */
+  get bufferedAmount() {
+    return this.#socket.writableLength;
+  }
+
+  /** The close code: the peer's, the error's, or 1006 (meaningful once 'close' fired). */
+  get closeCode() {
+    return this.#code;
+  }
+
+  /** Sends a message: a string as text, bytes as binary. False: wait for 'drain'. */
+  send(data) {
+    if (typeof data === 'string') this.#live().sendText(data);
+    else this.#live().sendBinary(data);
+    return this.#flush();
+  }
+
+  /** Sends one fragment of a message (`kind` 'text' or 'binary'; `fin` ends it). */
+  sendFragment(kind, data, fin) {
+    this.#live().sendFragment(kind, data, fin);
+    return this.#flush();
+  }
+
+  /** Sends a ping. */
+  ping(data = undefined) {
+    this.#live().ping(data);
+    return this.#flush();
+  }
+
+  /** Sends a pong (a heartbeat; pings are answered automatically). */
+  pong(data = undefined) {
+    this.#live().pong(data);
+    return this.#flush();
+  }
+
+  /**
+   * Starts the close handshake. The 'close' event follows once the transport is closed
+   * (after at most the close timeout if the peer does not answer).
+   */
+  close(code = 1000, reason = '') {
+    if (this.#closed || this.#conn.freed || this.#conn.state === 'closed') return;
+    this.#conn.close(code, reason);
+    this.#flush();
+    this.#afterIo();
+  }
+
+  /** Closes the transport at once, without a close handshake. */
+  terminate() {
+    this.#socket.destroy();
+  }
+
+  /** Stops reading from the socket (backpressure towards the peer). */
+  pause() {
+    this.#socket.pause();
+  }
+
+  /** Reads again after pause(). */
+  resume() {
+    if (this.#started) this.#socket.resume();
+  }
+
+  #live() {
+    if (this.#closed || this.#conn.freed) throw new Error('sansocket: the WebSocket is closed');
+    return this.#conn;
+  }
+
+  #process(events) {
+    for (const event of events) this.#dispatch(event);
+    if (this.#conn.freed) return;
+    this.#flush();
+    this.#afterIo();
+  }
+
+  #dispatch(event) {
+    switch (event.type) {
+      case 'text':
+        this.emit('message', event.data, false);
+        break;
+      case 'binary':
+        this.emit('message', toBuffer(event.data), true);
+        break;
+      case 'chunk':
+        if (event.kind === 'text') this.emit('chunk', event.data, event.fin, false);
+        else this.emit('chunk', toBuffer(event.data), event.fin, true);
+        break;
+      case 'ping':
+        this.emit('ping', toBuffer(event.data));
+        break;
+      case 'pong':
+        this.emit('pong', toBuffer(event.data));
+        break;
+      case 'close':
+        this.#code = event.code;
+        this.#reason = event.reason;
+        break;
+      case 'error': {
+        const { error } = event;
+        if (error.closeCode !== null) this.#code = error.closeCode;
+        if (error.code !== 'abnormal-closure' && this.listenerCount('error') > 0) this.emit('error', error);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** Writes what the connection queued; returns false while the socket's buffer is full. */
+  #flush() {
+    if (this.#conn.freed || this.#socket.destroyed) return false;
+    const out = this.#conn.dataToSend();
+    if (out.length === 0) return !this.#socket.writableNeedDrain;
+    return this.#socket.write(out);
+  }
+
+  /** Closes the transport when the engine says so; bounds the close handshake in time. */
+  #afterIo() {
+    if (this.#conn.freed) return;
+    if (this.#conn.shouldCloseTransport) {
+      this.#endTransport();
+    } else if (this.#conn.state === 'closing' || this.#conn.state === 'closed') {
+      this.#armTimer();
+    }
+  }
+
+  #endTransport() {
+    if (this.#ending) return;
+    this.#ending = true;
+    this.#socket.end();
+    this.#armTimer();
+  }
+
+  #armTimer() {
+    if (this.#timer !== null || this.#closed) return;
+    this.#timer = setTimeout(() => this.#socket.destroy(), this.#closeTimeout);
+    this.#timer.unref?.();
+  }
+
+  #onTransportClosed() {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#conn.free();
+    this.emit('close', this.#code, this.#reason);
+  }
+}
+
+/** The request as bytes again, for the engine to check (Node's parser already read it). */
+function serializeRequest(req) {
+  let head = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) head += `${raw[i]}: ${raw[i + 1]}\r\n`;
+  return Buffer.from(`${head}\r\n`, 'latin1');
+}
+
+function sendAndClose(conn, socket) {
+  const out = conn.dataToSend();
+  conn.free();
+  socket.on('error', () => {});
+  socket.end(out);
+  setTimeout(() => socket.destroy(), CLOSE_TIMEOUT).unref();
+}
+
+/**
+ * Handles an http server's 'upgrade' event with a sansocket ServerConnection.
+ *
+ * options: the ServerConnection options (limits, deflate, allowedOrigins…), plus
+ *   subprotocols: names in the server's order of preference; the first one the client
+ *     offers is selected, none if none matches;
+ *   handleRequest(request): optional, may return (or resolve to) `{reject: {status,
+ *     headers, body}}` to refuse, or `{subprotocol, headers}` to accept with those;
+ *   closeTimeout: ms to wait for the peer during the close handshake (default 2000).
+ * onConnection(ws, request) is called with the WebSocket before any message is read.
+ */
+export function handleUpgrade(req, socket, head, options = {}, onConnection = undefined) {
+  const { subprotocols = [], handleRequest = undefined, closeTimeout = CLOSE_TIMEOUT, ...config } = options;
+  const conn = new ServerConnection(config);
+  conn.receiveData(serializeRequest(req));
+  if (head && head.length > 0) conn.receiveData(head);
+  const events = conn.events();
+  const request = events[0];
+  if (request === undefined || request.type !== 'request') {
+    sendAndClose(conn, socket); // the engine queued the HTTP error response
+    return;
+  }
+  const proceed = (decision) => {
+    if (socket.destroyed) {
+      conn.free();
+      return;
+    }
+    if (decision && decision.reject) {
+      const { status = 403, headers = null, body = undefined } = decision.reject;
+      conn.reject(status, { headers, body });
+      sendAndClose(conn, socket);
+      return;
+    }
+    const subprotocol =
+      decision && decision.subprotocol !== undefined ? decision.subprotocol : conn.selectSubprotocol(subprotocols);
+    conn.accept({ subprotocol, headers: decision?.headers ?? null });
+    socket.setNoDelay(true);
+    socket.setTimeout(0);
+    const ws = new WebSocket(conn, socket, { closeTimeout });
+    if (onConnection) onConnection(ws, request);
+    ws._start(conn.events());
+  };
+  // handleRequest failed: answer 500. A synchronous exception propagates to the caller;
+  // a rejected promise ends here.
+  const refuse = () => {
+    if (!conn.freed) {
+      conn.reject(500, { body: 'internal server error' });
+      sendAndClose(conn, socket);
+    }
+  };
+  let decision;
+  try {
+    decision = handleRequest ? handleRequest(request) : undefined;
+  } catch (err) {
+    refuse();
+    throw err;
+  }
+  if (decision && typeof decision.then === 'function') decision.then(proceed, refuse);
+  else proceed(decision);
+}
+
+/** Serves WebSocket upgrades of an http/https server: see handleUpgrade() for options. */
+export function serve(server, options = {}, onConnection = undefined) {
+  const listener = (req, socket, head) => handleUpgrade(req, socket, head, options, onConnection);
+  server.on('upgrade', listener);
+  return () => server.off('upgrade', listener);
+}
+
+/**
+ * Opens a client WebSocket over net (ws://) or tls (wss://); resolves once the server
+ * accepted. options: the ClientConnection options (subprotocols, origin, headers, limits,
+ * deflate…; host and target come from the URL), plus tls (options for tls.connect),
+ * handshakeTimeout (ms, default 10000) and closeTimeout (ms, default 2000).
+ * A refusal rejects with an Error carrying status, headers and body.
+ */
+export function connect(url, options = {}) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    if (u.protocol !== 'ws:' && u.protocol !== 'wss:') {
+      throw new TypeError(`connect: the URL must be ws:// or wss://, not ${u.protocol}`);
+    }
+    const {
+      tls: tlsOptions = {},
+      handshakeTimeout = HANDSHAKE_TIMEOUT,
+      closeTimeout = CLOSE_TIMEOUT,
+      ...config
+    } = options;
+    const secure = u.protocol === 'wss:';
+    const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+    const port = Number(u.port) || (secure ? 443 : 80);
+    const conn = new ClientConnection({ host: u.host, target: `${u.pathname}${u.search}`, ...config });
+    let socket;
+    try {
+      socket = secure
+        ? tls.connect({ host, port, servername: isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], ...tlsOptions })
+        : net.connect({ host, port });
+    } catch (err) {
+      conn.free();
+      throw err;
+    }
+    socket.setNoDelay(true);
+    let settled = false;
+    const timer = setTimeout(() => fail(new Error(`connect: no answer from ${u.host} within ${handshakeTimeout} ms`)), handshakeTimeout);
+
+    function cleanup() {
+      settled = true;
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('error', fail);
+      socket.off('close', onClose);
+    }
+    function fail(err) {
+      if (settled) return;
+      cleanup();
+      socket.on('error', () => {});
+      socket.destroy();
+      if (!conn.freed) conn.free();
+      reject(err);
+    }
+    function handle(events) {
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i];
+        if (event.type === 'accepted') {
+          cleanup();
+          socket.pause();
+          const ws = new WebSocket(conn, socket, { closeTimeout });
+          resolve(ws);
+          // Frames that came with the 101 wait until the caller has added its listeners.
+          setImmediate(() => ws._start(events.slice(i + 1)));
+          return;
+        }
+        if (event.type === 'rejected') {
+          const err = new Error(`connect: the server refused the WebSocket: ${event.status} ${event.reason}`);
+          Object.assign(err, { code: 'rejected', status: event.status, headers: event.headers, body: event.body });
+          fail(err);
+          return;
+        }
+        if (event.type === 'error') {
+          fail(event.error);
+          return;
+        }
+      }
+    }
+    function onData(chunk) {
+      conn.receiveData(chunk);
+      handle(conn.events());
+    }
+    function onEnd() {
+      conn.receiveEof();
+      handle(conn.events());
+      fail(new Error('connect: the server closed the connection during the handshake'));
+    }
+    function onClose() {
+      fail(new Error('connect: the connection closed during the handshake'));
+    }
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('error', fail);
+    socket.on('close', onClose);
+    socket.write(conn.dataToSend());
+  });
+}

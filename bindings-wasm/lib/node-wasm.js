@@ -1,0 +1,14 @@
+// The WASM module for Node (CommonJS glue, loaded synchronously) and its connection classes.
+import { createRequire } from 'node:module';
+
+import { createClasses } from './connection.js';
+
+const require = createRequire(import.meta.url);
+let raw;
+try {
+  raw = require('../pkg/node/sansocket_wasm.js');
+} catch (e) {
+  throw new Error('sansocket: the WASM build is missing; run `npm run build` in bindings-wasm', { cause: e });
+}
+
+export const { ServerConnection, ClientConnection, wasmMemorySize } = createClasses(() => raw);

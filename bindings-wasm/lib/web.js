@@ -1,0 +1,29 @@
+// The package's browser entry (also works in Node, Deno and workers): call `await init()`
+// once before making connections; it fetches the .wasm next to the glue, or takes what
+// you pass (a URL, a Response, bytes or a WebAssembly.Module).
+import initWasm, * as raw from '../pkg/web/sansocket_wasm.js';
+import { createClasses } from './connection.js';
+
+let ready = false;
+let loading = null;
+
+/** Loads the WASM module; later (or concurrent) calls wait for the same load. */
+export function init(moduleOrPath = undefined) {
+  loading ??= initWasm(moduleOrPath === undefined ? undefined : { module_or_path: moduleOrPath }).then(
+    () => {
+      ready = true;
+    },
+    (err) => {
+      loading = null; // let a later call try again
+      throw err;
+    },
+  );
+  return loading;
+}
+
+export const { ServerConnection, ClientConnection, wasmMemorySize } = createClasses(() => {
+  if (!ready) throw new Error('sansocket: call `await init()` before making connections');
+  return raw;
+});
+
+export default init;

@@ -1,0 +1,329 @@
+//! [`RawConnection`]: a [`Connection`] behind wasm-bindgen, with batched events.
+
+use bytes::Bytes;
+use js_sys::Array;
+use sansocket::{
+    Accept, Connection, Event, MessageKind, Request, Role, SeededEntropy, State, UsageError,
+};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::entropy;
+use crate::errors::{range_error, type_error, usage_error};
+use crate::events::{self, Batch};
+use crate::options::{self, Options};
+
+/// One WebSocket connection, either role. Used through `lib/connection.js`.
+#[wasm_bindgen]
+pub struct RawConnection {
+    conn: Connection,
+    batch: Batch,
+    /// The server's request, kept while it waits for `accept` or `reject`.
+    pending: Option<Box<Request>>,
+    /// What the last `take_output` returned, alive until the next call.
+    out: Bytes,
+    /// `[address, length]` of `out`, read by JavaScript.
+    out_regs: [u32; 2],
+    /// A batch ended with an error the core has not acted on yet (`next_event_batched`).
+    unsettled: bool,
+}
+
+fn usage<T>(result: Result<T, UsageError>) -> Result<T, JsValue> {
+    result.map_err(|e| usage_error(&e))
+}
+
+#[wasm_bindgen]
+impl RawConnection {
+    /// A server connection: reads the upgrade request, or starts open with `open: true`.
+    pub fn server(opts: JsValue) -> Result<RawConnection, JsValue> {
+        let o = Options::new(&opts, "ServerConnection", false)?;
+        let config = options::config(&o)?;
+        let conn = if o.bool("open")?.unwrap_or(false) {
+            Connection::open_server(config, o.string("subprotocol")?)
+        } else {
+            Connection::server(config)
+        };
+        Ok(Self::wrap(conn))
+    }
+
+    /// A client connection: queues the upgrade request, or starts open with `open: true`.
+    pub fn client(opts: JsValue) -> Result<RawConnection, JsValue> {
+        let o = Options::new(&opts, "ClientConnection", true)?;
+        let config = options::config(&o)?;
+        let open = o.bool("open")?.unwrap_or(false);
+        let conn = match o.seed("entropySeed")? {
+            Some(seed) => {
+                let entropy = SeededEntropy::new(seed);
+                if open {
+                    Connection::open_client(config, o.string("subprotocol")?, entropy)
+                } else {
+                    usage(Connection::client(
+                        options::client_request(&o)?,
+                        config,
+                        entropy,
+                    ))?
+                }
+            }
+            None => {
+                let mut probe = [0u8; 4];
+                entropy::fill(&mut probe).map_err(|_| {
+                    type_error("ClientConnection needs crypto.getRandomValues (Web Crypto)")
+                })?;
+                if open {
+                    Connection::open_client(config, o.string("subprotocol")?, entropy::source())
+                } else {
+                    let request = options::client_request(&o)?;
+                    usage(Connection::client(request, config, entropy::source()))?
+                }
+            }
+        };
+        Ok(Self::wrap(conn))
+    }
+
+    fn wrap(conn: Connection) -> Self {
+        Self {
+            conn,
+            batch: Batch::default(),
+            pending: None,
+            out: Bytes::new(),
+            out_regs: [0; 2],
+            unsettled: false,
+        }
+    }
+
+    /// Lets the core act on the error that ended the last batch (queue the close frame,
+    /// fail the connection), once the application had its turn: actions taken in answer to
+    /// the events before the error are queued first, as between `next_event` calls in Rust.
+    /// Every call but the actions starts with it; it also drops the last output.
+    fn settle(&mut self) {
+        // JavaScript copied the last output when `take_output` returned: let it go.
+        self.out = Bytes::new();
+        if self.unsettled {
+            self.unsettled = false;
+            // Returns the error already reported (or `Ok(None)` if it was acted on at once).
+            let _ = self.conn.next_event();
+        }
+    }
+
+    // ---- input ----------------------------------------------------------------------
+
+    /// Bytes read from the transport.
+    pub fn feed(&mut self, data: &[u8]) {
+        self.settle();
+        // The previous batch's payloads share the core's receive buffer: drop them first
+        // so that the buffer can be reused instead of reallocated.
+        self.batch.clear();
+        self.conn.receive_data(data);
+    }
+
+    /// The peer closed its side of the transport.
+    #[wasm_bindgen(js_name = feedEof)]
+    pub fn feed_eof(&mut self) {
+        self.settle();
+        self.conn.receive_eof();
+    }
+
+    /// Decodes every event available now into a batch (see `events.rs`); returns the
+    /// address of its table, or 0 when there is none.
+    pub fn drain(&mut self) -> u32 {
+        self.settle();
+        self.batch.clear();
+        let server = self.conn.role() == Role::Server;
+        // Bounded: the core returns `Ok(None)` after an error; stop anyway should a second
+        // error follow at once, rather than loop.
+        let mut errors = 0;
+        loop {
+            match self.conn.next_event_batched() {
+                Ok(Some(event)) => self.push(event),
+                Ok(None) => break,
+                Err(e) => {
+                    self.batch.push_rich(events::error(&e, server));
+                    self.unsettled = true;
+                    errors += 1;
+                    if errors > 1 {
+                        break;
+                    }
+                }
+            }
+        }
+        self.batch.finish()
+    }
+
+    fn push(&mut self, event: Event) {
+        match event {
+            Event::Text(text) => self.batch.push_bytes(events::TEXT, text.into_bytes(), 0),
+            Event::Binary(data) => self.batch.push_bytes(events::BINARY, data, 0),
+            Event::Chunk { kind, data, fin } => {
+                self.batch
+                    .push_bytes(events::chunk_kind(kind), data, u32::from(fin));
+            }
+            Event::Ping(data) => self.batch.push_bytes(events::PING, data, 0),
+            Event::Pong(data) => self.batch.push_bytes(events::PONG, data, 0),
+            Event::Request(request) => {
+                self.batch.push_rich(events::request(&request));
+                self.pending = Some(request);
+            }
+            Event::Accepted(response) => self.batch.push_rich(events::accepted(&response)),
+            Event::Rejected(rejection) => self.batch.push_rich(events::rejected(&rejection)),
+            Event::Close(frame) => self.batch.push_rich(events::close(&frame)),
+        }
+    }
+
+    /// The rich events of the last batch (request, accepted, rejected, close, error).
+    #[wasm_bindgen(js_name = takeRich)]
+    pub fn take_rich(&mut self) -> Array {
+        self.batch.take_rich()
+    }
+
+    // ---- output ---------------------------------------------------------------------
+
+    /// Takes what is queued for the transport; returns the address of `[address, length]`,
+    /// or 0 when nothing is queued. The bytes stay valid until the next call.
+    #[wasm_bindgen(js_name = takeOutput)]
+    pub fn take_output(&mut self) -> u32 {
+        self.settle();
+        self.out = self.conn.data_to_send();
+        if self.out.is_empty() {
+            return 0;
+        }
+        self.out_regs = [
+            self.out.as_ptr() as usize as u32,
+            u32::try_from(self.out.len()).unwrap_or(u32::MAX),
+        ];
+        self.out_regs.as_ptr() as usize as u32
+    }
+
+    // ---- getters --------------------------------------------------------------------
+
+    /// 0 connecting, 1 open, 2 closing, 3 closed.
+    pub fn state(&mut self) -> u8 {
+        self.settle();
+        match self.conn.state() {
+            State::Connecting => 0,
+            State::Open => 1,
+            State::Closing => 2,
+            State::Closed => 3,
+        }
+    }
+
+    /// True for a client.
+    #[wasm_bindgen(js_name = isClient)]
+    pub fn is_client(&self) -> bool {
+        self.conn.role() == Role::Client
+    }
+
+    /// The negotiated subprotocol.
+    pub fn subprotocol(&mut self) -> Option<String> {
+        self.settle();
+        self.conn.subprotocol().map(str::to_owned)
+    }
+
+    /// The negotiated permessage-deflate parameters as a header value, if in use.
+    pub fn deflate(&mut self) -> Option<String> {
+        self.settle();
+        self.conn.deflate().map(|p| p.header_value())
+    }
+
+    /// See `Connection::should_close_transport`.
+    #[wasm_bindgen(js_name = shouldCloseTransport)]
+    pub fn should_close_transport(&mut self) -> bool {
+        self.settle();
+        self.conn.should_close_transport()
+    }
+
+    /// Bytes waiting in the outbox.
+    #[wasm_bindgen(js_name = bufferedAmount)]
+    pub fn buffered_amount(&mut self) -> usize {
+        self.settle();
+        self.conn.buffered_amount()
+    }
+
+    /// Received bytes held: undecoded input plus an unfinished message.
+    #[wasm_bindgen(js_name = bufferedInput)]
+    pub fn buffered_input(&mut self) -> usize {
+        self.settle();
+        self.conn.buffered_input()
+    }
+
+    // ---- actions --------------------------------------------------------------------
+
+    /// Server: the first of `preferences` that the pending request offered.
+    #[wasm_bindgen(js_name = selectSubprotocol)]
+    pub fn select_subprotocol(&self, preferences: JsValue) -> Result<Option<String>, JsValue> {
+        let preferences: Vec<String> = preferences
+            .dyn_ref::<Array>()
+            .and_then(|a| a.iter().map(|v| v.as_string()).collect())
+            .ok_or_else(|| type_error("selectSubprotocol expects an array of strings"))?;
+        let Some(request) = &self.pending else {
+            return Err(usage_error(&UsageError::NoPendingRequest));
+        };
+        Ok(request.select_subprotocol(&preferences).map(str::to_owned))
+    }
+
+    /// Server: accept the pending request.
+    pub fn accept(&mut self, subprotocol: Option<String>, headers: JsValue) -> Result<(), JsValue> {
+        let headers = options::headers(&headers, "accept headers")?;
+        usage(self.conn.accept(Accept {
+            subprotocol,
+            headers,
+        }))?;
+        self.pending = None;
+        Ok(())
+    }
+
+    /// Server: refuse the pending request with an HTTP status.
+    pub fn reject(&mut self, status: f64, headers: JsValue, body: &[u8]) -> Result<(), JsValue> {
+        let status = options::to_usize(status)
+            .and_then(|s| u16::try_from(s).ok())
+            .ok_or_else(|| range_error(&format!("invalid HTTP status {status}")))?;
+        let headers = options::headers(&headers, "reject headers")?;
+        let pairs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        usage(self.conn.reject(status, &pairs, body))?;
+        self.pending = None;
+        Ok(())
+    }
+
+    /// Queue a text message.
+    #[wasm_bindgen(js_name = sendText)]
+    pub fn send_text(&mut self, text: &str) -> Result<(), JsValue> {
+        usage(self.conn.send_text(text))
+    }
+
+    /// Queue a binary message.
+    #[wasm_bindgen(js_name = sendBinary)]
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), JsValue> {
+        usage(self.conn.send_binary(data))
+    }
+
+    /// Queue one fragment of a message (`text` chooses the kind of a new message).
+    #[wasm_bindgen(js_name = sendFragment)]
+    pub fn send_fragment(&mut self, text: bool, data: &[u8], fin: bool) -> Result<(), JsValue> {
+        let kind = if text {
+            MessageKind::Text
+        } else {
+            MessageKind::Binary
+        };
+        usage(self.conn.send_fragment(kind, data, fin))
+    }
+
+    /// Queue a ping.
+    pub fn ping(&mut self, payload: &[u8]) -> Result<(), JsValue> {
+        usage(self.conn.ping(payload))
+    }
+
+    /// Queue a pong.
+    pub fn pong(&mut self, payload: &[u8]) -> Result<(), JsValue> {
+        usage(self.conn.pong(payload))
+    }
+
+    /// Start the close handshake.
+    pub fn close(&mut self, code: f64, reason: &str) -> Result<(), JsValue> {
+        let code = options::to_usize(code)
+            .and_then(|c| u16::try_from(c).ok())
+            .ok_or_else(|| range_error(&format!("invalid close code {code}")))?;
+        usage(self.conn.close(code, reason))
+    }
+}
