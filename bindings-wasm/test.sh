@@ -9,7 +9,7 @@
 # checked), and the Autobahn testsuite against examples/echo_server.mjs, which must give the
 # same results as the Rust echo server (tests/autobahn/expected/server.json).
 #
-# Env: SANSOCKET_WASM_AUTOBAHN=0 skips Autobahn; SANSOCKET_WASM_BROWSER=0 skips installing
+# Env: SANSOCKET_WASM_AUTOBAHN=0 skips Autobahn; SANSOCKET_DEFLATE_CASES picks the compression sample; SANSOCKET_WASM_BROWSER=0 skips installing
 # Chromium (the browser tests are then skipped instead of failing).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -70,6 +70,10 @@ if [ "${SANSOCKET_WASM_AUTOBAHN:-1}" = 1 ]; then
   bash "$repo/tests/autobahn/install.sh" --no-selftest || status=1
   (cd "$repo" && SERVER_CMD='node bindings-wasm/examples/echo_server.mjs {addr}' SERVER_AGENT=sansocket-wasm \
     REPORTS_DIR="$repo/tests/autobahn/reports/wasm" bash tests/autobahn/run.sh server) || status=1
+  log "Autobahn permessage-deflate sample (12.1.*, 13.1.*, 13.5.*; run EXCLUDE= for all 216)"
+  (cd "$repo" && SERVER_CMD='node bindings-wasm/examples/echo_server.mjs {addr}' SERVER_AGENT=sansocket-wasm \
+    REPORTS_DIR="$repo/tests/autobahn/reports/wasm-deflate" CASES="${SANSOCKET_DEFLATE_CASES:-12.1.*,13.1.*,13.5.*}" \
+    EXCLUDE= bash tests/autobahn/run.sh server) || status=1
 fi
 
 if [ $status = 0 ]; then log "PASS"; else log "FAIL"; fi

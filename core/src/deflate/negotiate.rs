@@ -130,13 +130,11 @@ pub(crate) fn server_negotiate(
 
 /// Client: the offer to send.
 pub(crate) fn client_offer(config: &DeflateConfig) -> String {
+    // §7.1.2.2: `client_max_window_bits` without a value says we can honour any limit the
+    // server sets; our compressor then uses the smaller of that and our own window. (An
+    // offer with a value is answered with larger values by some servers, Autobahn's among
+    // them, and buys nothing: a smaller window than agreed is always allowed.)
     let mut offer = format!("{EXTENSION_NAME}; client_max_window_bits");
-    if config.max_window_bits < 15 {
-        offer = format!(
-            "{EXTENSION_NAME}; client_max_window_bits={}",
-            config.max_window_bits.clamp(8, 15)
-        );
-    }
     if config.no_context_takeover {
         offer.push_str("; client_no_context_takeover");
     }
@@ -154,15 +152,7 @@ pub(crate) fn client_accept(
 ) -> Result<DeflateParams, HandshakeError> {
     let bad = || HandshakeError::UnexpectedExtension(answer.to_string());
     let p = parse(answer, Role::Server).ok_or_else(bad)?;
-    let offered_bits = if config.max_window_bits < 15 {
-        config.max_window_bits.clamp(8, 15)
-    } else {
-        15
-    };
     let client_bits = p.client_max_window_bits.flatten();
-    if client_bits.is_some_and(|b| b > offered_bits) {
-        return Err(bad());
-    }
     if config.request_peer_no_context_takeover && !p.server_no_context_takeover {
         return Err(bad());
     }
@@ -170,7 +160,7 @@ pub(crate) fn client_accept(
         server_no_context_takeover: p.server_no_context_takeover,
         client_no_context_takeover: p.client_no_context_takeover || config.no_context_takeover,
         server_max_window_bits: p.server_max_window_bits,
-        client_max_window_bits: client_bits.or((offered_bits < 15).then_some(offered_bits)),
+        client_max_window_bits: client_bits,
     })
 }
 
@@ -265,19 +255,16 @@ mod tests {
         assert!(ok("permessage-deflate; client_max_window_bits").is_err());
         assert!(ok("permessage-deflate; server_max_window_bits=20").is_err());
         assert!(ok("permessage-deflate; bogus").is_err());
-        let small = DeflateConfig::default(); // offers client_max_window_bits=12
-        assert!(
-            client_accept(
-                &offer("permessage-deflate; client_max_window_bits=13")[0],
-                &small
-            )
-            .is_err()
-        );
+        let small = DeflateConfig::default(); // our window is 12 bits, the offer has no value
         assert_eq!(
-            client_accept(&offer("permessage-deflate")[0], &small)
-                .unwrap()
-                .client_max_window_bits,
-            Some(12)
+            client_offer(&small),
+            "permessage-deflate; client_max_window_bits"
         );
+        let p = client_accept(
+            &offer("permessage-deflate; client_max_window_bits=15")[0],
+            &small,
+        )
+        .unwrap();
+        assert_eq!(p.client_max_window_bits, Some(15));
     }
 }

@@ -44,7 +44,7 @@ def fails(kind, close_reason):
 def client_case(name, seed, answer, *events, description=None):
     request = {"host": "server.example.com", "target": "/chat"}
     m = ClientModel(seed)
-    offer_request = dict(request, extensions=["permessage-deflate; client_max_window_bits=12"])
+    offer_request = dict(request, extensions=["permessage-deflate; client_max_window_bits"])
     return case(name, "client", [
         recv(server_101(m.sec_key, [("Sec-WebSocket-Extensions", answer)]), *events[0]),
         *events[1:],
@@ -137,12 +137,16 @@ def cases():
         client_case("client-negotiates", 110, "permessage-deflate",
                     [ev_accepted(extensions=["permessage-deflate"])],
                     recv(frame(TEXT, HELLO, rsv=4), ev_text("Hello")),
-                    description="The client offers client_max_window_bits=12 (its default "
-                                "window); the server's frames are compressed."),
-        client_case("client-refuses-larger-window", 111,
+                    description="The client offers client_max_window_bits without a value; "
+                                "the server's frames are compressed."),
+        client_case("client-accepts-a-window-limit", 113,
                     "permessage-deflate; client_max_window_bits=15",
+                    [ev_accepted(extensions=["permessage-deflate; client_max_window_bits=15"])],
+                    description="RFC 7692 §7.1.2.2: the server may set any limit 8-15."),
+        client_case("client-refuses-invalid-window", 111,
+                    "permessage-deflate; client_max_window_bits=16",
                     [ev_handshake_error("unexpected-extension")],
-                    description="RFC 7692 §7.1.2.2: not more than the client offered."),
+                    description="RFC 7692 §7.1.2.2: window bits are 8-15."),
         client_case("client-refuses-two-answers", 112, "permessage-deflate, permessage-deflate",
                     [ev_handshake_error("unexpected-extension")]),
     ]
