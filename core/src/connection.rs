@@ -444,6 +444,7 @@ impl Connection {
             bits,
             params.no_context_takeover(ours),
             cfg.min_size,
+            cfg.low_memory,
         ));
         self.receiver
             .enable_inflate(Inflater::new(params.no_context_takeover(peer)));

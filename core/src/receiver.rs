@@ -63,6 +63,9 @@ struct Message {
     compressed: bool,
     /// Decompressed bytes so far (compressed messages).
     inflated: u64,
+    /// Decompressed bytes not yet delivered (compressed messages): a `Vec`, which the
+    /// inflater fills without zeroing it first, handed out as `Bytes` without a copy.
+    plain: Vec<u8>,
 }
 
 #[derive(Debug)]
@@ -337,6 +340,7 @@ impl Receiver {
                     utf8: Utf8Validator::default(),
                     compressed: rsv1,
                     inflated: 0,
+                    plain: Vec::new(),
                 });
             }
             (None, true) => {}
@@ -499,31 +503,34 @@ impl Receiver {
         else {
             return Ok(None);
         };
-        let start = message.data.len();
+        let start = message.plain.len();
         let room = usize::try_from(self.max_message.saturating_sub(message.inflated))
             .unwrap_or(usize::MAX);
         let limit = start.saturating_add(room);
         // On an error the inflater keeps what inflated before it: its text is checked
         // first, so the error reported does not depend on how the message was read.
-        let mut inflated = inflater.inflate(&raw, &mut message.data, limit);
+        let mut inflated = inflater.inflate(&raw, &mut message.plain, limit);
         if fin && inflated.is_ok() {
-            inflated = inflater.finish(&mut message.data, limit);
+            inflated = inflater.finish(&mut message.plain, limit);
         }
-        message.inflated += (message.data.len() - start) as u64;
+        message.inflated += (message.plain.len() - start) as u64;
         if message.kind == MessageKind::Text {
             message
                 .utf8
-                .feed(&message.data[start..])
+                .feed(&message.plain[start..])
                 .map_err(|_| ProtocolError::InvalidUtf8)?;
         }
         inflated?;
         let kind = message.kind;
         let data = match self.delivery {
             Delivery::Messages if !fin => return Ok(None),
-            Delivery::Messages => std::mem::take(&mut message.data).freeze(),
+            Delivery::Messages => Bytes::from(std::mem::take(&mut message.plain)),
             Delivery::Chunks => {
-                let hold = message.utf8.partial().len();
-                message.data.split_to(message.data.len() - hold).freeze()
+                // The unfinished character (at most 3 bytes) starts the next chunk.
+                let cut = message.plain.len() - message.utf8.partial().len();
+                let rest = message.plain[cut..].to_vec();
+                message.plain.truncate(cut);
+                Bytes::from(std::mem::replace(&mut message.plain, rest))
             }
         };
         if fin {
@@ -552,7 +559,11 @@ impl Receiver {
 
     /// Bytes buffered but not yet decoded, for memory accounting.
     pub(crate) fn buffered(&self) -> usize {
-        self.buf.len() + self.message.as_ref().map_or(0, |m| m.data.len())
+        self.buf.len()
+            + self
+                .message
+                .as_ref()
+                .map_or(0, |m| m.data.len() + m.plain.len())
     }
 }
 

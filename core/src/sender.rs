@@ -22,8 +22,9 @@ pub(crate) struct Sender {
     fragmenting: Option<MessageKind>,
     /// permessage-deflate, when negotiated.
     deflater: Option<Deflater>,
-    /// Reused buffer for compressed payloads.
-    scratch: BytesMut,
+    /// Reused buffer for compressed payloads (a `Vec`: the compressor fills its spare
+    /// capacity without zeroing it first).
+    scratch: Vec<u8>,
 }
 
 impl Sender {
@@ -33,7 +34,7 @@ impl Sender {
             masks,
             fragmenting: None,
             deflater: None,
-            scratch: BytesMut::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -82,12 +83,19 @@ impl Sender {
         if let Some(deflater) = self.deflater.as_mut() {
             let mut scratch = std::mem::take(&mut self.scratch);
             scratch.clear();
-            if deflater.compress(payload, &mut scratch) {
+            let compressed = deflater.compress(payload, &mut scratch);
+            // Kept for the next message unless a large message grew it, or memory matters
+            // more than an allocation per message.
+            let keep = scratch.capacity() <= KEEP_IDLE && !deflater.low_memory();
+            if compressed {
                 self.frame_rsv(opcode(kind), true, 0b100, &scratch);
+            }
+            if keep {
                 self.scratch = scratch;
+            }
+            if compressed {
                 return Ok(());
             }
-            self.scratch = scratch;
         }
         self.frame(opcode(kind), true, payload);
         Ok(())

@@ -173,3 +173,56 @@ fn rfc7692_hello_example_decodes() {
     ]);
     assert_eq!(events(&mut client), vec![Event::Text("Hello".into())]);
 }
+
+#[test]
+fn low_memory_compresses_as_well_and_interoperates() {
+    let low = Config {
+        deflate: Some(DeflateConfig {
+            low_memory: true,
+            ..DeflateConfig::default()
+        }),
+        ..Config::default()
+    };
+    // Messages that share most of their bytes with the previous ones: context takeover is
+    // what makes them small.
+    let messages: Vec<String> = (0..20)
+        .map(|i| {
+            (0..40)
+                .map(|j| format!("{{\"id\":{},\"px\":\"{}.25\"}},", 1000 + i + j, 90 + j % 9))
+                .collect()
+        })
+        .collect();
+    // Wire sizes each way with both sides at the defaults, then with one side low_memory.
+    let sizes = |server_cfg: Config, client_cfg: Config| {
+        let (mut server, mut client, _) = pair(server_cfg, client_cfg);
+        let (mut up, mut down) = (0, 0);
+        for text in &messages {
+            client.send_text(text).unwrap();
+            let wire = client.data_to_send();
+            up += wire.len();
+            server.receive_data(&wire);
+            assert_eq!(events(&mut server), vec![Event::Text(text.as_str().into())]);
+            server.send_text(text).unwrap();
+            let wire = server.data_to_send();
+            down += wire.len();
+            client.receive_data(&wire);
+            assert_eq!(events(&mut client), vec![Event::Text(text.as_str().into())]);
+        }
+        (up, down)
+    };
+    let (up, down) = sizes(deflate_config(), deflate_config());
+    let total: usize = messages.iter().map(String::len).sum();
+    assert!(up < total / 5 && down < total / 5, "{up} {down} of {total}");
+    for (server_cfg, client_cfg) in [
+        (low.clone(), deflate_config()),
+        (deflate_config(), low.clone()),
+        (low.clone(), low.clone()),
+    ] {
+        let (low_up, low_down) = sizes(server_cfg, client_cfg);
+        // The same context, primed from the kept window: within a few bytes per message.
+        assert!(
+            low_up <= up + 40 && low_down <= down + 40,
+            "{low_up} {low_down}"
+        );
+    }
+}

@@ -7,6 +7,7 @@
 use std::alloc::System;
 
 use cap::Cap;
+use sansocket::deflate::DeflateConfig;
 use sansocket::{Accept, ClientRequest, Config, Connection, Event, SeededEntropy};
 
 #[global_allocator]
@@ -28,10 +29,15 @@ fn drain(conn: &mut Connection) -> usize {
 
 /// A server and a client connected through the handshake, everything flushed.
 fn open_pair() -> (Connection, Connection) {
-    let mut server = Connection::server(Config::default());
+    open_pair_with(Config::default(), Config::default())
+}
+
+/// The same with these configurations.
+fn open_pair_with(server_config: Config, client_config: Config) -> (Connection, Connection) {
+    let mut server = Connection::server(server_config);
     let request = ClientRequest::new("example.com", "/chat");
-    let mut client = Connection::client(request, Config::default(), SeededEntropy::new(7))
-        .expect("valid request");
+    let mut client =
+        Connection::client(request, client_config, SeededEntropy::new(7)).expect("valid request");
     server.receive_data(&client.data_to_send());
     let Some(Event::Request(_)) = server.next_event().expect("valid request") else {
         panic!("no request")
@@ -106,4 +112,101 @@ fn idle_connections_hold_little_heap() {
         announced <= 512 << 10,
         "{announced} bytes allocated for 114 bytes of input"
     );
+
+    // permessage-deflate (in this function too: no other test may allocate meanwhile),
+    // both sides with the same settings. The compressor (~265 KiB with zlib-rs) stays
+    // unless `low_memory`; the decompressor (~50 KiB) stays in every setting.
+    let no_context = DeflateConfig {
+        no_context_takeover: true,
+        request_peer_no_context_takeover: true,
+        ..DeflateConfig::default()
+    };
+    let low = |c: &DeflateConfig| DeflateConfig {
+        low_memory: true,
+        ..c.clone()
+    };
+    let websockets_default = 64 << 10;
+    for (name, deflate, most) in [
+        ("default", DeflateConfig::default(), 400 << 10),
+        ("no_context_takeover", no_context.clone(), 400 << 10),
+        (
+            "low_memory",
+            low(&DeflateConfig::default()),
+            websockets_default,
+        ),
+        (
+            "low_memory + no_context_takeover",
+            low(&no_context),
+            websockets_default,
+        ),
+    ] {
+        let idle = compressing(name, deflate);
+        assert!(idle <= most, "{name}: {idle} bytes per idle connection");
+    }
+}
+
+/// Heap per connection with permessage-deflate negotiated through the handshake with these
+/// settings on both sides: after the handshake, then idle after one compressed message each
+/// way. Returns the larger of the idle server's and the idle client's heap.
+fn compressing(name: &str, deflate: DeflateConfig) -> isize {
+    let config = |deflate| Config {
+        deflate: Some(deflate),
+        ..Config::default()
+    };
+    // 64 KiB of JSON records (compresses about 8 times).
+    let text: String = (0..2000)
+        .map(|i| {
+            format!(
+                "{{\"id\":{},\"symbol\":\"ACME\",\"price\":\"{}.{:02}\"}},",
+                9_000_000 + i * 7,
+                100 + i % 13,
+                i * 37 % 100
+            )
+        })
+        .collect::<String>()
+        .chars()
+        .take(64 << 10)
+        .collect();
+    let mut figures = Vec::with_capacity(2);
+    for keep_server in [true, false] {
+        let before = live();
+        let (mut server, mut client) =
+            open_pair_with(config(deflate.clone()), config(deflate.clone()));
+        assert!(server.deflate().is_some() && client.deflate().is_some());
+        let handshake = live() - before;
+        client.send_text(&text).expect("open");
+        let wire = client.data_to_send();
+        assert!(wire.len() < text.len() / 2, "compressed");
+        server.receive_data(&wire);
+        assert_eq!(drain(&mut server), 1);
+        drop(wire);
+        server.send_text(&text).expect("open");
+        let wire = server.data_to_send();
+        client.receive_data(&wire);
+        assert_eq!(drain(&mut client), 1);
+        drop(wire);
+        let pair = live() - before;
+        let (kept, other) = if keep_server {
+            (server, client)
+        } else {
+            (client, server)
+        };
+        drop(other);
+        figures.push((handshake, pair, live() - before));
+        drop(kept);
+        assert_eq!(live(), before, "a dropped connection frees everything");
+    }
+    let (handshake, pair, server) = figures[0];
+    let client = figures[1].2;
+    println!("deflate {name}: pair after the handshake = {handshake} bytes");
+    println!(
+        "deflate {name}: pair idle after a {} B message each way = {pair} bytes",
+        text.len()
+    );
+    println!("deflate {name}: idle server = {server} bytes, idle client = {client} bytes");
+    assert!(
+        handshake <= 4096,
+        "{name}: {handshake} bytes after the handshake"
+    );
+    server.max(client)
 }

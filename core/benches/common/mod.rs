@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each bench uses a different part of this module
 
+pub(crate) mod compressed;
 pub(crate) mod decoders;
 pub(crate) mod encoders;
 pub(crate) mod report;

@@ -18,7 +18,7 @@ pub(crate) fn criterion_dir() -> PathBuf {
 }
 
 /// Mean time per iteration in ns, if criterion measured `group/function` since `since`.
-fn mean_ns(dir: &Path, group: &str, function: &str, since: SystemTime) -> Option<f64> {
+pub(crate) fn mean_ns(dir: &Path, group: &str, function: &str, since: SystemTime) -> Option<f64> {
     let path = dir.join(group).join(function).join("new/estimates.json");
     let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
     if modified < since {

@@ -1,6 +1,8 @@
 //! Compressing and decompressing messages (RFC 7692 §7.2), within limits.
+//!
+//! Both directions write straight into a `Vec`'s spare capacity (flate2's `*_vec` calls
+//! do not zero it first), so no staging buffer is copied and nothing is zero-filled.
 
-use bytes::BytesMut;
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
 use crate::error::ProtocolError;
@@ -9,12 +11,22 @@ use crate::error::ProtocolError;
 /// appended to received ones.
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
-/// Output is produced in steps of this size, so the size limit is checked as it grows.
-const STEP: usize = 16 << 10;
+/// The least output room the inflater grows its output by; growth is geometric beyond it.
+const MIN_STEP: usize = 4 << 10;
+
+/// Output room zlib-rs needs past what it writes to decode at full speed (its fast loop
+/// runs while at least 260 bytes are left).
+const FAST_ROOM: usize = 260;
+
+/// The first step of a message is sized from the last message's size, but never past this
+/// many times the compressed bytes at hand (a huge message must not make the next, small
+/// one allocate as much).
+const HINT_RATIO: usize = 64;
 
 /// Our side's compressor.
 #[derive(Debug)]
 pub(crate) struct Deflater {
+    /// zlib-rs's state: 259 KiB at 12 bits, 371 KiB at 15 (its hash table alone is 128 KiB).
     state: Option<Compress>,
     level: u32,
     /// `None`: the peer allows only an 8-bit window, which raw deflate in zlib cannot
@@ -22,6 +34,12 @@ pub(crate) struct Deflater {
     window_bits: Option<u8>,
     reset_each_message: bool,
     min_size: usize,
+    /// Drop `state` after every message ([`DeflateConfig::low_memory`](super::DeflateConfig)).
+    low_memory: bool,
+    /// With `low_memory` and context takeover: the last bytes compressed, as many as the
+    /// window reaches. The peer's decompressor holds them too, so a new compressor primed
+    /// with them (a preset dictionary) may refer to them exactly as the dropped one could.
+    history: Vec<u8>,
 }
 
 impl Deflater {
@@ -30,6 +48,7 @@ impl Deflater {
         window_bits: u8,
         reset_each_message: bool,
         min_size: usize,
+        low_memory: bool,
     ) -> Self {
         let window_bits = (window_bits >= 9).then_some(window_bits.min(15));
         Self {
@@ -38,61 +57,98 @@ impl Deflater {
             window_bits,
             reset_each_message,
             min_size,
+            low_memory,
+            history: Vec::new(),
         }
     }
 
     /// Appends the compressed form of `data` (tail removed) to `out` and returns `true`, or
     /// returns `false` if the message should go uncompressed.
-    pub(crate) fn compress(&mut self, data: &[u8], out: &mut BytesMut) -> bool {
+    pub(crate) fn compress(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
         let Some(bits) = self.window_bits.filter(|_| data.len() >= self.min_size) else {
             return false;
         };
-        let level = self.level;
-        let state = self.state.get_or_insert_with(|| {
-            Compress::new_with_window_bits(Compression::new(level), false, bits)
-        });
         let start = out.len();
-        let mut input = data;
-        loop {
-            out.reserve(STEP.max(input.len() / 2));
-            let before = state.total_in();
-            let mut spare = std::mem::take(out);
-            let ok = compress_into(state, input, &mut spare);
-            *out = spare;
-            if !ok {
-                out.truncate(start);
-                state.reset();
-                return false;
+        if !self
+            .compressor(bits)
+            .is_some_and(|c| sync_flush(c, data, out))
+        {
+            // Sent as is instead. The peer's context does not change, and ours starts over.
+            out.truncate(start);
+            self.history.clear();
+            match self.state.as_mut() {
+                Some(state) if !self.low_memory => state.reset(),
+                _ => self.state = None,
             }
-            input = &input[usize::try_from(state.total_in() - before).unwrap_or(input.len())..];
-            // A sync flush is complete once output did not fill the space we gave it.
-            if input.is_empty() && out.capacity() > out.len() {
-                break;
-            }
+            return false;
         }
         if out[start..].ends_with(&TAIL) {
             out.truncate(out.len() - TAIL.len());
         }
         if out.len() == start {
-            out.extend_from_slice(&[0x00]);
+            out.push(0x00);
         }
-        if self.reset_each_message {
+        if self.low_memory {
+            self.state = None;
+            if !self.reset_each_message {
+                self.remember(data, 1 << bits);
+            }
+        } else if let Some(state) = self.state.as_mut().filter(|_| self.reset_each_message) {
             state.reset();
         }
         true
     }
+
+    /// Whether this side keeps no more than it must between messages.
+    pub(crate) fn low_memory(&self) -> bool {
+        self.low_memory
+    }
+
+    /// The compressor, made if needed (primed with the history); `None` if that failed.
+    fn compressor(&mut self, bits: u8) -> Option<&mut Compress> {
+        if self.state.is_none() {
+            let level = Compression::new(self.level);
+            let mut state = Compress::new_with_window_bits(level, false, bits);
+            if !self.history.is_empty() {
+                state.set_dictionary(&self.history).ok()?;
+            }
+            self.state = Some(state);
+        }
+        self.state.as_mut()
+    }
+
+    /// Keeps the last `window` bytes of what was compressed so far.
+    fn remember(&mut self, data: &[u8], window: usize) {
+        if data.len() >= window {
+            self.history.clear();
+            self.history.extend_from_slice(&data[data.len() - window..]);
+            return;
+        }
+        let excess = (self.history.len() + data.len()).saturating_sub(window);
+        self.history.drain(..excess);
+        self.history.extend_from_slice(data);
+    }
 }
 
-/// One `compress` call with a sync flush into `out`'s spare capacity.
-fn compress_into(state: &mut Compress, input: &[u8], out: &mut BytesMut) -> bool {
-    let len = out.len();
-    let cap = out.capacity();
-    out.resize(cap, 0);
-    let before = state.total_out();
-    let result = state.compress(input, &mut out[len..], FlushCompress::Sync);
-    let produced = usize::try_from(state.total_out() - before).unwrap_or(0);
-    out.truncate(len + produced);
-    result.is_ok()
+/// Compresses `data` into `out`'s spare capacity, growing it, up to a completed sync flush.
+fn sync_flush(state: &mut Compress, data: &[u8], out: &mut Vec<u8>) -> bool {
+    let start = out.len();
+    let mut input = data;
+    loop {
+        // Text shrinks several times; room for half the input (plus the flush marker) at
+        // first, doubled while the output fills it.
+        out.reserve((input.len() / 2).max(out.len() - start).max(64));
+        let before = state.total_in();
+        if state.compress_vec(input, out, FlushCompress::Sync).is_err() {
+            return false;
+        }
+        let used = usize::try_from(state.total_in() - before).unwrap_or(input.len());
+        input = &input[used.min(input.len())..];
+        // A sync flush is complete once output did not fill the space we gave it.
+        if input.is_empty() && out.capacity() > out.len() {
+            return true;
+        }
+    }
 }
 
 /// Our side's decompressor.
@@ -103,6 +159,10 @@ pub(crate) struct Inflater {
     /// The message's stream ended with a final block (RFC 7692 §7.2.3.4): the rest of the
     /// message is padding, and the next message starts a new stream.
     ended: bool,
+    /// Bytes the current message inflated to so far.
+    produced: usize,
+    /// The size of the last message: the first output step of the next one.
+    hint: usize,
 }
 
 impl Inflater {
@@ -111,6 +171,8 @@ impl Inflater {
             state: None,
             reset_each_message,
             ended: false,
+            produced: 0,
+            hint: 0,
         }
     }
 
@@ -120,30 +182,45 @@ impl Inflater {
     pub(crate) fn inflate(
         &mut self,
         mut input: &[u8],
-        out: &mut BytesMut,
+        out: &mut Vec<u8>,
         limit: usize,
     ) -> Result<(), ProtocolError> {
         if self.ended {
             return Ok(());
         }
-        // 15 bits: a decoder with the largest window reads streams made with any smaller one.
+        // 15 bits: a decoder with the largest window reads streams made with any smaller
+        // one. (zlib-rs allocates a 32 KiB window whatever the size asked for, so asking the
+        // peer for a smaller one would not save memory.)
         let state = self
             .state
             .get_or_insert_with(|| Decompress::new_with_window_bits(false, 15));
-        let mut step = [0u8; STEP];
         loop {
+            if out.capacity() == out.len() {
+                // The first step fits a message as large as the last one and the room to
+                // decode all of it at full speed (so that its end is seen without growing
+                // the buffer); then geometric growth. Never room for more than one byte past
+                // the limit: a bomb allocates at most `limit + 1` bytes before it is caught.
+                let guess = if self.produced == 0 && self.hint > 0 {
+                    (self.hint + FAST_ROOM).min(input.len().saturating_mul(HINT_RATIO))
+                } else {
+                    out.len().max(MIN_STEP)
+                };
+                let room = limit.saturating_add(1).saturating_sub(out.len());
+                out.reserve_exact(guess.min(room).max(1));
+            }
+            let spare = out.capacity() - out.len();
             let (before_in, before_out) = (state.total_in(), state.total_out());
-            let result = state.decompress(input, &mut step, FlushDecompress::Sync);
+            let result = state.decompress_vec(input, out, FlushDecompress::Sync);
             let used = usize::try_from(state.total_in() - before_in).unwrap_or(input.len());
             let produced = usize::try_from(state.total_out() - before_out).unwrap_or(0);
             input = &input[used.min(input.len())..];
+            self.produced += produced;
             // What inflated before the limit or corrupt data stays in `out` (up to the limit)
             // for the caller to check first: errors come in stream order, whatever the reads.
-            if out.len() + produced > limit {
-                out.extend_from_slice(&step[..limit.saturating_sub(out.len())]);
+            if out.len() > limit {
+                out.truncate(limit);
                 return Err(ProtocolError::MessageTooLarge);
             }
-            out.extend_from_slice(&step[..produced]);
             let status = result.map_err(|_| ProtocolError::InvalidCompressedData)?;
             if status == Status::StreamEnd {
                 // §7.2.3.4: a sender that cannot sync-flush ends the message with a final
@@ -151,21 +228,25 @@ impl Inflater {
                 self.ended = true;
                 return Ok(());
             }
-            if produced < STEP && (input.is_empty() || used == 0 && produced == 0) {
+            if produced < spare && (input.is_empty() || used == 0 && produced == 0) {
                 return Ok(());
             }
         }
     }
 
     /// Ends a compressed message: feeds the removed tail (§7.2.2) and resets the context if
-    /// the peer does not keep it.
-    pub(crate) fn finish(&mut self, out: &mut BytesMut, limit: usize) -> Result<(), ProtocolError> {
+    /// the peer does not keep it. Room left in `out` is given back (in place, for most
+    /// allocators), so the message is handed out in an allocation of its size (which also
+    /// spares `Bytes::from` an allocation of its own).
+    pub(crate) fn finish(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), ProtocolError> {
         self.inflate(&TAIL, out, limit)?;
         let reset = self.reset_each_message || self.ended;
         if let Some(state) = self.state.as_mut().filter(|_| reset) {
             state.reset(false);
         }
         self.ended = false;
+        self.hint = std::mem::take(&mut self.produced);
+        out.shrink_to_fit();
         Ok(())
     }
 }
@@ -175,10 +256,10 @@ mod tests {
     use super::*;
 
     fn roundtrip(deflater: &mut Deflater, inflater: &mut Inflater, msg: &[u8]) -> Vec<u8> {
-        let mut wire = BytesMut::new();
+        let mut wire = Vec::new();
         assert!(deflater.compress(msg, &mut wire));
         assert!(!wire.ends_with(&TAIL));
-        let mut out = BytesMut::new();
+        let mut out = Vec::new();
         // in pieces, as frames would arrive
         for piece in wire.chunks(7) {
             inflater.inflate(piece, &mut out, 1 << 24).unwrap();
@@ -189,9 +270,12 @@ mod tests {
 
     #[test]
     fn round_trips_with_and_without_context_takeover() {
-        for bits in [9, 12, 15] {
-            for reset in [false, true] {
-                let mut d = Deflater::new(6, bits, reset, 0);
+        for (bits, reset, low_memory) in (9..=15)
+            .flat_map(|b| [(b, false), (b, true)])
+            .flat_map(|(b, r)| [(b, r, false), (b, r, true)])
+        {
+            {
+                let mut d = Deflater::new(6, bits, reset, 0, low_memory);
                 let mut i = Inflater::new(reset);
                 for msg in [
                     &b""[..],
@@ -202,7 +286,7 @@ mod tests {
                     assert_eq!(
                         roundtrip(&mut d, &mut i, msg),
                         msg,
-                        "bits {bits} reset {reset}"
+                        "bits {bits} reset {reset} low_memory {low_memory}"
                     );
                 }
             }
@@ -210,9 +294,50 @@ mod tests {
     }
 
     #[test]
+    fn low_memory_keeps_only_the_window_and_the_context() {
+        let msg: Vec<u8> = (0..10)
+            .flat_map(|i| {
+                format!(r#"{{"symbol":"ACME","bid":101.{i},"ts":17171717{i}}},"#).into_bytes()
+            })
+            .collect();
+        let alone = {
+            let mut wire = Vec::new();
+            Deflater::new(6, 10, true, 0, false).compress(&msg, &mut wire);
+            wire.len()
+        };
+        let mut d = Deflater::new(6, 10, false, 0, true);
+        let mut plain = Deflater::new(6, 10, false, 0, false);
+        let mut i = Inflater::new(false);
+        let first = roundtrip(&mut d, &mut i, &msg);
+        assert_eq!(first, msg);
+        assert!(d.state.is_none(), "no compressor between messages");
+        assert_eq!(d.history, msg);
+        let mut more = msg.repeat(3);
+        d.remember(&more, 1024);
+        assert_eq!(d.history, more.split_off(more.len() - 1024));
+        d.history.clone_from(&msg);
+        // The second message refers to the first (context takeover): a few bytes, as with
+        // a compressor kept alive, and the same decompressor reads it.
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        assert!(d.compress(&msg, &mut a));
+        plain.compress(&msg, &mut Vec::new());
+        assert!(plain.compress(&msg, &mut b));
+        assert!(a.len() <= b.len() + 2, "{} vs {}", a.len(), b.len());
+        assert!(a.len() < alone / 4, "{} vs {alone} alone", a.len());
+        let mut out = Vec::new();
+        i.inflate(&a, &mut out, 1 << 20).unwrap();
+        i.finish(&mut out, 1 << 20).unwrap();
+        assert_eq!(out, msg);
+        // Without context takeover nothing is kept at all.
+        let mut d = Deflater::new(6, 12, true, 0, true);
+        assert!(d.compress(&msg, &mut Vec::new()));
+        assert!(d.state.is_none() && d.history.capacity() == 0);
+    }
+
+    #[test]
     fn rfc7692_section_7_2_3_1_hello() {
         // "Hello" compressed without context takeover: f2 48 cd c9 c9 07 00
-        let mut out = BytesMut::new();
+        let mut out = Vec::new();
         let mut i = Inflater::new(true);
         i.inflate(&[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00], &mut out, 100)
             .unwrap();
@@ -220,7 +345,7 @@ mod tests {
         assert_eq!(&out[..], b"Hello");
         // §7.2.3.2: the same message again with context takeover: f2 00 11 00 00
         let mut i = Inflater::new(false);
-        let mut out = BytesMut::new();
+        let mut out = Vec::new();
         i.inflate(&[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00], &mut out, 100)
             .unwrap();
         i.finish(&mut out, 100).unwrap();
@@ -232,29 +357,53 @@ mod tests {
 
     #[test]
     fn bombs_stop_at_the_limit() {
-        let mut d = Deflater::new(9, 15, false, 0);
-        let mut wire = BytesMut::new();
+        let mut d = Deflater::new(9, 15, false, 0, false);
+        let mut wire = Vec::new();
         d.compress(&vec![0u8; 10 << 20], &mut wire);
         assert!(wire.len() < 20_000);
-        let mut out = BytesMut::new();
+        let mut out = Vec::new();
         let err = Inflater::new(false)
             .inflate(&wire, &mut out, 1 << 20)
             .unwrap_err();
         assert_eq!(err, ProtocolError::MessageTooLarge);
         assert!(out.len() <= 1 << 20);
+        assert!(out.capacity() <= (1 << 20) + 1, "{}", out.capacity());
+    }
+
+    #[test]
+    fn output_buffers_fit_the_messages() {
+        let mut d = Deflater::new(6, 12, false, 0, false);
+        let mut i = Inflater::new(false);
+        for size in [1000, 1000, 100, 70_000, 70_000, 1000] {
+            let msg: Vec<u8> = (0..size)
+                .map(|n| b"abcdefgh"[n % 7 + n / 5000 % 2])
+                .collect();
+            let mut wire = Vec::new();
+            assert!(d.compress(&msg, &mut wire));
+            let mut out = Vec::new();
+            i.inflate(&wire, &mut out, 1 << 20).unwrap();
+            i.finish(&mut out, 1 << 20).unwrap();
+            assert_eq!(out, msg);
+            // What the application receives holds little more than the message.
+            assert!(
+                out.capacity() <= size + size / 4 + 256,
+                "{size}: {}",
+                out.capacity()
+            );
+        }
     }
 
     #[test]
     fn small_messages_and_8_bit_windows_go_uncompressed() {
-        let mut out = BytesMut::new();
-        assert!(!Deflater::new(6, 15, false, 64).compress(b"short", &mut out));
-        assert!(!Deflater::new(6, 8, false, 0).compress(&[b'a'; 1000], &mut out));
+        let mut out = Vec::new();
+        assert!(!Deflater::new(6, 15, false, 64, false).compress(b"short", &mut out));
+        assert!(!Deflater::new(6, 8, false, 0, false).compress(&[b'a'; 1000], &mut out));
         assert!(out.is_empty());
     }
 
     #[test]
     fn corrupt_data_is_1007() {
-        let mut out = BytesMut::new();
+        let mut out = Vec::new();
         let err = Inflater::new(false)
             .inflate(&[0xff, 0xff, 0xff], &mut out, 100)
             .unwrap_err();

@@ -1,0 +1,326 @@
+"""Type stubs for the native module (hand-written; checked by ``python -m mypy.stubtest``)."""
+
+from collections.abc import Iterable, Iterator
+from typing import ClassVar, Literal, Optional, Tuple, Union, final
+
+from typing_extensions import TypedDict, Unpack, disjoint_base
+
+__all__ = [
+    "__version__",
+    "ConnectionState",
+    "Connection",
+    "ServerConnection",
+    "ClientConnection",
+    "Events",
+    "Request",
+    "AcceptConnection",
+    "RejectConnection",
+    "TextMessage",
+    "BytesMessage",
+    "Ping",
+    "Pong",
+    "CloseConnection",
+    "WebSocketError",
+    "LocalProtocolError",
+    "RemoteProtocolError",
+    "HandshakeError",
+]
+
+__version__: str
+
+_Header = Tuple[bytes, bytes]
+_HeaderIn = Tuple[Union[str, bytes], Union[str, bytes]]
+_BytesLike = Union[bytes, bytearray, memoryview]
+
+class _DeflateOptions(TypedDict, total=False):
+    max_window_bits: int
+    no_context_takeover: bool
+    request_peer_no_context_takeover: bool
+    level: int
+    min_size: int
+    low_memory: bool
+
+class _Options(TypedDict, total=False):
+    max_message_size: Optional[int]
+    max_frame_size: Optional[int]
+    max_fragments: Optional[int]
+    max_handshake_size: Optional[int]
+    max_headers: Optional[int]
+    max_rejection_body: Optional[int]
+    auto_pong: bool
+    delivery: Literal["messages", "chunks"]
+    deflate: Union[bool, None, _DeflateOptions]
+
+class _ServerOptions(_Options, total=False):
+    allowed_origins: Optional[Iterable[str]]
+    require_origin: bool
+
+class WebSocketError(Exception):
+    """Base class of every error sansocket raises."""
+
+class LocalProtocolError(WebSocketError):
+    """The application asked for something the state or role does not allow."""
+
+    kind: str
+
+class RemoteProtocolError(WebSocketError):
+    """The peer broke RFC 6455, or closed the transport without a close frame."""
+
+    code: int
+    kind: str
+
+class HandshakeError(WebSocketError):
+    """The opening handshake failed."""
+
+    status_code: Optional[int]
+    kind: str
+
+@final
+class ConnectionState:
+    """Where a connection is in its life."""
+
+    CONNECTING: ClassVar[ConnectionState]
+    OPEN: ClassVar[ConnectionState]
+    CLOSING: ClassVar[ConnectionState]
+    CLOSED: ClassVar[ConnectionState]
+    def __int__(self) -> int: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Request:
+    """Server: a client's valid upgrade request."""
+
+    __match_args__: ClassVar[tuple[str, ...]]
+    @property
+    def target(self) -> str: ...
+    @property
+    def host(self) -> str: ...
+    @property
+    def origin(self) -> Optional[str]: ...
+    @property
+    def subprotocols(self) -> tuple[str, ...]: ...
+    @property
+    def extensions(self) -> tuple[str, ...]: ...
+    @property
+    def headers(self) -> tuple[_Header, ...]: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def query(self) -> Optional[str]: ...
+    def __new__(
+        cls,
+        target: str,
+        host: str,
+        origin: Optional[str] = None,
+        subprotocols: Optional[Iterable[str]] = None,
+        extensions: Optional[Iterable[str]] = None,
+        headers: Optional[Iterable[_Header]] = None,
+    ) -> Request: ...
+    def select_subprotocol(self, preferences: Iterable[str]) -> Optional[str]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class AcceptConnection:
+    """Client: the server accepted the upgrade; the connection is open."""
+
+    __match_args__: ClassVar[tuple[str, ...]]
+    @property
+    def subprotocol(self) -> Optional[str]: ...
+    @property
+    def extensions(self) -> tuple[str, ...]: ...
+    @property
+    def headers(self) -> tuple[_Header, ...]: ...
+    def __new__(
+        cls,
+        subprotocol: Optional[str] = None,
+        extensions: Optional[Iterable[str]] = None,
+        headers: Optional[Iterable[_Header]] = None,
+    ) -> AcceptConnection: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class RejectConnection:
+    """Client: the server refused the upgrade."""
+
+    __match_args__: ClassVar[tuple[str, ...]]
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def headers(self) -> tuple[_Header, ...]: ...
+    @property
+    def body(self) -> bytes: ...
+    def __new__(
+        cls,
+        status_code: int,
+        reason: str = ...,
+        headers: Optional[Iterable[_Header]] = None,
+        body: Optional[bytes] = None,
+    ) -> RejectConnection: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class TextMessage:
+    """A text message (or a piece of one with ``delivery='chunks'``)."""
+
+    __match_args__: ClassVar[tuple[str, ...]]
+    @property
+    def data(self) -> str: ...
+    @property
+    def message_finished(self) -> bool: ...
+    def __new__(cls, data: str, message_finished: bool = True) -> TextMessage: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class BytesMessage:
+    """A binary message (or a piece of one with ``delivery='chunks'``)."""
+
+    __match_args__: ClassVar[tuple[str, ...]]
+    @property
+    def data(self) -> bytes: ...
+    @property
+    def message_finished(self) -> bool: ...
+    def __new__(cls, data: bytes, message_finished: bool = True) -> BytesMessage: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Ping:
+    """The peer sent a ping (already answered with ``auto_pong``)."""
+
+    __match_args__: ClassVar[tuple[str, ...]]
+    @property
+    def payload(self) -> bytes: ...
+    def __new__(cls, payload: Optional[bytes] = None) -> Ping: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Pong:
+    """The peer sent a pong."""
+
+    __match_args__: ClassVar[tuple[str, ...]]
+    @property
+    def payload(self) -> bytes: ...
+    def __new__(cls, payload: Optional[bytes] = None) -> Pong: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class CloseConnection:
+    """The peer sent a close frame; the reply is already queued."""
+
+    __match_args__: ClassVar[tuple[str, ...]]
+    @property
+    def code(self) -> int: ...
+    @property
+    def reason(self) -> str: ...
+    def __new__(cls, code: int, reason: str = ...) -> CloseConnection: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+_Event = Union[
+    Request,
+    AcceptConnection,
+    RejectConnection,
+    TextMessage,
+    BytesMessage,
+    Ping,
+    Pong,
+    CloseConnection,
+]
+
+@final
+class Events:
+    """The iterator ``Connection.events()`` returns."""
+
+    def __iter__(self) -> Events: ...
+    def __next__(self) -> _Event: ...
+
+@disjoint_base
+class Connection:
+    """A WebSocket connection with no IO of its own."""
+
+    def receive_data(self, data: _BytesLike) -> None: ...
+    def receive_eof(self) -> None: ...
+    def events(self) -> Events: ...
+    def next_event(self) -> Optional[_Event]: ...
+    def data_to_send(self) -> bytes: ...
+    def send_text(self, data: str) -> None: ...
+    def send_binary(self, data: _BytesLike) -> None: ...
+    def send_fragment(
+        self, kind: Literal["text", "binary"], data: Union[str, _BytesLike], fin: bool
+    ) -> None: ...
+    def ping(self, payload: Optional[_BytesLike] = None) -> None: ...
+    def pong(self, payload: Optional[_BytesLike] = None) -> None: ...
+    def close(self, code: int = 1000, reason: str = "") -> None: ...
+    @property
+    def state(self) -> ConnectionState: ...
+    @property
+    def subprotocol(self) -> Optional[str]: ...
+    @property
+    def should_close_transport(self) -> bool: ...
+    @property
+    def buffered_amount(self) -> int: ...
+    @property
+    def buffered_input(self) -> int: ...
+
+@final
+class ServerConnection(Connection):
+    """The server role."""
+
+    def __new__(cls, **options: Unpack[_ServerOptions]) -> ServerConnection: ...
+    @staticmethod
+    def opened(
+        subprotocol: Optional[str] = None, **options: Unpack[_ServerOptions]
+    ) -> ServerConnection: ...
+    def accept(
+        self,
+        subprotocol: Optional[str] = None,
+        extra_headers: Optional[Iterable[_HeaderIn]] = None,
+    ) -> None: ...
+    def reject(
+        self,
+        status_code: int = 400,
+        headers: Optional[Iterable[_HeaderIn]] = None,
+        body: Optional[_BytesLike] = None,
+    ) -> None: ...
+
+@final
+class ClientConnection(Connection):
+    """The client role."""
+
+    def __new__(
+        cls,
+        host: str,
+        target: str = "/",
+        *,
+        subprotocols: Optional[Iterable[str]] = None,
+        origin: Optional[str] = None,
+        extensions: Optional[Iterable[str]] = None,
+        extra_headers: Optional[Iterable[_HeaderIn]] = None,
+        insecure_seed: Optional[int] = None,
+        **options: Unpack[_Options],
+    ) -> ClientConnection: ...
+    @staticmethod
+    def opened(
+        subprotocol: Optional[str] = None,
+        *,
+        insecure_seed: Optional[int] = None,
+        **options: Unpack[_Options],
+    ) -> ClientConnection: ...

@@ -1,0 +1,654 @@
+"""An asyncio server and client on the sans-IO engine.
+
+This module is also the example of driving the engine with your own IO: a
+:class:`WebSocket` is an :class:`asyncio.Protocol` that gives the engine what the transport
+reads, hands messages to the application, and writes what the engine queues.
+
+Events are decoded as the application asks for messages: one message is decoded ahead, and
+the input after it waits in the engine until ``recv()`` is called again. So what the
+application sends in answer to a message goes out before the engine reacts to whatever
+followed that message (a protocol error, say), as a synchronous host would do it, and the
+engine holds at most ``read_limit`` undecoded bytes before reading pauses. Reading also
+pauses while the transport's write buffer is full, and :meth:`WebSocket.send` waits until it
+drains. While a ``ping()`` waits for its pong, or once ``close()`` was called, everything is
+decoded at once (messages that arrive after ``close()`` are dropped).
+
+Server::
+
+    async def echo(ws):
+        async for message in ws:
+            await ws.send(message)
+
+    async with await serve(echo, "127.0.0.1", 9002) as server:
+        await server.serve_forever()
+
+Client::
+
+    async with connect("ws://127.0.0.1:9002/chat", subprotocols=["v12.stomp"]) as ws:
+        await ws.send("hello")
+        reply = await ws.recv()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import ssl as ssl_module
+from collections import deque
+from typing import (
+    Any,
+    Awaitable,
+    Callable,
+    Deque,
+    Dict,
+    Generator,
+    Iterable,
+    List,
+    Literal,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Union,
+)
+from urllib.parse import urlsplit
+
+from ._core import (
+    AcceptConnection,
+    BytesMessage,
+    ClientConnection,
+    CloseConnection,
+    Connection,
+    ConnectionState,
+    HandshakeError,
+    LocalProtocolError,
+    Pong,
+    RejectConnection,
+    RemoteProtocolError,
+    Request,
+    ServerConnection,
+    TextMessage,
+    WebSocketError,
+)
+
+__all__ = [
+    "ConnectionClosed",
+    "ConnectionRejected",
+    "Server",
+    "WebSocket",
+    "connect",
+    "serve",
+]
+
+logger = logging.getLogger("sansocket")
+
+Data = Union[str, bytes]
+#: What ``process_request`` returns to refuse a request: status, headers, body.
+Refusal = Tuple[int, Sequence[Tuple[str, str]], bytes]
+
+# Close codes that end a connection normally (1005: the close frame had no code).
+_NORMAL_CODES = (1000, 1001, 1005)
+# Messages decoded ahead of the application while a ping waits for its pong.
+_MAX_AHEAD = 16
+
+
+class ConnectionClosed(WebSocketError):
+    """The connection is closed: raised by ``recv``, ``send`` and ``ping``.
+
+    ``code`` and ``reason`` come from the peer's close frame; for a connection that failed
+    they are the code the engine sent (1002, 1007, 1009), and 1006 when the transport closed
+    without a close frame.
+    """
+
+    def __init__(self, code: int, reason: str = "") -> None:
+        super().__init__(f"WebSocket closed with code {code}" + (f": {reason}" if reason else ""))
+        self.code = code
+        self.reason = reason
+
+    @property
+    def ok(self) -> bool:
+        """True for a normal closure (1000, 1001, or a close frame without a code)."""
+        return self.code in _NORMAL_CODES
+
+
+class ConnectionRejected(WebSocketError):
+    """``connect`` got an HTTP answer other than ``101``; ``response`` holds it."""
+
+    def __init__(self, response: RejectConnection) -> None:
+        super().__init__(f"server rejected the WebSocket upgrade: {response.status_code}")
+        self.response = response
+
+
+class WebSocket(asyncio.Protocol):
+    """An open WebSocket connection on an asyncio transport.
+
+    Iterate it (``async for message in ws``) for the messages, ``str`` or ``bytes``, until a
+    normal close; an abnormal one raises :class:`ConnectionClosed`. Created by :func:`serve`
+    and :func:`connect`, not directly.
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        *,
+        read_limit: int = 1 << 18,
+        open_timeout: Optional[float] = 10.0,
+        close_timeout: float = 10.0,
+        subprotocols: Sequence[str] = (),
+        process_request: Optional[Callable[[Request], Optional[Refusal]]] = None,
+    ) -> None:
+        self._conn = conn
+        self._loop = asyncio.get_running_loop()
+        self._transport: Optional[asyncio.Transport] = None
+        self._read_limit = read_limit
+        self._open_timeout = open_timeout
+        self._close_timeout = close_timeout
+        self._subprotocols = list(subprotocols)
+        self._process_request = process_request
+        self._messages: Deque[Data] = deque()
+        self._receiving = True  # False once no more messages can arrive
+        self._closing = False  # the application called close(): decode all, drop messages
+        self._recv_waiter: Optional[asyncio.Future[None]] = None
+        self._write_paused = False
+        self._read_paused = False
+        self._drain_waiters: List[asyncio.Future[None]] = []
+        self._pings: Deque[Tuple[bytes, asyncio.Future[float], float]] = deque()
+        self._timer: Optional[asyncio.TimerHandle] = None
+        self._opened: asyncio.Future[None] = self._loop.create_future()
+        self._closed: asyncio.Future[None] = self._loop.create_future()
+        self._close_code: Optional[int] = None
+        self._close_reason = ""
+        self._sent_code: Optional[int] = None  # the code of our close frame
+        #: Server: the client's upgrade request.
+        self.request: Optional[Request] = None
+        #: Client: the server's ``101`` answer.
+        self.response: Optional[AcceptConnection] = None
+
+    # ---- the application's side ----------------------------------------------------
+
+    @property
+    def subprotocol(self) -> Optional[str]:
+        """The negotiated subprotocol, or None."""
+        return self._conn.subprotocol
+
+    @property
+    def state(self) -> ConnectionState:
+        """The engine's state."""
+        return self._conn.state
+
+    @property
+    def close_code(self) -> Optional[int]:
+        """How the connection closed (see :class:`ConnectionClosed`), None while open."""
+        return self._close_code
+
+    @property
+    def close_reason(self) -> str:
+        """The reason of the close frame, if any."""
+        return self._close_reason
+
+    @property
+    def remote_address(self) -> Any:
+        """The peer's address, as the socket reports it."""
+        return self._transport.get_extra_info("peername") if self._transport else None
+
+    async def recv(self) -> Data:
+        """The next message: ``str`` for text, ``bytes`` for binary. Raises
+        :class:`ConnectionClosed` once the connection is closed and no message is left."""
+        while not self._messages:
+            if self._receiving:
+                self._pull()  # decode what is buffered
+                if self._messages:
+                    break
+            if not self._receiving:
+                raise self._closed_error()
+            if self._recv_waiter is not None:
+                raise RuntimeError("another coroutine is already waiting in recv()")
+            self._recv_waiter = self._loop.create_future()
+            try:
+                await self._recv_waiter
+            finally:
+                self._recv_waiter = None
+        message = self._messages.popleft()
+        self._update_reading()
+        return message
+
+    def __aiter__(self) -> WebSocket:
+        return self
+
+    async def __anext__(self) -> Data:
+        try:
+            return await self.recv()
+        except ConnectionClosed as exc:
+            if exc.ok:
+                raise StopAsyncIteration from None
+            raise
+
+    async def send(self, message: Union[Data, bytearray, memoryview, Iterable[Data]]) -> None:
+        """Send a message: ``str`` as text, bytes-like as binary, or an iterable of ``str``
+        (or of bytes) as one message in fragments. Waits while the write buffer is full."""
+        self._check_open()
+        if isinstance(message, str):
+            self._conn.send_text(message)
+        elif isinstance(message, (bytes, bytearray, memoryview)):
+            self._conn.send_binary(message)
+        else:
+            pieces = list(message)
+            if not pieces:
+                raise ValueError("cannot send an empty iterable of fragments")
+            kind: Literal["text", "binary"] = "text" if isinstance(pieces[0], str) else "binary"
+            for piece in pieces:
+                if isinstance(piece, str) != (kind == "text"):
+                    raise TypeError("fragments must all be str or all be bytes-like")
+            for i, piece in enumerate(pieces):
+                self._conn.send_fragment(kind, piece, i == len(pieces) - 1)
+        self._flush()
+        await self._drain()
+
+    async def ping(self, payload: Optional[bytes] = None) -> float:
+        """Send a ping and wait for its pong; returns the round trip in seconds. Without a
+        payload, 4 random bytes are sent."""
+        self._check_open()
+        data = os.urandom(4) if payload is None else bytes(payload)
+        self._conn.ping(data)
+        waiter: asyncio.Future[float] = self._loop.create_future()
+        self._pings.append((data, waiter, self._loop.time()))
+        self._flush()
+        return await waiter
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Start the close handshake (if it has not started) and wait until the transport is
+        closed, at most ``close_timeout`` seconds before dropping it."""
+        self._start_closing(code, reason)
+        try:
+            await asyncio.wait_for(asyncio.shield(self._closed), self._close_timeout)
+        except asyncio.TimeoutError:
+            self._abort()
+            await self._closed
+
+    async def wait_closed(self) -> None:
+        """Wait until the transport is closed."""
+        await asyncio.shield(self._closed)
+
+    def _start_closing(self, code: int, reason: str) -> None:
+        """Queues the close frame (or drops a connection still in its handshake)."""
+        self._closing = True
+        if self._conn.state is ConnectionState.CONNECTING:
+            self._abort()
+            return
+        if self._conn.state is ConnectionState.OPEN:
+            self._conn.close(code, reason)
+            self._sent_code = code
+        self._pull()  # writes the close frame; the peer's answer may be buffered already
+
+    # ---- asyncio.Protocol: the transport's side -----------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        if self._open_timeout is not None:
+            self._timer = self._loop.call_later(self._open_timeout, self._abort)
+        self._flush()  # a client's upgrade request
+
+    def data_received(self, data: bytes) -> None:
+        self._conn.receive_data(data)
+        self._pull()
+
+    def eof_received(self) -> Optional[bool]:
+        self._conn.receive_eof()
+        self._pull(everything=True)  # no more input will come
+        return False  # let the transport close
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+        self._update_reading()
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        self._wake_drain_waiters()
+        self._update_reading()
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._close_code is None:
+            self._close_code = 1006
+        self._receiving = False
+        closed = self._closed_error()
+        if not self._opened.done():
+            self._opened.set_exception(closed)
+            self._opened.exception()  # mark retrieved: nobody may be waiting
+        for _, waiter, _ in self._pings:
+            if not waiter.done():
+                waiter.set_exception(closed)
+        self._pings.clear()
+        self._wake_recv()
+        self._wake_drain_waiters()
+        self._closed.set_result(None)
+
+    # ---- the engine's side ---------------------------------------------------------
+
+    def _pull(self, everything: bool = False) -> None:
+        """Decodes events until a message waits for the application (all of them while a
+        ping waits or when closing), then writes what the engine queued."""
+        try:
+            while everything or self._closing or self._pings or not self._messages:
+                event = self._conn.next_event()
+                if event is None:
+                    break
+                self._handle(event)
+        except RemoteProtocolError as exc:
+            self._set_closed(exc.code, "")
+        except HandshakeError as exc:
+            if not self._opened.done():
+                self._opened.set_exception(exc)
+        self._flush()
+        self._update_reading()
+
+    def _handle(self, event: object) -> None:
+        if isinstance(event, (TextMessage, BytesMessage)):
+            if not self._closing:
+                self._messages.append(event.data)
+                self._wake_recv()
+        elif isinstance(event, Pong):
+            self._pong(event.payload)
+        elif isinstance(event, CloseConnection):
+            self._set_closed(event.code, event.reason)
+            if isinstance(self._conn, ClientConnection):
+                # The server closes TCP first; don't wait for it forever.
+                self._arm_timer(self._close_timeout)
+        elif isinstance(event, Request):
+            self._answer(event)
+        elif isinstance(event, AcceptConnection):
+            self.response = event
+            self._set_open()
+        elif isinstance(event, RejectConnection):
+            if not self._opened.done():
+                self._opened.set_exception(ConnectionRejected(event))
+        # Ping: the engine has queued the pong.
+
+    def _answer(self, request: Request) -> None:
+        assert isinstance(self._conn, ServerConnection)
+        self.request = request
+        try:
+            refusal = self._process_request(request) if self._process_request else None
+        except Exception:
+            logger.exception("process_request failed")
+            refusal = (500, [], b"")
+        if refusal is not None:
+            status, headers, body = refusal
+            self._conn.reject(status, headers, body)
+            return
+        self._conn.accept(subprotocol=request.select_subprotocol(self._subprotocols))
+        self._set_open()
+
+    def _set_open(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self._opened.done():
+            self._opened.set_result(None)
+
+    def _set_closed(self, code: int, reason: str) -> None:
+        if self._close_code is None:
+            self._close_code, self._close_reason = code, reason
+        self._receiving = False
+        self._wake_recv()
+
+    def _pong(self, payload: bytes) -> None:
+        """Resolves the ping this pong answers, and every earlier one."""
+        if not any(data == payload for data, _, _ in self._pings):
+            return  # unsolicited
+        now = self._loop.time()
+        while self._pings:
+            data, waiter, sent = self._pings.popleft()
+            if not waiter.done():
+                waiter.set_result(now - sent)
+            if data == payload:
+                break
+
+    def _flush(self) -> None:
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        data = self._conn.data_to_send()
+        if data:
+            transport.write(data)
+        if self._conn.should_close_transport:
+            transport.close()
+
+    def _check_open(self) -> None:
+        if self._conn.state is not ConnectionState.OPEN:
+            raise self._closed_error()
+
+    def _closed_error(self) -> ConnectionClosed:
+        return ConnectionClosed(self._close_code or self._sent_code or 1006, self._close_reason)
+
+    def _update_reading(self) -> None:
+        """Reads only while the write buffer has room, and while the application keeps up:
+        not when a message waits for it and ``read_limit`` bytes wait undecoded (or too many
+        messages were decoded ahead)."""
+        pause = self._write_paused or (
+            bool(self._messages)
+            and (self._conn.buffered_input >= self._read_limit or len(self._messages) >= _MAX_AHEAD)
+        )
+        transport = self._transport
+        if pause == self._read_paused or transport is None or transport.is_closing():
+            return
+        self._read_paused = pause
+        if pause:
+            transport.pause_reading()
+        else:
+            transport.resume_reading()
+
+    async def _drain(self) -> None:
+        while self._write_paused and not self._closed.done():
+            waiter: asyncio.Future[None] = self._loop.create_future()
+            self._drain_waiters.append(waiter)
+            await waiter
+
+    def _wake_drain_waiters(self) -> None:
+        for waiter in self._drain_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._drain_waiters.clear()
+
+    def _wake_recv(self) -> None:
+        if self._recv_waiter is not None and not self._recv_waiter.done():
+            self._recv_waiter.set_result(None)
+
+    def _arm_timer(self, delay: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._loop.call_later(delay, self._abort)
+
+    def _abort(self) -> None:
+        if self._transport is not None:
+            self._transport.abort()
+
+
+Handler = Callable[[WebSocket], Awaitable[Any]]
+
+
+class Server:
+    """What :func:`serve` returns: the listening sockets and the open connections.
+
+    ``close()`` stops listening and closes every connection with 1001 (going away);
+    ``async with`` does that on exit and waits for the handlers to finish.
+    """
+
+    def __init__(self, handler: Handler, options: Dict[str, Any], ws_options: Dict[str, Any]):
+        self._handler = handler
+        self._options = options
+        self._ws_options = ws_options
+        self._server: Optional[asyncio.base_events.Server] = None
+        self._connections: Set[WebSocket] = set()
+        self._tasks: Set[asyncio.Task[None]] = set()
+
+    @property
+    def sockets(self) -> Tuple[Any, ...]:
+        """The listening sockets."""
+        return tuple(self._server.sockets) if self._server else ()
+
+    def close(self, code: int = 1001, reason: str = "") -> None:
+        """Stop listening and start closing every connection."""
+        if self._server is not None:
+            self._server.close()
+        for ws in list(self._connections):
+            ws._start_closing(code, reason)
+
+    async def wait_closed(self) -> None:
+        """Wait until the listening sockets and every connection are closed."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    async def serve_forever(self) -> None:
+        """Serve until cancelled."""
+        assert self._server is not None
+        await self._server.serve_forever()
+
+    async def __aenter__(self) -> Server:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+        await self.wait_closed()
+
+    def _protocol(self) -> WebSocket:
+        ws = WebSocket(ServerConnection(**self._options), **self._ws_options)
+        self._connections.add(ws)
+        task = asyncio.get_running_loop().create_task(self._run(ws))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return ws
+
+    async def _run(self, ws: WebSocket) -> None:
+        try:
+            try:
+                await asyncio.shield(ws._opened)
+            except Exception:
+                return  # the handshake failed: the engine answered it
+            try:
+                await self._handler(ws)
+            except ConnectionClosed:
+                pass
+            except Exception:
+                logger.exception("WebSocket handler failed")
+                await ws.close(1011)
+            await ws.close()
+        finally:
+            await ws.wait_closed()
+            self._connections.discard(ws)
+
+
+async def serve(
+    handler: Handler,
+    host: Optional[str] = None,
+    port: int = 0,
+    *,
+    subprotocols: Sequence[str] = (),
+    process_request: Optional[Callable[[Request], Optional[Refusal]]] = None,
+    read_limit: int = 1 << 18,
+    open_timeout: Optional[float] = 10.0,
+    close_timeout: float = 10.0,
+    ssl: Optional[ssl_module.SSLContext] = None,
+    **options: Any,
+) -> Server:
+    """Listen on ``host``:``port`` and run ``await handler(ws)`` for every connection.
+
+    ``subprotocols`` are in the server's order of preference: the first one the client
+    offers is selected, none if none matches. ``process_request(request)`` may return
+    ``(status, headers, body)`` to refuse a request. ``options`` go to
+    :class:`~sansocket.ServerConnection` (limits, ``allowed_origins``...). The connection
+    is closed (1000) when the handler returns, 1011 if it raises.
+    """
+    if "delivery" in options:
+        raise TypeError("sansocket.asyncio delivers whole messages; 'delivery' is not an option")
+    ServerConnection(**options)  # check the options now rather than per connection
+    ws_options: Dict[str, Any] = dict(
+        read_limit=read_limit,
+        open_timeout=open_timeout,
+        close_timeout=close_timeout,
+        subprotocols=subprotocols,
+        process_request=process_request,
+    )
+    server = Server(handler, options, ws_options)
+    loop = asyncio.get_running_loop()
+    server._server = await loop.create_server(server._protocol, host, port, ssl=ssl)
+    return server
+
+
+class connect:
+    """Open a client connection to ``uri`` (``ws://`` or ``wss://``).
+
+    ``ws = await connect(uri)``, or ``async with connect(uri) as ws:`` to close it on exit.
+    Raises :class:`ConnectionRejected` if the server answers without upgrading,
+    :class:`~sansocket.HandshakeError` if its answer is invalid, and
+    :class:`asyncio.TimeoutError` after ``open_timeout`` seconds. ``options`` go to
+    :class:`~sansocket.ClientConnection` (limits...).
+    """
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        subprotocols: Sequence[str] = (),
+        origin: Optional[str] = None,
+        extra_headers: Sequence[Tuple[str, str]] = (),
+        read_limit: int = 1 << 18,
+        open_timeout: Optional[float] = 10.0,
+        close_timeout: float = 10.0,
+        ssl: Optional[ssl_module.SSLContext] = None,
+        **options: Any,
+    ) -> None:
+        if "delivery" in options:
+            raise TypeError("sansocket.asyncio delivers whole messages; 'delivery' is not an option")
+        parts = urlsplit(uri)
+        if parts.scheme not in ("ws", "wss") or not parts.hostname:
+            raise ValueError(f"not a ws:// or wss:// URI: {uri!r}")
+        secure = parts.scheme == "wss"
+        self._host = parts.hostname
+        self._port = parts.port or (443 if secure else 80)
+        self._ssl = ssl if ssl is not None else (ssl_module.create_default_context() if secure else None)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._conn = ClientConnection(
+            parts.netloc.rpartition("@")[2],
+            target,
+            subprotocols=list(subprotocols),
+            origin=origin,
+            extra_headers=list(extra_headers),
+            **options,
+        )
+        self._open_timeout = open_timeout
+        self._ws_options: Dict[str, Any] = dict(
+            read_limit=read_limit, open_timeout=None, close_timeout=close_timeout
+        )
+        self._ws: Optional[WebSocket] = None
+
+    async def _open(self) -> WebSocket:
+        loop = asyncio.get_running_loop()
+        transport, ws = await loop.create_connection(
+            lambda: WebSocket(self._conn, **self._ws_options), self._host, self._port, ssl=self._ssl
+        )
+        try:
+            await ws._opened
+        except BaseException:
+            transport.abort()
+            raise
+        return ws
+
+    async def _connect(self) -> WebSocket:
+        return await asyncio.wait_for(self._open(), self._open_timeout)
+
+    def __await__(self) -> Generator[Any, None, WebSocket]:
+        return self._connect().__await__()
+
+    async def __aenter__(self) -> WebSocket:
+        self._ws = await self._connect()
+        return self._ws
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._ws is not None:
+            await self._ws.close()

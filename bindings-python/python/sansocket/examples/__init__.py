@@ -1,0 +1,1 @@
+"""Runnable examples: ``python -m sansocket.examples.echo_server ADDR``."""

@@ -1,0 +1,402 @@
+//! `Connection` and its two roles: thin wrappers that convert arguments and results and
+//! leave every protocol decision to the core.
+
+use std::sync::Mutex;
+
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString};
+use sansocket::{Accept, ClientRequest, Entropy, MessageKind, SeededEntropy, State};
+
+use crate::config;
+use crate::convert;
+use crate::errors::{self, UsageResult};
+use crate::events;
+use crate::text;
+
+/// Where a connection is in its life.
+#[pyclass(eq, eq_int, frozen, hash, module = "sansocket")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum ConnectionState {
+    /// The opening handshake is in progress.
+    #[pyo3(name = "CONNECTING")]
+    Connecting,
+    /// Messages flow both ways.
+    #[pyo3(name = "OPEN")]
+    Open,
+    /// A close frame was sent or received; the close handshake is under way.
+    #[pyo3(name = "CLOSING")]
+    Closing,
+    /// Over: closed, failed, rejected, or the transport ended. Nothing more can be sent.
+    #[pyo3(name = "CLOSED")]
+    Closed,
+}
+
+impl From<State> for ConnectionState {
+    fn from(state: State) -> Self {
+        match state {
+            State::Connecting => Self::Connecting,
+            State::Open => Self::Open,
+            State::Closing => Self::Closing,
+            State::Closed => Self::Closed,
+        }
+    }
+}
+
+/// A WebSocket connection with no IO of its own: the common base of ``ServerConnection``
+/// and ``ClientConnection``.
+///
+/// In: ``receive_data(data)`` with every chunk read from the transport,
+/// ``receive_eof()`` when the peer closed it. Out: iterate ``events()``, then write
+/// ``data_to_send()`` to the transport (received bytes cause bytes to send: the handshake
+/// answer, pongs, the close reply); if ``should_close_transport`` is then true, close the
+/// transport. Actions (``send_text``, ``send_binary``, ``ping``, ``pong``, ``close``) only
+/// queue bytes. Not thread-safe: use one connection from one thread (or task) at a time.
+#[pyclass(subclass, module = "sansocket")]
+pub(crate) struct Connection {
+    // Only ever accessed through `get_mut` (pyo3 hands out `&mut self` exclusively), so it is
+    // never locked; the Mutex only makes the class `Sync` as pyo3 requires.
+    inner: Mutex<sansocket::Connection>,
+}
+
+impl Connection {
+    pub(crate) fn new(inner: sansocket::Connection) -> Self {
+        Self {
+            inner: Mutex::new(inner),
+        }
+    }
+
+    pub(crate) fn core(&mut self) -> &mut sansocket::Connection {
+        self.inner
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[pymethods]
+impl Connection {
+    /// Give the connection bytes read from the transport (``bytes``, ``bytearray`` or
+    /// ``memoryview``). They are decoded when ``events()`` is iterated.
+    fn receive_data(&mut self, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        let conn = self.core();
+        convert::with_bytes(data, |bytes| conn.receive_data(bytes))
+    }
+
+    /// The peer closed its side of the transport (a read returned no bytes).
+    fn receive_eof(&mut self) {
+        self.core().receive_eof();
+    }
+
+    /// An iterator over the events decoded so far. It raises ``RemoteProtocolError`` or
+    /// ``HandshakeError`` when the connection fails (events decoded before the failure come
+    /// first); the answer to the failure is then queued in ``data_to_send()``.
+    fn events(slf: Bound<'_, Self>) -> Events {
+        Events { conn: slf.unbind() }
+    }
+
+    /// The next event, or None when more input is needed.
+    fn next_event(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        let conn = self.core();
+        match conn.next_event() {
+            Ok(Some(event)) => events::to_python(py, event).map(Some),
+            Ok(None) => Ok(None),
+            Err(error) => Err(errors::failure(py, error, conn.role())),
+        }
+    }
+
+    /// Everything queued for the transport, in order (``b""`` if nothing is).
+    fn data_to_send<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let out = self.core().data_to_send();
+        PyBytes::new(py, &out)
+    }
+
+    /// Queue a text message.
+    fn send_text(&mut self, py: Python<'_>, data: &Bound<'_, PyString>) -> PyResult<()> {
+        text::with_str(data, |text| self.core().send_text(text).or_raise(py))?
+    }
+
+    /// Queue a binary message (``bytes``, ``bytearray`` or ``memoryview``).
+    fn send_binary(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        convert::with_bytes(data, |bytes| self.core().send_binary(bytes).or_raise(py))?
+    }
+
+    /// Queue one fragment of a message (RFC 6455 §5.4). ``kind`` is ``'text'`` or
+    /// ``'binary'``; the first call starts a message, later calls of the same kind continue
+    /// it, and the one with ``fin=True`` ends it. ``data`` is ``str`` (sent as UTF-8) or
+    /// bytes-like; the fragments of a text message together must be UTF-8. Pings, pongs and
+    /// ``close`` may come between fragments, other messages may not.
+    fn send_fragment(
+        &mut self,
+        py: Python<'_>,
+        kind: &str,
+        data: &Bound<'_, PyAny>,
+        fin: bool,
+    ) -> PyResult<()> {
+        let kind = match kind {
+            "text" => MessageKind::Text,
+            "binary" => MessageKind::Binary,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "kind must be 'text' or 'binary', not {other:?}"
+                )));
+            }
+        };
+        if let Ok(text) = data.cast::<PyString>() {
+            return text::with_str(text, |text| {
+                self.core()
+                    .send_fragment(kind, text.as_bytes(), fin)
+                    .or_raise(py)
+            })?;
+        }
+        convert::with_bytes(data, |bytes| {
+            self.core().send_fragment(kind, bytes, fin).or_raise(py)
+        })?
+    }
+
+    /// Queue a ping (payload at most 125 bytes).
+    #[pyo3(signature = (payload=None))]
+    fn ping(&mut self, py: Python<'_>, payload: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        match payload {
+            None => self.core().ping(b"").or_raise(py),
+            Some(p) => convert::with_bytes(p, |bytes| self.core().ping(bytes).or_raise(py))?,
+        }
+    }
+
+    /// Queue a pong (payload at most 125 bytes); an unsolicited pong is a heartbeat.
+    #[pyo3(signature = (payload=None))]
+    fn pong(&mut self, py: Python<'_>, payload: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        match payload {
+            None => self.core().pong(b"").or_raise(py),
+            Some(p) => convert::with_bytes(p, |bytes| self.core().pong(bytes).or_raise(py))?,
+        }
+    }
+
+    /// Start the close handshake: queue a close frame (``code`` 1000, 1001, 1002, 1003,
+    /// 1007-1014 or 3000-4999, or 1005 for a frame without a code; ``reason`` at most 123
+    /// UTF-8 bytes). Calling it again once a close frame was sent does nothing.
+    #[pyo3(signature = (code=1000, reason=""))]
+    fn close(&mut self, py: Python<'_>, code: u16, reason: &str) -> PyResult<()> {
+        self.core().close(code, reason).or_raise(py)
+    }
+
+    /// Where the connection is in its life.
+    #[getter]
+    fn state(&mut self) -> ConnectionState {
+        self.core().state().into()
+    }
+
+    /// The negotiated subprotocol, or None.
+    #[getter]
+    fn subprotocol(&mut self) -> Option<String> {
+        self.core().subprotocol().map(str::to_owned)
+    }
+
+    /// True when the transport should be closed once ``data_to_send()`` is written: the
+    /// connection failed, the handshake was refused, the peer's EOF arrived, or (server) the
+    /// close handshake completed. A client whose close handshake completed waits for the
+    /// server to close first (give it a timeout, e.g. 2 seconds).
+    #[getter]
+    fn should_close_transport(&mut self) -> bool {
+        self.core().should_close_transport()
+    }
+
+    /// How many bytes wait in ``data_to_send()``.
+    #[getter]
+    fn buffered_amount(&mut self) -> usize {
+        self.core().buffered_amount()
+    }
+
+    /// How many received bytes are held: undecoded input plus an unfinished message.
+    #[getter]
+    fn buffered_input(&mut self) -> usize {
+        self.core().buffered_input()
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let name = slf.get_type().name()?;
+        let mut this = slf.try_borrow_mut()?;
+        let conn = this.core();
+        let state = match conn.state() {
+            State::Connecting => "CONNECTING",
+            State::Open => "OPEN",
+            State::Closing => "CLOSING",
+            State::Closed => "CLOSED",
+        };
+        let subprotocol = conn.subprotocol().map(str::to_owned);
+        drop(this);
+        let subprotocol = subprotocol.into_pyobject(slf.py())?.repr()?;
+        Ok(format!("<{name} state={state} subprotocol={subprotocol}>"))
+    }
+}
+
+/// The server role: reads the client's upgrade request (reported as a ``Request`` event),
+/// then ``accept()`` or ``reject()``.
+///
+/// Options (keyword-only, all optional; the defaults are the engine's): ``max_message_size``
+/// and ``max_frame_size`` (16 MiB; None for no limit), ``max_fragments`` (131072),
+/// ``max_handshake_size`` (16 KiB), ``max_headers`` (128), ``auto_pong`` (True),
+/// ``delivery`` (``'messages'`` or ``'chunks'``), ``allowed_origins`` (a list of origins,
+/// others get 403) and ``require_origin`` (False).
+#[pyclass(extends = Connection, module = "sansocket")]
+pub(crate) struct ServerConnection;
+
+#[pymethods]
+impl ServerConnection {
+    #[new]
+    #[pyo3(signature = (**options))]
+    fn new(options: Option<&Bound<'_, PyDict>>) -> PyResult<PyClassInitializer<Self>> {
+        let config = config::from_options(options, true)?;
+        let base = Connection::new(sansocket::Connection::server(config));
+        Ok(PyClassInitializer::from(base).add_subclass(Self))
+    }
+
+    /// A server connection whose handshake the host already did (an ASGI server, or
+    /// WebSocket over HTTP/2): it starts open, with ``subprotocol``.
+    #[staticmethod]
+    #[pyo3(signature = (subprotocol=None, **options))]
+    fn opened(
+        py: Python<'_>,
+        subprotocol: Option<String>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<Self>> {
+        let config = config::from_options(options, true)?;
+        let base = Connection::new(sansocket::Connection::open_server(config, subprotocol));
+        Py::new(py, PyClassInitializer::from(base).add_subclass(Self))
+    }
+
+    /// Accept the pending ``Request``: queue the ``101`` response with ``subprotocol`` (one
+    /// the client offered, or None) and ``extra_headers`` (``(name, value)`` pairs).
+    #[pyo3(signature = (subprotocol=None, extra_headers=None))]
+    fn accept(
+        mut slf: PyRefMut<'_, Self>,
+        subprotocol: Option<String>,
+        extra_headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let py = slf.py();
+        let accept = Accept {
+            subprotocol,
+            headers: convert::headers(extra_headers)?,
+        };
+        slf.as_super().core().accept(accept).or_raise(py)
+    }
+
+    /// Refuse the pending ``Request`` with an HTTP status (not 101), headers and a body;
+    /// ``Content-Length`` and ``Connection: close`` are added. Close the transport after
+    /// writing ``data_to_send()``.
+    #[pyo3(signature = (status_code=400, headers=None, body=None))]
+    fn reject(
+        mut slf: PyRefMut<'_, Self>,
+        status_code: u16,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let py = slf.py();
+        let headers = convert::headers(headers)?;
+        let pairs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let conn = slf.as_super().core();
+        match body {
+            None => conn.reject(status_code, &pairs, b"").or_raise(py),
+            Some(body) => {
+                convert::with_bytes(body, |b| conn.reject(status_code, &pairs, b).or_raise(py))?
+            }
+        }
+    }
+}
+
+/// The client role: the upgrade request for ``target`` on ``host`` (``"host"`` or
+/// ``"host:port"``) is queued in ``data_to_send()`` at once; the server's answer arrives as
+/// ``AcceptConnection`` or ``RejectConnection``.
+///
+/// ``subprotocols`` are offered in order of preference; ``origin`` sets ``Origin``;
+/// ``extensions`` are ``Sec-WebSocket-Extensions`` offers, sent as written;
+/// ``extra_headers`` are ``(name, value)`` pairs (``Authorization``, ``Cookie``...). Mask
+/// keys and the handshake key come from the operating system's random source
+/// (``insecure_seed=N`` makes them deterministic: for tests only). Options as for
+/// ``ServerConnection`` (without the origin ones), plus ``max_rejection_body`` (64 KiB).
+#[pyclass(extends = Connection, module = "sansocket")]
+pub(crate) struct ClientConnection;
+
+/// The client's random source: the OS's, or with `insecure_seed` the core's deterministic
+/// `SeededEntropy` (for tests and reproducible vectors only).
+///
+/// The OS source is checked when the connection is made; a later failure (which would leave
+/// mask keys predictable) cannot be ignored: it panics, and pyo3 turns the panic into a
+/// Python `PanicException`.
+fn entropy(seed: Option<u64>) -> PyResult<impl Entropy + 'static> {
+    if seed.is_none() {
+        getrandom::fill(&mut [0u8; 4])
+            .map_err(|e| PyOSError::new_err(format!("no OS random source: {e}")))?;
+    }
+    let mut seeded = seed.map(SeededEntropy::new);
+    Ok(move |buf: &mut [u8]| match seeded.as_mut() {
+        Some(seeded) => seeded.fill(buf),
+        None => {
+            if let Err(e) = getrandom::fill(buf) {
+                panic!("the operating system's random source failed: {e}");
+            }
+        }
+    })
+}
+
+#[pymethods]
+impl ClientConnection {
+    #[new]
+    #[pyo3(signature = (host, target="/", *, subprotocols=None, origin=None, extensions=None, extra_headers=None, insecure_seed=None, **options))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        host: String,
+        target: &str,
+        subprotocols: Option<&Bound<'_, PyAny>>,
+        origin: Option<String>,
+        extensions: Option<&Bound<'_, PyAny>>,
+        extra_headers: Option<&Bound<'_, PyAny>>,
+        insecure_seed: Option<u64>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let config = config::from_options(options, false)?;
+        let mut request = ClientRequest::new(host, target);
+        request.origin = origin;
+        request.subprotocols = convert::strings(subprotocols, "subprotocols")?;
+        request.extensions = convert::strings(extensions, "extensions")?;
+        request.headers = convert::headers(extra_headers)?;
+        let conn =
+            sansocket::Connection::client(request, config, entropy(insecure_seed)?).or_raise(py)?;
+        Ok(PyClassInitializer::from(Connection::new(conn)).add_subclass(Self))
+    }
+
+    /// A client connection whose handshake the host already did: it starts open.
+    #[staticmethod]
+    #[pyo3(signature = (subprotocol=None, *, insecure_seed=None, **options))]
+    fn opened(
+        py: Python<'_>,
+        subprotocol: Option<String>,
+        insecure_seed: Option<u64>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<Self>> {
+        let config = config::from_options(options, false)?;
+        let conn = sansocket::Connection::open_client(config, subprotocol, entropy(insecure_seed)?);
+        let base = Connection::new(conn);
+        Py::new(py, PyClassInitializer::from(base).add_subclass(Self))
+    }
+}
+
+/// The iterator ``Connection.events()`` returns: each step decodes the next event.
+#[pyclass(frozen, module = "sansocket")]
+pub(crate) struct Events {
+    conn: Py<Connection>,
+}
+
+#[pymethods]
+impl Events {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        self.conn.bind(py).try_borrow_mut()?.next_event(py)
+    }
+}

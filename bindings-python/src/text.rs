@@ -1,0 +1,38 @@
+//! `str` arguments as UTF-8, borrowed from the `str` object instead of copied.
+//!
+//! pyo3 built for the 3.9 stable ABI (`abi3-py39`) can only get a `str`'s UTF-8 as a new
+//! `bytes` object copied once more into a `String`. `PyUnicode_AsUTF8AndSize` returns the
+//! `str`'s own UTF-8: the characters themselves for an ASCII `str`, otherwise a UTF-8 copy that
+//! CPython caches in the object. It joined the stable ABI in 3.10, and every CPython 3.x before
+//! exports it with the same signature, so a 3.9 interpreter has it too.
+
+use std::os::raw::c_char;
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+unsafe extern "C" {
+    fn PyUnicode_AsUTF8AndSize(
+        unicode: *mut ffi::PyObject,
+        size: *mut ffi::Py_ssize_t,
+    ) -> *const c_char;
+}
+
+/// Runs `f` on the UTF-8 of `s`, without copying it.
+pub(crate) fn with_str<R>(s: &Bound<'_, PyString>, f: impl FnOnce(&str) -> R) -> PyResult<R> {
+    let mut size: ffi::Py_ssize_t = 0;
+    // SAFETY: `s` is a live `str` (the interpreter is attached and `s` holds a reference).
+    // The result is NULL with an exception set (a lone surrogate cannot be encoded), or a
+    // pointer to `size` bytes owned by `s`, valid while `s` lives, which outlives `f`.
+    let data = unsafe { PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut size) };
+    if data.is_null() {
+        return Err(PyErr::fetch(s.py()));
+    }
+    let len = usize::try_from(size).unwrap_or(0);
+    // SAFETY: see above; CPython's strict UTF-8 encoder only produces valid UTF-8.
+    let text = unsafe {
+        std::str::from_utf8_unchecked(std::slice::from_raw_parts(data.cast::<u8>(), len))
+    };
+    Ok(f(text))
+}
