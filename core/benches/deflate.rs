@@ -2,16 +2,16 @@
 //! messages (server role, the side that pushes such feeds) and decoding and inflating them
 //! (client role), by sansocket and sockudo-ws with the same settings (window 12 bits, level
 //! 6, context takeover or not), on the same messages; the `-low-mem` cases run sansocket
-//! with `DeflateConfig::low_memory` (sockudo-ws as in the case without it). Python websockets is measured on the
-//! same messages by `deflate_websockets.py` next to this file.
+//! with `DeflateConfig::low_memory` (sockudo-ws as in the case without it). Python
+//! websockets is measured on the same messages by `deflate_websockets.py` next to this file.
 //!
 //! `cargo bench -p sansocket --bench deflate` (criterion, wall time; add
 //! `-- --measurement-time 2 --warm-up-time 1` for a quick run), or
-//! `cargo bench -p sansocket --bench deflate -- table 3` (CPU time of the thread, best of 3,
+//! `cargo bench -p sansocket --bench deflate -- table 5` (CPU time of the thread, best of 5,
 //! no criterion: for a busy machine), or
 //! `cargo bench -p sansocket --bench deflate -- compress sansocket 1KiB 100` (one
-//! implementation, mode and case, for profilers). Both tables print MB/s of uncompressed message bytes and the
-//! compressed size (see BENCHMARKS.md).
+//! implementation, mode and case, for profilers). Both tables print MB/s of uncompressed
+//! message bytes; the compressed sizes are printed first (see BENCHMARKS.md).
 
 mod common;
 
@@ -199,17 +199,22 @@ fn verify(case: &DeflateCase, messages: &[Bytes], wire: &[u8]) {
 /// Compressed size per sender: the ratio of wire bytes (headers included) to message bytes.
 fn print_sizes(cases: &[Prepared]) {
     println!("\ncompressed size (wire bytes / message bytes, headers included)\n");
-    println!("| case            | {} |", IMPLS.join(" | "));
-    println!("|-----------------|{}", "----------:|".repeat(IMPLS.len()));
+    let head: String = IMPLS.iter().map(|n| format!(" {n:>10} |")).collect();
+    println!("| {:<20} |{head}", "case");
+    println!(
+        "|{}|{}",
+        "-".repeat(22),
+        "-----------:|".repeat(IMPLS.len())
+    );
     for case in cases {
         let total = (case.case.size * case.case.count) as f64;
-        let mut line = format!("| {:<16}", case.case.name);
+        let mut line = format!("| {:<20} |", case.case.name);
         for name in IMPLS {
             let mut n = 0;
             sender(name, &case.case).pass(&case.messages, &mut |b| n += b.len());
-            line += &format!("| {:>9.1} % ", n as f64 * 100.0 / total);
+            line += &format!(" {:>8.1} % |", n as f64 * 100.0 / total);
         }
-        println!("{line}|");
+        println!("{line}");
     }
 }
 

@@ -12,6 +12,11 @@ use crate::mask::extend_masked;
 /// Largest outbox buffer kept for reuse once its bytes were taken.
 const KEEP_IDLE: usize = 64 << 10;
 
+/// Largest compression buffer kept for the next message (it is half the message's size
+/// at first: kept for messages up to 32 KiB, whose compression costs far more than one
+/// allocation).
+const KEEP_SCRATCH: usize = 16 << 10;
+
 #[derive(Debug)]
 pub(crate) struct Sender {
     /// Bytes waiting for the host to write them.
@@ -86,7 +91,7 @@ impl Sender {
             let compressed = deflater.compress(payload, &mut scratch);
             // Kept for the next message unless a large message grew it, or memory matters
             // more than an allocation per message.
-            let keep = scratch.capacity() <= KEEP_IDLE && !deflater.low_memory();
+            let keep = scratch.capacity() <= KEEP_SCRATCH && !deflater.low_memory();
             if compressed {
                 self.frame_rsv(opcode(kind), true, 0b100, &scratch);
             }

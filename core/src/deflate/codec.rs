@@ -69,9 +69,17 @@ impl Deflater {
             return false;
         };
         let start = out.len();
+        // Without context takeover a full flush ends the message: like the sync flush, it
+        // ends with the empty stored block, and it also forgets the history, which costs
+        // less than a reset after it (no second pass over the symbol buffer).
+        let flush = if self.reset_each_message {
+            FlushCompress::Full
+        } else {
+            FlushCompress::Sync
+        };
         if !self
             .compressor(bits)
-            .is_some_and(|c| sync_flush(c, data, out))
+            .is_some_and(|c| flush_message(c, data, out, flush))
         {
             // Sent as is instead. The peer's context does not change, and ours starts over.
             out.truncate(start);
@@ -93,8 +101,6 @@ impl Deflater {
             if !self.reset_each_message {
                 self.remember(data, 1 << bits);
             }
-        } else if let Some(state) = self.state.as_mut().filter(|_| self.reset_each_message) {
-            state.reset();
         }
         true
     }
@@ -130,8 +136,14 @@ impl Deflater {
     }
 }
 
-/// Compresses `data` into `out`'s spare capacity, growing it, up to a completed sync flush.
-fn sync_flush(state: &mut Compress, data: &[u8], out: &mut Vec<u8>) -> bool {
+/// Compresses `data` into `out`'s spare capacity, growing it, up to a completed `flush`
+/// (sync or full).
+fn flush_message(
+    state: &mut Compress,
+    data: &[u8],
+    out: &mut Vec<u8>,
+    flush: FlushCompress,
+) -> bool {
     let start = out.len();
     let mut input = data;
     loop {
@@ -139,12 +151,12 @@ fn sync_flush(state: &mut Compress, data: &[u8], out: &mut Vec<u8>) -> bool {
         // first, doubled while the output fills it.
         out.reserve((input.len() / 2).max(out.len() - start).max(64));
         let before = state.total_in();
-        if state.compress_vec(input, out, FlushCompress::Sync).is_err() {
+        if state.compress_vec(input, out, flush).is_err() {
             return false;
         }
         let used = usize::try_from(state.total_in() - before).unwrap_or(input.len());
         input = &input[used.min(input.len())..];
-        // A sync flush is complete once output did not fill the space we gave it.
+        // A flush is complete once output did not fill the space we gave it.
         if input.is_empty() && out.capacity() > out.len() {
             return true;
         }

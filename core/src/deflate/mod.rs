@@ -6,7 +6,7 @@
 //! default, a connection keeps its compressor (259 KiB at 12 bits, 371 KiB at 15: zlib-rs's
 //! hash table alone is 128 KiB whatever the window) and its decompressor (46 KiB: zlib-rs
 //! allocates a 32 KiB window whatever window the peer uses, so asking the peer for a smaller
-//! one would not save memory): about 345 KiB per idle connection in all. With
+//! one would not save memory): about 315 KiB per idle connection in all. With
 //! [`DeflateConfig::low_memory`] the compressor is dropped between messages and only the
 //! window's worth of history is kept: about 58 KiB.
 
@@ -29,7 +29,7 @@ pub const EXTENSION_NAME: &str = "permessage-deflate";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeflateConfig {
     /// The largest window our compressor uses, 9–15 bits (smaller saves memory: the
-    /// compressor needs 2^(bits+2) bytes besides its fixed 250 KiB). If the peer limits us
+    /// compressor needs 2^(bits+2) bytes besides its fixed 243 KiB). If the peer limits us
     /// to 8 bits, which zlib cannot produce for raw deflate, messages are sent uncompressed.
     pub max_window_bits: u8,
     /// Reset our compressor after every message (we announce `*_no_context_takeover` for our
@@ -47,9 +47,9 @@ pub struct DeflateConfig {
     /// it. With context takeover, only the last 2^`max_window_bits` bytes sent are kept (4
     /// KiB for 12 bits) and the next compressor starts from them as a preset dictionary,
     /// so messages compress as well as with a compressor kept alive; without context
-    /// takeover, nothing is kept. Saves about 285 KiB per idle connection (58 KiB instead of
-    /// 345 KiB), at about 7 µs per compressed message (making the compressor and loading the
-    /// window): 1 KiB messages compress 40 % slower, 64 KiB ones 4 % slower. The setting
+    /// takeover, nothing is kept. Saves about 255 KiB per idle connection (58 KiB instead of
+    /// 315 KiB), at about 7 µs per compressed message (making the compressor and loading the
+    /// window): 1 KiB messages compress 40 % slower, 64 KiB ones 2 % slower. The setting
     /// for many mostly idle connections.
     pub low_memory: bool,
 }
