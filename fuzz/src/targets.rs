@@ -1,0 +1,130 @@
+//! One function per fuzz target.
+
+use sansocket::{Config, Delivery, frame::parse_header};
+
+use crate::compare::{self, normalize};
+use crate::drive::{Entry, Feed, Op, Scenario, Start, run};
+use crate::input;
+use crate::reference::{self, Limits};
+use crate::wire;
+
+/// The server's handshake parser: arbitrary request bytes, then accept or reject.
+pub fn handshake_server(data: &[u8]) {
+    compare::check(&input::handshake_server(data));
+}
+
+/// The client's handshake response parser: arbitrary response bytes.
+pub fn handshake_client(data: &[u8]) {
+    compare::check(&input::handshake_client(data));
+}
+
+/// The frame decoder of an open connection: arbitrary bytes.
+pub fn frames(data: &[u8], client: bool) {
+    compare::check(&input::frames(data, client));
+}
+
+/// A whole connection: bytes, frames and actions interleaved.
+pub fn connection(data: &[u8], client: bool) {
+    compare::check(&input::connection(data, client));
+}
+
+/// sansocket's frame decoder against [`reference::decode`]: the same messages, the same
+/// error, the same replies; and `parse_header` against [`reference::header`].
+pub fn differential(data: &[u8]) {
+    let (config, client, eof, bytes) = input::differential(data);
+    let mut at = 0;
+    while at <= bytes.len() {
+        headers_agree(&bytes[at..]);
+        match reference::header(&bytes[at..]) {
+            Ok(Some(h)) => {
+                at += h.size
+                    + usize::try_from(h.len)
+                        .unwrap_or(usize::MAX)
+                        .min(bytes.len())
+            }
+            _ => break,
+        }
+    }
+    let limits = Limits {
+        max_frame: config.max_frame_size as u64,
+        max_message: config.max_message_size as u64,
+        max_fragments: config.max_fragments as u64,
+    };
+    let expected = reference::decode(bytes, !client, limits, config.auto_pong, eof);
+    let runs =
+        [Delivery::Messages, Delivery::Chunks].map(|d| [(d, Feed::AsGiven), (d, Feed::Bytewise)]);
+    for (delivery, feed) in runs.into_iter().flatten() {
+        let config = Config {
+            delivery,
+            ..config.clone()
+        };
+        let mut ops = vec![Op::Data(bytes.to_vec())];
+        if eof {
+            ops.push(Op::Eof);
+        }
+        let start = if client {
+            Start::OpenClient(None)
+        } else {
+            Start::OpenServer(None)
+        };
+        let s = Scenario {
+            start,
+            config,
+            decision: Default::default(),
+            ops,
+        };
+        let got = run(&s, feed);
+        let mut entries = normalize(&got.entries).0;
+        entries.retain(|e| !matches!(e, Entry::Eof));
+        assert_eq!(
+            entries, expected.entries,
+            "decoded differently ({delivery:?})"
+        );
+        let replies: Vec<(u8, Vec<u8>)> = wire::parse_all(&got.output)
+            .expect("whole frames")
+            .into_iter()
+            .map(|f| {
+                let payload = if f.opcode == 8 {
+                    f.payload[..f.payload.len().min(2)].to_vec()
+                } else {
+                    f.payload
+                };
+                (f.opcode, payload)
+            })
+            .collect();
+        let mut want = expected.replies.clone();
+        for (opcode, payload) in &mut want {
+            if *opcode == 8 {
+                payload.truncate(2);
+            }
+        }
+        assert_eq!(replies, want, "replies differ ({delivery:?})");
+    }
+}
+
+/// `parse_header` and the reference agree on every prefix of the first header.
+fn headers_agree(bytes: &[u8]) {
+    for end in 0..=bytes.len().min(16) {
+        let prefix = &bytes[..end];
+        let ours = parse_header(prefix).map_err(|e| e.name());
+        let theirs = reference::header(prefix);
+        match (ours, theirs) {
+            (Ok(None), Ok(None)) => {}
+            (Err(a), Err(b)) => assert_eq!(a, b, "header error on {prefix:02x?}"),
+            (Ok(Some((h, n))), Ok(Some(r))) => {
+                assert_eq!(
+                    (h.fin, h.rsv, h.opcode as u8, h.mask, h.len, n),
+                    (r.fin, r.rsv, r.opcode, r.mask, r.len, r.size),
+                    "header of {prefix:02x?}"
+                );
+            }
+            (a, b) => panic!("parse_header {a:?} vs reference {b:?} on {prefix:02x?}"),
+        }
+    }
+}
+
+/// permessage-deflate on an open connection: compressed frames in, compressed messages
+/// out, against the reference inflater and the opposite endpoint.
+pub fn deflate(data: &[u8]) {
+    compare::check(&input::deflate(data));
+}
