@@ -90,18 +90,7 @@ pub(crate) fn failure(py: Python<'_>, error: Error, role: Role) -> PyErr {
 
 /// The application's misuse as `LocalProtocolError`.
 pub(crate) fn usage(py: Python<'_>, error: UsageError) -> PyErr {
-    let kind = match &error {
-        UsageError::InvalidState(_) => "invalid-state",
-        UsageError::NoPendingRequest => "no-pending-request",
-        UsageError::SubprotocolNotOffered(_) => "subprotocol-not-offered",
-        UsageError::InvalidHeader(_) => "invalid-header",
-        UsageError::InvalidStatus(_) => "invalid-status",
-        UsageError::InvalidCloseCode(_) => "invalid-close-code",
-        UsageError::CloseReasonTooLong(_) => "close-reason-too-long",
-        UsageError::ControlPayloadTooLong(_) => "control-payload-too-long",
-        UsageError::FragmentOrder => "fragment-order",
-        _ => "usage-error",
-    };
+    let kind = error.name();
     exception::<LocalProtocolError>(py, error.to_string(), &[("kind", attr(py, kind))])
 }
 

@@ -54,17 +54,6 @@ pub(crate) fn connection_error(e: &Error, server: bool) -> JsValue {
 
 /// The application asked for something the connection's state does not allow.
 pub(crate) fn usage_error(e: &UsageError) -> JsValue {
-    let code = match e {
-        UsageError::InvalidState(_) => "invalid-state",
-        UsageError::NoPendingRequest => "no-pending-request",
-        UsageError::SubprotocolNotOffered(_) => "subprotocol-not-offered",
-        UsageError::InvalidHeader(_) => "invalid-header",
-        UsageError::InvalidStatus(_) => "invalid-status",
-        UsageError::InvalidCloseCode(_) => "invalid-close-code",
-        UsageError::CloseReasonTooLong(_) => "close-reason-too-long",
-        UsageError::ControlPayloadTooLong(_) => "control-payload-too-long",
-        UsageError::FragmentOrder => "fragment-order",
-        _ => "usage",
-    };
+    let code = e.name();
     error("UsageError", &e.to_string(), code).into()
 }

@@ -356,6 +356,23 @@ pub enum UsageError {
     FragmentOrder,
 }
 
+impl UsageError {
+    /// A stable, kebab-case name of the misuse (used by the bindings).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::InvalidState(_) => "invalid-state",
+            Self::NoPendingRequest => "no-pending-request",
+            Self::SubprotocolNotOffered(_) => "subprotocol-not-offered",
+            Self::InvalidHeader(_) => "invalid-header",
+            Self::InvalidStatus(_) => "invalid-status",
+            Self::InvalidCloseCode(_) => "invalid-close-code",
+            Self::CloseReasonTooLong(_) => "close-reason-too-long",
+            Self::ControlPayloadTooLong(_) => "control-payload-too-long",
+            Self::FragmentOrder => "fragment-order",
+        }
+    }
+}
+
 impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
