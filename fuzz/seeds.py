@@ -130,14 +130,30 @@ def unhex(value):
     return out
 
 
+def pick(value, options):
+    """The index of the smallest option at least `value` (else the largest)."""
+    for i, option in enumerate(options):
+        if option >= value:
+            return i
+    return len(options) - 1
+
+
 def limits_byte(case):
+    """The `limits` byte closest to the case's config (src/config.rs)."""
     config = case.get("config") or {}
-    byte = LIMITS_MAX
+    byte = pick(config.get("max_frame_size", 1 << 30), [8, 130, 1000, 70_000])
+    byte |= pick(config.get("max_message_size", 1 << 30), [16, 300, 4000, 100_000]) << 2
+    byte |= pick(config.get("max_fragments", 1 << 30), [1, 3, 16, 1000]) << 4
     if config.get("delivery") == "chunks":
         byte |= 0x40
     if config.get("auto_pong") is False:
         byte |= 0x80
     return byte
+
+
+def deflate_flags(case):
+    """permessage-deflate flag bits for a case whose config enables it (default: 12 bits)."""
+    return 0x02 | 4 << 2 if "deflate" in (case.get("config") or {}) else 0
 
 
 def decision(case):
@@ -290,9 +306,10 @@ def vectors():
             eof = any(s.get("eof") for s in case["steps"])
             limits = limits_byte(case)
             role = case.get("role", "server")
+            deflate = deflate_flags(case)
             if case.get("open"):
                 target = "frames_server" if role == "server" else "frames_client"
-                write(target, name, bytes([limits, 0, int(eof)]) + received)
+                write(target, name, bytes([limits, 0, int(eof) | deflate]) + received)
                 flags = int(eof) | (2 if role == "client" else 0)
                 write("differential", name, bytes([limits, flags]) + received)
                 continue
@@ -300,13 +317,14 @@ def vectors():
                 # The fuzzed client's key is the RFC sample nonce: answer it.
                 received = re.sub(rb"Sec-WebSocket-Accept: [A-Za-z0-9+/=]+",
                                   b"Sec-WebSocket-Accept: " + SAMPLE_ACCEPT, received)
-                write("handshake_client", name, bytes([limits, 0, 0, int(eof)]) + received)
+                write("handshake_client", name, bytes([limits, 0, 0, int(eof) | deflate]) + received)
             else:
                 kind, index = decision(case)
-                write("handshake_server", name, bytes([limits, 0, kind, index, 0, int(eof)]) + received)
+                write("handshake_server", name,
+                      bytes([limits, 0, kind, index, 0, int(eof) | deflate]) + received)
             # Whole connection: the same steps, actions included.
             kind, index = decision(case)
-            seed = bytes([limits, 0, kind, index, 0])
+            seed = bytes([limits, 0, kind, index, deflate])
             for step in case["steps"]:
                 if "receive" in step:
                     data = unhex(step["receive"])
