@@ -114,6 +114,10 @@ pub struct Connection {
     deflate: Option<DeflateParams>,
     /// A protocol error found by `next_event_batched`, acted on by the next `next_event`.
     deferred: Option<ProtocolError>,
+    /// Server: more bytes came behind the request than `max_handshake_size` allows before
+    /// `accept`; the rest of the input is dropped, and the connection fails with
+    /// [`ProtocolError::EarlyDataTooLarge`] once what was kept is decoded.
+    early_overflow: bool,
 }
 
 impl Connection {
@@ -203,6 +207,7 @@ impl Connection {
             subprotocol: None,
             deflate: None,
             deferred: None,
+            early_overflow: false,
         }
     }
 
@@ -255,7 +260,27 @@ impl Connection {
 
     /// Bytes read from the transport. They are decoded by [`next_event`](Self::next_event).
     /// Bytes that arrive after the connection failed or the peer's close frame are dropped.
+    ///
+    /// Server: bytes that arrive behind the request before [`accept`](Self::accept) are
+    /// kept, up to [`Config::max_handshake_size`] of them (RFC 6455 §4.1: a client waits for
+    /// the `101`, so only an eager client sends any). Past that, the rest is dropped and the
+    /// connection fails with [`ProtocolError::EarlyDataTooLarge`] (1008) after `accept`,
+    /// once the kept bytes are decoded.
     pub fn receive_data(&mut self, data: &[u8]) {
+        if self.early_overflow {
+            return;
+        }
+        if matches!(self.handshake, Handshake::Pending(_)) {
+            let room = self
+                .config
+                .max_handshake_size
+                .saturating_sub(self.receiver.buffered());
+            if data.len() > room {
+                self.receiver.receive(&data[..room]);
+                self.early_overflow = true;
+                return;
+            }
+        }
         if self.life.in_handshake() || self.life.can_receive() {
             self.receiver.receive(data);
         }
@@ -307,6 +332,11 @@ impl Connection {
                 Ok(Some(Received::Data(event))) => return Ok(Some(event)),
                 Ok(Some(Received::Control(op, payload))) => {
                     return self.on_control(op, payload, defer);
+                }
+                Ok(None) if self.early_overflow => {
+                    self.early_overflow = false;
+                    let error = ProtocolError::EarlyDataTooLarge;
+                    return Err(self.fail_or_defer(error, defer));
                 }
                 Ok(None) => {}
                 Err(e) => return Err(self.fail_or_defer(e, defer)),
@@ -477,6 +507,12 @@ impl Connection {
         let result = match &mut self.handshake {
             Handshake::Server(hs) => match hs.poll(buf, config) {
                 Ok(Some(request)) => {
+                    // Bytes read with the request's end count against the same limit as
+                    // those read later (see `receive_data`), whatever the reads were.
+                    if buf.len() > config.max_handshake_size {
+                        buf.truncate(config.max_handshake_size);
+                        self.early_overflow = true;
+                    }
                     let event = Event::Request(Box::new(request.clone()));
                     self.handshake = Handshake::Pending(Box::new(request));
                     return Ok(Some(event));

@@ -48,6 +48,10 @@ pub enum ProtocolError {
     CompressedContinuation,
     /// §7.1.5: the transport closed before the close handshake (code 1006, nothing sent).
     AbnormalClosure,
+    /// §4.1: a client must wait for the `101` before sending; the bytes it sent behind its
+    /// request exceeded `Config::max_handshake_size` (close code 1008). What fit was kept
+    /// and decoded after `accept`; this error follows it.
+    EarlyDataTooLarge,
 }
 
 impl ProtocolError {
@@ -60,6 +64,7 @@ impl ProtocolError {
                 code::MESSAGE_TOO_BIG
             }
             Self::AbnormalClosure => code::ABNORMAL,
+            Self::EarlyDataTooLarge => code::POLICY_VIOLATION,
             _ => code::PROTOCOL_ERROR,
         }
     }
@@ -86,6 +91,7 @@ impl ProtocolError {
             Self::InvalidCompressedData => "invalid-compressed-data",
             Self::CompressedContinuation => "compressed-continuation",
             Self::AbnormalClosure => "abnormal-closure",
+            Self::EarlyDataTooLarge => "early-data-too-large",
         }
     }
 
@@ -97,6 +103,7 @@ impl ProtocolError {
             Self::FrameTooLarge => "frame too large",
             Self::MessageTooLarge => "message too large",
             Self::TooManyFragments => "too many fragments",
+            Self::EarlyDataTooLarge => "too much data before the handshake",
             _ => "protocol error",
         }
     }
@@ -130,6 +137,9 @@ impl fmt::Display for ProtocolError {
                 "RSV1 set on a continuation or control frame".to_owned()
             }
             Self::AbnormalClosure => "connection closed without a close frame".to_owned(),
+            Self::EarlyDataTooLarge => {
+                "data sent before the handshake completed exceeds max_handshake_size".to_owned()
+            }
         };
         write!(f, "{text} (close code {})", self.close_code())
     }

@@ -7,7 +7,7 @@
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::config::{Config, Delivery};
-use crate::deflate::Inflater;
+use crate::deflate::{Inflated, Inflater};
 use crate::error::ProtocolError;
 use crate::event::{Event, MessageKind, Utf8Bytes};
 use crate::frame::{FrameHeader, OpCode, parse_header};
@@ -22,6 +22,10 @@ const FUSE_PIECE: usize = 32 << 10;
 
 /// Largest read size used as room past the end of a frame being received.
 const READ_SIZE_MAX: usize = 256 << 10;
+
+/// Most bytes one chunk of a compressed message inflates to ([`Delivery::Chunks`]): a few
+/// compressed bytes can stand for megabytes, and a streaming host must get them in pieces.
+pub(crate) const INFLATE_CHUNK: usize = 64 << 10;
 
 /// Largest receive buffer kept while no message is in progress.
 const KEEP_IDLE: usize = 4 << 10;
@@ -484,21 +488,15 @@ impl Receiver {
     }
 
     /// A compressed message (RFC 7692 §7.2.2): inflate what has arrived at once, so a bomb
-    /// fails as soon as it passes the size limit and bad text as soon as it inflates.
+    /// fails as soon as it passes the size limit and bad text as soon as it inflates. With
+    /// [`Delivery::Chunks`] a chunk holds at most [`INFLATE_CHUNK`] bytes: the compressed
+    /// bytes not inflated yet stay in the buffer (already unmasked) for the next call.
     fn compressed(
         &mut self,
         mut frame: Frame,
         complete: bool,
         available: usize,
     ) -> Result<Option<Event>, ProtocolError> {
-        let raw = self.buf.split_to(available);
-        frame.remaining -= available as u64;
-        frame.ready = 0;
-        frame.unmasked = 0;
-        if !complete {
-            self.frame = Some(frame);
-        }
-        let fin = complete && frame.header.fin;
         let (Some(message), Some(inflater)) = (self.message.as_mut(), self.inflater.as_mut())
         else {
             return Ok(None);
@@ -507,11 +505,29 @@ impl Receiver {
         let room = usize::try_from(self.max_message.saturating_sub(message.inflated))
             .unwrap_or(usize::MAX);
         let limit = start.saturating_add(room);
+        let cap = match self.delivery {
+            Delivery::Messages => usize::MAX,
+            // (what it starts with is at most an unfinished character)
+            Delivery::Chunks => INFLATE_CHUNK.max(start + 4),
+        };
         // On an error the inflater keeps what inflated before it: its text is checked
         // first, so the error reported does not depend on how the message was read.
-        let mut inflated = inflater.inflate(&raw, &mut message.plain, limit);
+        let mut inflated = inflater.inflate(&self.buf[..available], &mut message.plain, limit, cap);
+        let step = *inflated.as_ref().unwrap_or(&Inflated {
+            used: available,
+            full: false,
+        });
+        self.buf.advance(step.used);
+        frame.remaining -= step.used as u64;
+        frame.ready = available - step.used;
+        frame.unmasked = frame.ready;
+        let done = complete && step.used == available && !step.full;
+        if !done {
+            self.frame = Some(frame);
+        }
+        let fin = done && frame.header.fin;
         if fin && inflated.is_ok() {
-            inflated = inflater.finish(&mut message.plain, limit);
+            inflated = inflater.finish(&mut message.plain, limit).map(|()| step);
         }
         message.inflated += (message.plain.len() - start) as u64;
         if message.kind == MessageKind::Text {

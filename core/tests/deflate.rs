@@ -144,6 +144,80 @@ fn decompression_bomb_fails_with_1009_early() {
 }
 
 #[test]
+fn chunked_delivery_inflates_a_bomb_in_bounded_chunks() {
+    // A streaming host with a raised limit must still get a few compressed bytes that
+    // stand for megabytes in bounded pieces, not in one allocation (found by fuzzing).
+    let streaming = Config {
+        delivery: Delivery::Chunks,
+        max_message_size: 64 << 20,
+        ..deflate_config()
+    };
+    let (_, mut client, _) = pair(streaming.clone(), deflate_config());
+    let text = "ab✓".repeat(8 << 20); // 40 MiB of text, each character cut somewhere
+    client.send_text(&text).unwrap();
+    client.ping(b"after").unwrap();
+    let wire = client.data_to_send();
+    assert!(wire.len() < 256 << 10, "{}", wire.len());
+    for step in [wire.len(), 4096, 333] {
+        let (mut server, _, _) = pair(streaming.clone(), deflate_config());
+        let (mut got, mut pieces, mut largest) = (Vec::new(), 0, 0);
+        let (mut after, mut finished) = (Vec::new(), false);
+        for piece in wire.chunks(step) {
+            server.receive_data(piece);
+            while let Some(event) = server.next_event().unwrap() {
+                match event {
+                    Event::Chunk { data, fin, .. } => {
+                        assert!(std::str::from_utf8(&data).is_ok(), "character boundaries");
+                        largest = largest.max(data.len());
+                        pieces += 1;
+                        got.extend_from_slice(&data);
+                        // (the last chunk may be empty: whether the inflater holds more
+                        // is known only once it is asked again)
+                        assert!(!fin || got.len() == text.len());
+                        finished |= fin;
+                    }
+                    other => after.push(other),
+                }
+                assert!(server.buffered_input() <= wire.len() + (64 << 10));
+            }
+        }
+        assert!(finished, "step {step}");
+        assert_eq!(got.len(), text.len(), "step {step}");
+        assert!(got == text.as_bytes(), "step {step}");
+        assert!(
+            largest <= 64 << 10,
+            "step {step}: a chunk of {largest} bytes"
+        );
+        assert!(
+            pieces >= text.len() / (64 << 10),
+            "step {step}: {pieces} chunks"
+        );
+        // The frame after the message comes after all of it.
+        assert_eq!(after, vec![Event::Ping(b"after"[..].into())], "step {step}");
+    }
+    // Past the limit it still fails with 1009, after the chunks up to the limit.
+    let small = Config {
+        max_message_size: 1 << 20,
+        ..streaming
+    };
+    let (mut server, _, _) = pair(small, deflate_config());
+    server.receive_data(&wire);
+    let mut delivered = 0;
+    let err = loop {
+        match server.next_event() {
+            Ok(Some(Event::Chunk { data, .. })) => delivered += data.len(),
+            Ok(other) => panic!("{other:?}"),
+            Err(err) => break err,
+        }
+    };
+    assert_eq!(err.close_code(), Some(1009));
+    assert!(
+        delivered <= 1 << 20 && delivered > (1 << 20) - (64 << 10),
+        "{delivered}"
+    );
+}
+
+#[test]
 fn rsv1_on_continuation_is_a_protocol_error() {
     let (mut server, _, _) = pair(deflate_config(), deflate_config());
     // masked text frame, FIN=0, RSV1, then a continuation with RSV1

@@ -432,6 +432,7 @@ fn every_error_kind_has_a_vector() {
         P::InvalidCompressedData,
         P::CompressedContinuation,
         P::AbnormalClosure,
+        P::EarlyDataTooLarge,
     ];
     let handshake = [
         H::Malformed(String::new()),

@@ -163,6 +163,15 @@ fn flush_message(
     }
 }
 
+/// How far one [`Inflater::inflate`] call went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Inflated {
+    /// Input bytes consumed (the rest is to be fed again).
+    pub(crate) used: usize,
+    /// Output stopped at the cap: more may come, even from no more input.
+    pub(crate) full: bool,
+}
+
 /// Our side's decompressor.
 #[derive(Debug)]
 pub(crate) struct Inflater {
@@ -190,42 +199,71 @@ impl Inflater {
 
     /// Decompresses `input` (part of a compressed message) and appends the result to `out`,
     /// failing with 1009 as soon as `out` would pass `limit` bytes (decompression bombs) and
-    /// with 1007 on corrupt data.
+    /// with 1007 on corrupt data. Output stops once `out` holds `cap` bytes (at most
+    /// `limit + 1`), so that a streaming receiver hands out a bounded chunk: then
+    /// [`Inflated::full`] is set, and the input not used yet (and output the inflater holds)
+    /// is to be fed again.
     pub(crate) fn inflate(
         &mut self,
-        mut input: &[u8],
+        input: &[u8],
         out: &mut Vec<u8>,
         limit: usize,
-    ) -> Result<(), ProtocolError> {
+        cap: usize,
+    ) -> Result<Inflated, ProtocolError> {
+        let all = Inflated {
+            used: input.len(),
+            full: false,
+        };
         if self.ended {
-            return Ok(());
+            // §7.2.3.4: past the final block; the rest of the message is not inflated.
+            return Ok(all);
         }
+        let cap = cap.min(limit.saturating_add(1));
         // 15 bits: a decoder with the largest window reads streams made with any smaller
         // one. (zlib-rs allocates a 32 KiB window whatever the size asked for, so asking the
         // peer for a smaller one would not save memory.)
         let state = self
             .state
             .get_or_insert_with(|| Decompress::new_with_window_bits(false, 15));
+        let mut rest = input;
         loop {
+            if out.len() >= cap {
+                // The limit + 1st byte was produced: a bomb, caught before any more.
+                if out.len() > limit {
+                    out.truncate(limit);
+                    return Err(ProtocolError::MessageTooLarge);
+                }
+                return Ok(Inflated {
+                    used: input.len() - rest.len(),
+                    full: true,
+                });
+            }
             if out.capacity() == out.len() {
                 // The first step fits a message as large as the last one and the room to
                 // decode all of it at full speed (so that its end is seen without growing
-                // the buffer); then geometric growth. Never room for more than one byte past
-                // the limit: a bomb allocates at most `limit + 1` bytes before it is caught.
+                // the buffer); then geometric growth. Never room past `cap`: a bomb
+                // allocates at most `limit + 1` bytes before it is caught.
                 let guess = if self.produced == 0 && self.hint > 0 {
-                    (self.hint + FAST_ROOM).min(input.len().saturating_mul(HINT_RATIO))
+                    (self.hint + FAST_ROOM).min(rest.len().saturating_mul(HINT_RATIO))
                 } else {
                     out.len().max(MIN_STEP)
                 };
-                let room = limit.saturating_add(1).saturating_sub(out.len());
-                out.reserve_exact(guess.min(room).max(1));
+                out.reserve_exact(guess.min(cap - out.len()).max(1));
             }
-            let spare = out.capacity() - out.len();
             let (before_in, before_out) = (state.total_in(), state.total_out());
-            let result = state.decompress_vec(input, out, FlushDecompress::Sync);
-            let used = usize::try_from(state.total_in() - before_in).unwrap_or(input.len());
+            let room = out.capacity() - out.len();
+            let result = if room <= cap - out.len() {
+                state.decompress_vec(rest, out, FlushDecompress::Sync)
+            } else {
+                // `out` came with more room than `cap` allows: inflate into a bounded Vec.
+                let mut part = Vec::with_capacity(cap - out.len());
+                let result = state.decompress_vec(rest, &mut part, FlushDecompress::Sync);
+                out.extend_from_slice(&part);
+                result
+            };
+            let used = usize::try_from(state.total_in() - before_in).unwrap_or(rest.len());
             let produced = usize::try_from(state.total_out() - before_out).unwrap_or(0);
-            input = &input[used.min(input.len())..];
+            rest = &rest[used.min(rest.len())..];
             self.produced += produced;
             // What inflated before the limit or corrupt data stays in `out` (up to the limit)
             // for the caller to check first: errors come in stream order, whatever the reads.
@@ -238,10 +276,17 @@ impl Inflater {
                 // §7.2.3.4: a sender that cannot sync-flush ends the message with a final
                 // block followed by an empty block's header; what follows is not inflated.
                 self.ended = true;
-                return Ok(());
+                return Ok(all);
             }
-            if produced < spare && (input.is_empty() || used == 0 && produced == 0) {
-                return Ok(());
+            if produced < room.min(cap - (out.len() - produced)) {
+                if rest.is_empty() {
+                    return Ok(all);
+                }
+                if used == 0 && produced == 0 {
+                    // No progress with input and room left: nothing more will come of these
+                    // bytes (zlib keeps what it needs internally); they count as used.
+                    return Ok(all);
+                }
             }
         }
     }
@@ -251,7 +296,9 @@ impl Inflater {
     /// allocators), so the message is handed out in an allocation of its size (which also
     /// spares `Bytes::from` an allocation of its own).
     pub(crate) fn finish(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), ProtocolError> {
-        self.inflate(&TAIL, out, limit)?;
+        // The tail adds no output to a well-formed stream, and at most a few KiB to any:
+        // only the limit applies.
+        self.inflate(&TAIL, out, limit, usize::MAX)?;
         let reset = self.reset_each_message || self.ended;
         if let Some(state) = self.state.as_mut().filter(|_| reset) {
             state.reset(false);
@@ -274,7 +321,9 @@ mod tests {
         let mut out = Vec::new();
         // in pieces, as frames would arrive
         for piece in wire.chunks(7) {
-            inflater.inflate(piece, &mut out, 1 << 24).unwrap();
+            inflater
+                .inflate(piece, &mut out, 1 << 24, usize::MAX)
+                .unwrap();
         }
         inflater.finish(&mut out, 1 << 24).unwrap();
         out.to_vec()
@@ -337,7 +386,7 @@ mod tests {
         assert!(a.len() <= b.len() + 2, "{} vs {}", a.len(), b.len());
         assert!(a.len() < alone / 4, "{} vs {alone} alone", a.len());
         let mut out = Vec::new();
-        i.inflate(&a, &mut out, 1 << 20).unwrap();
+        i.inflate(&a, &mut out, 1 << 20, usize::MAX).unwrap();
         i.finish(&mut out, 1 << 20).unwrap();
         assert_eq!(out, msg);
         // Without context takeover nothing is kept at all.
@@ -351,17 +400,27 @@ mod tests {
         // "Hello" compressed without context takeover: f2 48 cd c9 c9 07 00
         let mut out = Vec::new();
         let mut i = Inflater::new(true);
-        i.inflate(&[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00], &mut out, 100)
-            .unwrap();
+        i.inflate(
+            &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
+            &mut out,
+            100,
+            101,
+        )
+        .unwrap();
         i.finish(&mut out, 100).unwrap();
         assert_eq!(&out[..], b"Hello");
         // §7.2.3.2: the same message again with context takeover: f2 00 11 00 00
         let mut i = Inflater::new(false);
         let mut out = Vec::new();
-        i.inflate(&[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00], &mut out, 100)
-            .unwrap();
+        i.inflate(
+            &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
+            &mut out,
+            100,
+            101,
+        )
+        .unwrap();
         i.finish(&mut out, 100).unwrap();
-        i.inflate(&[0xf2, 0x00, 0x11, 0x00, 0x00], &mut out, 100)
+        i.inflate(&[0xf2, 0x00, 0x11, 0x00, 0x00], &mut out, 100, 101)
             .unwrap();
         i.finish(&mut out, 100).unwrap();
         assert_eq!(&out[..], b"HelloHello");
@@ -375,7 +434,7 @@ mod tests {
         assert!(wire.len() < 20_000);
         let mut out = Vec::new();
         let err = Inflater::new(false)
-            .inflate(&wire, &mut out, 1 << 20)
+            .inflate(&wire, &mut out, 1 << 20, usize::MAX)
             .unwrap_err();
         assert_eq!(err, ProtocolError::MessageTooLarge);
         assert!(out.len() <= 1 << 20);
@@ -393,7 +452,7 @@ mod tests {
             let mut wire = Vec::new();
             assert!(d.compress(&msg, &mut wire));
             let mut out = Vec::new();
-            i.inflate(&wire, &mut out, 1 << 20).unwrap();
+            i.inflate(&wire, &mut out, 1 << 20, usize::MAX).unwrap();
             i.finish(&mut out, 1 << 20).unwrap();
             assert_eq!(out, msg);
             // What the application receives holds little more than the message.
@@ -417,7 +476,7 @@ mod tests {
     fn corrupt_data_is_1007() {
         let mut out = Vec::new();
         let err = Inflater::new(false)
-            .inflate(&[0xff, 0xff, 0xff], &mut out, 100)
+            .inflate(&[0xff, 0xff, 0xff], &mut out, 100, usize::MAX)
             .unwrap_err();
         assert_eq!(err.close_code(), 1007);
     }

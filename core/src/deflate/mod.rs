@@ -13,7 +13,7 @@
 mod codec;
 mod negotiate;
 
-pub(crate) use codec::{Deflater, Inflater};
+pub(crate) use codec::{Deflater, Inflated, Inflater};
 pub use negotiate::DeflateParams;
 pub(crate) use negotiate::{client_accept, client_offer, server_negotiate};
 

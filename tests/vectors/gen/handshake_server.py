@@ -2,8 +2,9 @@
 
 from .case import (MINIMAL_HEADERS, SAMPLE_ACCEPT, accept_head, act, case,
                    eof, http_request, http_status, recv, reject_bytes, replaced, without)
-from .wire import (PING, TEXT, ev_handshake_error, ev_ping, ev_protocol_error, ev_request,
-                   ev_text, masked, server_close, server_frame, PONG)
+from .wire import (BINARY, PING, TEXT, ev_binary, ev_handshake_error, ev_ping,
+                   ev_protocol_error, ev_request, ev_text, masked, server_close, server_frame,
+                   PONG)
 
 SAMPLE_REQUEST = ev_request(origin="http://example.com", subprotocols=["chat", "superchat"])
 MINIMAL_REQUEST = ev_request()
@@ -91,6 +92,24 @@ def cases():
                 out=accept_head(SAMPLE_ACCEPT) + server_close(1002, "protocol error"),
                 state="closed", close=True),
         ], description="The error surfaces once accepted; the close frame follows the 101."),
+        case("early-data-past-max-handshake-size", "server", [
+            recv(http_request() + masked(TEXT, "Hello") + masked(BINARY, bytes(300)),
+                 SAMPLE_REQUEST, out=b""),
+            recv(masked(TEXT, "dropped"), out=b""),
+            act("accept", {}, ev_text("Hello"), ev_protocol_error("early-data-too-large"),
+                out=accept_head(SAMPLE_ACCEPT) + server_close(1008,
+                                                              "too much data before the handshake"),
+                state="closed", close=True),
+        ], config={"max_handshake_size": 256},
+            description="RFC 6455 §4.1: a client waits for the 101. Bytes behind the request are "
+                        "kept up to max_handshake_size; the rest is dropped, and once what was kept "
+                        "is decoded the connection fails with 1008."),
+        case("early-data-within-max-handshake-size", "server", [
+            recv(http_request() + masked(TEXT, "Hello"), SAMPLE_REQUEST, out=b""),
+            recv(masked(BINARY, bytes(200)), out=b""),
+            act("accept", {}, ev_text("Hello"), ev_binary(bytes(200)),
+                out=accept_head(SAMPLE_ACCEPT), state="open", close=False),
+        ], config={"max_handshake_size": 256}),
         case("headers-at-max-headers", "server", [
             recv(http_request(MINIMAL_HEADERS), MINIMAL_REQUEST),
         ], config={"max_headers": len(MINIMAL_HEADERS)}),

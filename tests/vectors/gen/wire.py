@@ -241,6 +241,7 @@ CLOSE_CODES = {
     "message-too-large": 1009,
     "too-many-fragments": 1009,
     "abnormal-closure": 1006,
+    "early-data-too-large": 1008,
 }
 
 CLOSE_REASONS = {
@@ -249,6 +250,7 @@ CLOSE_REASONS = {
     "frame-too-large": "frame too large",
     "message-too-large": "message too large",
     "too-many-fragments": "too many fragments",
+    "early-data-too-large": "too much data before the handshake",
 }
 
 
