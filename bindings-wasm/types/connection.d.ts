@@ -169,7 +169,7 @@ export interface UsageError extends Error {
   name: 'UsageError';
   /** 'invalid-state', 'no-pending-request', 'subprotocol-not-offered', 'invalid-header',
    * 'invalid-status', 'invalid-close-code', 'close-reason-too-long',
-   * 'control-payload-too-long', 'fragment-order'. */
+   * 'control-payload-too-long', 'fragment-order', 'invalid-utf8'. */
   code: string;
 }
 

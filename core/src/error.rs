@@ -364,6 +364,9 @@ pub enum UsageError {
     /// A continuation fragment without a started message, or a new message before the
     /// fragmented one was finished.
     FragmentOrder,
+    /// A text fragment that does not continue valid UTF-8, or a last fragment that ends
+    /// inside a character (RFC 6455 §8.1: the fragments together must be UTF-8).
+    InvalidUtf8,
 }
 
 impl UsageError {
@@ -379,6 +382,7 @@ impl UsageError {
             Self::CloseReasonTooLong(_) => "close-reason-too-long",
             Self::ControlPayloadTooLong(_) => "control-payload-too-long",
             Self::FragmentOrder => "fragment-order",
+            Self::InvalidUtf8 => "invalid-utf8",
         }
     }
 }
@@ -401,6 +405,7 @@ impl fmt::Display for UsageError {
                 write!(f, "control frame payload of {n} bytes exceeds 125")
             }
             Self::FragmentOrder => f.write_str("fragments out of order"),
+            Self::InvalidUtf8 => f.write_str("text fragments are not valid UTF-8"),
         }
     }
 }

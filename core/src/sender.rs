@@ -8,6 +8,7 @@ use crate::error::UsageError;
 use crate::event::MessageKind;
 use crate::frame::{MAX_HEADER_LEN, OpCode, write_header};
 use crate::mask::extend_masked;
+use crate::utf8::Utf8Validator;
 
 /// Largest outbox buffer kept for reuse once its bytes were taken.
 const KEEP_IDLE: usize = 64 << 10;
@@ -23,8 +24,9 @@ pub(crate) struct Sender {
     out: BytesMut,
     /// A client masks every frame (§5.3); a server has no keys.
     masks: Option<MaskKeys>,
-    /// The kind of an outgoing fragmented message in progress.
-    fragmenting: Option<MessageKind>,
+    /// The kind of an outgoing fragmented message in progress, and (text) the UTF-8 state
+    /// of the fragments sent so far.
+    fragmenting: Option<(MessageKind, Utf8Validator)>,
     /// permessage-deflate, when negotiated.
     deflater: Option<Deflater>,
     /// Reused buffer for compressed payloads (a `Vec`: the compressor fills its spare
@@ -114,13 +116,18 @@ impl Sender {
         payload: &[u8],
         fin: bool,
     ) -> Result<(), UsageError> {
-        let op = match self.fragmenting {
-            None => opcode(kind),
-            Some(current) if current == kind => OpCode::Continuation,
+        let (op, mut utf8) = match self.fragmenting {
+            None => (opcode(kind), Utf8Validator::default()),
+            Some((current, utf8)) if current == kind => (OpCode::Continuation, utf8),
             Some(_) => return Err(UsageError::FragmentOrder),
         };
+        // §8.1: checked before anything is queued; a character may span fragments.
+        if kind == MessageKind::Text && (utf8.feed(payload).is_err() || fin && !utf8.is_boundary())
+        {
+            return Err(UsageError::InvalidUtf8);
+        }
         self.frame(op, fin, payload);
-        self.fragmenting = if fin { None } else { Some(kind) };
+        self.fragmenting = (!fin).then_some((kind, utf8));
         Ok(())
     }
 

@@ -177,3 +177,43 @@ fn buffered_input_counts_undecoded_bytes_and_unfinished_messages() {
     assert!(matches!(server.next_event(), Ok(Some(Event::Binary(b))) if b.len() == 110));
     assert_eq!(server.buffered_input(), 0);
 }
+
+#[test]
+fn text_fragments_must_be_utf8_together() {
+    let mut server = Connection::open_server(Config::default(), None);
+    let euro = "€".as_bytes(); // e2 82 ac
+    // A character may span fragments.
+    server
+        .send_fragment(MessageKind::Text, &euro[..1], false)
+        .unwrap();
+    server
+        .send_fragment(MessageKind::Text, &euro[1..2], false)
+        .unwrap();
+    // A byte that cannot continue it is refused, and nothing is queued.
+    let queued = server.buffered_amount();
+    assert_eq!(
+        server.send_fragment(MessageKind::Text, b"x", false),
+        Err(UsageError::InvalidUtf8)
+    );
+    // Ending the message inside the character is refused too.
+    assert_eq!(
+        server.send_fragment(MessageKind::Text, b"", true),
+        Err(UsageError::InvalidUtf8)
+    );
+    assert_eq!(server.buffered_amount(), queued);
+    // The message can still be finished correctly.
+    server
+        .send_fragment(MessageKind::Text, &euro[2..], true)
+        .unwrap();
+    let wire = server.data_to_send();
+    assert_eq!(&wire[..], b"\x01\x01\xe2\x00\x01\x82\x80\x01\xac");
+    // Binary fragments are not checked; a new text message starts fresh.
+    server
+        .send_fragment(MessageKind::Binary, &[0xff], true)
+        .unwrap();
+    assert_eq!(
+        server.send_fragment(MessageKind::Text, &[0xc0, 0x80], true),
+        Err(UsageError::InvalidUtf8)
+    );
+    assert_eq!(UsageError::InvalidUtf8.name(), "invalid-utf8");
+}
