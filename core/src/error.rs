@@ -190,7 +190,10 @@ pub enum HandshakeError {
 }
 
 impl HandshakeError {
-    /// The HTTP status a server answers this error with (`None` for client-side errors).
+    /// The HTTP status a server answers this error with (`None` for errors only a client
+    /// finds). A kind both roles can find, such as [`Malformed`](Self::Malformed), names the
+    /// server's status even when a client found it: a client sends nothing, so a client
+    /// host ignores this (the Python and JS bindings report no status on a client).
     pub fn status(&self) -> Option<u16> {
         Some(match self {
             Self::Malformed(_)
@@ -292,7 +295,8 @@ impl Error {
         }
     }
 
-    /// The HTTP status the server answered a failed handshake with.
+    /// Server: the HTTP status the engine answered a failed handshake with (queued in
+    /// `data_to_send`). See [`HandshakeError::status`] for a client.
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Protocol(_) => None,
