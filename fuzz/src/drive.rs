@@ -352,7 +352,7 @@ impl<'a> Driver<'a> {
         match error {
             Error::Protocol(p) => {
                 assert!(
-                    matches!(code, Some(1002 | 1007 | 1009 | 1006)),
+                    matches!(code, Some(1002 | 1007 | 1008 | 1009 | 1006)),
                     "{error:?}: code {code:?}"
                 );
                 assert_eq!(Some(p.close_code()), code);
@@ -452,6 +452,10 @@ impl<'a> Driver<'a> {
                 if text {
                     assert!(std::str::from_utf8(data).is_ok(), "text chunk not UTF-8");
                 }
+                // A chunk is at most a frame's payload (plus an unfinished character) or
+                // what one step of inflating gives: never a whole inflated bomb.
+                let most = self.s.config.max_frame_size.max(64 << 10) + 3;
+                assert!(data.len() <= most, "chunk of {} bytes > {most}", data.len());
                 Entry::Chunk(text, data.to_vec(), *fin)
             }
             Event::Ping(data) => {
