@@ -9,7 +9,11 @@ pub enum Delivery {
     Messages,
     /// Pieces as they arrive: [`Event::Chunk`](crate::Event::Chunk) with a
     /// `fin` flag on the last one, so a host can relay a message of any size without
-    /// buffering it. Text chunks always end on a character boundary.
+    /// buffering it. Text chunks always end on a character boundary. A chunk holds what
+    /// arrived of one frame, or (a compressed message) at most 64 KiB of inflated bytes:
+    /// a few compressed bytes that stand for megabytes come out in many chunks, decoded
+    /// one `next_event` call at a time, so memory stays bounded whatever the limits. The
+    /// last chunk (`fin`) may be empty.
     Chunks,
 }
 
@@ -33,7 +37,9 @@ pub struct Config {
     /// fragments while passing Autobahn 9.3/9.4 (4 MiB in 64-byte fragments); fails with 1009.
     pub max_fragments: usize,
     /// Largest HTTP head of the handshake, request or response (default 16 KiB); the server
-    /// answers 431.
+    /// answers 431. Also the most bytes a server keeps that arrived behind the request
+    /// before `accept` (RFC 6455 §4.1: clients wait for the `101`); past that the
+    /// connection fails with 1008 once accepted.
     pub max_handshake_size: usize,
     /// Most header lines in the HTTP head (default 128); the server answers 431.
     pub max_headers: usize,
