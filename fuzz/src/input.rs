@@ -67,6 +67,16 @@ pub fn prelude(client: bool, flags: u8) -> Vec<u8> {
     out
 }
 
+/// What every structured input starts with: the limits, then the accept/reject decision.
+fn limits_and_decision(u: &mut Unstructured<'_>) -> (FuzzConfig, Decision) {
+    let config = FuzzConfig::read(u);
+    let decision = Decision {
+        kind: byte(u),
+        index: byte(u),
+    };
+    (config, decision)
+}
+
 fn byte(u: &mut Unstructured<'_>) -> u8 {
     u.arbitrary().unwrap_or_default()
 }
@@ -121,11 +131,7 @@ fn raw(
 pub fn handshake_server(data: &[u8]) -> Scenario {
     let mut input = Unstructured::new(data);
     let u = &mut input;
-    let config = FuzzConfig::read(u);
-    let decision = Decision {
-        kind: byte(u),
-        index: byte(u),
-    };
+    let (config, decision) = limits_and_decision(u);
     let (split_seed, flags) = (byte(u), byte(u));
     let config = FuzzConfig {
         deflate: flags,
@@ -206,11 +212,7 @@ pub fn differential(data: &[u8]) -> (sansocket::Config, bool, bool, &[u8]) {
 pub fn connection(data: &[u8], client: bool) -> Scenario {
     let mut input = Unstructured::new(data);
     let u = &mut input;
-    let config = FuzzConfig::read(u);
-    let decision = Decision {
-        kind: byte(u),
-        index: byte(u),
-    };
+    let (config, decision) = limits_and_decision(u);
     let flags = byte(u);
     let config = FuzzConfig {
         deflate: flags,
@@ -240,11 +242,7 @@ pub fn connection(data: &[u8], client: bool) -> Scenario {
 pub fn deflate(data: &[u8]) -> Scenario {
     let mut input = Unstructured::new(data);
     let u = &mut input;
-    let config = FuzzConfig::read(u);
-    let decision = Decision {
-        kind: byte(u),
-        index: byte(u),
-    };
+    let (config, decision) = limits_and_decision(u);
     let flags = byte(u) | 2;
     let client = flags & 1 != 0;
     let config = FuzzConfig {

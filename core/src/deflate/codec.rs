@@ -397,32 +397,20 @@ mod tests {
 
     #[test]
     fn rfc7692_section_7_2_3_1_hello() {
-        // "Hello" compressed without context takeover: f2 48 cd c9 c9 07 00
+        // "Hello" compressed (§7.2.3.1), and again with context takeover (§7.2.3.2).
+        const HELLO: [u8; 7] = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+        const AGAIN: [u8; 5] = [0xf2, 0x00, 0x11, 0x00, 0x00];
+        let message = |i: &mut Inflater, out: &mut Vec<u8>, wire: &[u8]| {
+            i.inflate(wire, out, 100, 101).unwrap();
+            i.finish(out, 100).unwrap();
+        };
         let mut out = Vec::new();
-        let mut i = Inflater::new(true);
-        i.inflate(
-            &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
-            &mut out,
-            100,
-            101,
-        )
-        .unwrap();
-        i.finish(&mut out, 100).unwrap();
+        message(&mut Inflater::new(true), &mut out, &HELLO);
         assert_eq!(&out[..], b"Hello");
-        // §7.2.3.2: the same message again with context takeover: f2 00 11 00 00
         let mut i = Inflater::new(false);
         let mut out = Vec::new();
-        i.inflate(
-            &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
-            &mut out,
-            100,
-            101,
-        )
-        .unwrap();
-        i.finish(&mut out, 100).unwrap();
-        i.inflate(&[0xf2, 0x00, 0x11, 0x00, 0x00], &mut out, 100, 101)
-            .unwrap();
-        i.finish(&mut out, 100).unwrap();
+        message(&mut i, &mut out, &HELLO);
+        message(&mut i, &mut out, &AGAIN);
         assert_eq!(&out[..], b"HelloHello");
     }
 
