@@ -19,8 +19,23 @@ unsafe extern "C" {
     ) -> *const c_char;
 }
 
+/// From this many characters on, a `str` that is not ASCII is encoded into a temporary
+/// `bytes` instead of `PyUnicode_AsUTF8AndSize`'s cache: CPython builds that cache by
+/// encoding and then copying (one more pass), and keeps it as long as the `str` lives.
+const ENCODE_MIN: usize = 4096;
+
 /// Runs `f` on the UTF-8 of `s`, without copying it.
 pub(crate) fn with_str<R>(s: &Bound<'_, PyString>, f: impl FnOnce(&str) -> R) -> PyResult<R> {
+    if s.len()? >= ENCODE_MIN
+        && !s
+            .call_method0(pyo3::intern!(s.py(), "isascii"))?
+            .is_truthy()?
+    {
+        let utf8 = s.encode_utf8()?;
+        // SAFETY: CPython's strict UTF-8 encoder only produces valid UTF-8.
+        let text = unsafe { std::str::from_utf8_unchecked(utf8.as_bytes()) };
+        return Ok(f(text));
+    }
     let mut size: ffi::Py_ssize_t = 0;
     // SAFETY: `s` is a live `str` (the interpreter is attached and `s` holds a reference).
     // The result is NULL with an exception set (a lone surrogate cannot be encoded), or a

@@ -87,6 +87,18 @@ def test_messages_both_ways() -> None:
     assert flow(server, client) == [ss.TextMessage("back")]
 
 
+def test_long_text_is_sent_as_utf8_whatever_its_width() -> None:
+    """Long non-ASCII `str` are encoded into a temporary `bytes` (short and ASCII ones are
+    read in place): every width of `str` gives the same UTF-8 on the wire."""
+    server = ss.ServerConnection.opened()
+    for text in ["a" * 5000, "é" * 5000, "x" * 4095 + "é", "✓" * 4096, "🎉" * 3000]:
+        server.send_text(text)
+        wire = server.data_to_send()
+        assert wire[4:].decode() == text and int.from_bytes(wire[2:4], "big") == len(text.encode())
+    with pytest.raises(UnicodeEncodeError):
+        server.send_text("\ud800" * 5000)
+
+
 def test_memoryviews_are_read_through_the_buffer_protocol() -> None:
     """Contiguous views (of bytes, bytearray, array) are borrowed, strided ones copied; both
     give the same bytes, and a view is released (its bytearray can be resized again)."""
