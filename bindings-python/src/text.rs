@@ -1,4 +1,5 @@
-//! `str` arguments as UTF-8, borrowed from the `str` object instead of copied.
+//! `str` arguments as UTF-8, borrowed from the `str` object instead of copied (long non-ASCII
+//! ones are encoded into a temporary `bytes`, see [`ENCODE_MIN`]).
 //!
 //! pyo3 built for the 3.9 stable ABI (`abi3-py39`) can only get a `str`'s UTF-8 as a new
 //! `bytes` object copied once more into a `String`. `PyUnicode_AsUTF8AndSize` returns the
