@@ -4,9 +4,8 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
 
-/// Runs `f` on the bytes of a `bytes`, `bytearray` or `memoryview` without copying `bytes`
-/// and `bytearray`. (A `memoryview` is copied once: the buffer protocol is not in the stable
-/// ABI before Python 3.11, and this module is built for 3.9+.)
+/// Runs `f` on the bytes of a `bytes`, `bytearray` or `memoryview` without copying them (a
+/// strided, non-contiguous `memoryview` is copied once).
 pub(crate) fn with_bytes<R>(data: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
     if let Ok(bytes) = data.cast::<PyBytes>() {
         return Ok(f(bytes.as_bytes()));
@@ -19,6 +18,10 @@ pub(crate) fn with_bytes<R>(data: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R)
         return Ok(f(unsafe { array.as_bytes() }));
     }
     if data.is_instance_of::<PyMemoryView>() {
+        let f = match crate::buffer::with_contiguous(data, f) {
+            Ok(result) => return Ok(result),
+            Err(f) => f,
+        };
         let copy = data.py().get_type::<PyBytes>().call1((data,))?;
         let copy = copy.cast::<PyBytes>()?;
         return Ok(f(copy.as_bytes()));

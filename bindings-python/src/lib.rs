@@ -2,6 +2,7 @@
 //! converts types; every protocol decision is the core's. The pure-Python package
 //! `sansocket` (in `python/`) re-exports these and adds the asyncio integration.
 
+mod buffer;
 mod config;
 mod connection;
 mod convert;

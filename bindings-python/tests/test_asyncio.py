@@ -229,6 +229,34 @@ def test_backpressure_stops_reading_and_sending() -> None:
     run(main())
 
 
+def test_pipelining_without_bound_does_not_deadlock() -> None:
+    """Our client sends 1 MiB messages without waiting for the echoes (it reads them in
+    another task) to our echo server. Both write buffers fill up; if a full write buffer
+    paused reading, each side would wait for the other to read, forever."""
+    count, size = 48, 1 << 20
+
+    async def main() -> None:
+        async with await serve(echo, "127.0.0.1", 0, read_limit=1 << 16) as server:
+            async with connect(url(server), read_limit=1 << 16) as ws:
+                chunk = b"y" * size
+
+                async def sender() -> None:
+                    for _ in range(count):
+                        await ws.send(chunk)
+
+                async def receiver() -> int:
+                    n = 0
+                    for _ in range(count):
+                        n += len(await ws.recv())
+                    return n
+
+                sent = asyncio.ensure_future(sender())
+                assert await asyncio.wait_for(receiver(), 30) == count * size
+                await asyncio.wait_for(sent, 5)
+
+    run(main())
+
+
 def test_connect_timeout_and_bad_uri() -> None:
     async def main() -> None:
         async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

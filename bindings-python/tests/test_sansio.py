@@ -87,6 +87,45 @@ def test_messages_both_ways() -> None:
     assert flow(server, client) == [ss.TextMessage("back")]
 
 
+def test_long_text_is_sent_as_utf8_whatever_its_width() -> None:
+    """Long non-ASCII `str` are encoded into a temporary `bytes` (short and ASCII ones are
+    read in place): every width of `str` gives the same UTF-8 on the wire."""
+    server = ss.ServerConnection.opened()
+    for text in ["a" * 5000, "é" * 5000, "x" * 4095 + "é", "✓" * 4096, "🎉" * 3000]:
+        server.send_text(text)
+        wire = server.data_to_send()
+        assert wire[4:].decode() == text and int.from_bytes(wire[2:4], "big") == len(text.encode())
+    with pytest.raises(UnicodeEncodeError):
+        server.send_text("\ud800" * 5000)
+
+
+def test_memoryviews_are_read_through_the_buffer_protocol() -> None:
+    """Contiguous views (of bytes, bytearray, array) are borrowed, strided ones copied; both
+    give the same bytes, and a view is released (its bytearray can be resized again)."""
+    import array
+
+    server = ss.ServerConnection.opened()
+    backing = bytearray(b"abcdefgh")
+    view = memoryview(backing)
+    for data, expected in [
+        (view[2:5], b"cde"),
+        (view[::2], b"aceg"),
+        (memoryview(array.array("H", [1, 2])), bytes(array.array("H", [1, 2]))),
+        (memoryview(b""), b""),
+    ]:
+        server.send_binary(data)
+        assert server.data_to_send() == bytes([0x82, len(expected)]) + expected
+    view.release()
+    backing.extend(b"ij")  # no export left behind
+    client = ss.ClientConnection.opened(insecure_seed=1)
+    client.send_binary(b"payload")
+    wire = client.data_to_send()
+    server.receive_data(memoryview(bytearray(wire)))
+    assert list(server.events()) == [ss.BytesMessage(b"payload")]
+    with pytest.raises(TypeError):
+        server.send_binary("text")  # type: ignore[arg-type]
+
+
 def test_fragments_are_reassembled_and_sent() -> None:
     server, client, _ = pair()
     client.send_fragment("text", "frag", False)

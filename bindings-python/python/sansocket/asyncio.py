@@ -8,9 +8,10 @@ Events are decoded as the application asks for messages: one message is decoded 
 the input after it waits in the engine until ``recv()`` is called again. So what the
 application sends in answer to a message goes out before the engine reacts to whatever
 followed that message (a protocol error, say), as a synchronous host would do it, and the
-engine holds at most ``read_limit`` undecoded bytes before reading pauses. Reading also
-pauses while the transport's write buffer is full, and :meth:`WebSocket.send` waits until it
-drains. While a ``ping()`` waits for its pong, or once ``close()`` was called, everything is
+engine holds at most ``read_limit`` undecoded bytes before reading pauses. Reading does not
+pause while the transport's write buffer is full (only :meth:`WebSocket.send` waits until it
+drains): two peers that both send without bound while reading in another task would
+otherwise each wait for the other to read, forever (websockets behaves the same). While a ``ping()`` waits for its pong, or once ``close()`` was called, everything is
 decoded at once (messages that arrive after ``close()`` are dropped).
 
 Server::
@@ -301,12 +302,10 @@ class WebSocket(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         self._write_paused = True
-        self._update_reading()
 
     def resume_writing(self) -> None:
         self._write_paused = False
         self._wake_drain_waiters()
-        self._update_reading()
 
     def connection_lost(self, exc: Optional[Exception]) -> None:
         if self._timer is not None:
@@ -425,12 +424,12 @@ class WebSocket(asyncio.Protocol):
         return ConnectionClosed(self._close_code or self._sent_code or 1006, self._close_reason)
 
     def _update_reading(self) -> None:
-        """Reads only while the write buffer has room, and while the application keeps up:
-        not when a message waits for it and ``read_limit`` bytes wait undecoded (or too many
-        messages were decoded ahead)."""
-        pause = self._write_paused or (
-            bool(self._messages)
-            and (self._conn.buffered_input >= self._read_limit or len(self._messages) >= _MAX_AHEAD)
+        """Reads while the application keeps up: not when a message waits for it and
+        ``read_limit`` bytes wait undecoded (or too many messages were decoded ahead). A full
+        write buffer does not pause reading: a peer that waits for us to read before it reads
+        what we wrote would never read again (two peers pipelining without bound)."""
+        pause = bool(self._messages) and (
+            self._conn.buffered_input >= self._read_limit or len(self._messages) >= _MAX_AHEAD
         )
         transport = self._transport
         if pause == self._read_paused or transport is None or transport.is_closing():
