@@ -12,6 +12,12 @@ const STATES = ['connecting', 'open', 'closing', 'closed'];
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
+// Node: an ArrayBuffer without the zero fill that `new Uint8Array(n)` and `slice` pay for
+// (its bytes are overwritten at once). Never pooled, so a payload's `.buffer` holds only
+// payloads of the same batch. Elsewhere a plain (zeroed) allocation.
+const allocUnsafeSlow = globalThis.Buffer?.allocUnsafeSlow;
+/** Batches at least this large are copied into an unzeroed buffer (smaller: slice). */
+const UNZEROED_MIN = 4096;
 
 // Row kinds (src/events.rs).
 const TEXT = 1;
@@ -52,6 +58,14 @@ export function createClasses(getRaw) {
       u8 = new Uint8Array(buffer);
       u32 = new Uint32Array(buffer);
     }
+  }
+
+  /** A new ArrayBuffer holding WASM memory [lo, hi): one allocation, one copy. */
+  function copyOut(lo, hi) {
+    if (allocUnsafeSlow === undefined || hi - lo < UNZEROED_MIN) return u8.slice(lo, hi).buffer;
+    const out = allocUnsafeSlow(hi - lo);
+    out.set(u8.subarray(lo, hi));
+    return out.buffer;
   }
 
   /** The RawConnection of a connection, or a clear error once it was freed. */
@@ -107,7 +121,7 @@ export function createClasses(getRaw) {
       let lo = 0;
       let hi = 0;
       const flush = (end) => {
-        const copy = u8.slice(lo, hi).buffer;
+        const copy = copyOut(lo, hi);
         for (let j = first, q = head + 2 + first * 4; j < end; j++, q += 4) {
           const kind = u32[q];
           if (kind === TEXT || kind === TEXT_CHUNK || kind === RICH) continue;
