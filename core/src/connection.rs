@@ -257,7 +257,8 @@ impl Connection {
     /// Bytes that arrive after the connection failed or the peer's close frame are dropped.
     pub fn receive_data(&mut self, data: &[u8]) {
         if self.life.in_handshake() || self.life.can_receive() {
-            self.receiver.receive(data);
+            let framing = matches!(self.handshake, Handshake::Done);
+            self.receiver.receive(data, framing);
         }
     }
 
