@@ -215,11 +215,16 @@ impl Receiver {
             if !self.scan.on {
                 self.scan.raw = self.scan.raw.saturating_add(take);
             }
-            // The frame ends in what is buffered and no message goes on after it: the scan
-            // can start at its end.
+            // The frame ends in what is buffered, no message goes on after it, and nothing
+            // after it is scanned yet: the scan can start at its end.
             let clean =
                 frame.header.fin && (!frame.header.opcode.is_control() || self.message.is_none());
-            if framing && !self.scan.on && clean && remaining <= self.buf.len() {
+            if framing
+                && !self.scan.on
+                && clean
+                && remaining <= self.buf.len()
+                && self.scan.raw >= self.buf.len() - remaining
+            {
                 self.scan = Scan {
                     on: true,
                     raw: self.buf.len() - remaining,
