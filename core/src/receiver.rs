@@ -119,13 +119,13 @@ struct Scan {
 /// are the last scanned bytes, just before the `raw` ones.
 #[derive(Clone, Copy, Debug)]
 struct Open {
-    header_len: usize,
-    kind: MessageKind,
-    key: Option<[u8; 4]>,
     len: usize,
     /// Payload bytes unmasked and checked so far.
     done: usize,
     utf8: Utf8Validator,
+    key: Option<[u8; 4]>,
+    kind: MessageKind,
+    header_len: u8,
 }
 
 /// What `simple_header` finds at the start of a buffer.
@@ -286,7 +286,7 @@ impl Receiver {
                     }
                     self.scan = Scan {
                         on: false,
-                        raw: self.scan.raw + open.header_len + open.done,
+                        raw: self.scan.raw + usize::from(open.header_len) + open.done,
                         open: None,
                     };
                     return;
@@ -308,7 +308,7 @@ impl Receiver {
                 } => {
                     if self.scan.raw - header_len < len {
                         self.scan.open = Some(Open {
-                            header_len,
+                            header_len: header_len as u8,
                             kind,
                             key,
                             len,
@@ -506,7 +506,9 @@ impl Receiver {
         };
         let raw = self.scan.raw;
         let len = self.buf.len();
-        if let Some(open) = (self.scan.open).filter(|o| raw + o.header_len + o.done == len) {
+        if let Some(open) =
+            (self.scan.open).filter(|o| raw + usize::from(o.header_len) + o.done == len)
+        {
             // The scanned frame still arriving: go on from where the scan got; the scan stops.
             frame.ready = open.done;
             frame.unmasked = open.done;
