@@ -276,13 +276,14 @@ impl Connection {
                 .max_handshake_size
                 .saturating_sub(self.receiver.buffered());
             if data.len() > room {
-                self.receiver.receive(&data[..room]);
+                self.receiver.receive(&data[..room], false);
                 self.early_overflow = true;
                 return;
             }
         }
         if self.life.in_handshake() || self.life.can_receive() {
-            self.receiver.receive(data);
+            let framing = matches!(self.handshake, Handshake::Done);
+            self.receiver.receive(data, framing);
         }
     }
 

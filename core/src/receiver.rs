@@ -2,7 +2,9 @@
 //!
 //! Received bytes sit in one buffer. Payloads are unmasked in place as they arrive (text is
 //! UTF-8-checked at the same time, so an invalid byte fails at once), then split off the
-//! buffer as `Bytes`: a message that arrives in one frame is never copied again.
+//! buffer as `Bytes`: a message that arrives in one frame is never copied again. Whole data
+//! frames are decoded ahead while the read is copied in (see `Scan`), so that their
+//! payloads are unmasked while still in L1 cache.
 
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -26,6 +28,9 @@ const READ_SIZE_MAX: usize = 256 << 10;
 /// Most bytes one chunk of a compressed message inflates to ([`Delivery::Chunks`]): a few
 /// compressed bytes can stand for megabytes, and a streaming host must get them in pieces.
 pub(crate) const INFLATE_CHUNK: usize = 64 << 10;
+
+/// Bytes copied in at a time while scanning, then unmasked while in L1 cache.
+const SCAN_WINDOW: usize = 4 << 10;
 
 /// Largest receive buffer kept while no message is in progress.
 const KEEP_IDLE: usize = 4 << 10;
@@ -91,6 +96,57 @@ pub(crate) struct Receiver {
     read_size: usize,
     /// The buffer was grown past [`KEEP_IDLE`] (a big read or frame): give it back when idle.
     grown: bool,
+    /// Frames decoded ahead as they arrive (see [`receive`](Self::receive)).
+    scan: Scan,
+}
+
+/// Whole unfragmented data frames unmasked and checked as they are read, while the bytes are
+/// still in cache: what [`Receiver::whole_frame`] then only has to split off.
+///
+/// The scanned bytes are the frames between a frame boundary the general path has not
+/// reached yet and `buf.len() - raw`; every one of them is a frame `whole_frame` takes
+/// (`simple_header`), whose payload is unmasked and, for text, valid UTF-8. The scan only
+/// starts at a frame boundary where no message is in progress, and stops at the first
+/// frame it does not take (control, fragment, compressed, invalid, over a limit): from there
+/// on the bytes are left as read, for the general path.
+#[derive(Debug)]
+struct Scan {
+    /// Scanning is in step with the frames: every byte read is scanned as it arrives.
+    on: bool,
+    /// How many bytes at the end of `buf` are not scanned. Counted from the end, so that
+    /// splitting bytes off the front does not move it; it may exceed `buf.len()` (then
+    /// nothing buffered is scanned).
+    raw: usize,
+    /// The last scanned frame, whose payload has not all arrived (`raw` is then 0).
+    open: Option<Open>,
+}
+
+/// A scanned frame whose payload is still arriving: its header and `done` payload bytes
+/// are the last scanned bytes, just before the `raw` ones.
+#[derive(Clone, Copy, Debug)]
+struct Open {
+    len: usize,
+    /// Payload bytes unmasked and checked so far.
+    done: usize,
+    utf8: Utf8Validator,
+    key: Option<[u8; 4]>,
+    kind: MessageKind,
+    header_len: u8,
+}
+
+/// What `simple_header` finds at the start of a buffer.
+enum Simple {
+    /// Too few bytes to say.
+    Incomplete,
+    /// A frame for the general path.
+    No,
+    /// A whole unfragmented, uncompressed data frame within the limits.
+    Yes {
+        kind: MessageKind,
+        header_len: usize,
+        len: usize,
+        key: Option<[u8; 4]>,
+    },
 }
 
 impl Receiver {
@@ -109,54 +165,235 @@ impl Receiver {
             inflater: None,
             read_size: 0,
             grown: false,
+            scan: Scan {
+                on: false,
+                raw: usize::MAX,
+                open: None,
+            },
         }
     }
 
-    /// Bytes read from the transport. The rest of a frame whose header was already parsed is
-    /// unmasked while it is copied in (one pass over memory instead of two), and text is
-    /// checked while it is still in cache; everything else is copied as is and unmasked when
-    /// decoded.
-    pub(crate) fn receive(&mut self, mut data: &[u8]) {
+    /// Bytes read from the transport (`framing`: the handshake is over, so they are frames).
+    ///
+    /// The rest of a frame whose header was already parsed is unmasked while it is copied in
+    /// (one pass over memory instead of two), and text is checked while it is still in
+    /// cache. After it, whole data frames are scanned as they are copied in (see [`Scan`]),
+    /// a window at a time so that they are still in L1 cache when they are unmasked.
+    pub(crate) fn receive(&mut self, mut data: &[u8], framing: bool) {
         self.read_size = data.len().min(READ_SIZE_MAX);
         self.grown |= self.buf.len() + data.len() > KEEP_IDLE;
-        let Some(frame) = self.frame.as_mut() else {
-            self.buf.extend_from_slice(data);
-            return;
-        };
-        let due = usize::try_from(frame.remaining).unwrap_or(usize::MAX) - frame.unmasked;
-        let take = due.min(data.len());
-        let fuse = frame.header.mask.filter(|_| {
-            take >= FUSE_MIN
-                && frame.unmasked == self.buf.len()
-                && !frame.header.opcode.is_control()
-        });
-        if let Some(key) = fuse {
-            // Text of a whole-message delivery is checked here too (the chunked delivery
-            // checks it when it cuts chunks). A failure is left for `poll` to report.
-            let mut utf8 = self.message.as_mut().filter(|m| {
-                m.kind == MessageKind::Text
-                    && !m.compressed
-                    && self.delivery == Delivery::Messages
-                    && frame.ready == frame.unmasked
+        if let Some(frame) = self.frame.as_mut() {
+            let remaining = usize::try_from(frame.remaining).unwrap_or(usize::MAX);
+            let take = remaining.saturating_sub(self.buf.len()).min(data.len());
+            let fuse = frame.header.mask.filter(|_| {
+                take >= FUSE_MIN
+                    && frame.unmasked == self.buf.len()
+                    && !frame.header.opcode.is_control()
             });
-            let piece_len = if utf8.is_some() { FUSE_PIECE } else { take };
-            for piece in data[..take].chunks(piece_len) {
-                let start = self.buf.len();
-                frame.phase = extend_masked(&mut self.buf, piece, key, frame.phase);
-                frame.unmasked += piece.len();
-                if let Some(message) = utf8.as_deref_mut() {
-                    let mut checked = message.utf8;
-                    if checked.feed(&self.buf[start..]).is_ok() {
-                        message.utf8 = checked;
-                        frame.ready = frame.unmasked;
-                    } else {
-                        utf8 = None;
+            if let Some(key) = fuse {
+                // Text of a whole-message delivery is checked here too (the chunked delivery
+                // checks it when it cuts chunks). A failure is left for `poll` to report.
+                let mut utf8 = self.message.as_mut().filter(|m| {
+                    m.kind == MessageKind::Text
+                        && !m.compressed
+                        && self.delivery == Delivery::Messages
+                        && frame.ready == frame.unmasked
+                });
+                let piece_len = if utf8.is_some() { FUSE_PIECE } else { take };
+                for piece in data[..take].chunks(piece_len) {
+                    let start = self.buf.len();
+                    frame.phase = extend_masked(&mut self.buf, piece, key, frame.phase);
+                    frame.unmasked += piece.len();
+                    if let Some(message) = utf8.as_deref_mut() {
+                        let mut checked = message.utf8;
+                        if checked.feed(&self.buf[start..]).is_ok() {
+                            message.utf8 = checked;
+                            frame.ready = frame.unmasked;
+                        } else {
+                            utf8 = None;
+                        }
                     }
                 }
+            } else {
+                self.buf.extend_from_slice(&data[..take]);
             }
             data = &data[take..];
+            if !self.scan.on {
+                self.scan.raw = self.scan.raw.saturating_add(take);
+            }
+            // The frame ends in what is buffered, no message goes on after it, and nothing
+            // after it is scanned yet: the scan can start at its end.
+            let clean =
+                frame.header.fin && (!frame.header.opcode.is_control() || self.message.is_none());
+            if framing
+                && !self.scan.on
+                && clean
+                && remaining <= self.buf.len()
+                && self.scan.raw >= self.buf.len() - remaining
+            {
+                self.scan = Scan {
+                    on: true,
+                    raw: self.buf.len() - remaining,
+                    open: None,
+                };
+            }
+        } else if framing
+            && !self.scan.on
+            && self.message.is_none()
+            && self.scan.raw >= self.buf.len()
+        {
+            // At a frame boundary, nothing buffered scanned: scan it all.
+            self.scan = Scan {
+                on: true,
+                raw: self.buf.len(),
+                open: None,
+            };
+        }
+        if self.scan.on && !data.is_empty() {
+            self.buf.reserve(data.len());
+            let mut pos = 0;
+            while self.scan.on && pos < data.len() {
+                let end = data.len().min(pos + SCAN_WINDOW);
+                self.buf.extend_from_slice(&data[pos..end]);
+                self.scan.raw += end - pos;
+                pos = end;
+                self.scan_frames();
+            }
+            data = &data[pos..];
         }
         self.buf.extend_from_slice(data);
+        self.scan.raw = self.scan.raw.saturating_add(data.len());
+    }
+
+    /// Scans the bytes after `buf.len() - scan.raw` (see [`Scan`]).
+    fn scan_frames(&mut self) {
+        loop {
+            let at = self.buf.len() - self.scan.raw;
+            if let Some(open) = self.scan.open.as_mut() {
+                let n = (open.len - open.done).min(self.scan.raw);
+                let piece = &mut self.buf[at..at + n];
+                if let Some(key) = open.key {
+                    apply_mask(piece, key, open.done % 4);
+                }
+                let text = open.kind == MessageKind::Text;
+                let mut ok = !text || open.utf8.feed(piece).is_ok();
+                open.done += n;
+                self.scan.raw -= n;
+                if ok && open.done < open.len {
+                    return;
+                }
+                ok &= !text || open.utf8.is_boundary();
+                if !ok {
+                    // Masked back, for the general path to report the error.
+                    let open = *open;
+                    let end = self.buf.len() - self.scan.raw;
+                    if let Some(key) = open.key {
+                        apply_mask(&mut self.buf[end - open.done..end], key, 0);
+                    }
+                    self.scan = Scan {
+                        on: false,
+                        raw: self.scan.raw + usize::from(open.header_len) + open.done,
+                        open: None,
+                    };
+                    return;
+                }
+                self.scan.open = None;
+                continue;
+            }
+            match self.simple_header(&self.buf[at..]) {
+                Simple::Incomplete => return,
+                Simple::No => {
+                    self.scan.on = false;
+                    return;
+                }
+                Simple::Yes {
+                    kind,
+                    header_len,
+                    len,
+                    key,
+                } => {
+                    if self.scan.raw - header_len < len {
+                        self.scan.open = Some(Open {
+                            header_len: header_len as u8,
+                            kind,
+                            key,
+                            len,
+                            done: 0,
+                            utf8: Utf8Validator::default(),
+                        });
+                        self.scan.raw -= header_len;
+                        continue;
+                    }
+                    let payload = &mut self.buf[at + header_len..at + header_len + len];
+                    if let Some(key) = key {
+                        apply_mask(payload, key, 0);
+                    }
+                    if kind == MessageKind::Text && simdutf8::basic::from_utf8(payload).is_err() {
+                        if let Some(key) = key {
+                            apply_mask(payload, key, 0);
+                        }
+                        self.scan.on = false;
+                        return;
+                    }
+                    self.scan.raw -= header_len + len;
+                }
+            }
+        }
+    }
+
+    /// Whether `buf` starts with a frame [`whole_frame`](Self::whole_frame) takes: FIN set,
+    /// RSV clear, text or binary, masked as the role expects, the length in its shortest
+    /// form and within the limits.
+    #[inline]
+    fn simple_header(&self, buf: &[u8]) -> Simple {
+        let [b0, b1, ..] = *buf else {
+            return match buf {
+                [0x81 | 0x82] | [] => Simple::Incomplete,
+                _ => Simple::No,
+            };
+        };
+        let kind = match b0 {
+            0x81 => MessageKind::Text,
+            0x82 => MessageKind::Binary,
+            _ => return Simple::No,
+        };
+        if (b1 & 0x80 != 0) != self.expect_masked {
+            return Simple::No;
+        }
+        let (len, mut pos) = match (b1 & 0x7f, buf) {
+            (126, [_, _, a, b, ..]) => (u64::from(u16::from_be_bytes([*a, *b])), 4),
+            (127, [_, _, a, b, c, d, e, f, g, h, ..]) => {
+                (u64::from_be_bytes([*a, *b, *c, *d, *e, *f, *g, *h]), 10)
+            }
+            (126 | 127, _) => return Simple::Incomplete,
+            (n, _) => (u64::from(n), 2),
+        };
+        let minimal = match pos {
+            4 => len >= 126,
+            10 => len > 0xffff && len >> 63 == 0,
+            _ => true,
+        };
+        if !minimal || len > self.max_frame || len > self.max_message || self.max_fragments == 0 {
+            return Simple::No;
+        }
+        let key = if self.expect_masked {
+            let [a, b, c, d] = *buf.get(pos..pos + 4).unwrap_or(&[0; 0]) else {
+                return Simple::Incomplete;
+            };
+            pos += 4;
+            Some([a, b, c, d])
+        } else {
+            None
+        };
+        let Ok(len) = usize::try_from(len) else {
+            return Simple::No;
+        };
+        Simple::Yes {
+            kind,
+            header_len: pos,
+            len,
+            key,
+        }
     }
 
     /// permessage-deflate was negotiated: RSV1 marks compressed messages (RFC 7692 §6).
@@ -221,60 +458,34 @@ impl Receiver {
         if self.frame.is_some() || self.message.is_some() {
             return None;
         }
-        let buf = &self.buf[..];
-        let [b0, b1, ..] = *buf else {
+        let Simple::Yes {
+            kind,
+            header_len: pos,
+            len,
+            key,
+        } = self.simple_header(&self.buf)
+        else {
             return None;
         };
-        // FIN set, RSV clear, opcode text or binary; the mask bit the role expects.
-        let kind = match b0 {
-            0x81 => MessageKind::Text,
-            0x82 => MessageKind::Binary,
-            _ => return None,
-        };
-        if (b1 & 0x80 != 0) != self.expect_masked {
+        if self.buf.len() - pos < len {
             return None;
         }
-        let (len, mut pos) = match (b1 & 0x7f, buf) {
-            (126, [_, _, a, b, ..]) => (u64::from(u16::from_be_bytes([*a, *b])), 4),
-            (127, [_, _, a, b, c, d, e, f, g, h, ..]) => {
-                (u64::from_be_bytes([*a, *b, *c, *d, *e, *f, *g, *h]), 10)
-            }
-            (126 | 127, _) => return None,
-            (n, _) => (u64::from(n), 2),
-        };
-        let minimal = match pos {
-            4 => len >= 126,
-            10 => len > 0xffff && len >> 63 == 0,
-            _ => true,
-        };
-        if !minimal || len > self.max_frame || len > self.max_message || self.max_fragments == 0 {
-            return None;
-        }
-        let mask = if self.expect_masked {
-            let [a, b, c, d] = *buf.get(pos..pos + 4).unwrap_or(&[0; 0]) else {
-                return None;
-            };
-            pos += 4;
-            Some([a, b, c, d])
-        } else {
-            None
-        };
-        let len = usize::try_from(len).unwrap_or(usize::MAX);
-        if buf.len() - pos < len {
-            return None;
-        }
-        let payload = &mut self.buf[pos..pos + len];
-        if let Some(key) = mask {
-            apply_mask(payload, key, 0);
-        }
-        if kind == MessageKind::Text && simdutf8::basic::from_utf8(payload).is_err() {
-            // Mask it back: the general path reports the error at the first bad byte.
-            if let Some(key) = mask {
+        let end = pos + len;
+        // Scanned frames are unmasked and checked already.
+        if end > self.buf.len().saturating_sub(self.scan.raw) {
+            let payload = &mut self.buf[pos..end];
+            if let Some(key) = key {
                 apply_mask(payload, key, 0);
             }
-            return None;
+            if kind == MessageKind::Text && simdutf8::basic::from_utf8(payload).is_err() {
+                // Mask it back: the general path reports the error at the first bad byte.
+                if let Some(key) = key {
+                    apply_mask(payload, key, 0);
+                }
+                return None;
+            }
         }
-        let mut data = self.buf.split_to(pos + len).freeze();
+        let mut data = self.buf.split_to(end).freeze();
         data.advance(pos);
         Some(match self.delivery {
             Delivery::Messages => message_event(kind, data),
@@ -292,14 +503,33 @@ impl Receiver {
             return Ok(None);
         };
         self.check(&header)?;
-        self.buf.advance(header_len);
-        Ok(Some(Frame {
+        let mut frame = Frame {
             header,
             remaining: header.len,
             ready: 0,
             unmasked: 0,
             phase: 0,
-        }))
+        };
+        let raw = self.scan.raw;
+        let len = self.buf.len();
+        if let Some(open) =
+            (self.scan.open).filter(|o| raw + usize::from(o.header_len) + o.done == len)
+        {
+            // The scanned frame still arriving: go on from where the scan got; the scan stops.
+            frame.ready = open.done;
+            frame.unmasked = open.done;
+            frame.phase = open.done % 4;
+            if let Some(message) = self.message.as_mut() {
+                message.utf8 = open.utf8;
+            }
+            self.scan = Scan {
+                on: false,
+                raw: self.buf.len(),
+                open: None,
+            };
+        }
+        self.buf.advance(header_len);
+        Ok(Some(frame))
     }
 
     /// The checks that depend on the connection: extensions, role, fragmentation, limits.

@@ -156,6 +156,11 @@ fn chunked_delivery_inflates_a_bomb_in_bounded_chunks() {
     let text = "ab✓".repeat(8 << 20); // 40 MiB of text, each character cut somewhere
     client.send_text(&text).unwrap();
     client.ping(b"after").unwrap();
+    // A whole uncompressed data frame behind it (a lone final fragment is never compressed):
+    // the receive-time scan may decode it ahead, while the bomb still inflates.
+    client
+        .send_fragment(MessageKind::Binary, b"tail", true)
+        .unwrap();
     let wire = client.data_to_send();
     assert!(wire.len() < 256 << 10, "{}", wire.len());
     for step in [wire.len(), 4096, 333] {
@@ -166,7 +171,11 @@ fn chunked_delivery_inflates_a_bomb_in_bounded_chunks() {
             server.receive_data(piece);
             while let Some(event) = server.next_event().unwrap() {
                 match event {
-                    Event::Chunk { data, fin, .. } => {
+                    Event::Chunk {
+                        kind: MessageKind::Text,
+                        data,
+                        fin,
+                    } => {
                         assert!(std::str::from_utf8(&data).is_ok(), "character boundaries");
                         largest = largest.max(data.len());
                         pieces += 1;
@@ -192,8 +201,17 @@ fn chunked_delivery_inflates_a_bomb_in_bounded_chunks() {
             pieces >= text.len() / (64 << 10),
             "step {step}: {pieces} chunks"
         );
-        // The frame after the message comes after all of it.
-        assert_eq!(after, vec![Event::Ping(b"after"[..].into())], "step {step}");
+        // The frames after the message come after all of it.
+        let tail = Event::Chunk {
+            kind: MessageKind::Binary,
+            data: b"tail"[..].into(),
+            fin: true,
+        };
+        assert_eq!(
+            after,
+            vec![Event::Ping(b"after"[..].into()), tail],
+            "step {step}"
+        );
     }
     // Past the limit it still fails with 1009, after the chunks up to the limit.
     let small = Config {
@@ -205,7 +223,11 @@ fn chunked_delivery_inflates_a_bomb_in_bounded_chunks() {
     let mut delivered = 0;
     let err = loop {
         match server.next_event() {
-            Ok(Some(Event::Chunk { data, .. })) => delivered += data.len(),
+            Ok(Some(Event::Chunk {
+                kind: MessageKind::Text,
+                data,
+                ..
+            })) => delivered += data.len(),
             Ok(other) => panic!("{other:?}"),
             Err(err) => break err,
         }
