@@ -228,11 +228,7 @@ impl Inflater {
         let mut rest = input;
         loop {
             if out.len() >= cap {
-                // The limit + 1st byte was produced: a bomb, caught before any more.
-                if out.len() > limit {
-                    out.truncate(limit);
-                    return Err(ProtocolError::MessageTooLarge);
-                }
+                // `cap` itself (going past the limit fails below, and callers start within it).
                 return Ok(Inflated {
                     used: input.len() - rest.len(),
                     full: true,
@@ -252,11 +248,12 @@ impl Inflater {
             }
             let (before_in, before_out) = (state.total_in(), state.total_out());
             let room = out.capacity() - out.len();
-            let result = if room <= cap - out.len() {
+            let given = room.min(cap - out.len());
+            let result = if room == given {
                 state.decompress_vec(rest, out, FlushDecompress::Sync)
             } else {
                 // `out` came with more room than `cap` allows: inflate into a bounded Vec.
-                let mut part = Vec::with_capacity(cap - out.len());
+                let mut part = Vec::with_capacity(given);
                 let result = state.decompress_vec(rest, &mut part, FlushDecompress::Sync);
                 out.extend_from_slice(&part);
                 result
@@ -278,15 +275,10 @@ impl Inflater {
                 self.ended = true;
                 return Ok(all);
             }
-            if produced < room.min(cap - (out.len() - produced)) {
-                if rest.is_empty() {
-                    return Ok(all);
-                }
-                if used == 0 && produced == 0 {
-                    // No progress with input and room left: nothing more will come of these
-                    // bytes (zlib keeps what it needs internally); they count as used.
-                    return Ok(all);
-                }
+            // Done when output did not fill the room given and the input is used up, or
+            // made no progress (zlib keeps what it needs internally: the rest counts as used).
+            if produced < given && (rest.is_empty() || used == 0 && produced == 0) {
+                return Ok(all);
             }
         }
     }
