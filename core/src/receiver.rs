@@ -121,6 +121,17 @@ struct Scan {
     open: Option<Open>,
 }
 
+impl Scan {
+    /// Scanning or not, with the last `raw` bytes of the buffer not scanned.
+    fn new(on: bool, raw: usize) -> Self {
+        Self {
+            on,
+            raw,
+            open: None,
+        }
+    }
+}
+
 /// A scanned frame whose payload is still arriving: its header and `done` payload bytes
 /// are the last scanned bytes, just before the `raw` ones.
 #[derive(Clone, Copy, Debug)]
@@ -165,11 +176,7 @@ impl Receiver {
             inflater: None,
             read_size: 0,
             grown: false,
-            scan: Scan {
-                on: false,
-                raw: usize::MAX,
-                open: None,
-            },
+            scan: Scan::new(false, usize::MAX),
         }
     }
 
@@ -231,11 +238,7 @@ impl Receiver {
                 && remaining <= self.buf.len()
                 && self.scan.raw >= self.buf.len() - remaining
             {
-                self.scan = Scan {
-                    on: true,
-                    raw: self.buf.len() - remaining,
-                    open: None,
-                };
+                self.scan = Scan::new(true, self.buf.len() - remaining);
             }
         } else if framing
             && !self.scan.on
@@ -243,11 +246,7 @@ impl Receiver {
             && self.scan.raw >= self.buf.len()
         {
             // At a frame boundary, nothing buffered scanned: scan it all.
-            self.scan = Scan {
-                on: true,
-                raw: self.buf.len(),
-                open: None,
-            };
+            self.scan = Scan::new(true, self.buf.len());
         }
         if self.scan.on && !data.is_empty() {
             self.buf.reserve(data.len());
@@ -290,11 +289,10 @@ impl Receiver {
                     if let Some(key) = open.key {
                         apply_mask(&mut self.buf[end - open.done..end], key, 0);
                     }
-                    self.scan = Scan {
-                        on: false,
-                        raw: self.scan.raw + usize::from(open.header_len) + open.done,
-                        open: None,
-                    };
+                    self.scan = Scan::new(
+                        false,
+                        self.scan.raw + usize::from(open.header_len) + open.done,
+                    );
                     return;
                 }
                 self.scan.open = None;
@@ -325,13 +323,7 @@ impl Receiver {
                         continue;
                     }
                     let payload = &mut self.buf[at + header_len..at + header_len + len];
-                    if let Some(key) = key {
-                        apply_mask(payload, key, 0);
-                    }
-                    if kind == MessageKind::Text && simdutf8::basic::from_utf8(payload).is_err() {
-                        if let Some(key) = key {
-                            apply_mask(payload, key, 0);
-                        }
+                    if !unmask_whole(payload, key, kind) {
                         self.scan.on = false;
                         return;
                     }
@@ -472,18 +464,10 @@ impl Receiver {
         }
         let end = pos + len;
         // Scanned frames are unmasked and checked already.
-        if end > self.buf.len().saturating_sub(self.scan.raw) {
-            let payload = &mut self.buf[pos..end];
-            if let Some(key) = key {
-                apply_mask(payload, key, 0);
-            }
-            if kind == MessageKind::Text && simdutf8::basic::from_utf8(payload).is_err() {
-                // Mask it back: the general path reports the error at the first bad byte.
-                if let Some(key) = key {
-                    apply_mask(payload, key, 0);
-                }
-                return None;
-            }
+        if end > self.buf.len().saturating_sub(self.scan.raw)
+            && !unmask_whole(&mut self.buf[pos..end], key, kind)
+        {
+            return None;
         }
         let mut data = self.buf.split_to(end).freeze();
         data.advance(pos);
@@ -522,11 +506,7 @@ impl Receiver {
             if let Some(message) = self.message.as_mut() {
                 message.utf8 = open.utf8;
             }
-            self.scan = Scan {
-                on: false,
-                raw: self.buf.len(),
-                open: None,
-            };
+            self.scan = Scan::new(false, self.buf.len());
         }
         self.buf.advance(header_len);
         Ok(Some(frame))
@@ -811,6 +791,23 @@ impl Receiver {
                 .as_ref()
                 .map_or(0, |m| m.data.len() + m.plain.len())
     }
+}
+
+/// Unmasks the payload of a whole frame and, for text, checks that it is UTF-8. Invalid text
+/// is masked back and `false` returned: the general path then reports the error at its first
+/// bad byte.
+#[inline]
+fn unmask_whole(payload: &mut [u8], key: Option<[u8; 4]>, kind: MessageKind) -> bool {
+    if let Some(key) = key {
+        apply_mask(payload, key, 0);
+    }
+    if kind == MessageKind::Text && simdutf8::basic::from_utf8(payload).is_err() {
+        if let Some(key) = key {
+            apply_mask(payload, key, 0);
+        }
+        return false;
+    }
+    true
 }
 
 /// §8.1: a text message must end on a character boundary.
