@@ -16,6 +16,10 @@ use crate::frame::{FrameHeader, OpCode, parse_header};
 use crate::mask::{apply_mask, extend_masked};
 use crate::utf8::Utf8Validator;
 
+mod scan;
+
+use scan::{SCAN_WINDOW, Scan, Simple, unmask_whole};
+
 /// Below this, payload bytes are copied and then unmasked: one call, no per-piece overhead.
 const FUSE_MIN: usize = 512;
 
@@ -28,9 +32,6 @@ const READ_SIZE_MAX: usize = 256 << 10;
 /// Most bytes one chunk of a compressed message inflates to ([`Delivery::Chunks`]): a few
 /// compressed bytes can stand for megabytes, and a streaming host must get them in pieces.
 pub(crate) const INFLATE_CHUNK: usize = 64 << 10;
-
-/// Bytes copied in at a time while scanning, then unmasked while in L1 cache.
-const SCAN_WINDOW: usize = 4 << 10;
 
 /// Largest receive buffer kept while no message is in progress.
 const KEEP_IDLE: usize = 4 << 10;
@@ -98,66 +99,6 @@ pub(crate) struct Receiver {
     grown: bool,
     /// Frames decoded ahead as they arrive (see [`receive`](Self::receive)).
     scan: Scan,
-}
-
-/// Whole unfragmented data frames unmasked and checked as they are read, while the bytes are
-/// still in cache: what [`Receiver::whole_frame`] then only has to split off.
-///
-/// The scanned bytes are the frames between a frame boundary the general path has not
-/// reached yet and `buf.len() - raw`; every one of them is a frame `whole_frame` takes
-/// (`simple_header`), whose payload is unmasked and, for text, valid UTF-8. The scan only
-/// starts at a frame boundary where no message is in progress, and stops at the first
-/// frame it does not take (control, fragment, compressed, invalid, over a limit): from there
-/// on the bytes are left as read, for the general path.
-#[derive(Debug)]
-struct Scan {
-    /// Scanning is in step with the frames: every byte read is scanned as it arrives.
-    on: bool,
-    /// How many bytes at the end of `buf` are not scanned. Counted from the end, so that
-    /// splitting bytes off the front does not move it; it may exceed `buf.len()` (then
-    /// nothing buffered is scanned).
-    raw: usize,
-    /// The last scanned frame, whose payload has not all arrived (`raw` is then 0).
-    open: Option<Open>,
-}
-
-impl Scan {
-    /// Scanning or not, with the last `raw` bytes of the buffer not scanned.
-    fn new(on: bool, raw: usize) -> Self {
-        Self {
-            on,
-            raw,
-            open: None,
-        }
-    }
-}
-
-/// A scanned frame whose payload is still arriving: its header and `done` payload bytes
-/// are the last scanned bytes, just before the `raw` ones.
-#[derive(Clone, Copy, Debug)]
-struct Open {
-    len: usize,
-    /// Payload bytes unmasked and checked so far.
-    done: usize,
-    utf8: Utf8Validator,
-    key: Option<[u8; 4]>,
-    kind: MessageKind,
-    header_len: u8,
-}
-
-/// What `simple_header` finds at the start of a buffer.
-enum Simple {
-    /// Too few bytes to say.
-    Incomplete,
-    /// A frame for the general path.
-    No,
-    /// A whole unfragmented, uncompressed data frame within the limits.
-    Yes {
-        kind: MessageKind,
-        header_len: usize,
-        len: usize,
-        key: Option<[u8; 4]>,
-    },
 }
 
 impl Receiver {
@@ -262,130 +203,6 @@ impl Receiver {
         }
         self.buf.extend_from_slice(data);
         self.scan.raw = self.scan.raw.saturating_add(data.len());
-    }
-
-    /// Scans the bytes after `buf.len() - scan.raw` (see [`Scan`]).
-    fn scan_frames(&mut self) {
-        loop {
-            let at = self.buf.len() - self.scan.raw;
-            if let Some(open) = self.scan.open.as_mut() {
-                let n = (open.len - open.done).min(self.scan.raw);
-                let piece = &mut self.buf[at..at + n];
-                if let Some(key) = open.key {
-                    apply_mask(piece, key, open.done % 4);
-                }
-                let text = open.kind == MessageKind::Text;
-                let mut ok = !text || open.utf8.feed(piece).is_ok();
-                open.done += n;
-                self.scan.raw -= n;
-                if ok && open.done < open.len {
-                    return;
-                }
-                ok &= !text || open.utf8.is_boundary();
-                if !ok {
-                    // Masked back, for the general path to report the error.
-                    let open = *open;
-                    let end = self.buf.len() - self.scan.raw;
-                    if let Some(key) = open.key {
-                        apply_mask(&mut self.buf[end - open.done..end], key, 0);
-                    }
-                    self.scan = Scan::new(
-                        false,
-                        self.scan.raw + usize::from(open.header_len) + open.done,
-                    );
-                    return;
-                }
-                self.scan.open = None;
-                continue;
-            }
-            match self.simple_header(&self.buf[at..]) {
-                Simple::Incomplete => return,
-                Simple::No => {
-                    self.scan.on = false;
-                    return;
-                }
-                Simple::Yes {
-                    kind,
-                    header_len,
-                    len,
-                    key,
-                } => {
-                    if self.scan.raw - header_len < len {
-                        self.scan.open = Some(Open {
-                            header_len: header_len as u8,
-                            kind,
-                            key,
-                            len,
-                            done: 0,
-                            utf8: Utf8Validator::default(),
-                        });
-                        self.scan.raw -= header_len;
-                        continue;
-                    }
-                    let payload = &mut self.buf[at + header_len..at + header_len + len];
-                    if !unmask_whole(payload, key, kind) {
-                        self.scan.on = false;
-                        return;
-                    }
-                    self.scan.raw -= header_len + len;
-                }
-            }
-        }
-    }
-
-    /// Whether `buf` starts with a frame [`whole_frame`](Self::whole_frame) takes: FIN set,
-    /// RSV clear, text or binary, masked as the role expects, the length in its shortest
-    /// form and within the limits.
-    #[inline]
-    fn simple_header(&self, buf: &[u8]) -> Simple {
-        let [b0, b1, ..] = *buf else {
-            return match buf {
-                [0x81 | 0x82] | [] => Simple::Incomplete,
-                _ => Simple::No,
-            };
-        };
-        let kind = match b0 {
-            0x81 => MessageKind::Text,
-            0x82 => MessageKind::Binary,
-            _ => return Simple::No,
-        };
-        if (b1 & 0x80 != 0) != self.expect_masked {
-            return Simple::No;
-        }
-        let (len, mut pos) = match (b1 & 0x7f, buf) {
-            (126, [_, _, a, b, ..]) => (u64::from(u16::from_be_bytes([*a, *b])), 4),
-            (127, [_, _, a, b, c, d, e, f, g, h, ..]) => {
-                (u64::from_be_bytes([*a, *b, *c, *d, *e, *f, *g, *h]), 10)
-            }
-            (126 | 127, _) => return Simple::Incomplete,
-            (n, _) => (u64::from(n), 2),
-        };
-        let minimal = match pos {
-            4 => len >= 126,
-            10 => len > 0xffff && len >> 63 == 0,
-            _ => true,
-        };
-        if !minimal || len > self.max_frame || len > self.max_message || self.max_fragments == 0 {
-            return Simple::No;
-        }
-        let key = if self.expect_masked {
-            let [a, b, c, d] = *buf.get(pos..pos + 4).unwrap_or(&[0; 0]) else {
-                return Simple::Incomplete;
-            };
-            pos += 4;
-            Some([a, b, c, d])
-        } else {
-            None
-        };
-        let Ok(len) = usize::try_from(len) else {
-            return Simple::No;
-        };
-        Simple::Yes {
-            kind,
-            header_len: pos,
-            len,
-            key,
-        }
     }
 
     /// permessage-deflate was negotiated: RSV1 marks compressed messages (RFC 7692 §6).
@@ -791,23 +608,6 @@ impl Receiver {
                 .as_ref()
                 .map_or(0, |m| m.data.len() + m.plain.len())
     }
-}
-
-/// Unmasks the payload of a whole frame and, for text, checks that it is UTF-8. Invalid text
-/// is masked back and `false` returned: the general path then reports the error at its first
-/// bad byte.
-#[inline]
-fn unmask_whole(payload: &mut [u8], key: Option<[u8; 4]>, kind: MessageKind) -> bool {
-    if let Some(key) = key {
-        apply_mask(payload, key, 0);
-    }
-    if kind == MessageKind::Text && simdutf8::basic::from_utf8(payload).is_err() {
-        if let Some(key) = key {
-            apply_mask(payload, key, 0);
-        }
-        return false;
-    }
-    true
 }
 
 /// §8.1: a text message must end on a character boundary.
