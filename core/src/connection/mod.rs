@@ -4,18 +4,19 @@ use bytes::Bytes;
 
 use crate::close::{self, CloseFrame};
 use crate::config::Config;
-use crate::deflate::{self, DeflateParams, Deflater, Inflater};
+use crate::deflate::{self, DeflateParams};
 use crate::entropy::{Entropy, MaskKeys};
-use crate::error::{Error, HandshakeError, ProtocolError, UsageError};
+use crate::error::{Error, ProtocolError, UsageError};
 use crate::event::{Event, MessageKind};
 use crate::frame::OpCode;
-use crate::handshake::{
-    Accept, ClientHandshake, ClientOutcome, ClientRequest, Request, ServerHandshake,
-    accept_response, error_response, reject_response,
-};
+use crate::handshake::{ClientHandshake, ClientRequest, ServerHandshake};
 use crate::receiver::{Received, Receiver};
 use crate::sender::Sender;
 use crate::state::{Lifecycle, State};
+
+mod opening;
+
+use opening::Handshake;
 
 /// Which end of the connection this is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -24,18 +25,6 @@ pub enum Role {
     Client,
     /// Accepts the connection; its frames are not masked.
     Server,
-}
-
-#[derive(Debug)]
-enum Handshake {
-    /// Server: reading the request.
-    Server(ServerHandshake),
-    /// Server: the request was reported; waiting for `accept` or `reject`.
-    Pending(Box<Request>),
-    /// Client: reading the response.
-    Client(Box<ClientHandshake>),
-    /// Finished (or never needed).
-    Done,
 }
 
 /// A WebSocket connection, client or server, with no IO of its own.
@@ -354,50 +343,6 @@ impl Connection {
         self.sender.take()
     }
 
-    // ---- handshake actions ----------------------------------------------------------
-
-    /// Server: accept the pending request; queues the `101` response. Frames that arrived
-    /// with the request are decoded from now on.
-    pub fn accept(&mut self, accept: Accept) -> Result<(), UsageError> {
-        let Handshake::Pending(request) = &self.handshake else {
-            return Err(UsageError::NoPendingRequest);
-        };
-        let deflate = self
-            .config
-            .deflate
-            .as_ref()
-            .and_then(|cfg| deflate::server_negotiate(&request.extensions, cfg));
-        let extension = deflate.map(|params| params.header_value());
-        let response = accept_response(request, &accept, extension.as_deref())?;
-        self.sender.raw(&response);
-        self.subprotocol = accept.subprotocol;
-        self.handshake = Handshake::Done;
-        self.life.opened();
-        if let Some(params) = deflate {
-            self.enable_deflate(params);
-        }
-        Ok(())
-    }
-
-    /// Server: refuse the pending request with an HTTP status (not 101), extra headers and a
-    /// body; `Content-Length` and `Connection: close` are added. Close the transport after
-    /// writing it.
-    pub fn reject(
-        &mut self,
-        status: u16,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> Result<(), UsageError> {
-        if !matches!(self.handshake, Handshake::Pending(_)) {
-            return Err(UsageError::NoPendingRequest);
-        }
-        let response = reject_response(status, headers, body)?;
-        self.sender.raw(&response);
-        self.handshake = Handshake::Done;
-        self.life.refused();
-        Ok(())
-    }
-
     // ---- message actions ------------------------------------------------------------
 
     /// Queue a text message.
@@ -455,33 +400,6 @@ impl Connection {
 
     // ---- internals ----------------------------------------------------------------
 
-    /// The handshake failed on our side's checks: nothing to send, the connection is over.
-    fn refuse(&mut self, error: HandshakeError) -> Error {
-        self.handshake = Handshake::Done;
-        self.life.refused();
-        Error::Handshake(error)
-    }
-
-    /// Switches permessage-deflate on with the agreed parameters.
-    fn enable_deflate(&mut self, params: DeflateParams) {
-        let cfg = self.config.deflate.clone().unwrap_or_default();
-        let (ours, peer) = match self.role {
-            Role::Server => (Role::Server, Role::Client),
-            Role::Client => (Role::Client, Role::Server),
-        };
-        let bits = cfg.max_window_bits.min(params.max_window_bits(ours));
-        self.sender.enable_deflate(Deflater::new(
-            cfg.level,
-            bits,
-            params.no_context_takeover(ours),
-            cfg.min_size,
-            cfg.low_memory,
-        ));
-        self.receiver
-            .enable_inflate(Inflater::new(params.no_context_takeover(peer)));
-        self.deflate = Some(params);
-    }
-
     fn check_send(&self) -> Result<(), UsageError> {
         if self.life.can_send() {
             return Ok(());
@@ -499,71 +417,6 @@ impl Connection {
         self.check_send()?;
         self.sender.frame(op, true, payload);
         Ok(())
-    }
-
-    fn poll_handshake(&mut self) -> Result<Option<Event>, Error> {
-        let eof = self.life.has_eof();
-        let config = &self.config;
-        let buf = &mut self.receiver.buf;
-        let result = match &mut self.handshake {
-            Handshake::Server(hs) => match hs.poll(buf, config) {
-                Ok(Some(request)) => {
-                    // Bytes read with the request's end count against the same limit as
-                    // those read later (see `receive_data`), whatever the reads were.
-                    if buf.len() > config.max_handshake_size {
-                        buf.truncate(config.max_handshake_size);
-                        self.early_overflow = true;
-                    }
-                    let event = Event::Request(Box::new(request.clone()));
-                    self.handshake = Handshake::Pending(Box::new(request));
-                    return Ok(Some(event));
-                }
-                Ok(None) if eof => Err(HandshakeError::ConnectionClosed),
-                Ok(None) => return Ok(None),
-                Err(e) => {
-                    self.sender.raw(&error_response(&e));
-                    Err(e)
-                }
-            },
-            Handshake::Client(hs) => match hs.poll(buf, config, eof) {
-                Ok(Some(ClientOutcome::Accepted(response))) => {
-                    let cfg = self.config.deflate.clone().unwrap_or_default();
-                    let mut answers = response
-                        .extensions
-                        .iter()
-                        .filter(|e| e.name.eq_ignore_ascii_case(deflate::EXTENSION_NAME));
-                    let params = match (answers.next(), answers.next()) {
-                        (None, _) => None,
-                        (Some(answer), None) => match deflate::client_accept(answer, &cfg) {
-                            Ok(params) => Some(params),
-                            Err(e) => return Err(self.refuse(e)),
-                        },
-                        (Some(_), Some(second)) => {
-                            return Err(self
-                                .refuse(HandshakeError::UnexpectedExtension(second.to_string())));
-                        }
-                    };
-                    if let Some(params) = params {
-                        self.enable_deflate(params);
-                    }
-                    self.subprotocol = response.subprotocol.clone();
-                    self.handshake = Handshake::Done;
-                    self.life.opened();
-                    return Ok(Some(Event::Accepted(Box::new(response))));
-                }
-                Ok(Some(ClientOutcome::Rejected(rejection))) => {
-                    self.handshake = Handshake::Done;
-                    self.life.refused();
-                    return Ok(Some(Event::Rejected(Box::new(rejection))));
-                }
-                Ok(None) => return Ok(None),
-                Err(e) => Err(e),
-            },
-            Handshake::Pending(_) | Handshake::Done => return Ok(None),
-        };
-        self.handshake = Handshake::Done;
-        self.life.refused();
-        result.map_err(Error::Handshake)
     }
 
     fn on_control(
