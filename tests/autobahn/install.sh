@@ -73,7 +73,7 @@ else
   if ! PYTHONPATH="$boot" "$PY27" -c "import virtualenv, sys; sys.exit(virtualenv.__version__ != '$VIRTUALENV_VERSION')" >/dev/null 2>&1; then
     ab_log "installing virtualenv==$VIRTUALENV_VERSION into $boot"
     rm -rf "$boot"
-    "$PY27" -m pip install -q --target "$boot" "virtualenv==$VIRTUALENV_VERSION" \
+    ab_retry 3 timeout 600 "$PY27" -m pip install -q --target "$boot" "virtualenv==$VIRTUALENV_VERSION" \
       || ab_die "pip could not install virtualenv==$VIRTUALENV_VERSION for $PY27 (is PyPI reachable?)"
   fi
   rm -rf "$AB_VENV"
@@ -82,7 +82,7 @@ else
     --app-data "$AUTOBAHN_HOME/virtualenv-app-data" "$AB_VENV" \
     || ab_die "virtualenv creation failed"
   ab_log "installing the pinned packages of $req (wsaccel builds from source: needs gcc)"
-  "$AB_VENV/bin/pip" install -q -r "$req" || ab_die "pip install -r $req failed (see above)"
+  ab_retry 3 timeout 900 "$AB_VENV/bin/pip" install -q -r "$req" || ab_die "pip install -r $req failed (see above)"
   "$AB_VENV/bin/pip" check || ab_die "pip check found inconsistent dependencies"
   echo "$want_stamp" >"$stamp"
 fi

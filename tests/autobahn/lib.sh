@@ -13,6 +13,15 @@ export AUTOBAHN_BIND="${AUTOBAHN_BIND:-127.0.0.1}"
 AB_PY3="${AUTOBAHN_PY3:-$(command -v python3 || true)}"
 
 ab_log() { echo "autobahn: $*"; }
+# ab_retry N CMD...: for installs through a package mirror that can be slow or flaky.
+ab_retry() {
+  local n=$1 i; shift
+  for i in $(seq 1 "$n"); do
+    "$@" && return 0
+    ab_log "attempt $i of $n failed: $*"; sleep $((i * 5))
+  done
+  return 1
+}
 ab_die() {
   echo "autobahn: ERROR: $*" >&2
   exit 1
