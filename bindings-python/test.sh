@@ -24,16 +24,24 @@ py="$venv/bin/python"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 step() { echo "==> python: $*"; }
+retry() { # retry N CMD...: installs through a mirror that can be slow
+  local n=$1 i; shift
+  for i in $(seq 1 "$n"); do
+    "$@" && return 0
+    echo "attempt $i of $n failed: $*" >&2; sleep $((i * 5))
+  done
+  return 1
+}
 
 if [ ! -x "$py" ]; then
   step "creating $venv"
   "${PYTHON:-python3}" -m venv "$venv"
 fi
 step "installing the pinned test tools"
-"$py" -m pip install --quiet -r requirements-test.txt
+retry 3 timeout 900 "$py" -m pip install --quiet -r requirements-test.txt
 
 step "pip install ./bindings-python (maturin, release)"
-(cd "$repo" && "$py" -m pip install --quiet --force-reinstall --no-deps ./bindings-python)
+(cd "$repo" && retry 3 timeout 1200 "$py" -m pip install --quiet --force-reinstall --no-deps ./bindings-python)
 
 step "type stubs: mypy.stubtest and mypy --strict"
 tmp="$(mktemp -d)"
