@@ -1,14 +1,31 @@
 //! The sending side: frames out (RFC 6455 §5.2, §5.3), written straight into the outbox.
+//!
+//! The outbox is a byte buffer (headers, small payloads, control frames) with, before it, a
+//! queue of pieces: the parts of that buffer frozen when a large payload the host shared
+//! ([`Sender::message_shared`]) was queued, and those payloads themselves, kept as the
+//! host's `Bytes` without a copy. A server's shared payload goes out as it is (a vectored
+//! drain hands the same `Bytes` back); a client's is masked while it is drained, straight
+//! into the destination.
 
-use bytes::{Bytes, BytesMut};
+use std::collections::VecDeque;
+
+use bytes::{Buf, Bytes, BytesMut};
 
 use crate::deflate::Deflater;
 use crate::entropy::MaskKeys;
 use crate::error::UsageError;
 use crate::event::MessageKind;
 use crate::frame::{MAX_HEADER_LEN, OpCode, write_header};
-use crate::mask::extend_masked;
+use crate::mask::{apply_mask, extend_masked};
 use crate::utf8::Utf8Validator;
+
+/// Shared payloads shorter than this are copied into the outbox like any other (a piece of
+/// its own costs more than copying a few kilobytes).
+pub(crate) const SHARE_MIN: usize = 4096;
+
+/// A client's shared payload is masked into the destination in steps of this size: copied,
+/// then masked in place while still in L1 cache.
+const MASK_STEP: usize = 4096;
 
 /// Largest outbox buffer kept for reuse once its bytes were taken.
 const KEEP_IDLE: usize = 64 << 10;
@@ -18,10 +35,37 @@ const KEEP_IDLE: usize = 64 << 10;
 /// allocation).
 const KEEP_SCRATCH: usize = 16 << 10;
 
+/// One piece of the outbox queue, in front of `Sender::out`.
+#[derive(Debug)]
+enum Piece {
+    /// Bytes that go out as they are: a frozen part of the outbox buffer, or (`shared`) a
+    /// server's shared payload.
+    Plain { bytes: Bytes, shared: bool },
+    /// A client's shared payload, masked as it is drained; `phase` is the key position of
+    /// its first byte not yet drained.
+    Masked {
+        bytes: Bytes,
+        key: [u8; 4],
+        phase: usize,
+    },
+}
+
+impl Piece {
+    fn len(&self) -> usize {
+        match self {
+            Piece::Plain { bytes, .. } | Piece::Masked { bytes, .. } => bytes.len(),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Sender {
-    /// Bytes waiting for the host to write them.
+    /// Bytes waiting for the host to write them, after those of `pieces`.
     out: BytesMut,
+    /// What goes out before `out`, in order (empty unless shared payloads were queued).
+    pieces: VecDeque<Piece>,
+    /// How many bytes `pieces` hold.
+    queued: usize,
     /// A client masks every frame (§5.3); a server has no keys.
     masks: Option<MaskKeys>,
     /// The kind of an outgoing fragmented message in progress, and (text) the UTF-8 state
@@ -38,6 +82,8 @@ impl Sender {
     pub(crate) fn new(masks: Option<MaskKeys>) -> Self {
         Self {
             out: BytesMut::new(),
+            pieces: VecDeque::new(),
+            queued: 0,
             masks,
             fragmenting: None,
             deflater: None,
@@ -108,6 +154,63 @@ impl Sender {
         Ok(())
     }
 
+    /// Queues a whole message whose payload the host shares: kept as it is (no copy) when it
+    /// is at least [`SHARE_MIN`] bytes long and goes out uncompressed, copied otherwise.
+    pub(crate) fn message_shared(
+        &mut self,
+        kind: MessageKind,
+        payload: Bytes,
+    ) -> Result<(), UsageError> {
+        if self.deflater.is_some() || payload.len() < SHARE_MIN {
+            return self.message(kind, &payload);
+        }
+        if self.fragmenting.is_some() {
+            return Err(UsageError::FragmentOrder);
+        }
+        let mask = self.masks.as_mut().map(MaskKeys::key);
+        let mut header = [0u8; MAX_HEADER_LEN];
+        let n = write_header(
+            &mut header,
+            true,
+            0,
+            opcode(kind),
+            mask,
+            payload.len() as u64,
+        );
+        self.out.extend_from_slice(&header[..n]);
+        self.freeze_out();
+        self.queued += payload.len();
+        self.pieces.push_back(match mask {
+            Some(key) => Piece::Masked {
+                bytes: payload,
+                key,
+                phase: 0,
+            },
+            None => Piece::Plain {
+                bytes: payload,
+                shared: true,
+            },
+        });
+        Ok(())
+    }
+
+    /// Moves the bytes of `out` to the back of `pieces`.
+    fn freeze_out(&mut self) {
+        if self.out.is_empty() {
+            return;
+        }
+        let bytes = if self.out.capacity() > KEEP_IDLE {
+            std::mem::take(&mut self.out).freeze()
+        } else {
+            self.out.split().freeze()
+        };
+        self.queued += bytes.len();
+        self.pieces.push_back(Piece::Plain {
+            bytes,
+            shared: false,
+        });
+    }
+
     /// Queues one fragment of a message (§5.4): the first carries the kind, the rest are
     /// continuations, the last has `fin`.
     pub(crate) fn fragment(
@@ -133,6 +236,40 @@ impl Sender {
 
     /// Everything queued so far.
     pub(crate) fn take(&mut self) -> Bytes {
+        if !self.pieces.is_empty() {
+            return self.take_pieces();
+        }
+        self.take_out()
+    }
+
+    /// Everything, when `pieces` is not empty: one piece as it is if it is all there is
+    /// (and needs no masking), otherwise everything gathered into one new buffer.
+    fn take_pieces(&mut self) -> Bytes {
+        if self.out.is_empty() && self.pieces.len() == 1 {
+            if let Some(Piece::Plain { .. }) = self.pieces.front() {
+                if let Some(Piece::Plain { bytes, .. }) = self.pieces.pop_front() {
+                    self.queued = 0;
+                    return bytes;
+                }
+            }
+        }
+        let mut all = BytesMut::with_capacity(self.len());
+        for piece in self.pieces.drain(..) {
+            match piece {
+                Piece::Plain { bytes, .. } => all.extend_from_slice(&bytes),
+                Piece::Masked { bytes, key, phase } => {
+                    extend_masked(&mut all, &bytes, key, phase);
+                }
+            }
+        }
+        self.queued = 0;
+        all.extend_from_slice(&self.out);
+        self.out.clear();
+        all.freeze()
+    }
+
+    /// The bytes of `out`.
+    fn take_out(&mut self) -> Bytes {
         if self.out.capacity() > KEEP_IDLE {
             // A large buffer leaves with the bytes handed out, instead of staying allocated
             // for an idle connection; the next frames start a small one.
@@ -141,9 +278,104 @@ impl Sender {
         self.out.split().freeze()
     }
 
+    /// Everything queued, as pieces: shared server payloads as the host gave them, the
+    /// rest as few buffers as the queue allows (a client's shared payload masked into a new
+    /// one).
+    pub(crate) fn take_vectored(&mut self) -> Vec<Bytes> {
+        let mut all = Vec::with_capacity(self.pieces.len() + 1);
+        for piece in self.pieces.drain(..) {
+            match piece {
+                Piece::Plain { bytes, .. } => all.push(bytes),
+                Piece::Masked { bytes, key, phase } => {
+                    let mut masked = BytesMut::with_capacity(bytes.len());
+                    extend_masked(&mut masked, &bytes, key, phase);
+                    all.push(masked.freeze());
+                }
+            }
+        }
+        self.queued = 0;
+        if !self.out.is_empty() {
+            all.push(self.take_out());
+        }
+        all
+    }
+
+    /// Takes the front of the queue if it is a server's shared payload (what is left of it,
+    /// if a drain took part of it already).
+    pub(crate) fn take_shared(&mut self) -> Option<Bytes> {
+        match self.pieces.front() {
+            Some(Piece::Plain { shared: true, .. }) => match self.pieces.pop_front() {
+                Some(Piece::Plain { bytes, .. }) => {
+                    self.queued -= bytes.len();
+                    Some(bytes)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// How many bytes come before the first server's shared payload still queued (all of
+    /// them if there is none).
+    pub(crate) fn len_to_shared(&self) -> usize {
+        let mut n = 0;
+        for piece in &self.pieces {
+            if let Piece::Plain { shared: true, .. } = piece {
+                return n;
+            }
+            n += piece.len();
+        }
+        n + self.out.len()
+    }
+
+    /// Moves the first `buf.len()` queued bytes (or all, if fewer) into `buf`, masking a
+    /// client's shared payloads on the way; returns how many were written.
+    pub(crate) fn drain_into(&mut self, buf: &mut [u8]) -> usize {
+        let mut done = 0;
+        while done < buf.len() {
+            let Some(piece) = self.pieces.front_mut() else {
+                break;
+            };
+            let room = &mut buf[done..];
+            let n = match piece {
+                Piece::Plain { bytes, .. } => {
+                    let n = bytes.len().min(room.len());
+                    room[..n].copy_from_slice(&bytes[..n]);
+                    bytes.advance(n);
+                    n
+                }
+                Piece::Masked { bytes, key, phase } => {
+                    let n = bytes.len().min(room.len());
+                    // MASK_STEP is a multiple of 4: every step but the last keeps the phase.
+                    for (dst, src) in room[..n]
+                        .chunks_mut(MASK_STEP)
+                        .zip(bytes[..n].chunks(MASK_STEP))
+                    {
+                        dst.copy_from_slice(src);
+                        *phase = apply_mask(dst, *key, *phase);
+                    }
+                    bytes.advance(n);
+                    n
+                }
+            };
+            done += n;
+            self.queued -= n;
+            if piece.len() == 0 {
+                self.pieces.pop_front();
+            }
+        }
+        let n = self.out.len().min(buf.len() - done);
+        buf[done..done + n].copy_from_slice(&self.out[..n]);
+        self.out.advance(n);
+        if self.out.is_empty() && self.out.capacity() > KEEP_IDLE {
+            self.out = BytesMut::new();
+        }
+        done + n
+    }
+
     /// How many bytes are queued.
     pub(crate) fn len(&self) -> usize {
-        self.out.len()
+        self.queued + self.out.len()
     }
 }
 

@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::deflate::{self, DeflateParams};
 use crate::entropy::{Entropy, MaskKeys};
 use crate::error::{Error, ProtocolError, UsageError};
-use crate::event::{Event, MessageKind};
+use crate::event::{Event, MessageKind, Utf8Bytes};
 use crate::frame::OpCode;
 use crate::handshake::{ClientHandshake, ClientRequest, ServerHandshake};
 use crate::receiver::{Received, Receiver};
@@ -339,8 +339,50 @@ impl Connection {
     }
 
     /// Everything queued for the transport, in order; empty if nothing is.
+    ///
+    /// When payloads were queued with [`send_binary_shared`](Self::send_binary_shared) or
+    /// [`send_text_shared`](Self::send_text_shared), this gathers them and the frames around
+    /// them into one new buffer (a copy); [`data_to_send_vectored`](Self::data_to_send_vectored)
+    /// hands a server's shared payloads back without one, and
+    /// [`data_to_send_into`](Self::data_to_send_into) copies into the host's own buffer.
     pub fn data_to_send(&mut self) -> Bytes {
         self.sender.take()
+    }
+
+    /// Everything queued for the transport, in order, as buffers to write one after the
+    /// other (`writev`, `sendmsg`): a server's shared payloads are the `Bytes` the host
+    /// gave (no copy), a client's are masked into new buffers, and the frames between them
+    /// come in the fewest buffers the outbox holds them in. Empty if nothing is queued.
+    pub fn data_to_send_vectored(&mut self) -> Vec<Bytes> {
+        self.sender.take_vectored()
+    }
+
+    /// Moves the first `buf.len()` queued bytes (all of them if fewer are queued) into
+    /// `buf`, in order, and returns how many it wrote; the rest stays queued for the next
+    /// call. A client's shared payloads are masked on the way, straight into `buf`: with a
+    /// buffer of [`buffered_amount`](Self::buffered_amount) bytes, everything leaves in one
+    /// pass.
+    pub fn data_to_send_into(&mut self, buf: &mut [u8]) -> usize {
+        self.sender.drain_into(buf)
+    }
+
+    /// For hosts that drain piece by piece (as the Python binding does): if the outbox now
+    /// starts with a payload a **server** shared ([`send_binary_shared`](Self::send_binary_shared),
+    /// [`send_text_shared`](Self::send_text_shared)), takes it (the same `Bytes`, or what is
+    /// left of it after a partial [`data_to_send_into`](Self::data_to_send_into)) and
+    /// returns it; otherwise returns `None` and takes nothing. A client's payloads are
+    /// never returned here (they must be masked: they leave through `data_to_send_into`).
+    pub fn take_shared_to_send(&mut self) -> Option<Bytes> {
+        self.sender.take_shared()
+    }
+
+    /// How many queued bytes come before the next payload that
+    /// [`take_shared_to_send`](Self::take_shared_to_send) would return (all of them,
+    /// [`buffered_amount`](Self::buffered_amount), when there is none). A host drains them
+    /// with [`data_to_send_into`](Self::data_to_send_into) into a buffer of this size, then
+    /// takes the shared payload, and so on until both are empty/zero.
+    pub fn len_to_shared(&self) -> usize {
+        self.sender.len_to_shared()
     }
 
     // ---- message actions ------------------------------------------------------------
@@ -355,6 +397,28 @@ impl Connection {
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), UsageError> {
         self.check_send()?;
         self.sender.message(MessageKind::Binary, data)
+    }
+
+    /// Queue a binary message whose payload the outbox keeps as it is instead of copying it
+    /// (from 4 KiB on; shorter ones, and messages that permessage-deflate compresses, are
+    /// copied as by [`send_binary`](Self::send_binary)). A host that holds its data in a
+    /// reference-counted buffer hands it over with `Bytes::from_owner`, and gets a
+    /// server's payload back untouched from
+    /// [`data_to_send_vectored`](Self::data_to_send_vectored) or
+    /// [`take_shared_to_send`](Self::take_shared_to_send); a client's payload is masked
+    /// when it is drained. The frames on the wire are the same as `send_binary`'s.
+    pub fn send_binary_shared(&mut self, data: Bytes) -> Result<(), UsageError> {
+        self.check_send()?;
+        self.sender.message_shared(MessageKind::Binary, data)
+    }
+
+    /// Queue a text message without copying its bytes (see
+    /// [`send_binary_shared`](Self::send_binary_shared)); [`Utf8Bytes::from_utf8`] checks
+    /// a `Bytes` is UTF-8.
+    pub fn send_text_shared(&mut self, text: Utf8Bytes) -> Result<(), UsageError> {
+        self.check_send()?;
+        self.sender
+            .message_shared(MessageKind::Text, text.into_bytes())
     }
 
     /// Queue one fragment of a message (RFC 6455 §5.4): the first call starts a message of
