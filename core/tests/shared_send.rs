@@ -325,8 +325,10 @@ fn utf8_bytes_are_checked() {
 
 #[test]
 fn compressed_messages_are_copied_and_match_the_copying_calls() {
-    let mut config = Config::default();
-    config.deflate = Some(DeflateConfig::default());
+    let config = Config {
+        deflate: Some(DeflateConfig::default()),
+        ..Config::default()
+    };
     let steps = script();
     for client in [false, true] {
         for how in [
@@ -358,4 +360,50 @@ fn a_large_drained_outbox_does_not_stay_allocated() {
     let got = events(&mut client);
     assert_eq!(got.len(), 3);
     assert!(matches!(&got[2], Event::Text(t) if t.as_str() == "after"));
+}
+
+#[test]
+fn an_uninitialized_buffer_takes_exactly_its_share() {
+    // The bytes written into `MaybeUninit` memory cannot be read back without `unsafe`,
+    // which this crate forbids (the Python binding's tests check them: its
+    // `data_to_send()` drains this way). Here: the counts, and that what is left is the
+    // rest of the same wire bytes, mask phases included, for cuts everywhere.
+    let steps = script();
+    for client in [false, true] {
+        let (mut s1, mut c1) = pair(Config::default(), Config::default());
+        let copying = if client { &mut c1 } else { &mut s1 };
+        for step in &steps {
+            apply(copying, step, false).unwrap();
+        }
+        let want = copying.data_to_send();
+        for cut in [
+            0,
+            1,
+            2,
+            5,
+            14,
+            4097,
+            100_001,
+            want.len() / 2,
+            want.len() - 3,
+        ] {
+            let (mut s2, mut c2) = pair(Config::default(), Config::default());
+            let conn = if client { &mut c2 } else { &mut s2 };
+            for step in &steps {
+                apply(conn, step, true).unwrap();
+            }
+            let mut taken = 0;
+            let mut buf = vec![std::mem::MaybeUninit::<u8>::uninit(); 777];
+            while taken < cut {
+                let size = (cut - taken).min(buf.len());
+                let n = conn.data_to_send_into_uninit(&mut buf[..size]);
+                assert_eq!(n, size);
+                taken += n;
+            }
+            assert_eq!(conn.buffered_amount(), want.len() - cut);
+            let rest = conn.data_to_send();
+            assert!(rest[..] == want[cut..], "cut {cut} client {client}");
+            assert_eq!(conn.data_to_send_into_uninit(&mut buf), 0);
+        }
+    }
 }

@@ -1,5 +1,7 @@
 //! [`Connection`]: the one object a host drives, in either role.
 
+use std::mem::MaybeUninit;
+
 use bytes::Bytes;
 
 use crate::close::{self, CloseFrame};
@@ -363,6 +365,13 @@ impl Connection {
     /// buffer of [`buffered_amount`](Self::buffered_amount) bytes, everything leaves in one
     /// pass.
     pub fn data_to_send_into(&mut self, buf: &mut [u8]) -> usize {
+        self.sender.drain_into(buf)
+    }
+
+    /// [`data_to_send_into`](Self::data_to_send_into) for memory that is not initialized yet
+    /// (a runtime's new, unfilled buffer): the first `n` elements of `buf` are initialized on
+    /// return, `n` being the result; the buffer is never read.
+    pub fn data_to_send_into_uninit(&mut self, buf: &mut [MaybeUninit<u8>]) -> usize {
         self.sender.drain_into(buf)
     }
 
