@@ -7,7 +7,10 @@ Receive: a server connection is fed a stream of masked client frames in 64 KiB r
 every message is taken to Python as `str` (text) or `bytes` (binary), whole (websockets
 delivers frames and wsproto delivers pieces; the loop does what an application must to get
 the whole message: decode / join). Send: a server queues messages (unmasked) and a client
-queues them (masked), taking the wire bytes after each one. Memory: the resident memory of
+queues them (masked), taking the wire bytes after each one: sansocket's `data_to_send_list()` and
+websockets' `data_to_send()` hand over a list of `bytes` (sansocket's holds a server's large
+payloads as the caller's own objects, websockets' one new `bytes` per frame), wsproto's
+`send()` one `bytes`; the last column is sansocket's `data_to_send()` (one new `bytes`). Memory: the resident memory of
 10,000 idle open server connections (handshake done), per connection.
 
 Not a timed test: it prints a table. Each figure is the best of several runs, timed in CPU
@@ -152,6 +155,21 @@ def recv_wsproto(chunks: List[bytes]) -> int:
 
 
 def send_sansocket(messages: List[Message], client: bool) -> int:
+    """`data_to_send_list()`: a list of `bytes`, as websockets' `data_to_send()` (a server's
+    large payloads are the caller's own objects)."""
+    conn: ss.Connection = ss.ClientConnection.opened() if client else ss.ServerConnection.opened()
+    out = 0
+    for m in messages:
+        if isinstance(m, str):
+            conn.send_text(m)
+        else:
+            conn.send_binary(m)
+        out += sum(map(len, conn.data_to_send_list()))
+    return out
+
+
+def send_sansocket_bytes(messages: List[Message], client: bool) -> int:
+    """`data_to_send()`: everything in one new `bytes` (one copy of each payload)."""
     conn: ss.Connection = ss.ClientConnection.opened() if client else ss.ServerConnection.opened()
     out = 0
     for m in messages:
@@ -299,10 +317,12 @@ def main() -> int:
     rows: List[Dict[str, str]] = []
 
     def add(what: str, rates: Dict[str, float], size: int) -> None:
+        one = rates.get("sansocket bytes")
         rows.append(
             {
                 "what": what,
                 "sansocket": cell(rates["sansocket"], size),
+                "sansocket bytes": "" if one is None else f"{cell(one, size)} ({one / rates['websockets']:.1f}x)",
                 "websockets": cell(rates["websockets"], size),
                 "wsproto": cell(rates["wsproto"], size),
                 "vs websockets": f"{rates['sansocket'] / rates['websockets']:.1f}x",
@@ -311,7 +331,12 @@ def main() -> int:
         )
 
     receivers = {"sansocket": recv_sansocket, "websockets": recv_websockets, "wsproto": recv_wsproto}
-    senders = {"sansocket": send_sansocket, "websockets": send_websockets, "wsproto": send_wsproto}
+    senders = {
+        "sansocket": send_sansocket,
+        "sansocket bytes": send_sansocket_bytes,
+        "websockets": send_websockets,
+        "wsproto": send_wsproto,
+    }
     for label, size in SIZES:
         count = max(8, budget // size)
         texts, blobs = payloads(size, count)
@@ -345,6 +370,7 @@ def main() -> int:
     rows.append(
         {
             "what": "idle open connection (RSS)",
+            "sansocket bytes": "",
             "sansocket": f"{mem['sansocket']:,.0f} B",
             "websockets": f"{mem['websockets']:,.0f} B",
             "wsproto": f"{mem['wsproto']:,.0f} B",
@@ -352,7 +378,7 @@ def main() -> int:
             "vs wsproto": f"{mem['sansocket'] / mem['wsproto']:.2f}x",
         }
     )
-    columns = ["what", "sansocket", "websockets", "wsproto", "vs websockets", "vs wsproto"]
+    columns = ["what", "sansocket", "websockets", "wsproto", "vs websockets", "vs wsproto", "sansocket bytes"]
     widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns}
     print("| " + " | ".join(c.ljust(widths[c]) for c in columns) + " |")
     print("|" + "|".join("-" * (widths[c] + 2) for c in columns) + "|")

@@ -210,6 +210,16 @@ impl Connection {
     /// are joined into as few ``bytes`` as possible.
     fn data_to_send_list<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let (conn, shared) = self.parts();
+        let total = conn.buffered_amount();
+        if conn.len_to_shared() == total {
+            // Nothing shared (the common case for small messages): one `bytes`, or none.
+            shared.clear();
+            if total == 0 {
+                return Ok(PyList::empty(py));
+            }
+            let out = new_bytes(py, total, |buf| conn.data_to_send_into_uninit(buf))?;
+            return PyList::new(py, [out]);
+        }
         let list = PyList::empty(py);
         loop {
             let len = conn.len_to_shared();

@@ -1,7 +1,7 @@
 """Type stubs for the native module (hand-written; checked by ``python -m mypy.stubtest``)."""
 
 from collections.abc import Iterable, Iterator
-from typing import ClassVar, Literal, Optional, Tuple, Union, final
+from typing import ClassVar, List, Literal, Optional, Tuple, Union, final
 
 from typing_extensions import TypedDict, Unpack, disjoint_base
 
