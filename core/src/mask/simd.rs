@@ -1,0 +1,223 @@
+//! AVX2 / AVX-512 masking on x86-64, chosen at run time: the only `unsafe` code of the
+//! crate (see `BENCHMARKS.md` for the figures that justify it).
+//!
+//! Safe code compiles to SSE2 for baseline x86-64. With AVX-512 (or AVX2), the payload is
+//! XORed 64 (or 32) bytes per instruction, and a payload being copied into a buffer is
+//! unmasked *while* it is copied, straight into the buffer's spare capacity: the source is
+//! read once and the destination written once, instead of a `memcpy` and a second pass (or
+//! a staging buffer). Callers fall back to the safe code when neither feature is present.
+//!
+//! Checked against a byte-by-byte reference for every length, phase and alignment by the
+//! unit tests below, `tests/mask.rs` (proptest) and `fuzz/fuzz_targets/mask.rs`.
+
+#![allow(unsafe_code)]
+
+use std::arch::x86_64::{
+    __m256i, __m512i, _mm256_loadu_si256, _mm256_set1_epi64x, _mm256_storeu_si256,
+    _mm256_xor_si256, _mm512_loadu_si512, _mm512_set1_epi64, _mm512_storeu_si512, _mm512_xor_si512,
+};
+
+use bytes::BytesMut;
+
+/// The widest masking the CPU supports.
+#[derive(Clone, Copy)]
+enum Level {
+    Avx512,
+    Avx2,
+}
+
+#[inline]
+fn level() -> Option<Level> {
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        Some(Level::Avx512)
+    } else if std::arch::is_x86_feature_detected!("avx2") {
+        Some(Level::Avx2)
+    } else {
+        None
+    }
+}
+
+/// `buf ^= pattern`, `wide` being the key word repeated twice (its lowest byte masks
+/// `buf[0]`). Returns `false`, having done nothing, if the CPU has neither AVX2 nor AVX-512.
+#[inline]
+pub(super) fn xor_in_place(buf: &mut [u8], wide: u64) -> bool {
+    let Some(level) = level() else {
+        return false;
+    };
+    let len = buf.len();
+    let p = buf.as_mut_ptr();
+    match level {
+        // SAFETY: the CPU supports AVX-512F (checked just above); `p` is valid for reads and
+        // writes of `len` bytes (it is `buf`), and `xor_avx512` allows `dst == src`.
+        Level::Avx512 => unsafe { xor_avx512(p, p, len, wide) },
+        // SAFETY: as above, with AVX2.
+        Level::Avx2 => unsafe { xor_avx2(p, p, len, wide) },
+    }
+    true
+}
+
+/// Appends `src ^ pattern` to `dst` in one pass (see [`xor_in_place`] for `wide`). Returns
+/// `false`, having done nothing, if the CPU has neither AVX2 nor AVX-512.
+#[inline]
+pub(super) fn extend_xor(dst: &mut BytesMut, src: &[u8], wide: u64) -> bool {
+    let Some(level) = level() else {
+        return false;
+    };
+    dst.reserve(src.len());
+    let spare = dst.spare_capacity_mut();
+    // `reserve` guarantees the room; the slice bounds check makes it explicit.
+    let out = spare[..src.len()].as_mut_ptr().cast::<u8>();
+    match level {
+        // SAFETY: the CPU supports AVX-512F (checked above); `out` is valid for writes of
+        // `src.len()` bytes (the spare capacity sliced to that length just above, which
+        // does not overlap `src`, a shared borrow), `src` for reads of as many.
+        Level::Avx512 => unsafe { xor_avx512(out, src.as_ptr(), src.len(), wide) },
+        // SAFETY: as above, with AVX2.
+        Level::Avx2 => unsafe { xor_avx2(out, src.as_ptr(), src.len(), wide) },
+    }
+    let len = dst.len() + src.len();
+    // SAFETY: the `src.len()` bytes after `dst.len()` were all written just above (every
+    // `xor_*` writes each of its `len` destination bytes), and `len` is within the capacity.
+    unsafe { dst.set_len(len) };
+    true
+}
+
+/// `dst[i] = src[i] ^ pattern[i % 8]` for `i < len`, 256 then 64 bytes at a time.
+///
+/// # Safety
+/// The CPU supports AVX-512F; `src` is valid for reads and `dst` for writes of `len` bytes;
+/// the two ranges are the same (masking in place) or do not overlap. Each 64-byte block is
+/// loaded before it is stored, so `dst == src` is sound.
+#[target_feature(enable = "avx512f")]
+unsafe fn xor_avx512(dst: *mut u8, src: *const u8, len: usize, wide: u64) {
+    let key = _mm512_set1_epi64(wide as i64);
+    let mut i = 0;
+    while i + 256 <= len {
+        // SAFETY: `i + 256 <= len`, so the four 64-byte blocks at `i` are within both ranges;
+        // unaligned loads and stores have no alignment requirement.
+        unsafe {
+            let s = src.add(i).cast::<__m512i>();
+            let d = dst.add(i).cast::<__m512i>();
+            let a = _mm512_loadu_si512(s);
+            let b = _mm512_loadu_si512(s.add(1));
+            let c = _mm512_loadu_si512(s.add(2));
+            let e = _mm512_loadu_si512(s.add(3));
+            _mm512_storeu_si512(d, _mm512_xor_si512(a, key));
+            _mm512_storeu_si512(d.add(1), _mm512_xor_si512(b, key));
+            _mm512_storeu_si512(d.add(2), _mm512_xor_si512(c, key));
+            _mm512_storeu_si512(d.add(3), _mm512_xor_si512(e, key));
+        }
+        i += 256;
+    }
+    while i + 64 <= len {
+        // SAFETY: `i + 64 <= len`: one block within both ranges.
+        unsafe {
+            let v = _mm512_loadu_si512(src.add(i).cast::<__m512i>());
+            _mm512_storeu_si512(dst.add(i).cast::<__m512i>(), _mm512_xor_si512(v, key));
+        }
+        i += 64;
+    }
+    // SAFETY: the `len - i` bytes at `i` are within both ranges; `i` is a multiple of 8, so
+    // the pattern starts over at the same byte.
+    unsafe { xor_tail(dst.add(i), src.add(i), len - i, wide) }
+}
+
+/// [`xor_avx512`] with AVX2: 128 then 32 bytes at a time.
+///
+/// # Safety
+/// As [`xor_avx512`], with AVX2 instead of AVX-512F.
+#[target_feature(enable = "avx2")]
+unsafe fn xor_avx2(dst: *mut u8, src: *const u8, len: usize, wide: u64) {
+    let key = _mm256_set1_epi64x(wide as i64);
+    let mut i = 0;
+    while i + 128 <= len {
+        // SAFETY: `i + 128 <= len`, so the four 32-byte blocks at `i` are within both ranges.
+        unsafe {
+            let s = src.add(i).cast::<__m256i>();
+            let d = dst.add(i).cast::<__m256i>();
+            let a = _mm256_loadu_si256(s);
+            let b = _mm256_loadu_si256(s.add(1));
+            let c = _mm256_loadu_si256(s.add(2));
+            let e = _mm256_loadu_si256(s.add(3));
+            _mm256_storeu_si256(d, _mm256_xor_si256(a, key));
+            _mm256_storeu_si256(d.add(1), _mm256_xor_si256(b, key));
+            _mm256_storeu_si256(d.add(2), _mm256_xor_si256(c, key));
+            _mm256_storeu_si256(d.add(3), _mm256_xor_si256(e, key));
+        }
+        i += 128;
+    }
+    while i + 32 <= len {
+        // SAFETY: `i + 32 <= len`: one block within both ranges.
+        unsafe {
+            let v = _mm256_loadu_si256(src.add(i).cast::<__m256i>());
+            _mm256_storeu_si256(dst.add(i).cast::<__m256i>(), _mm256_xor_si256(v, key));
+        }
+        i += 32;
+    }
+    // SAFETY: as in `xor_avx512`.
+    unsafe { xor_tail(dst.add(i), src.add(i), len - i, wide) }
+}
+
+/// The last bytes (fewer than a block): words, then bytes.
+///
+/// # Safety
+/// `src` is valid for reads and `dst` for writes of `len` bytes; the same range or disjoint.
+#[inline(always)]
+unsafe fn xor_tail(dst: *mut u8, src: *const u8, len: usize, wide: u64) {
+    let mut i = 0;
+    while i + 8 <= len {
+        // SAFETY: `i + 8 <= len`; unaligned word accesses.
+        unsafe {
+            let w = src.add(i).cast::<u64>().read_unaligned();
+            dst.add(i).cast::<u64>().write_unaligned(w ^ wide.to_le());
+        }
+        i += 8;
+    }
+    let bytes = wide.to_le_bytes();
+    while i < len {
+        // SAFETY: `i < len`.
+        unsafe { *dst.add(i) = *src.add(i) ^ bytes[i % 8] };
+        i += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(src: &[u8], wide: u64) -> Vec<u8> {
+        let bytes = wide.to_le_bytes();
+        src.iter()
+            .enumerate()
+            .map(|(i, b)| b ^ bytes[i % 8])
+            .collect()
+    }
+
+    #[test]
+    fn every_level_matches_naive_at_every_length_and_alignment() {
+        let wide = 0x3d21_fa37_3d21_fa37u64.rotate_right(8);
+        let data: Vec<u8> = (0..1200u32).map(|i| (i * 31 + 7) as u8).collect();
+        for off in 0..8 {
+            for len in (0..600).chain([1023, 1024, 1025]) {
+                let src = &data[off..off + len];
+                let want = naive(src, wide);
+                let mut buf = src.to_vec();
+                let done = xor_in_place(&mut buf, wide);
+                if done {
+                    assert_eq!(buf, want, "in place, off {off} len {len}");
+                }
+                let mut dst = BytesMut::from(&data[..off]);
+                if extend_xor(&mut dst, src, wide) {
+                    assert_eq!(&dst[..off], &data[..off]);
+                    assert_eq!(&dst[off..], &want[..], "copy, off {off} len {len}");
+                }
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    let mut out = vec![0u8; len];
+                    // SAFETY: AVX2 checked; `out` and `src` have `len` bytes and are disjoint.
+                    unsafe { xor_avx2(out.as_mut_ptr(), src.as_ptr(), len, wide) };
+                    assert_eq!(out, want, "avx2, off {off} len {len}");
+                }
+            }
+        }
+    }
+}
