@@ -30,6 +30,12 @@ const FUSE_PIECE: usize = 32 << 10;
 /// Largest read size used as room past the end of a frame being received.
 const READ_SIZE_MAX: usize = 256 << 10;
 
+/// A frame still arriving gets room for at most this many times the bytes of it that
+/// arrived (at least 64 KiB): a 1 MiB frame whose first 64 KiB read arrived is given its
+/// whole size at once (one reallocation instead of four, each copying what arrived), while
+/// a header alone announcing 16 MiB still reserves only 64 KiB.
+const GROWTH: usize = 16;
+
 /// Largest receive buffer kept while no message is in progress.
 const KEEP_IDLE: usize = 4 << 10;
 
@@ -96,6 +102,8 @@ pub(crate) struct Receiver {
     grown: bool,
     /// Frames decoded ahead as they arrive (see [`receive`](Self::receive)).
     scan: Scan,
+    /// Size of the last fragmented message: the room its successor's buffer starts with.
+    joined_hint: usize,
 }
 
 impl Receiver {
@@ -115,6 +123,7 @@ impl Receiver {
             read_size: 0,
             grown: false,
             scan: Scan::new(false, usize::MAX),
+            joined_hint: 0,
         }
     }
 
@@ -228,8 +237,15 @@ impl Receiver {
                 .buf
                 .len()
                 .min(usize::try_from(frame.remaining).unwrap_or(usize::MAX));
-            let carry = self.prepare(&mut frame, available)?;
             let complete = available as u64 == frame.remaining;
+            let compressed = self.message.as_ref().is_some_and(|m| m.compressed);
+            if complete && !compressed && self.joins(&frame) {
+                if let Some(event) = self.join(frame, available)? {
+                    return Ok(Some(Received::Data(event)));
+                }
+                continue;
+            }
+            let carry = self.prepare(&mut frame, available)?;
             if frame.header.opcode.is_control() {
                 if !complete {
                     self.frame = Some(frame);
@@ -238,7 +254,6 @@ impl Receiver {
                 let payload = self.buf.split_to(available).freeze();
                 return Ok(Some(Received::Control(frame.header.opcode, payload)));
             }
-            let compressed = self.message.as_ref().is_some_and(|m| m.compressed);
             let event = match self.delivery {
                 _ if compressed => self.compressed(frame, complete, available)?,
                 Delivery::Messages => self.whole(frame, complete, available)?,
@@ -432,10 +447,11 @@ impl Receiver {
     ) -> Result<Option<Event>, ProtocolError> {
         if !complete {
             // Room for more of the frame at once, rather than growing the buffer (and copying
-            // what arrived) read by read; but never more than what already arrived (or 64 KiB):
-            // a 14-byte header announcing 16 MiB must not make us allocate 16 MiB.
+            // what arrived) read by read; but never more than [`GROWTH`] times what already
+            // arrived (or 64 KiB): a 14-byte header announcing 16 MiB must not make us
+            // allocate 16 MiB.
             let rest = usize::try_from(frame.remaining).unwrap_or(usize::MAX) - available;
-            let room = rest.min(available.max(64 << 10));
+            let room = rest.min(available.saturating_mul(GROWTH).max(64 << 10));
             self.buf.reserve(room + self.read_size);
             self.grown = true;
             self.frame = Some(frame);
@@ -460,6 +476,68 @@ impl Receiver {
         };
         finish(message.kind, &message.utf8)?;
         Ok(Some(message_event(message.kind, data)))
+    }
+
+    /// Whether a whole frame goes straight into the message being assembled
+    /// ([`join`](Self::join)): whole-message delivery, a fragment of an uncompressed message,
+    /// not a message in one frame (that one is split off the buffer without a copy).
+    fn joins(&self, frame: &Frame) -> bool {
+        self.delivery == Delivery::Messages
+            && !frame.header.opcode.is_control()
+            && self
+                .message
+                .as_ref()
+                .is_some_and(|m| !frame.header.fin || !m.data.is_empty())
+    }
+
+    /// A whole fragment appended to the message: its still-masked bytes unmasked while they
+    /// are copied (one pass, instead of unmasking in place, then copying), text checked in
+    /// the message buffer. The first fragment sizes the buffer from the previous
+    /// fragmented message (within the limit), so that it does not grow fragment by fragment.
+    fn join(&mut self, frame: Frame, available: usize) -> Result<Option<Event>, ProtocolError> {
+        let Some(message) = self.message.as_mut() else {
+            return Ok(None);
+        };
+        let start = message.data.len();
+        if start == 0 {
+            let max = usize::try_from(self.max_message).unwrap_or(usize::MAX);
+            message
+                .data
+                .reserve(self.joined_hint.min(max).max(available));
+        }
+        let payload = &self.buf[..available];
+        message.data.extend_from_slice(&payload[..frame.unmasked]);
+        if let Some(key) = frame.header.mask {
+            extend_masked(
+                &mut message.data,
+                &payload[frame.unmasked..],
+                key,
+                frame.phase,
+            );
+        } else {
+            message.data.extend_from_slice(&payload[frame.unmasked..]);
+        }
+        self.buf.advance(available);
+        if message.kind == MessageKind::Text {
+            message
+                .utf8
+                .feed(&message.data[start + frame.ready..])
+                .map_err(|_| ProtocolError::InvalidUtf8)?;
+        }
+        if !frame.header.fin {
+            return Ok(None);
+        }
+        let Some(mut message) = self.message.take() else {
+            return Ok(None);
+        };
+        finish(message.kind, &message.utf8)?;
+        let len = message.data.len();
+        self.joined_hint = len;
+        if message.data.capacity() > 2 * len + KEEP_IDLE {
+            // Sized for a bigger predecessor: hand out no more memory than the message needs.
+            message.data = BytesMut::from(&message.data[..]);
+        }
+        Ok(Some(message_event(message.kind, message.data.freeze())))
     }
 
     /// Chunked delivery: emit what has arrived, text cut at a character boundary.
