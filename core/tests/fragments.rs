@@ -1,0 +1,211 @@
+//! Fragments joined into the message being assembled (each whole fragment unmasked while
+//! it is copied into the message buffer, which starts sized from the previous fragmented
+//! message): the same messages whatever the read sizes, errors in a later fragment still
+//! reported after the events before them, limits still enforced.
+
+use sansocket::frame::{MAX_HEADER_LEN, OpCode, write_header};
+use sansocket::mask::apply_mask;
+use sansocket::{Config, Connection, Delivery, Error, Event, MessageKind, ProtocolError};
+
+fn frame(op: OpCode, fin: bool, payload: &[u8], key: [u8; 4]) -> Vec<u8> {
+    let mut header = [0u8; MAX_HEADER_LEN];
+    let n = write_header(&mut header, fin, 0, op, Some(key), payload.len() as u64);
+    let mut out = header[..n].to_vec();
+    let start = out.len();
+    out.extend_from_slice(payload);
+    apply_mask(&mut out[start..], key, 0);
+    out
+}
+
+/// `payload` in fragments of the given sizes (cycled), each with its own key, and a ping
+/// after the second one.
+fn fragmented(op: OpCode, payload: &[u8], sizes: &[usize]) -> Vec<u8> {
+    let mut wire = Vec::new();
+    let mut rest = payload;
+    let mut sizes = sizes.iter().cycle();
+    let mut first = true;
+    let mut n = 0u8;
+    loop {
+        let take = (*sizes.next().unwrap()).min(rest.len());
+        let (piece, tail) = rest.split_at(take);
+        rest = tail;
+        let opcode = if first { op } else { OpCode::Continuation };
+        n = n.wrapping_add(1);
+        wire.extend(frame(
+            opcode,
+            rest.is_empty(),
+            piece,
+            [n, 0x9c, n ^ 0x55, 3],
+        ));
+        if n == 2 {
+            wire.extend(frame(OpCode::Ping, true, b"p", [1, 1, 1, 1]));
+        }
+        first = false;
+        if rest.is_empty() {
+            return wire;
+        }
+    }
+}
+
+fn text(len: usize) -> Vec<u8> {
+    let mut t: Vec<u8> = "ascii and ünïcödé, кириллица, 東京, 😀 "
+        .bytes()
+        .cycle()
+        .take(len)
+        .collect();
+    while std::str::from_utf8(&t).is_err() {
+        t.pop();
+    }
+    t.resize(len, b'.');
+    t
+}
+
+fn binary(len: usize, seed: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 131 + seed * 7) as u8).collect()
+}
+
+/// Messages: a big fragmented one, then small fragmented ones (their buffer starts sized
+/// from the big one, then shrinks), then whole ones, text cut inside characters.
+fn wire() -> (Vec<u8>, Vec<(MessageKind, Vec<u8>)>) {
+    let mut wire = Vec::new();
+    let mut expected = Vec::new();
+    let cases: &[(usize, &[usize])] = &[
+        (300_000, &[4096]),
+        (100, &[7, 1, 30]),
+        (65_536, &[4096]),
+        (65_536, &[1, 65_535]),
+        (5000, &[0, 1000]),
+        (12, &[12]),
+        (70_000, &[65_530, 3]),
+        (3, &[1]),
+    ];
+    for (i, &(len, sizes)) in cases.iter().enumerate() {
+        let (kind, op, payload) = if i % 2 == 0 {
+            (MessageKind::Text, OpCode::Text, text(len))
+        } else {
+            (MessageKind::Binary, OpCode::Binary, binary(len, i))
+        };
+        wire.extend(fragmented(op, &payload, sizes));
+        expected.push((kind, payload));
+        let whole = binary(i * 50, i);
+        wire.extend(frame(OpCode::Binary, true, &whole, [9, 9, 9, i as u8]));
+        expected.push((MessageKind::Binary, whole));
+    }
+    (wire, expected)
+}
+
+fn decode(wire: &[u8], piece: usize, delivery: Delivery) -> Vec<(MessageKind, Vec<u8>)> {
+    let config = Config {
+        delivery,
+        ..Config::default()
+    };
+    let mut conn = Connection::open_server(config, None);
+    let mut out = Vec::new();
+    let mut partial = Vec::new();
+    for chunk in wire.chunks(piece) {
+        conn.receive_data(chunk);
+        while let Some(event) = conn.next_event().expect("valid frames") {
+            match event {
+                Event::Text(t) => out.push((MessageKind::Text, t.as_bytes().to_vec())),
+                Event::Binary(b) => out.push((MessageKind::Binary, b.to_vec())),
+                Event::Chunk { kind, data, fin } => {
+                    partial.extend_from_slice(&data);
+                    if fin {
+                        out.push((kind, std::mem::take(&mut partial)));
+                    }
+                }
+                Event::Ping(p) => assert_eq!(&p[..], b"p"),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn fragments_joined_at_every_read_size() {
+    let (wire, expected) = wire();
+    for delivery in [Delivery::Messages, Delivery::Chunks] {
+        for piece in [wire.len(), 1, 13, 4096, 4111, 65_536, 100_000] {
+            let got = decode(&wire, piece, delivery);
+            assert_eq!(got.len(), expected.len(), "{delivery:?} {piece}");
+            for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+                assert!(g == e, "{delivery:?} {piece}: message {i} differs");
+            }
+        }
+    }
+}
+
+/// Feeds `wire` in `piece`s; the events before the first error, and the error.
+fn until_error(wire: &[u8], piece: usize, config: Config) -> (Vec<Event>, Error) {
+    let mut conn = Connection::open_server(config, None);
+    let mut events = Vec::new();
+    for chunk in wire.chunks(piece) {
+        conn.receive_data(chunk);
+        loop {
+            match conn.next_event() {
+                Ok(Some(e)) => events.push(e),
+                Ok(None) => break,
+                Err(e) => return (events, e),
+            }
+        }
+    }
+    panic!("no error")
+}
+
+#[test]
+fn bad_text_in_a_later_fragment_fails_after_the_events_before_it() {
+    for len in [40, 5000, 70_000] {
+        for at in [0, len / 3, len - 1] {
+            let mut payload = text(len);
+            payload[at] = 0xff;
+            let mut wire = frame(OpCode::Binary, true, b"before", [1, 2, 3, 4]);
+            wire.extend(fragmented(OpCode::Text, &payload, &[len / 4 + 1]));
+            for piece in [wire.len(), 1, 999, 65_536] {
+                let (events, error) = until_error(&wire, piece, Config::default());
+                assert!(matches!(error, Error::Protocol(ProtocolError::InvalidUtf8)));
+                assert!(matches!(&events[0], Event::Binary(b) if &b[..] == b"before"));
+                // The ping after the second fragment, if the bad byte comes after it.
+                assert!(events.len() <= 2, "len {len} at {at} piece {piece}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_message_cut_inside_a_character_fails() {
+    let mut payload = text(9000);
+    payload.truncate(payload.len() - 1);
+    payload.extend_from_slice("é".as_bytes());
+    payload.pop(); // ends with half of "é"
+    let wire = fragmented(OpCode::Text, &payload, &[3000]);
+    for piece in [wire.len(), 1, 4096] {
+        let (_, error) = until_error(&wire, piece, Config::default());
+        assert!(matches!(error, Error::Protocol(ProtocolError::InvalidUtf8)));
+    }
+}
+
+#[test]
+fn limits_still_hold_for_joined_fragments() {
+    let payload = binary(20_000, 1);
+    let wire = fragmented(OpCode::Binary, &payload, &[1000]);
+    let small = Config {
+        max_message_size: 19_999,
+        ..Config::default()
+    };
+    let (events, error) = until_error(&wire, 4096, small);
+    assert!(matches!(
+        error,
+        Error::Protocol(ProtocolError::MessageTooLarge)
+    ));
+    assert!(events.iter().all(|e| matches!(e, Event::Ping(_))));
+    let few = Config {
+        max_fragments: 19,
+        ..Config::default()
+    };
+    let (_, error) = until_error(&wire, wire.len(), few);
+    assert!(matches!(
+        error,
+        Error::Protocol(ProtocolError::TooManyFragments)
+    ));
+}
