@@ -199,6 +199,11 @@ impl Receiver {
             self.buf.reserve(data.len());
             let mut pos = 0;
             while self.scan.on && pos < data.len() {
+                let taken = self.scan_open(&data[pos..]);
+                if taken > 0 {
+                    pos += taken;
+                    continue;
+                }
                 let end = data.len().min(pos + SCAN_WINDOW);
                 self.buf.extend_from_slice(&data[pos..end]);
                 self.scan.raw += end - pos;
