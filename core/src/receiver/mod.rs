@@ -199,7 +199,10 @@ impl Receiver {
             self.buf.reserve(data.len());
             let mut pos = 0;
             while self.scan.on && pos < data.len() {
-                let taken = self.scan_open(&data[pos..]);
+                let taken = match self.scan_open(&data[pos..]) {
+                    0 => self.scan_direct(&data[pos..]),
+                    n => n,
+                };
                 if taken > 0 {
                     pos += taken;
                     continue;

@@ -9,6 +9,10 @@ use crate::utf8::Utf8Validator;
 /// Bytes copied in at a time while scanning, then unmasked while in L1 cache.
 pub(super) const SCAN_WINDOW: usize = 4 << 10;
 
+/// Frames from this size on are copied from the read and unmasked in one pass
+/// ([`Receiver::scan_direct`]).
+const DIRECT_MIN: usize = 512;
+
 /// Whole unfragmented data frames unmasked and checked as they are read, while the bytes are
 /// still in cache: what [`Receiver::whole_frame`] then only has to split off.
 ///
@@ -171,6 +175,39 @@ impl Receiver {
             self.abandon_open();
         }
         taken
+    }
+
+    /// At a frame boundary with nothing unscanned, a frame of [`DIRECT_MIN`] bytes or more
+    /// whose header is whole at the start of `data`: its header is appended and the frame
+    /// opened, for [`scan_open`](Self::scan_open) to copy and unmask its payload in one pass
+    /// (smaller frames are cheaper to copy a window at a time, then unmask in place). Returns
+    /// how many bytes of `data` it took (the header's), `0` if it did not take the frame.
+    pub(super) fn scan_direct(&mut self, data: &[u8]) -> usize {
+        if self.scan.raw != 0 || self.scan.open.is_some() {
+            return 0;
+        }
+        let Simple::Yes {
+            kind,
+            header_len,
+            len,
+            key,
+        } = self.simple_header(data)
+        else {
+            return 0;
+        };
+        if len < DIRECT_MIN {
+            return 0;
+        }
+        self.buf.extend_from_slice(&data[..header_len]);
+        self.scan.open = Some(Open {
+            header_len: header_len as u8,
+            kind,
+            key,
+            len,
+            done: 0,
+            utf8: Utf8Validator::default(),
+        });
+        header_len
     }
 
     /// The open frame turned out invalid: its payload is masked back, the scan stops before
