@@ -47,7 +47,7 @@
 //! - A client accepts a `101` without `Sec-WebSocket-Protocol` even if it offered some
 //!   (RFC 6455 allows it; browsers would fail): [`Response::subprotocol`] is `None`.
 
-// `unsafe` only in `mask::simd` (AVX2 / AVX-512 masking), which allows it for itself.
+// `unsafe` only in `mask::simd` (AVX2 masking), which allows it for itself.
 #![deny(unsafe_code)]
 
 pub mod close;

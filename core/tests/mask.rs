@@ -1,4 +1,4 @@
-//! Property: masking (`apply_mask`, `extend_masked`; AVX2 / AVX-512 where the CPU has them)
+//! Property: masking (`apply_mask`, `extend_masked`; AVX2 where the CPU has them)
 //! equals byte-by-byte XOR at any length, key phase, source alignment and destination
 //! prefix, at once and in two pieces.
 

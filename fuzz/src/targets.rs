@@ -129,7 +129,7 @@ pub fn deflate(data: &[u8]) {
     compare::check(&input::deflate(data));
 }
 
-/// Masking (`sansocket::mask`, whose AVX2 / AVX-512 code is the crate's only `unsafe`)
+/// Masking (`sansocket::mask`, whose AVX2 code is the crate's only `unsafe`)
 /// against a byte-by-byte reference, at any length, key phase and alignment of source and
 /// destination, in place and copied, at once and in two pieces.
 ///

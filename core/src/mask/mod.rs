@@ -3,7 +3,7 @@
 //! The key is widened to a 64-bit word and the payload is processed in fixed-size blocks,
 //! so that the compiler turns the loop into SIMD instructions (SSE2 on x86-64, NEON on
 //! aarch64, simd128 on wasm32) without `unsafe`; short payloads take a few word operations.
-//! On x86-64 CPUs with AVX2 or AVX-512, payloads of [`SIMD_MIN`] bytes and more are masked
+//! On x86-64 CPUs with AVX2, payloads of [`SIMD_MIN`] bytes and more are masked
 //! by `simd` (chosen at run time), and copied and unmasked in one pass.
 
 use bytes::BytesMut;
@@ -11,10 +11,11 @@ use bytes::BytesMut;
 #[cfg(target_arch = "x86_64")]
 mod simd;
 
-/// From this size on, the AVX2 / AVX-512 code is used where the CPU has it.
+/// From this size on, the AVX2 code is used where the CPU has it.
+#[cfg(target_arch = "x86_64")]
 const SIMD_MIN: usize = 64;
 
-/// `buf ^= pattern` with AVX2 / AVX-512 if the CPU has them; `false` if not done.
+/// `buf ^= pattern` with AVX2 if the CPU has it; `false` if not done.
 #[inline]
 fn xor_wide(buf: &mut [u8], wide: u64) -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -28,7 +29,7 @@ fn xor_wide(buf: &mut [u8], wide: u64) -> bool {
     }
 }
 
-/// Appends `src ^ pattern` to `dst` in one pass with AVX2 / AVX-512; `false` if not done.
+/// Appends `src ^ pattern` to `dst` in one pass with AVX2; `false` if not done.
 #[inline]
 fn extend_wide(dst: &mut BytesMut, src: &[u8], wide: u64) -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -63,7 +64,7 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], phase: usize) -> usize {
 }
 
 /// Appends `src` masked with `key` to `dst`, `phase` being the key position of `src[0]`;
-/// returns the phase of the byte after `src` (as [`apply_mask`]). With AVX2 or AVX-512,
+/// returns the phase of the byte after `src` (as [`apply_mask`]). With AVX2,
 /// `src` is unmasked while it is copied (one pass).
 pub fn extend_masked(dst: &mut BytesMut, src: &[u8], key: [u8; 4], phase: usize) -> usize {
     let next = (phase + src.len()) % 4;
