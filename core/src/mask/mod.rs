@@ -3,7 +3,7 @@
 //! The key is widened to a 64-bit word and the payload is processed in fixed-size blocks,
 //! so that the compiler turns the loop into SIMD instructions (SSE2 on x86-64, NEON on
 //! aarch64, simd128 on wasm32) without `unsafe`; short payloads take a few word operations.
-//! On x86-64 CPUs with AVX2, payloads of [`SIMD_MIN`] bytes and more are masked
+//! On x86-64 CPUs with AVX2, payloads of 64 bytes and more are masked
 //! by `simd` (chosen at run time), and copied and unmasked in one pass.
 
 use bytes::BytesMut;
