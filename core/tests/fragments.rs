@@ -209,3 +209,152 @@ fn limits_still_hold_for_joined_fragments() {
         Error::Protocol(ProtocolError::TooManyFragments)
     ));
 }
+
+/// The first fragment in one read, the rest of the stream in the next: the continuation
+/// frames are joined straight from that read.
+fn split_after_first(wire: &[u8], first: usize, config: Config) -> Result<Vec<Event>, Error> {
+    let mut conn = Connection::open_server(config, None);
+    let mut events = Vec::new();
+    for part in [&wire[..first], &wire[first..]] {
+        conn.receive_data(part);
+        while let Some(e) = conn.next_event()? {
+            events.push(e);
+        }
+    }
+    Ok(events)
+}
+
+#[test]
+fn fragments_joined_from_the_read_then_whole_frames_in_the_same_read() {
+    let payload = text(10_000);
+    let first = frame(OpCode::Text, false, &payload[..1000], [1, 2, 3, 4]);
+    let mut wire = first.clone();
+    wire.extend(frame(
+        OpCode::Continuation,
+        false,
+        &payload[1000..1001],
+        [5, 6, 7, 8],
+    ));
+    wire.extend(frame(
+        OpCode::Continuation,
+        false,
+        &payload[1001..9000],
+        [9, 1, 2, 3],
+    ));
+    wire.extend(frame(
+        OpCode::Continuation,
+        true,
+        &payload[9000..],
+        [4, 5, 6, 7],
+    ));
+    let after: Vec<Vec<u8>> = (0..5).map(|i| binary(100 + 1000 * i, i)).collect();
+    for (i, b) in after.iter().enumerate() {
+        wire.extend(frame(OpCode::Binary, true, b, [i as u8, 1, 2, 3]));
+    }
+    wire.extend(frame(OpCode::Ping, true, b"p", [1, 1, 1, 1]));
+    let events = split_after_first(&wire, first.len(), Config::default()).unwrap();
+    assert_eq!(events.len(), 7);
+    assert!(matches!(&events[0], Event::Text(t) if t.as_bytes() == &payload[..]));
+    for (e, b) in events[1..6].iter().zip(&after) {
+        assert!(matches!(e, Event::Binary(got) if &got[..] == &b[..]));
+    }
+    assert!(matches!(&events[6], Event::Ping(_)));
+    // The same, the last fragment cut by the read: its rest comes through the buffer.
+    let mut conn = Connection::open_server(Config::default(), None);
+    let cut = first.len() + 5000;
+    let mut got = Vec::new();
+    for part in [&wire[..first.len()], &wire[first.len()..cut], &wire[cut..]] {
+        conn.receive_data(part);
+        while let Some(e) = conn.next_event().unwrap() {
+            got.push(e);
+        }
+    }
+    assert_eq!(got.len(), 7);
+    assert!(matches!(&got[0], Event::Text(t) if t.as_bytes() == &payload[..]));
+}
+
+#[test]
+fn errors_in_fragments_joined_from_the_read_come_after_the_events_before_them() {
+    let payload = text(9000);
+    let first = frame(OpCode::Text, false, &payload[..100], [1, 2, 3, 4]);
+    let cases: [(Vec<u8>, fn(&Error) -> bool); 4] = [
+        // Invalid text in the third fragment.
+        (
+            {
+                let mut bad = payload[3000..6000].to_vec();
+                bad[1500] = 0xff;
+                [
+                    frame(
+                        OpCode::Continuation,
+                        false,
+                        &payload[100..3000],
+                        [5, 6, 7, 8],
+                    ),
+                    frame(OpCode::Ping, true, b"p", [1, 1, 1, 1]),
+                    frame(OpCode::Continuation, false, &bad, [9, 1, 2, 3]),
+                ]
+                .concat()
+            },
+            |e| matches!(e, Error::Protocol(ProtocolError::InvalidUtf8)),
+        ),
+        // The message ends inside a character.
+        (
+            frame(
+                OpCode::Continuation,
+                true,
+                "aé".as_bytes().split_at(2).0,
+                [2; 4],
+            ),
+            |e| matches!(e, Error::Protocol(ProtocolError::InvalidUtf8)),
+        ),
+        // A new message before the last fragment.
+        (
+            [
+                frame(OpCode::Continuation, false, &payload[100..200], [3; 4]),
+                frame(OpCode::Binary, true, b"x", [3; 4]),
+            ]
+            .concat(),
+            |e| matches!(e, Error::Protocol(ProtocolError::ExpectedContinuation)),
+        ),
+        // Over the message limit (10 000 bytes below).
+        (
+            [
+                frame(OpCode::Continuation, false, &payload[100..9000], [4; 4]),
+                frame(OpCode::Continuation, true, &[b'a'; 1000], [4; 4]),
+            ]
+            .concat(),
+            |e| matches!(e, Error::Protocol(ProtocolError::MessageTooLarge)),
+        ),
+    ];
+    for (i, (rest, is_expected)) in cases.iter().enumerate() {
+        let mut wire = frame(OpCode::Binary, true, b"before", [7; 4]);
+        let start = wire.len() + first.len();
+        wire.extend(&first);
+        wire.extend(rest);
+        let config = Config {
+            max_message_size: 9999,
+            ..Config::default()
+        };
+        let mut conn = Connection::open_server(config, None);
+        let mut events = Vec::new();
+        let mut error = None;
+        'feed: for part in [&wire[..start], &wire[start..]] {
+            conn.receive_data(part);
+            loop {
+                match conn.next_event() {
+                    Ok(Some(e)) => events.push(e),
+                    Ok(None) => break,
+                    Err(e) => {
+                        error = Some(e);
+                        break 'feed;
+                    }
+                }
+            }
+        }
+        let error = error.unwrap_or_else(|| panic!("case {i}: no error"));
+        assert!(is_expected(&error), "case {i}: {error:?}");
+        assert!(matches!(&events[0], Event::Binary(b) if &b[..] == b"before"));
+        let pings = usize::from(i == 0);
+        assert_eq!(events.len(), 1 + pings, "case {i}: {events:?}");
+    }
+}

@@ -17,6 +17,7 @@ use crate::mask::{apply_mask, extend_masked};
 use crate::utf8::Utf8Validator;
 
 mod inflate;
+mod join;
 mod scan;
 
 use scan::{SCAN_WINDOW, Scan, Simple, unmask_whole};
@@ -104,6 +105,9 @@ pub(crate) struct Receiver {
     scan: Scan,
     /// Size of the last fragmented message: the room its successor's buffer starts with.
     joined_hint: usize,
+    /// A fragmented message joined as it was read (see `join.rs`), before everything
+    /// buffered: delivered first.
+    joined: Option<(MessageKind, Bytes)>,
 }
 
 impl Receiver {
@@ -124,6 +128,7 @@ impl Receiver {
             grown: false,
             scan: Scan::new(false, usize::MAX),
             joined_hint: 0,
+            joined: None,
         }
     }
 
@@ -177,18 +182,28 @@ impl Receiver {
             }
             // The frame ends in what is buffered, no message goes on after it, and nothing
             // after it is scanned yet: the scan can start at its end.
+            let frame = *frame;
             let clean =
                 frame.header.fin && (!frame.header.opcode.is_control() || self.message.is_none());
+            // (unless `join_read` goes on from the fragment it ends)
+            let joins = remaining == self.buf.len() && self.joins(&frame);
             if framing
                 && !self.scan.on
                 && clean
+                && !joins
                 && remaining <= self.buf.len()
                 && self.scan.raw >= self.buf.len() - remaining
             {
                 self.scan = Scan::new(true, self.buf.len() - remaining);
             }
-        } else if framing
+        }
+        if framing && !self.scan.on {
+            // Fragments of a message in progress go straight into it.
+            data = self.join_read(data);
+        }
+        if framing
             && !self.scan.on
+            && self.frame.is_none()
             && self.message.is_none()
             && self.scan.raw >= self.buf.len()
         {
@@ -230,6 +245,9 @@ impl Receiver {
     /// The general path (frames in pieces, fragments, control frames, compression, errors);
     /// the connection tries [`whole_frame`](Self::whole_frame) first.
     pub(crate) fn poll(&mut self) -> Result<Option<Received>, ProtocolError> {
+        if let Some((kind, data)) = self.joined.take() {
+            return Ok(Some(Received::Data(message_event(kind, data))));
+        }
         loop {
             let mut frame = match self.frame.take() {
                 Some(frame) => frame,
@@ -284,7 +302,7 @@ impl Receiver {
     /// +20 % on 16-byte messages).
     #[inline]
     pub(crate) fn whole_frame(&mut self) -> Option<Event> {
-        if self.frame.is_some() || self.message.is_some() {
+        if self.frame.is_some() || self.message.is_some() || self.joined.is_some() {
             return None;
         }
         let Simple::Yes {
@@ -486,68 +504,6 @@ impl Receiver {
         Ok(Some(message_event(message.kind, data)))
     }
 
-    /// Whether a whole frame goes straight into the message being assembled
-    /// ([`join`](Self::join)): whole-message delivery, a fragment of an uncompressed message,
-    /// not a message in one frame (that one is split off the buffer without a copy).
-    fn joins(&self, frame: &Frame) -> bool {
-        self.delivery == Delivery::Messages
-            && !frame.header.opcode.is_control()
-            && self
-                .message
-                .as_ref()
-                .is_some_and(|m| !frame.header.fin || !m.data.is_empty())
-    }
-
-    /// A whole fragment appended to the message: its still-masked bytes unmasked while they
-    /// are copied (one pass, instead of unmasking in place, then copying), text checked in
-    /// the message buffer. The first fragment sizes the buffer from the previous
-    /// fragmented message (within the limit), so that it does not grow fragment by fragment.
-    fn join(&mut self, frame: Frame, available: usize) -> Result<Option<Event>, ProtocolError> {
-        let Some(message) = self.message.as_mut() else {
-            return Ok(None);
-        };
-        let start = message.data.len();
-        if start == 0 {
-            let max = usize::try_from(self.max_message).unwrap_or(usize::MAX);
-            message
-                .data
-                .reserve(self.joined_hint.min(max).max(available));
-        }
-        let payload = &self.buf[..available];
-        message.data.extend_from_slice(&payload[..frame.unmasked]);
-        if let Some(key) = frame.header.mask {
-            extend_masked(
-                &mut message.data,
-                &payload[frame.unmasked..],
-                key,
-                frame.phase,
-            );
-        } else {
-            message.data.extend_from_slice(&payload[frame.unmasked..]);
-        }
-        self.buf.advance(available);
-        if message.kind == MessageKind::Text {
-            message
-                .utf8
-                .feed(&message.data[start + frame.ready..])
-                .map_err(|_| ProtocolError::InvalidUtf8)?;
-        }
-        if !frame.header.fin {
-            return Ok(None);
-        }
-        let Some(mut message) = self.message.take() else {
-            return Ok(None);
-        };
-        finish(message.kind, &message.utf8)?;
-        let len = message.data.len();
-        self.joined_hint = len;
-        if message.data.capacity() > 2 * len + KEEP_IDLE {
-            // Sized for a bigger predecessor: hand out no more memory than the message needs.
-            message.data = BytesMut::from(&message.data[..]);
-        }
-        Ok(Some(message_event(message.kind, message.data.freeze())))
-    }
-
     /// Chunked delivery: emit what has arrived, text cut at a character boundary.
     fn chunk(
         &mut self,
@@ -615,6 +571,7 @@ impl Receiver {
                 .message
                 .as_ref()
                 .map_or(0, |m| m.data.len() + m.plain.len())
+            + self.joined.as_ref().map_or(0, |(_, data)| data.len())
     }
 }
 
