@@ -256,7 +256,7 @@ fn fragments_joined_from_the_read_then_whole_frames_in_the_same_read() {
     assert_eq!(events.len(), 7);
     assert!(matches!(&events[0], Event::Text(t) if t.as_bytes() == &payload[..]));
     for (e, b) in events[1..6].iter().zip(&after) {
-        assert!(matches!(e, Event::Binary(got) if &got[..] == &b[..]));
+        assert!(matches!(e, Event::Binary(got) if got[..] == b[..]));
     }
     assert!(matches!(&events[6], Event::Ping(_)));
     // The same, the last fragment cut by the read: its rest comes through the buffer.
@@ -277,7 +277,8 @@ fn fragments_joined_from_the_read_then_whole_frames_in_the_same_read() {
 fn errors_in_fragments_joined_from_the_read_come_after_the_events_before_them() {
     let payload = text(9000);
     let first = frame(OpCode::Text, false, &payload[..100], [1, 2, 3, 4]);
-    let cases: [(Vec<u8>, fn(&Error) -> bool); 4] = [
+    type Case = (Vec<u8>, fn(&Error) -> bool);
+    let cases: [Case; 4] = [
         // Invalid text in the third fragment.
         (
             {
