@@ -1,10 +1,13 @@
 //! The receiving side after the handshake: frames in, messages out (RFC 6455 §5.4, §6.2).
 //!
-//! Received bytes sit in one buffer. Payloads are unmasked in place as they arrive (text is
-//! UTF-8-checked at the same time, so an invalid byte fails at once), then split off the
-//! buffer as `Bytes`: a message that arrives in one frame is never copied again. Whole data
-//! frames are decoded ahead while the read is copied in (see `Scan`), so that their
-//! payloads are unmasked while still in L1 cache.
+//! Received bytes sit in one buffer. Payloads are unmasked as they arrive, mostly while
+//! they are copied in from the read (text is UTF-8-checked at the same time, so an invalid
+//! byte fails at once), then split off the buffer as `Bytes`: a message that arrives in one
+//! frame is never copied again. Whole data frames are decoded ahead while the read is
+//! copied in (`scan.rs`), so that their payloads are unmasked while still in L1 cache.
+//! Fragments are unmasked while they are copied into the message being assembled, straight
+//! from the read when nothing is buffered before them (`join.rs`); compressed messages are
+//! inflated as they arrive (`inflate.rs`).
 
 use bytes::{Buf, Bytes, BytesMut};
 
