@@ -359,3 +359,89 @@ fn errors_in_fragments_joined_from_the_read_come_after_the_events_before_them() 
         assert_eq!(events.len(), 1 + pings, "case {i}: {events:?}");
     }
 }
+
+#[test]
+fn big_single_frames_joined_across_reads_keep_their_order() {
+    // A: a 40 KiB text frame cut by the first read (joined into its own buffer); B: a
+    // fragmented message finished in the same read as A (the joined slot is taken: B goes
+    // through the buffer); C: another big frame, cut again; then small frames and a ping.
+    let a = text(40_000);
+    let b = binary(3000, 1);
+    let c = text(100_000);
+    let mut wire = frame(OpCode::Text, true, &a, [1, 2, 3, 4]);
+    let cut = 20_000;
+    wire.extend(fragmented(OpCode::Binary, &b, &[1000]));
+    wire.extend(frame(OpCode::Text, true, &c, [5, 6, 7, 8]));
+    let cut2 = wire.len() - 30_000;
+    wire.extend(frame(OpCode::Binary, true, b"tail", [9, 9, 9, 9]));
+    let want: [&[u8]; 4] = [&a, &b, &c, b"tail"];
+    for delivery in [Delivery::Messages, Delivery::Chunks] {
+        for parts in [vec![cut, cut2], vec![cut, cut + 1, cut2], vec![1, cut2 - 1]] {
+            let mut conn = Connection::open_server(
+                Config {
+                    delivery,
+                    ..Config::default()
+                },
+                None,
+            );
+            let mut got: Vec<Vec<u8>> = Vec::new();
+            let mut partial = Vec::new();
+            let mut at = 0;
+            for end in parts.iter().copied().chain([wire.len()]) {
+                conn.receive_data(&wire[at..end]);
+                at = end;
+                while let Some(e) = conn.next_event().unwrap() {
+                    match e {
+                        Event::Text(t) => got.push(t.as_bytes().to_vec()),
+                        Event::Binary(b) => got.push(b.to_vec()),
+                        Event::Chunk { data, fin, .. } => {
+                            partial.extend_from_slice(&data);
+                            if fin {
+                                got.push(std::mem::take(&mut partial));
+                            }
+                        }
+                        Event::Ping(_) => {}
+                        other => panic!("unexpected {other:?}"),
+                    }
+                }
+            }
+            assert_eq!(got.len(), 4, "{delivery:?} {parts:?}");
+            for (g, w) in got.iter().zip(want) {
+                assert!(g[..] == w[..], "{delivery:?} {parts:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn bad_text_in_a_big_frame_joined_across_reads() {
+    for at in [100, 30_000, 49_999] {
+        let mut payload = text(50_000);
+        payload[at] = 0xfe;
+        let mut wire = frame(OpCode::Binary, true, b"before", [7; 4]);
+        wire.extend(frame(OpCode::Text, true, &payload, [1, 2, 3, 4]));
+        for cut in [20_000, 40_000, wire.len() - 1] {
+            let mut conn = Connection::open_server(Config::default(), None);
+            let mut events = Vec::new();
+            let mut error = None;
+            'feed: for part in [&wire[..cut], &wire[cut..]] {
+                conn.receive_data(part);
+                loop {
+                    match conn.next_event() {
+                        Ok(Some(e)) => events.push(e),
+                        Ok(None) => break,
+                        Err(e) => {
+                            error = Some(e);
+                            break 'feed;
+                        }
+                    }
+                }
+            }
+            assert!(
+                matches!(error, Some(Error::Protocol(ProtocolError::InvalidUtf8))),
+                "at {at} cut {cut}"
+            );
+            assert_eq!(events.len(), 1);
+        }
+    }
+}

@@ -18,6 +18,14 @@ use crate::frame::{FrameHeader, OpCode, parse_header};
 use crate::mask::extend_masked;
 use crate::utf8::Utf8Validator;
 
+/// A message in one frame of a size in this range, unfinished at the end of a read, is
+/// joined into its own buffer as it is read ([`Receiver::join_read`]), so that the receive
+/// buffer never moves it when it wraps (measured: 64 KiB binary messages +76 %, text +21 %).
+/// Smaller frames are cheaper in the shared buffer; bigger ones measured slower this way
+/// (their buffer grows from what the first read brought, each step a copy), and take the
+/// general path, which reserves them once.
+const JOIN_WHOLE: std::ops::RangeInclusive<u64> = (32 << 10)..=(256 << 10);
+
 /// Where the payload appended by [`append`] comes from.
 struct Source<'a> {
     bytes: &'a [u8],
@@ -146,6 +154,39 @@ impl Receiver {
     /// at a fragment that fails a check. Returns the rest of `data`, for the usual path.
     pub(super) fn join_read<'a>(&mut self, mut data: &'a [u8]) -> &'a [u8] {
         while self.delivery == Delivery::Messages {
+            if let Some(mut frame) = self.frame.filter(|_| self.buf.is_empty()) {
+                // The rest of a frame being joined, nothing of it buffered: from the read.
+                let take = usize::try_from(frame.remaining)
+                    .unwrap_or(usize::MAX)
+                    .min(data.len());
+                let last = frame.header.fin && take as u64 == frame.remaining;
+                let room = self.join_room();
+                let joinable = self.joins(&frame) && !(last && self.joined.is_some());
+                let Some(message) = self.message.as_mut().filter(|_| joinable && take > 0) else {
+                    return data;
+                };
+                let src = Source {
+                    bytes: &data[..take],
+                    unmasked: 0,
+                    checked: 0,
+                    key: frame.header.mask,
+                    phase: frame.phase,
+                    last,
+                };
+                if !append(message, &src, room) {
+                    return data;
+                }
+                data = &data[take..];
+                frame.remaining -= take as u64;
+                frame.phase = (frame.phase + take) % 4;
+                if frame.remaining > 0 {
+                    self.frame = Some(frame);
+                    return data;
+                }
+                self.frame = None;
+                self.joined = self.finished(frame.header.fin).or(self.joined.take());
+                continue;
+            }
             if let Some(frame) = self.frame {
                 // The fragment this read finished, alone in the buffer.
                 if !self.joins(&frame)
@@ -170,10 +211,15 @@ impl Receiver {
             };
             let arrived = len.min(data.len() - header_len);
             let last = header.fin && arrived == len;
-            if !self.continues(&header) || (last && self.joined.is_some()) {
+            if !self.continues(&header, arrived) || (last && self.joined.is_some()) {
                 return data;
             }
-            let room = self.join_room();
+            let room = if header.fin {
+                // A big message in one frame, unfinished: room as for the general path.
+                len.min(arrived.saturating_mul(super::GROWTH).max(64 << 10))
+            } else {
+                self.join_room()
+            };
             let message = self.message.get_or_insert_with(|| Message {
                 kind: match header.opcode {
                     OpCode::Text => MessageKind::Text,
@@ -221,14 +267,21 @@ impl Receiver {
         data
     }
 
-    /// Whether `h` is the next fragment of a fragmented message that passes every check
-    /// of [`check`](Self::check) (which it then does not need): a continuation frame of the
-    /// uncompressed message in progress, or, with none in progress, the first frame of a
-    /// fragmented uncompressed message (a whole message in one frame is left to the scan).
-    fn continues(&self, h: &FrameHeader) -> bool {
+    /// Whether `h` (`arrived` bytes of its payload in the read) is the next frame of a
+    /// message joined as it is read, passing every check of [`check`](Self::check) (which
+    /// it then does not need): a continuation frame of the uncompressed message in
+    /// progress, or, with none in progress, the first frame of a fragmented uncompressed
+    /// message, or an uncompressed message in one frame of a size in [`JOIN_WHOLE`] that
+    /// the read does not finish (its own buffer, so that it is never moved when the
+    /// receive buffer wraps; smaller and finished ones are left to the scan).
+    fn continues(&self, h: &FrameHeader, arrived: usize) -> bool {
         let (fragments, len) = match (&self.message, h.opcode) {
             (Some(m), OpCode::Continuation) if !m.compressed => (m.fragments, m.len),
-            (None, OpCode::Text | OpCode::Binary) if !h.fin => (0, 0),
+            (None, OpCode::Text | OpCode::Binary)
+                if !h.fin || (JOIN_WHOLE.contains(&h.len) && (arrived as u64) < h.len) =>
+            {
+                (0, 0)
+            }
             _ => return false,
         };
         h.rsv == 0

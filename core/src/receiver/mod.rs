@@ -144,6 +144,10 @@ impl Receiver {
     pub(crate) fn receive(&mut self, mut data: &[u8], framing: bool) {
         self.read_size = data.len().min(READ_SIZE_MAX);
         self.grown |= self.buf.len() + data.len() > KEEP_IDLE;
+        if framing && !self.scan.on {
+            // The rest of a frame being joined goes straight into its message.
+            data = self.join_read(data);
+        }
         if let Some(frame) = self.frame.as_mut() {
             let remaining = usize::try_from(frame.remaining).unwrap_or(usize::MAX);
             let take = remaining.saturating_sub(self.buf.len()).min(data.len());
@@ -217,6 +221,18 @@ impl Receiver {
             self.buf.reserve(data.len());
             let mut pos = 0;
             while self.scan.on && pos < data.len() {
+                if self.buf.is_empty() && self.scan.raw == 0 && self.scan.open.is_none() {
+                    // Nothing pending: a message to join as it is read (fragments, or a big
+                    // frame this read does not finish) goes to its own buffer.
+                    let rest = self.join_read(&data[pos..]).len();
+                    if rest < data.len() - pos {
+                        pos = data.len() - rest;
+                        if self.message.is_some() || self.frame.is_some() {
+                            self.scan = Scan::new(false, 0);
+                        }
+                        continue;
+                    }
+                }
                 let taken = match self.scan_open(&data[pos..]) {
                     0 => self.scan_direct(&data[pos..]),
                     n => n,
@@ -481,8 +497,13 @@ impl Receiver {
             // allocate 16 MiB.
             let rest = usize::try_from(frame.remaining).unwrap_or(usize::MAX) - available;
             let room = rest.min(available.saturating_mul(GROWTH).max(64 << 10));
-            self.buf.reserve(room + self.read_size);
-            self.grown = true;
+            // (nothing buffered of a frame being joined: its bytes go to the message)
+            let joining =
+                available == 0 && self.message.as_ref().is_some_and(|m| !m.data.is_empty());
+            if !joining {
+                self.buf.reserve(room + self.read_size);
+                self.grown = true;
+            }
             self.frame = Some(frame);
             return Ok(None);
         }
