@@ -293,6 +293,12 @@ def builtin():
         request = HANDSHAKE_REQUESTS[name]
         write("handshake_server", f"{name}-deflate",
               bytes([LIMITS_MAX, 0, 0, 0, 0, DEFLATE_FLAGS]) + request)
+    # The mask target: key, phase, source offset, destination prefix, split, payload.
+    for length in (0, 1, 7, 31, 63, 64, 65, 127, 128, 255, 256, 257, 1000, 4099):
+        for phase in (0, 3):
+            write("mask", f"len-{length}-phase-{phase}",
+                  bytes([0x37, 0xfa, 0x21, 0x3d, phase, length % 61, length % 37, 100])
+                  + bytes((i * 7 + 3) % 256 for i in range(length)))
     for name in ("deflate", "rfc6455"):
         write("handshake_client", f"{name}-deflate",
               bytes([LIMITS_MAX, 0, 0, DEFLATE_FLAGS]) + HANDSHAKE_RESPONSES[name])

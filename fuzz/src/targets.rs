@@ -128,3 +128,61 @@ fn headers_agree(bytes: &[u8]) {
 pub fn deflate(data: &[u8]) {
     compare::check(&input::deflate(data));
 }
+
+/// Masking (`sansocket::mask`, whose AVX2 code is the crate's only `unsafe`)
+/// against a byte-by-byte reference, at any length, key phase and alignment of source and
+/// destination, in place and copied, at once and in two pieces.
+///
+/// Input: 4 key bytes, a phase byte (`% 4`), a source offset byte (`% 64`, the alignment
+/// of the slice masked in place and of the copy's source), a destination prefix byte (`% 64`,
+/// bytes already in the buffer appended to), a split byte (where the payload is cut for
+/// masking in two pieces, scaled to its length), then the payload.
+pub fn mask(data: &[u8]) {
+    use sansocket::mask::{apply_mask, extend_masked};
+    let [k0, k1, k2, k3, phase, offset, prefix, split, ref payload @ ..] = *data else {
+        return;
+    };
+    let key = [k0, k1, k2, k3];
+    let phase = usize::from(phase % 4);
+    let (offset, prefix) = (usize::from(offset % 64), usize::from(prefix % 64));
+    let split = payload.len() * usize::from(split) / 255;
+    let want: Vec<u8> = payload
+        .iter()
+        .enumerate()
+        .map(|(i, b)| b ^ key[(i + phase) % 4])
+        .collect();
+    let next = (phase + payload.len()) % 4;
+
+    // In place, at `offset` into a buffer (the bytes around it untouched).
+    let mut buf = vec![0xa5u8; offset + payload.len() + 64];
+    buf[offset..offset + payload.len()].copy_from_slice(payload);
+    assert_eq!(
+        apply_mask(&mut buf[offset..offset + payload.len()], key, phase),
+        next
+    );
+    assert_eq!(&buf[offset..offset + payload.len()], &want[..], "in place");
+    assert!(buf[..offset].iter().all(|&b| b == 0xa5));
+    assert!(buf[offset + payload.len()..].iter().all(|&b| b == 0xa5));
+
+    // In two pieces.
+    let mut pieces = payload.to_vec();
+    let (a, b) = pieces.split_at_mut(split);
+    let mid = apply_mask(a, key, phase);
+    assert_eq!(apply_mask(b, key, mid), next);
+    assert_eq!(pieces, want, "in pieces");
+
+    // Copied: from `offset` into a buffer already holding `prefix` bytes, at once and in
+    // two pieces.
+    let mut source = vec![0u8; offset];
+    source.extend_from_slice(payload);
+    let src = &source[offset..];
+    let head: Vec<u8> = (0..prefix as u8).collect();
+    let mut dst = bytes::BytesMut::from(&head[..]);
+    assert_eq!(extend_masked(&mut dst, src, key, phase), next);
+    assert_eq!(&dst[..prefix], &head[..]);
+    assert_eq!(&dst[prefix..], &want[..], "copied");
+    let mut dst = bytes::BytesMut::from(&head[..]);
+    let mid = extend_masked(&mut dst, &src[..split], key, phase);
+    assert_eq!(extend_masked(&mut dst, &src[split..], key, mid), next);
+    assert_eq!(&dst[prefix..], &want[..], "copied in pieces");
+}

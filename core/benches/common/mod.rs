@@ -77,6 +77,13 @@ pub(crate) const CASES: &[Case] = &[
         fragments: 1,
     },
     Case {
+        name: "64KiB",
+        kind: Kind::Binary,
+        size: 64 << 10,
+        count: 16,
+        fragments: 1,
+    },
+    Case {
         name: "text-64KiB",
         kind: Kind::Text,
         size: 64 << 10,

@@ -1,10 +1,13 @@
 //! The receiving side after the handshake: frames in, messages out (RFC 6455 §5.4, §6.2).
 //!
-//! Received bytes sit in one buffer. Payloads are unmasked in place as they arrive (text is
-//! UTF-8-checked at the same time, so an invalid byte fails at once), then split off the
-//! buffer as `Bytes`: a message that arrives in one frame is never copied again. Whole data
-//! frames are decoded ahead while the read is copied in (see `Scan`), so that their
-//! payloads are unmasked while still in L1 cache.
+//! Received bytes sit in one buffer. Payloads are unmasked as they arrive, mostly while
+//! they are copied in from the read (text is UTF-8-checked at the same time, so an invalid
+//! byte fails at once), then split off the buffer as `Bytes`: a message that arrives in one
+//! frame is never copied again. Whole data frames are decoded ahead while the read is
+//! copied in (`scan.rs`), so that their payloads are unmasked while still in L1 cache.
+//! Fragments are unmasked while they are copied into the message being assembled, straight
+//! from the read when nothing is buffered before them (`join.rs`); compressed messages are
+//! inflated as they arrive (`inflate.rs`).
 
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -17,6 +20,7 @@ use crate::mask::{apply_mask, extend_masked};
 use crate::utf8::Utf8Validator;
 
 mod inflate;
+mod join;
 mod scan;
 
 use scan::{SCAN_WINDOW, Scan, Simple, unmask_whole};
@@ -29,6 +33,12 @@ const FUSE_PIECE: usize = 32 << 10;
 
 /// Largest read size used as room past the end of a frame being received.
 const READ_SIZE_MAX: usize = 256 << 10;
+
+/// A frame still arriving gets room for at most this many times the bytes of it that
+/// arrived (at least 64 KiB): a 1 MiB frame whose first 64 KiB read arrived is given its
+/// whole size at once (one reallocation instead of four, each copying what arrived), while
+/// a header alone announcing 16 MiB still reserves only 64 KiB.
+const GROWTH: usize = 16;
 
 /// Largest receive buffer kept while no message is in progress.
 const KEEP_IDLE: usize = 4 << 10;
@@ -96,6 +106,11 @@ pub(crate) struct Receiver {
     grown: bool,
     /// Frames decoded ahead as they arrive (see [`receive`](Self::receive)).
     scan: Scan,
+    /// Size of the last fragmented message: the room its successor's buffer starts with.
+    joined_hint: usize,
+    /// A fragmented message joined as it was read (see `join.rs`), before everything
+    /// buffered: delivered first.
+    joined: Option<(MessageKind, Bytes)>,
 }
 
 impl Receiver {
@@ -115,6 +130,8 @@ impl Receiver {
             read_size: 0,
             grown: false,
             scan: Scan::new(false, usize::MAX),
+            joined_hint: 0,
+            joined: None,
         }
     }
 
@@ -127,6 +144,10 @@ impl Receiver {
     pub(crate) fn receive(&mut self, mut data: &[u8], framing: bool) {
         self.read_size = data.len().min(READ_SIZE_MAX);
         self.grown |= self.buf.len() + data.len() > KEEP_IDLE;
+        if framing && !self.scan.on {
+            // The rest of a frame being joined goes straight into its message.
+            data = self.join_read(data);
+        }
         if let Some(frame) = self.frame.as_mut() {
             let remaining = usize::try_from(frame.remaining).unwrap_or(usize::MAX);
             let take = remaining.saturating_sub(self.buf.len()).min(data.len());
@@ -168,18 +189,28 @@ impl Receiver {
             }
             // The frame ends in what is buffered, no message goes on after it, and nothing
             // after it is scanned yet: the scan can start at its end.
+            let frame = *frame;
             let clean =
                 frame.header.fin && (!frame.header.opcode.is_control() || self.message.is_none());
+            // (unless `join_read` goes on from the fragment it ends)
+            let joins = remaining == self.buf.len() && self.joins(&frame);
             if framing
                 && !self.scan.on
                 && clean
+                && !joins
                 && remaining <= self.buf.len()
                 && self.scan.raw >= self.buf.len() - remaining
             {
                 self.scan = Scan::new(true, self.buf.len() - remaining);
             }
-        } else if framing
+        }
+        if framing && !self.scan.on {
+            // Fragments of a message in progress go straight into it.
+            data = self.join_read(data);
+        }
+        if framing
             && !self.scan.on
+            && self.frame.is_none()
             && self.message.is_none()
             && self.scan.raw >= self.buf.len()
         {
@@ -190,6 +221,26 @@ impl Receiver {
             self.buf.reserve(data.len());
             let mut pos = 0;
             while self.scan.on && pos < data.len() {
+                if self.buf.is_empty() && self.scan.raw == 0 && self.scan.open.is_none() {
+                    // Nothing pending: a message to join as it is read (fragments, or a big
+                    // frame this read does not finish) goes to its own buffer.
+                    let rest = self.join_read(&data[pos..]).len();
+                    if rest < data.len() - pos {
+                        pos = data.len() - rest;
+                        if self.message.is_some() || self.frame.is_some() {
+                            self.scan = Scan::new(false, 0);
+                        }
+                        continue;
+                    }
+                }
+                let taken = match self.scan_open(&data[pos..]) {
+                    0 => self.scan_direct(&data[pos..]),
+                    n => n,
+                };
+                if taken > 0 {
+                    pos += taken;
+                    continue;
+                }
                 let end = data.len().min(pos + SCAN_WINDOW);
                 self.buf.extend_from_slice(&data[pos..end]);
                 self.scan.raw += end - pos;
@@ -213,6 +264,9 @@ impl Receiver {
     /// The general path (frames in pieces, fragments, control frames, compression, errors);
     /// the connection tries [`whole_frame`](Self::whole_frame) first.
     pub(crate) fn poll(&mut self) -> Result<Option<Received>, ProtocolError> {
+        if let Some((kind, data)) = self.joined.take() {
+            return Ok(Some(Received::Data(message_event(kind, data))));
+        }
         loop {
             let mut frame = match self.frame.take() {
                 Some(frame) => frame,
@@ -228,8 +282,15 @@ impl Receiver {
                 .buf
                 .len()
                 .min(usize::try_from(frame.remaining).unwrap_or(usize::MAX));
-            let carry = self.prepare(&mut frame, available)?;
             let complete = available as u64 == frame.remaining;
+            let compressed = self.message.as_ref().is_some_and(|m| m.compressed);
+            if complete && !compressed && self.joins(&frame) {
+                if let Some(event) = self.join(frame, available)? {
+                    return Ok(Some(Received::Data(event)));
+                }
+                continue;
+            }
+            let carry = self.prepare(&mut frame, available)?;
             if frame.header.opcode.is_control() {
                 if !complete {
                     self.frame = Some(frame);
@@ -238,7 +299,6 @@ impl Receiver {
                 let payload = self.buf.split_to(available).freeze();
                 return Ok(Some(Received::Control(frame.header.opcode, payload)));
             }
-            let compressed = self.message.as_ref().is_some_and(|m| m.compressed);
             let event = match self.delivery {
                 _ if compressed => self.compressed(frame, complete, available)?,
                 Delivery::Messages => self.whole(frame, complete, available)?,
@@ -261,7 +321,7 @@ impl Receiver {
     /// +20 % on 16-byte messages).
     #[inline]
     pub(crate) fn whole_frame(&mut self) -> Option<Event> {
-        if self.frame.is_some() || self.message.is_some() {
+        if self.frame.is_some() || self.message.is_some() || self.joined.is_some() {
             return None;
         }
         let Simple::Yes {
@@ -432,12 +492,18 @@ impl Receiver {
     ) -> Result<Option<Event>, ProtocolError> {
         if !complete {
             // Room for more of the frame at once, rather than growing the buffer (and copying
-            // what arrived) read by read; but never more than what already arrived (or 64 KiB):
-            // a 14-byte header announcing 16 MiB must not make us allocate 16 MiB.
+            // what arrived) read by read; but never more than [`GROWTH`] times what already
+            // arrived (or 64 KiB): a 14-byte header announcing 16 MiB must not make us
+            // allocate 16 MiB.
             let rest = usize::try_from(frame.remaining).unwrap_or(usize::MAX) - available;
-            let room = rest.min(available.max(64 << 10));
-            self.buf.reserve(room + self.read_size);
-            self.grown = true;
+            let room = rest.min(available.saturating_mul(GROWTH).max(64 << 10));
+            // (nothing buffered of a frame being joined: its bytes go to the message)
+            let joining =
+                available == 0 && self.message.as_ref().is_some_and(|m| !m.data.is_empty());
+            if !joining {
+                self.buf.reserve(room + self.read_size);
+                self.grown = true;
+            }
             self.frame = Some(frame);
             return Ok(None);
         }
@@ -529,6 +595,7 @@ impl Receiver {
                 .message
                 .as_ref()
                 .map_or(0, |m| m.data.len() + m.plain.len())
+            + self.joined.as_ref().map_or(0, |(_, data)| data.len())
     }
 }
 

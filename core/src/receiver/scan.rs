@@ -3,11 +3,15 @@
 
 use super::Receiver;
 use crate::event::MessageKind;
-use crate::mask::apply_mask;
+use crate::mask::{apply_mask, extend_masked};
 use crate::utf8::Utf8Validator;
 
 /// Bytes copied in at a time while scanning, then unmasked while in L1 cache.
 pub(super) const SCAN_WINDOW: usize = 4 << 10;
+
+/// Frames from this size on are copied from the read and unmasked in one pass
+/// ([`Receiver::scan_direct`]).
+const DIRECT_MIN: usize = 512;
 
 /// Whole unfragmented data frames unmasked and checked as they are read, while the bytes are
 /// still in cache: what [`Receiver::whole_frame`] then only has to split off.
@@ -89,16 +93,7 @@ impl Receiver {
                 }
                 ok &= !text || open.utf8.is_boundary();
                 if !ok {
-                    // Masked back, for the general path to report the error.
-                    let open = *open;
-                    let end = self.buf.len() - self.scan.raw;
-                    if let Some(key) = open.key {
-                        apply_mask(&mut self.buf[end - open.done..end], key, 0);
-                    }
-                    self.scan = Scan::new(
-                        false,
-                        self.scan.raw + usize::from(open.header_len) + open.done,
-                    );
+                    self.abandon_open();
                     return;
                 }
                 self.scan.open = None;
@@ -137,6 +132,98 @@ impl Receiver {
                 }
             }
         }
+    }
+
+    /// The open frame's payload continues at the start of `data`: appends as much of it as
+    /// `data` holds, unmasked while it is copied (one pass, instead of a copy and an
+    /// unmasking pass), and checks text. Returns how many bytes of `data` it took, `0` when
+    /// no frame is open (or nothing is left of it).
+    pub(super) fn scan_open(&mut self, data: &[u8]) -> usize {
+        let Some(open) = self.scan.open.as_mut() else {
+            return 0;
+        };
+        debug_assert_eq!(self.scan.raw, 0, "an open frame is the last scanned one");
+        let n = (open.len - open.done).min(data.len());
+        let text = open.kind == MessageKind::Text;
+        // Text a few windows at a time, checked while it is in L1 cache.
+        let piece_len = if text { 4 * SCAN_WINDOW } else { n.max(1) };
+        let mut taken = 0;
+        let mut ok = true;
+        for piece in data[..n].chunks(piece_len) {
+            let start = self.buf.len();
+            match open.key {
+                Some(key) => {
+                    extend_masked(&mut self.buf, piece, key, open.done % 4);
+                }
+                None => self.buf.extend_from_slice(piece),
+            }
+            open.done += piece.len();
+            taken += piece.len();
+            if text && open.utf8.feed(&self.buf[start..]).is_err() {
+                ok = false;
+                break;
+            }
+        }
+        if ok && open.done == open.len {
+            ok = !text || open.utf8.is_boundary();
+            if ok {
+                self.scan.open = None;
+            }
+        }
+        if !ok {
+            // Everything appended is masked back; the rest of `data` is left to the caller.
+            self.abandon_open();
+        }
+        taken
+    }
+
+    /// At a frame boundary with nothing unscanned, a frame of [`DIRECT_MIN`] bytes or more
+    /// whose header is whole at the start of `data`: its header is appended and the frame
+    /// opened, for [`scan_open`](Self::scan_open) to copy and unmask its payload in one pass
+    /// (smaller frames are cheaper to copy a window at a time, then unmask in place). Returns
+    /// how many bytes of `data` it took (the header's), `0` if it did not take the frame.
+    pub(super) fn scan_direct(&mut self, data: &[u8]) -> usize {
+        if self.scan.raw != 0 || self.scan.open.is_some() {
+            return 0;
+        }
+        let Simple::Yes {
+            kind,
+            header_len,
+            len,
+            key,
+        } = self.simple_header(data)
+        else {
+            return 0;
+        };
+        if len < DIRECT_MIN {
+            return 0;
+        }
+        self.buf.extend_from_slice(&data[..header_len]);
+        self.scan.open = Some(Open {
+            header_len: header_len as u8,
+            kind,
+            key,
+            len,
+            done: 0,
+            utf8: Utf8Validator::default(),
+        });
+        header_len
+    }
+
+    /// The open frame turned out invalid: its payload is masked back, the scan stops before
+    /// its header, for the general path to report the error.
+    fn abandon_open(&mut self) {
+        let Some(open) = self.scan.open else {
+            return;
+        };
+        let end = self.buf.len() - self.scan.raw;
+        if let Some(key) = open.key {
+            apply_mask(&mut self.buf[end - open.done..end], key, 0);
+        }
+        self.scan = Scan::new(
+            false,
+            self.scan.raw + usize::from(open.header_len) + open.done,
+        );
     }
 
     /// Whether `buf` starts with a frame [`whole_frame`](Self::whole_frame) takes: FIN set,

@@ -3,8 +3,45 @@
 //! The key is widened to a 64-bit word and the payload is processed in fixed-size blocks,
 //! so that the compiler turns the loop into SIMD instructions (SSE2 on x86-64, NEON on
 //! aarch64, simd128 on wasm32) without `unsafe`; short payloads take a few word operations.
+//! On x86-64 CPUs with AVX2, payloads of 64 bytes and more are masked
+//! by `simd` (chosen at run time), and copied and unmasked in one pass.
 
 use bytes::BytesMut;
+
+#[cfg(target_arch = "x86_64")]
+mod simd;
+
+/// From this size on, the AVX2 code is used where the CPU has it.
+#[cfg(target_arch = "x86_64")]
+const SIMD_MIN: usize = 64;
+
+/// `buf ^= pattern` with AVX2 if the CPU has it; `false` if not done.
+#[inline]
+fn xor_wide(buf: &mut [u8], wide: u64) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        buf.len() >= SIMD_MIN && simd::xor_in_place(buf, wide)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (buf, wide);
+        false
+    }
+}
+
+/// Appends `src ^ pattern` to `dst` in one pass with AVX2; `false` if not done.
+#[inline]
+fn extend_wide(dst: &mut BytesMut, src: &[u8], wide: u64) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        src.len() >= SIMD_MIN && simd::extend_xor(dst, src, wide)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (dst, src, wide);
+        false
+    }
+}
 
 /// Block size of the vectorised loop: 4 × 16-byte vectors.
 const BLOCK: usize = 64;
@@ -27,10 +64,14 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], phase: usize) -> usize {
 }
 
 /// Appends `src` masked with `key` to `dst`, `phase` being the key position of `src[0]`;
-/// returns the phase of the byte after `src` (as [`apply_mask`]).
-pub(crate) fn extend_masked(dst: &mut BytesMut, src: &[u8], key: [u8; 4], phase: usize) -> usize {
+/// returns the phase of the byte after `src` (as [`apply_mask`]). With AVX2,
+/// `src` is unmasked while it is copied (one pass).
+pub fn extend_masked(dst: &mut BytesMut, src: &[u8], key: [u8; 4], phase: usize) -> usize {
     let next = (phase + src.len()) % 4;
     let word = word(key, phase);
+    if extend_wide(dst, src, widen(word)) {
+        return next;
+    }
     if src.len() <= IN_PLACE {
         let start = dst.len();
         dst.extend_from_slice(src);
@@ -71,6 +112,9 @@ fn pattern(wide: u64) -> [u8; BLOCK] {
 #[inline]
 fn xor_word(buf: &mut [u8], word: u32) {
     let wide = widen(word);
+    if xor_wide(buf, wide) {
+        return;
+    }
     let (blocks, rest) = buf.as_chunks_mut::<BLOCK>();
     if !blocks.is_empty() {
         let pattern = pattern(wide);
