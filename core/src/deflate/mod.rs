@@ -11,6 +11,8 @@
 //! window's worth of history is kept: about 58 KiB.
 
 mod codec;
+mod compress;
+mod huffman;
 mod negotiate;
 
 pub(crate) use codec::{Deflater, Inflated, Inflater};

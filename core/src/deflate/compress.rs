@@ -1,0 +1,412 @@
+//! sansocket's DEFLATE compressor (RFC 1951), sized for WebSocket messages (RFC 7692).
+//!
+//! LZ77 over the negotiated window only: a hash table of 2^(bits − 1) heads and a chain
+//! link per window position (both `u16`), and the window's bytes themselves, so a 12-bit
+//! window costs 16 KiB in all (zlib-rs: 259 KiB). Matching is zlib's (greedy at levels 1–3,
+//! lazy from 4, the same chain depths and lengths per level); blocks are dynamic, static
+//! or stored, whichever is smallest, and every message ends with a sync flush whose
+//! `00 00 ff ff` is left out (§7.2.1).
+//!
+//! Positions in the tables are stream positions modulo 2^16. A table entry is only ever
+//! a hint: a match is taken only after its bytes were compared with the window, at a
+//! distance within the window and within what the peer holds, so stale or aliased
+//! entries (left by a reset, a message sent uncompressed, or older than 64 KiB) cost a
+//! comparison, never correctness. That spares clearing tables between messages.
+
+use super::huffman::{BitWriter, DISTANCES, LITERALS, dist_code, len_code, match_token, write_block};
+
+const MIN_MATCH: usize = 3;
+const MAX_MATCH: usize = 258;
+/// Tokens per block (zlib's default memLevel gives 16 K as well).
+const BLOCK_TOKENS: usize = 16 << 10;
+/// A 3-byte match farther than this costs more than its literals (zlib's `TOO_FAR`).
+const TOO_FAR: usize = 4096;
+
+/// How hard a level searches (zlib's `configuration_table`).
+#[derive(Clone, Copy, Debug)]
+struct Params {
+    /// Quarter the chain once a match this long is in hand (lazy).
+    good: usize,
+    /// Lazy: no search at the next position after a match this long. Greedy: the
+    /// longest match whose positions are all hashed.
+    lazy: usize,
+    /// Stop searching at a match this long.
+    nice: usize,
+    /// Most chain links followed.
+    chain: u32,
+    lazy_matching: bool,
+}
+
+const fn params(good: usize, lazy: usize, nice: usize, chain: u32, lazy_matching: bool) -> Params {
+    Params {
+        good,
+        lazy,
+        nice,
+        chain,
+        lazy_matching,
+    }
+}
+
+const LEVELS: [Params; 10] = [
+    params(0, 0, 0, 0, false),
+    params(4, 4, 8, 4, false),
+    params(4, 5, 16, 8, false),
+    params(4, 6, 32, 32, false),
+    params(4, 4, 16, 16, true),
+    params(8, 16, 32, 32, true),
+    params(8, 16, 128, 128, true),
+    params(8, 32, 128, 256, true),
+    params(32, 128, 258, 1024, true),
+    params(32, 258, 258, 4096, true),
+];
+
+/// The compressor's state between messages.
+#[derive(Debug)]
+pub(crate) struct Compressor {
+    params: Params,
+    /// Window bits, 8–15.
+    bits: u8,
+    /// The last bytes compressed (at most the window), which the peer holds too; during a
+    /// message, followed by the message.
+    buf: Vec<u8>,
+    /// The stream position of `buf[0]`.
+    base: usize,
+    /// Positions before this one are in the hash chains (or were skipped).
+    hashed: usize,
+    /// `None` until first needed, and again after [`Compressor::release_tables`].
+    tables: Option<Tables>,
+}
+
+#[derive(Debug)]
+struct Tables {
+    /// The latest position of each hash.
+    head: Box<[u16]>,
+    /// The previous position of the same hash, for each window position.
+    prev: Box<[u16]>,
+}
+
+impl Compressor {
+    /// A compressor with a window of 2^`bits` bytes (8–15) at `level` (1–9).
+    pub(crate) fn new(level: u32, bits: u8) -> Self {
+        Self {
+            params: LEVELS[level.clamp(1, 9) as usize],
+            bits: bits.clamp(8, 15),
+            buf: Vec::new(),
+            base: 0,
+            hashed: 0,
+            tables: None,
+        }
+    }
+
+    fn window(&self) -> usize {
+        1 << self.bits
+    }
+
+    fn hash_shift(&self) -> u32 {
+        32 - (u32::from(self.bits) - 1).max(8)
+    }
+
+    /// Forgets the history (no context takeover): the next message refers to nothing.
+    pub(crate) fn reset(&mut self) {
+        self.base = self.base.wrapping_add(self.buf.len());
+        self.hashed = self.base;
+        self.buf.clear();
+    }
+
+    /// Drops the hash tables (12 KiB at 12 bits) until the next message, which rebuilds
+    /// them from the history.
+    pub(crate) fn release_tables(&mut self) {
+        self.tables = None;
+        self.hashed = self.base;
+    }
+
+    /// Heap bytes held (for tests and the docs).
+    #[cfg(test)]
+    pub(crate) fn heap(&self) -> usize {
+        self.buf.capacity()
+            + self
+                .tables
+                .as_ref()
+                .map_or(0, |t| 2 * (t.head.len() + t.prev.len()))
+    }
+
+    /// Appends `data` compressed (a sync-flushed stream, its `00 00 ff ff` left out) to
+    /// `out`, and returns `true`; or returns `false`, with `out` and the history as they
+    /// were, if that would not be smaller than `data` (the message is then better sent as
+    /// is, which leaves the peer's context unchanged too).
+    pub(crate) fn compress(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
+        let start = self.buf.len();
+        let out_start = out.len();
+        let shift = self.hash_shift();
+        let wmask = self.window() - 1;
+        let tables = self.tables.get_or_insert_with(|| Tables {
+            head: vec![0; 1 << (32 - shift)].into_boxed_slice(),
+            prev: vec![0; wmask + 1].into_boxed_slice(),
+        });
+        self.buf.extend_from_slice(data);
+        let buf = &self.buf[..];
+        let end = buf.len();
+        let base = self.base;
+        // The history's last strings, which needed the message's first bytes to hash.
+        let from = self.hashed.wrapping_sub(base).min(start);
+        for i in from..start.min(end.saturating_sub(3)) {
+            insert(tables, buf, base, i, shift, wmask);
+        }
+        out.reserve(data.len() / 4 + 64);
+        let mut w = BitWriter::new(out);
+        let mut lz = Lz {
+            buf,
+            base,
+            shift,
+            wmask,
+            max_dist: wmask + 1,
+            p: self.params,
+            tokens: Vec::with_capacity(data.len().min(BLOCK_TOKENS) + 1),
+            lit_freq: [0; LITERALS],
+            dist_freq: [0; DISTANCES],
+            block_start: start,
+            emitted: start,
+        };
+        if self.params.lazy_matching {
+            lz.lazy(tables, &mut w, start);
+        } else {
+            lz.greedy(tables, &mut w, start);
+        }
+        lz.flush(&mut w);
+        w.sync_marker();
+        self.hashed = base.wrapping_add(end.saturating_sub(3).max(start));
+        if out.len() - out_start >= data.len().max(1) && !data.is_empty() {
+            out.truncate(out_start);
+            self.buf.truncate(start);
+            self.hashed = self.hashed.min(base.wrapping_add(start));
+            return false;
+        }
+        self.keep_window();
+        true
+    }
+
+    /// Keeps the last window's worth of bytes, in a buffer not much larger.
+    fn keep_window(&mut self) {
+        let window = self.window();
+        if self.buf.len() > window {
+            let drop = self.buf.len() - window;
+            self.buf.drain(..drop);
+            self.base = self.base.wrapping_add(drop);
+        }
+        let keep = window + window / 4 + 256;
+        if self.buf.capacity() > keep {
+            self.buf.shrink_to(keep);
+        }
+    }
+}
+
+/// Adds the string at `buf[i..i + 4]` to its hash chain; returns the chain's previous head.
+#[inline(always)]
+fn insert(t: &mut Tables, buf: &[u8], base: usize, i: usize, shift: u32, wmask: usize) -> u16 {
+    let h = hash(buf, i, shift);
+    let pos = base.wrapping_add(i) as u16;
+    let old = t.head[h];
+    t.prev[usize::from(pos) & wmask] = old;
+    t.head[h] = pos;
+    old
+}
+
+#[inline(always)]
+fn hash(buf: &[u8], i: usize, shift: u32) -> usize {
+    let v = u32::from_le_bytes([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]);
+    (v.wrapping_mul(0x9e37_79b1) >> shift) as usize
+}
+
+/// How many bytes `a` and `b` have in common at their start (`a` at least as long as `b`).
+#[inline(always)]
+fn common(a: &[u8], b: &[u8]) -> usize {
+    let n = b.len();
+    let a = &a[..n];
+    let mut k = 0;
+    while k + 8 <= n {
+        let x = u64::from_le_bytes(a[k..k + 8].try_into().unwrap_or_default())
+            ^ u64::from_le_bytes(b[k..k + 8].try_into().unwrap_or_default());
+        if x != 0 {
+            return k + (x.trailing_zeros() / 8) as usize;
+        }
+        k += 8;
+    }
+    while k < n && a[k] == b[k] {
+        k += 1;
+    }
+    k
+}
+
+/// One message's LZ77 pass and its blocks.
+struct Lz<'a> {
+    buf: &'a [u8],
+    base: usize,
+    shift: u32,
+    wmask: usize,
+    max_dist: usize,
+    p: Params,
+    tokens: Vec<u32>,
+    lit_freq: [u32; LITERALS],
+    dist_freq: [u32; DISTANCES],
+    /// Where the current block's bytes start in `buf`.
+    block_start: usize,
+    /// Bytes up to here are in tokens.
+    emitted: usize,
+}
+
+impl Lz<'_> {
+    /// The longest match for position `i` longer than `floor` (0 if none), following at most
+    /// `chain` links from `first`: `(length, distance)`.
+    #[inline(always)]
+    fn longest(&self, prev: &[u16], i: usize, first: u16, floor: usize, chain: u32) -> (usize, usize) {
+        let end = self.buf.len().min(i + MAX_MATCH);
+        let cur = &self.buf[i..end];
+        let max_len = cur.len();
+        if floor >= max_len {
+            return (0, 0);
+        }
+        let pos = self.base.wrapping_add(i) as u16;
+        let limit = self.max_dist.min(i);
+        let nice = self.p.nice.min(max_len);
+        let (mut best, mut best_dist) = (floor.max(MIN_MATCH - 1), 0);
+        let mut cand = first;
+        let mut last = 0;
+        for _ in 0..chain {
+            let dist = usize::from(pos.wrapping_sub(cand));
+            if dist <= last || dist > limit {
+                break;
+            }
+            last = dist;
+            let m = &self.buf[i - dist..];
+            // The bytes just past the best so far must match to do better.
+            if m[best] == cur[best] && m[0] == cur[0] {
+                let len = common(m, cur);
+                if len > best {
+                    best = len;
+                    best_dist = dist;
+                    if len >= nice {
+                        break;
+                    }
+                }
+            }
+            cand = prev[usize::from(cand) & self.wmask];
+        }
+        if best_dist == 0 { (0, 0) } else { (best, best_dist) }
+    }
+
+    #[inline(always)]
+    fn literal(&mut self, w: &mut BitWriter<'_>, byte: u8) {
+        self.tokens.push(u32::from(byte));
+        self.lit_freq[usize::from(byte)] += 1;
+        self.emitted += 1;
+        if self.tokens.len() >= BLOCK_TOKENS {
+            self.flush(w);
+        }
+    }
+
+    #[inline(always)]
+    fn matched(&mut self, w: &mut BitWriter<'_>, len: usize, dist: usize) {
+        debug_assert!(dist >= 1 && dist <= self.max_dist && dist <= self.emitted);
+        self.tokens.push(match_token(len, dist));
+        self.lit_freq[257 + len_code(len)] += 1;
+        self.dist_freq[dist_code(dist)] += 1;
+        self.emitted += len;
+        if self.tokens.len() >= BLOCK_TOKENS {
+            self.flush(w);
+        }
+    }
+
+    /// Writes the tokens so far as a block.
+    fn flush(&mut self, w: &mut BitWriter<'_>) {
+        if self.tokens.is_empty() {
+            return;
+        }
+        write_block(
+            w,
+            &self.tokens,
+            &mut self.lit_freq,
+            &mut self.dist_freq,
+            &self.buf[self.block_start..self.emitted],
+        );
+        self.tokens.clear();
+        self.block_start = self.emitted;
+    }
+
+    /// zlib's `deflate_fast`: take the longest match at each position.
+    fn greedy(&mut self, t: &mut Tables, w: &mut BitWriter<'_>, start: usize) {
+        let buf = self.buf;
+        let end = buf.len();
+        let hash_end = end.saturating_sub(3);
+        let mut i = start;
+        while i < end {
+            let (mut len, mut dist) = (0, 0);
+            if i < hash_end {
+                let first = insert(t, buf, self.base, i, self.shift, self.wmask);
+                (len, dist) = self.longest(&t.prev, i, first, 0, self.p.chain);
+                if len == MIN_MATCH && dist > TOO_FAR {
+                    len = 0;
+                }
+            }
+            if len >= MIN_MATCH {
+                self.matched(w, len, dist);
+                if len <= self.p.lazy {
+                    for j in i + 1..(i + len).min(hash_end) {
+                        insert(t, buf, self.base, j, self.shift, self.wmask);
+                    }
+                }
+                i += len;
+            } else {
+                self.literal(w, buf[i]);
+                i += 1;
+            }
+        }
+    }
+
+    /// zlib's `deflate_slow`: a match is taken only if the next position has no longer one.
+    fn lazy(&mut self, t: &mut Tables, w: &mut BitWriter<'_>, start: usize) {
+        let buf = self.buf;
+        let end = buf.len();
+        let hash_end = end.saturating_sub(3);
+        let mut i = start;
+        // A byte at `i - 1` is pending, with the match found there (length 0: none).
+        let mut pending = false;
+        let (mut prev_len, mut prev_dist) = (0, 0);
+        while i < end {
+            let (mut len, mut dist) = (0, 0);
+            if i < hash_end {
+                let first = insert(t, buf, self.base, i, self.shift, self.wmask);
+                if prev_len < self.p.lazy {
+                    let chain = if prev_len >= self.p.good {
+                        self.p.chain >> 2
+                    } else {
+                        self.p.chain
+                    };
+                    (len, dist) = self.longest(&t.prev, i, first, prev_len, chain);
+                    if len == MIN_MATCH && dist > TOO_FAR {
+                        len = 0;
+                    }
+                }
+            }
+            if pending && prev_len >= MIN_MATCH && len <= prev_len {
+                self.matched(w, prev_len, prev_dist);
+                let next = i - 1 + prev_len;
+                for j in i + 1..next.min(hash_end) {
+                    insert(t, buf, self.base, j, self.shift, self.wmask);
+                }
+                i = next;
+                pending = false;
+                prev_len = 0;
+                continue;
+            }
+            if pending {
+                self.literal(w, buf[i - 1]);
+            }
+            pending = true;
+            (prev_len, prev_dist) = (len, dist);
+            i += 1;
+        }
+        if pending {
+            self.literal(w, buf[end - 1]);
+        }
+    }
+}
