@@ -68,3 +68,30 @@ impl Default for DeflateConfig {
         }
     }
 }
+
+/// sansocket's message compressor on its own (what a connection's sender uses), for
+/// property tests and fuzzing. Not a stable API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct MessageCompressor(Deflater);
+
+impl MessageCompressor {
+    /// A compressor with these settings (`max_window_bits` 8–15, `level` 0–9), sending
+    /// every message it can make smaller compressed.
+    pub fn new(level: u32, max_window_bits: u8, no_context_takeover: bool, low_memory: bool) -> Self {
+        Self(Deflater::new(
+            level,
+            max_window_bits,
+            no_context_takeover,
+            0,
+            low_memory,
+        ))
+    }
+
+    /// Appends `data` compressed (RFC 7692 §7.2.1: its `00 00 ff ff` tail removed) to
+    /// `out` and returns `true`, or returns `false` (and leaves `out` alone) if the message
+    /// is to be sent uncompressed, in which case it is not part of the context either.
+    pub fn compress(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
+        self.0.compress(data, out)
+    }
+}
