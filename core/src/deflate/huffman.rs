@@ -131,11 +131,7 @@ impl<'a> BitWriter<'a> {
         self.put(0, 3);
         self.align();
     }
-
-    /// The bytes written so far (the pending bits rounded up).
-    pub(super) fn written(&self) -> usize {
-        self.out.len() + self.n.div_ceil(8) as usize
-    }
+}
 }
 
 /// Code lengths (at most `max_bits`) of a Huffman code for `freq`, into `lens`. Symbols of
