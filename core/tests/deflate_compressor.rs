@@ -53,7 +53,10 @@ fn check(messages: &[Vec<u8>], level: u32, bits: u8, reset: bool, low_memory: bo
             assert!(level == 0 || msg.len() >= 1, "empty messages compress");
             continue;
         }
-        assert!(wire.len() < msg.len().max(1) || msg.is_empty(), "not smaller");
+        assert!(
+            wire.len() < msg.len().max(1) || msg.is_empty(),
+            "not smaller"
+        );
         assert!(!wire.ends_with(&TAIL) || wire.len() < 4);
         let got = inflate(&mut d, &wire, step);
         assert!(
@@ -128,7 +131,8 @@ fn every_window_level_and_mode_round_trips() {
     let messages = fixed_messages();
     for bits in 8..=15 {
         for level in 0..=9 {
-            for (reset, low_memory) in [(false, false), (true, false), (false, true), (true, true)] {
+            for (reset, low_memory) in [(false, false), (true, false), (false, true), (true, true)]
+            {
                 check(&messages, level, bits, reset, low_memory, 1 << 16);
             }
         }
@@ -170,7 +174,10 @@ fn level_sets_the_ratio() {
 fn message() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..300),
-        proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(b'{'), Just(b'"')], 0..5000),
+        proptest::collection::vec(
+            prop_oneof![Just(b'a'), Just(b'b'), Just(b'{'), Just(b'"')],
+            0..5000
+        ),
         (any::<u64>(), 0usize..400).prop_map(|(s, n)| records(s, n)),
         (any::<u64>(), 0usize..40_000).prop_map(|(s, n)| noise(s, n)),
         (proptest::collection::vec(any::<u8>(), 1..20), 1usize..3000)

@@ -299,7 +299,11 @@ mod tests {
         let mut plain = Deflater::new(6, 10, false, 0, false);
         let mut i = Inflater::new(false);
         assert_eq!(roundtrip(&mut d, &mut i, &msg), msg);
-        assert!(d.heap() <= 1024 + 1024 / 4 + 256, "only the window: {}", d.heap());
+        assert!(
+            d.heap() <= 1024 + 1024 / 4 + 256,
+            "only the window: {}",
+            d.heap()
+        );
         // The second message refers to the first (context takeover): a few bytes, the same
         // as with the tables kept, and the same decompressor reads it.
         let (mut a, mut b) = (Vec::new(), Vec::new());

@@ -13,7 +13,9 @@
 //! entries (left by a reset, a message sent uncompressed, or older than 64 KiB) cost a
 //! comparison, never correctness. That spares clearing tables between messages.
 
-use super::huffman::{BitWriter, DISTANCES, LITERALS, dist_code, len_code, match_token, write_block};
+use super::huffman::{
+    BitWriter, DISTANCES, LITERALS, dist_code, len_code, match_token, write_block,
+};
 
 const MIN_MATCH: usize = 3;
 const MAX_MATCH: usize = 258;
@@ -282,7 +284,14 @@ impl Lz<'_> {
     /// The longest match for position `i` longer than `floor` (0 if none), following at most
     /// `chain` links from `first`: `(length, distance)`.
     #[inline(always)]
-    fn longest(&self, prev: &[u16], i: usize, first: u16, floor: usize, chain: u32) -> (usize, usize) {
+    fn longest(
+        &self,
+        prev: &[u16],
+        i: usize,
+        first: u16,
+        floor: usize,
+        chain: u32,
+    ) -> (usize, usize) {
         let end = self.buf.len().min(i + MAX_MATCH);
         let cur = &self.buf[i..end];
         let max_len = cur.len();
@@ -311,7 +320,11 @@ impl Lz<'_> {
                     (best, best_dist) = (len, dist);
                 }
             }
-            return if best_dist == 0 { (0, 0) } else { (best, best_dist) };
+            return if best_dist == 0 {
+                (0, 0)
+            } else {
+                (best, best_dist)
+            };
         }
         let start8 = load8(cur);
         // The four bytes that end a match one longer than the best so far (from 8 bytes on).
@@ -345,7 +358,11 @@ impl Lz<'_> {
                 }
             }
         }
-        if best_dist == 0 { (0, 0) } else { (best, best_dist) }
+        if best_dist == 0 {
+            (0, 0)
+        } else {
+            (best, best_dist)
+        }
     }
 
     #[inline(always)]
@@ -452,7 +469,10 @@ impl Lz<'_> {
                 } else {
                     // A long match: its inner strings are mostly found again through
                     // the strings around them; only its ends are hashed.
-                    for j in (i + 1..stop).take(4).chain(stop.saturating_sub(4).max(i + 5)..stop) {
+                    for j in (i + 1..stop)
+                        .take(4)
+                        .chain(stop.saturating_sub(4).max(i + 5)..stop)
+                    {
                         insert(t, buf, self.base, j, self.shift, self.wmask);
                     }
                 }

@@ -16,8 +16,8 @@ pub(super) const fn match_token(len: usize, dist: usize) -> u32 {
 }
 
 const LEN_BASE: [u16; 29] = [
-    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115,
-    131, 163, 195, 227, 258,
+    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
+    163, 195, 227, 258,
 ];
 const LEN_EXTRA: [u8; 29] = [
     0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
@@ -119,8 +119,7 @@ impl<'a> BitWriter<'a> {
     /// Pads with zero bits to a byte boundary and writes out what is held.
     pub(super) fn align(&mut self) {
         let bytes = self.n.div_ceil(8) as usize;
-        self.out
-            .extend_from_slice(&self.acc.to_le_bytes()[..bytes]);
+        self.out.extend_from_slice(&self.acc.to_le_bytes()[..bytes]);
         self.acc = 0;
         self.n = 0;
     }
@@ -131,7 +130,6 @@ impl<'a> BitWriter<'a> {
         self.put(0, 3);
         self.align();
     }
-}
 }
 
 /// Code lengths (at most `max_bits`) of a Huffman code for `freq`, into `lens`. Symbols of
@@ -340,8 +338,16 @@ pub(super) fn write_block(
     let mut dist_len = [0u8; DISTANCES];
     code_lengths(lit_freq, 15, &mut lit_len);
     code_lengths(dist_freq, 15, &mut dist_len);
-    let hlit = lit_len.iter().rposition(|&l| l > 0).map_or(0, |p| p + 1).max(257);
-    let hdist = dist_len.iter().rposition(|&l| l > 0).map_or(0, |p| p + 1).max(1);
+    let hlit = lit_len
+        .iter()
+        .rposition(|&l| l > 0)
+        .map_or(0, |p| p + 1)
+        .max(257);
+    let hdist = dist_len
+        .iter()
+        .rposition(|&l| l > 0)
+        .map_or(0, |p| p + 1)
+        .max(1);
     let mut all = [0u8; LITERALS + DISTANCES];
     all[..hlit].copy_from_slice(&lit_len[..hlit]);
     all[hlit..hlit + hdist].copy_from_slice(&dist_len[..hdist]);
@@ -509,7 +515,11 @@ mod tests {
         }
         for max in [7, 15] {
             let mut lens = [0u8; LITERALS];
-            code_lengths(&freq[..if max == 7 { 19 } else { LITERALS }], max, &mut lens);
+            code_lengths(
+                &freq[..if max == 7 { 19 } else { LITERALS }],
+                max,
+                &mut lens,
+            );
             assert!(lens.iter().all(|&l| usize::from(l) <= max));
             let kraft: u64 = lens
                 .iter()

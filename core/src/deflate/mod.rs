@@ -78,7 +78,12 @@ pub struct MessageCompressor(Deflater);
 impl MessageCompressor {
     /// A compressor with these settings (`max_window_bits` 8–15, `level` 0–9), sending
     /// every message it can make smaller compressed.
-    pub fn new(level: u32, max_window_bits: u8, no_context_takeover: bool, low_memory: bool) -> Self {
+    pub fn new(
+        level: u32,
+        max_window_bits: u8,
+        no_context_takeover: bool,
+        low_memory: bool,
+    ) -> Self {
         Self(Deflater::new(
             level,
             max_window_bits,
