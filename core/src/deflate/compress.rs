@@ -151,14 +151,7 @@ impl Compressor {
         let buf = &self.buf[..];
         let end = buf.len();
         let base = self.base;
-        // The history's last strings, which needed the message's first bytes to hash.
-        let from = self.hashed.wrapping_sub(base).min(start);
-        for i in from..start.min(end.saturating_sub(3)) {
-            insert(tables, buf, base, i, shift, wmask);
-        }
-        out.reserve(data.len() / 4 + 64);
-        let mut w = BitWriter::new(out);
-        let mut lz = Lz {
+        let search = Search {
             buf,
             base,
             shift,
@@ -166,6 +159,16 @@ impl Compressor {
             max_dist: wmask + 1,
             p: self.params,
             insert_all: (self.params.nice / 2).max(16),
+        };
+        let Tables { head, prev } = tables;
+        let (head, prev) = (&mut head[..], &mut prev[..]);
+        // The history's last strings, which needed the message's first bytes to hash.
+        let from = self.hashed.wrapping_sub(base).min(start);
+        search.insert_range(head, prev, from, start);
+        out.reserve(data.len() / 4 + 64);
+        let mut w = BitWriter::new(out);
+        let mut lz = Sink {
+            buf,
             tokens: Vec::with_capacity(data.len().min(BLOCK_TOKENS) + 1),
             lit_freq: [0; LITERALS],
             dist_freq: [0; DISTANCES],
@@ -173,9 +176,9 @@ impl Compressor {
             emitted: start,
         };
         if self.params.lazy_matching {
-            lz.lazy(tables, &mut w, start);
+            lazy(&search, head, prev, &mut lz, &mut w, start);
         } else {
-            lz.greedy(tables, &mut w, start);
+            greedy(&search, head, prev, &mut lz, &mut w, start);
         }
         lz.flush(&mut w);
         w.sync_marker();
@@ -205,26 +208,6 @@ impl Compressor {
     }
 }
 
-/// Adds the string at `buf[i..i + 4]` to its hash chain; returns the chain's previous head.
-#[inline(always)]
-fn insert(t: &mut Tables, buf: &[u8], base: usize, i: usize, shift: u32, wmask: usize) -> u16 {
-    let h = hash(buf, i, shift);
-    let pos = base.wrapping_add(i) as u16;
-    let old = t.head[h];
-    t.prev[usize::from(pos) & wmask] = old;
-    t.head[h] = pos;
-    old
-}
-
-#[inline(always)]
-fn hash(buf: &[u8], i: usize, shift: u32) -> usize {
-    let v = match buf.get(i..i + 4) {
-        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
-        _ => 0,
-    };
-    (v.wrapping_mul(0x9e37_79b1) >> shift) as usize
-}
-
 #[inline(always)]
 fn load8(s: &[u8]) -> u64 {
     match s.get(..8) {
@@ -248,8 +231,7 @@ fn common(a: &[u8], b: &[u8]) -> usize {
     let a = &a[..n];
     let mut k = 0;
     while k + 8 <= n {
-        let x = u64::from_le_bytes(a[k..k + 8].try_into().unwrap_or_default())
-            ^ u64::from_le_bytes(b[k..k + 8].try_into().unwrap_or_default());
+        let x = load8(&a[k..]) ^ load8(&b[k..]);
         if x != 0 {
             return k + (x.trailing_zeros() / 8) as usize;
         }
@@ -261,28 +243,49 @@ fn common(a: &[u8], b: &[u8]) -> usize {
     k
 }
 
-/// One message's LZ77 pass and its blocks.
-struct Lz<'a> {
+/// What one message's match search reads (the tables are passed apart, as plain slices,
+/// so that nothing aliases them).
+#[derive(Clone, Copy)]
+struct Search<'a> {
+    /// The history, then the message.
     buf: &'a [u8],
+    /// The stream position of `buf[0]`.
     base: usize,
     shift: u32,
     wmask: usize,
     max_dist: usize,
     p: Params,
-    /// Matches up to this long have all their strings hashed.
+    /// Matches up to this long have all their strings hashed (lazy levels).
     insert_all: usize,
-    tokens: Vec<u32>,
-    lit_freq: [u32; LITERALS],
-    dist_freq: [u32; DISTANCES],
-    /// Where the current block's bytes start in `buf`.
-    block_start: usize,
-    /// Bytes up to here are in tokens.
-    emitted: usize,
 }
 
-impl Lz<'_> {
-    /// The longest match for position `i` longer than `floor` (0 if none), following at most
-    /// `chain` links from `first`: `(length, distance)`.
+impl Search<'_> {
+    /// Adds the string at `buf[i..i + 4]` to its hash chain; returns the chain's previous
+    /// head.
+    #[inline(always)]
+    fn insert(&self, head: &mut [u16], prev: &mut [u16], i: usize) -> u16 {
+        let v = match self.buf.get(i..i + 4) {
+            Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+            _ => 0,
+        };
+        let h = (v.wrapping_mul(0x9e37_79b1) >> self.shift) as usize & (head.len() - 1);
+        let pos = self.base.wrapping_add(i) as u16;
+        let old = head[h];
+        prev[usize::from(pos) & self.wmask] = old;
+        head[h] = pos;
+        old
+    }
+
+    /// Inserts the strings at `from..to` that have four bytes.
+    #[inline(always)]
+    fn insert_range(&self, head: &mut [u16], prev: &mut [u16], from: usize, to: usize) {
+        for i in from..to.min(self.buf.len().saturating_sub(3)) {
+            self.insert(head, prev, i);
+        }
+    }
+
+    /// The longest match for position `i` longer than `floor` (0 if none), following at
+    /// most `chain` links from `first`: `(length, distance)`.
     #[inline(always)]
     fn longest(
         &self,
@@ -292,8 +295,11 @@ impl Lz<'_> {
         floor: usize,
         chain: u32,
     ) -> (usize, usize) {
-        let end = self.buf.len().min(i + MAX_MATCH);
-        let cur = &self.buf[i..end];
+        let buf = self.buf;
+        let end = buf.len().min(i + MAX_MATCH);
+        let Some(cur) = buf.get(i..end) else {
+            return (0, 0);
+        };
         let max_len = cur.len();
         if floor >= max_len {
             return (0, 0);
@@ -302,7 +308,6 @@ impl Lz<'_> {
         let limit = self.max_dist.min(i);
         let nice = self.p.nice.min(max_len);
         let wmask = self.wmask;
-        let buf = self.buf;
         let (mut best, mut best_dist) = (floor.max(MIN_MATCH - 1), 0);
         let mut cand = first;
         let mut last = 0;
@@ -327,7 +332,7 @@ impl Lz<'_> {
             };
         }
         let start8 = load8(cur);
-        // The four bytes that end a match one longer than the best so far (from 8 bytes on).
+        // The four bytes that end a match one longer than the best so far (from 8 on).
         let mut end4 = if best >= 8 { load4(cur, best - 3) } else { 0 };
         for _ in 0..chain {
             let dist = usize::from(pos.wrapping_sub(cand));
@@ -364,7 +369,21 @@ impl Lz<'_> {
             (best, best_dist)
         }
     }
+}
 
+/// One message's tokens and the blocks they go out in.
+struct Sink<'a> {
+    buf: &'a [u8],
+    tokens: Vec<u32>,
+    lit_freq: [u32; LITERALS],
+    dist_freq: [u32; DISTANCES],
+    /// Where the current block's bytes start in `buf`.
+    block_start: usize,
+    /// Bytes up to here are in tokens.
+    emitted: usize,
+}
+
+impl Sink<'_> {
     #[inline(always)]
     fn literal(&mut self, w: &mut BitWriter<'_>, byte: u8) {
         self.tokens.push(u32::from(byte));
@@ -377,7 +396,7 @@ impl Lz<'_> {
 
     #[inline(always)]
     fn matched(&mut self, w: &mut BitWriter<'_>, len: usize, dist: usize) {
-        debug_assert!(dist >= 1 && dist <= self.max_dist && dist <= self.emitted);
+        debug_assert!(dist >= 1 && dist <= self.emitted, "distance {dist}");
         self.tokens.push(match_token(len, dist));
         self.lit_freq[257 + len_code(len)] += 1;
         self.dist_freq[dist_code(dist)] += 1;
@@ -402,94 +421,103 @@ impl Lz<'_> {
         self.tokens.clear();
         self.block_start = self.emitted;
     }
+}
 
-    /// zlib's `deflate_fast`: take the longest match at each position.
-    fn greedy(&mut self, t: &mut Tables, w: &mut BitWriter<'_>, start: usize) {
-        let buf = self.buf;
-        let end = buf.len();
-        let hash_end = end.saturating_sub(3);
-        let mut i = start;
-        while i < end {
-            let (mut len, mut dist) = (0, 0);
-            if i < hash_end {
-                let first = insert(t, buf, self.base, i, self.shift, self.wmask);
-                (len, dist) = self.longest(&t.prev, i, first, 0, self.p.chain);
+/// zlib's `deflate_fast`: take the longest match at each position.
+fn greedy(
+    s: &Search<'_>,
+    head: &mut [u16],
+    prev: &mut [u16],
+    out: &mut Sink<'_>,
+    w: &mut BitWriter<'_>,
+    start: usize,
+) {
+    let s = *s;
+    let buf = s.buf;
+    let end = buf.len();
+    let hash_end = end.saturating_sub(3);
+    let mut i = start;
+    while i < end {
+        let (mut len, mut dist) = (0, 0);
+        if i < hash_end {
+            let first = s.insert(head, prev, i);
+            (len, dist) = s.longest(prev, i, first, 0, s.p.chain);
+            debug_assert!(dist <= s.max_dist);
+            if len == MIN_MATCH && dist > TOO_FAR {
+                len = 0;
+            }
+        }
+        if len >= MIN_MATCH {
+            out.matched(w, len, dist);
+            if len <= s.p.lazy {
+                s.insert_range(head, prev, i + 1, i + len);
+            }
+            i += len;
+        } else {
+            out.literal(w, buf[i]);
+            i += 1;
+        }
+    }
+}
+
+/// zlib's `deflate_slow`: a match is taken only if the next position has no longer one.
+fn lazy(
+    s: &Search<'_>,
+    head: &mut [u16],
+    prev: &mut [u16],
+    out: &mut Sink<'_>,
+    w: &mut BitWriter<'_>,
+    start: usize,
+) {
+    let s = *s;
+    let buf = s.buf;
+    let end = buf.len();
+    let hash_end = end.saturating_sub(3);
+    let mut i = start;
+    // A byte at `i - 1` is pending, with the match found there (length 0: none).
+    let mut pending = false;
+    let (mut prev_len, mut prev_dist) = (0, 0);
+    while i < end {
+        let (mut len, mut dist) = (0, 0);
+        if i < hash_end {
+            let first = s.insert(head, prev, i);
+            if prev_len < s.p.lazy {
+                let chain = if prev_len >= s.p.good {
+                    s.p.chain >> 2
+                } else {
+                    s.p.chain
+                };
+                (len, dist) = s.longest(prev, i, first, prev_len, chain);
+                debug_assert!(dist <= s.max_dist);
                 if len == MIN_MATCH && dist > TOO_FAR {
                     len = 0;
                 }
             }
-            if len >= MIN_MATCH {
-                self.matched(w, len, dist);
-                if len <= self.p.lazy {
-                    for j in i + 1..(i + len).min(hash_end) {
-                        insert(t, buf, self.base, j, self.shift, self.wmask);
-                    }
-                }
-                i += len;
-            } else {
-                self.literal(w, buf[i]);
-                i += 1;
-            }
         }
-    }
-
-    /// zlib's `deflate_slow`: a match is taken only if the next position has no longer one.
-    fn lazy(&mut self, t: &mut Tables, w: &mut BitWriter<'_>, start: usize) {
-        let buf = self.buf;
-        let end = buf.len();
-        let hash_end = end.saturating_sub(3);
-        let mut i = start;
-        // A byte at `i - 1` is pending, with the match found there (length 0: none).
-        let mut pending = false;
-        let (mut prev_len, mut prev_dist) = (0, 0);
-        while i < end {
-            let (mut len, mut dist) = (0, 0);
-            if i < hash_end {
-                let first = insert(t, buf, self.base, i, self.shift, self.wmask);
-                if prev_len < self.p.lazy {
-                    let chain = if prev_len >= self.p.good {
-                        self.p.chain >> 2
-                    } else {
-                        self.p.chain
-                    };
-                    (len, dist) = self.longest(&t.prev, i, first, prev_len, chain);
-                    if len == MIN_MATCH && dist > TOO_FAR {
-                        len = 0;
-                    }
-                }
+        if pending && prev_len >= MIN_MATCH && len <= prev_len {
+            out.matched(w, prev_len, prev_dist);
+            let next = i - 1 + prev_len;
+            if prev_len <= s.insert_all {
+                s.insert_range(head, prev, i + 1, next);
+            } else {
+                // A long match: its inner strings are mostly found again through the
+                // strings around them; only its ends are hashed.
+                s.insert_range(head, prev, i + 1, i + 5);
+                s.insert_range(head, prev, next - 4, next);
             }
-            if pending && prev_len >= MIN_MATCH && len <= prev_len {
-                self.matched(w, prev_len, prev_dist);
-                let next = i - 1 + prev_len;
-                let stop = next.min(hash_end);
-                if prev_len <= self.insert_all {
-                    for j in i + 1..stop {
-                        insert(t, buf, self.base, j, self.shift, self.wmask);
-                    }
-                } else {
-                    // A long match: its inner strings are mostly found again through
-                    // the strings around them; only its ends are hashed.
-                    for j in (i + 1..stop)
-                        .take(4)
-                        .chain(stop.saturating_sub(4).max(i + 5)..stop)
-                    {
-                        insert(t, buf, self.base, j, self.shift, self.wmask);
-                    }
-                }
-                i = next;
-                pending = false;
-                prev_len = 0;
-                continue;
-            }
-            if pending {
-                self.literal(w, buf[i - 1]);
-            }
-            pending = true;
-            (prev_len, prev_dist) = (len, dist);
-            i += 1;
+            i = next;
+            pending = false;
+            prev_len = 0;
+            continue;
         }
         if pending {
-            self.literal(w, buf[end - 1]);
+            out.literal(w, buf[i - 1]);
         }
+        pending = true;
+        (prev_len, prev_dist) = (len, dist);
+        i += 1;
+    }
+    if pending {
+        out.literal(w, buf[end - 1]);
     }
 }

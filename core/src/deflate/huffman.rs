@@ -137,27 +137,31 @@ impl<'a> BitWriter<'a> {
 /// inflater may reject a code of a single symbol).
 fn code_lengths(freq: &[u32], max_bits: usize, lens: &mut [u8]) {
     lens.fill(0);
-    // (frequency, symbol), sorted by frequency.
-    let mut syms = [(0u32, 0u16); LITERALS];
+    // Frequency << 16 | symbol, sorted: by frequency, then symbol.
+    let mut sorted = [0u64; LITERALS];
     let mut n = 0;
     for (s, &f) in freq.iter().enumerate() {
         if f > 0 {
-            syms[n] = (f, s as u16);
+            sorted[n] = u64::from(f) << 16 | s as u64;
             n += 1;
         }
     }
     if n < 2 {
-        let first = if n == 1 { usize::from(syms[0].1) } else { 0 };
+        let first = if n == 1 {
+            (sorted[0] & 0xffff) as usize
+        } else {
+            0
+        };
         lens[first] = 1;
         lens[usize::from(first == 0)] = 1;
         return;
     }
-    let syms = &mut syms[..n];
-    syms.sort_unstable();
+    let sorted = &mut sorted[..n];
+    sorted.sort_unstable();
     let mut keys = [0u32; LITERALS];
     let keys = &mut keys[..n];
-    for (k, s) in keys.iter_mut().zip(syms.iter()) {
-        *k = s.0;
+    for (k, s) in keys.iter_mut().zip(sorted.iter()) {
+        *k = (s >> 16) as u32;
     }
     minimum_redundancy(keys);
     // keys[i]: the code length of syms[i] (longest first); limited to max_bits.
@@ -186,7 +190,7 @@ fn code_lengths(freq: &[u32], max_bits: usize, lens: &mut [u8]) {
     for (len, &c) in count.iter().enumerate().take(max_bits + 1).skip(1) {
         for _ in 0..c {
             j -= 1;
-            lens[usize::from(syms[j].1)] = len as u8;
+            lens[(sorted[j] & 0xffff) as usize] = len as u8;
         }
     }
 }
@@ -310,17 +314,31 @@ fn run_lengths(lens: &[u8], out: &mut [ClSym], freq: &mut [u32; CODE_LENGTHS]) -
     n
 }
 
-/// Bits the tokens take with these code lengths (extra bits included).
-fn data_bits(lit_freq: &[u32], dist_freq: &[u32], lit_len: &[u8], dist_len: &[u8]) -> u64 {
-    let mut bits = 0u64;
+/// Bits the tokens take with these code lengths and with the static code (extra bits
+/// included in both).
+fn data_bits(lit_freq: &[u32], dist_freq: &[u32], lit_len: &[u8], dist_len: &[u8]) -> (u64, u64) {
+    let (mut dynamic, mut fixed) = (0u64, 0u64);
     for (s, (&f, &l)) in lit_freq.iter().zip(lit_len).enumerate() {
-        let extra = if s > END { LEN_EXTRA[s - END - 1] } else { 0 };
-        bits += u64::from(f) * u64::from(l + extra);
+        if f == 0 {
+            continue;
+        }
+        let (extra, static_len) = match s {
+            0..=143 => (0, 8),
+            144..=255 => (0, 9),
+            256..=279 => (
+                LEN_EXTRA.get(s.wrapping_sub(END + 1)).copied().unwrap_or(0),
+                7,
+            ),
+            _ => (LEN_EXTRA[(s - END - 1).min(28)], 8),
+        };
+        dynamic += u64::from(f) * u64::from(l + extra);
+        fixed += u64::from(f) * u64::from(static_len + extra);
     }
     for (s, (&f, &l)) in dist_freq.iter().zip(dist_len).enumerate() {
-        bits += u64::from(f) * u64::from(l + DIST_EXTRA[s]);
+        dynamic += u64::from(f) * u64::from(l + DIST_EXTRA[s]);
+        fixed += u64::from(f) * u64::from(5 + DIST_EXTRA[s]);
     }
-    bits
+    (dynamic, fixed)
 }
 
 /// Writes one non-final block holding `tokens` (whose symbol counts are `lit_freq` and
@@ -372,15 +390,16 @@ pub(super) fn write_block(
                 u64::from(f) * (u64::from(l) + extra)
             })
             .sum::<u64>();
-    let dynamic = 3 + header_bits + data_bits(lit_freq, dist_freq, &lit_len, &dist_len);
-    let (static_lit, static_dist) = static_lengths();
-    let fixed = 3 + data_bits(lit_freq, dist_freq, &static_lit, &static_dist);
+    let (dynamic_data, fixed_data) = data_bits(lit_freq, dist_freq, &lit_len, &dist_len);
+    let dynamic = 3 + header_bits + dynamic_data;
+    let fixed = 3 + fixed_data;
     // A stored block: header, padding to a byte, LEN and NLEN, the bytes (one block per
     // 65535 bytes).
     let stored = (raw.len() as u64 + 5 * (raw.len() as u64 / 65535 + 1)) * 8 + 7;
     if stored < dynamic.min(fixed) {
         write_stored(w, raw);
     } else if fixed <= dynamic {
+        let (static_lit, static_dist) = static_lengths();
         let mut lit_code = [0u16; LITERALS + 2];
         let mut dist_code = [0u16; DISTANCES];
         canonical(&static_lit, &mut lit_code);
