@@ -1,7 +1,8 @@
 //! Compressing and decompressing messages (RFC 7692 §7.2), within limits.
 //!
-//! Both directions write straight into a `Vec`'s spare capacity (flate2's `*_vec` calls
-//! do not zero it first), so no staging buffer is copied and nothing is zero-filled.
+//! Compressing is sansocket's compressor (`compress.rs`), appending to a `Vec`; inflating
+//! is zlib-rs, writing straight into a `Vec`'s spare capacity (flate2's `*_vec` calls do not
+//! zero it first), so no staging buffer is copied and nothing is zero-filled.
 
 use flate2::{Decompress, FlushDecompress, Status};
 
@@ -320,6 +321,23 @@ mod tests {
         let mut d = Deflater::new(6, 12, true, 0, true);
         assert!(d.compress(&msg, &mut Vec::new()));
         assert!(d.state.is_none());
+    }
+
+    #[test]
+    fn compressor_memory_scales_with_the_window() {
+        let msg: Vec<u8> = (0..3000u32)
+            .flat_map(|i| format!("{{\"n\":{i}}}").into_bytes())
+            .collect();
+        for bits in 8..=15u8 {
+            let mut d = Deflater::new(6, bits, false, 0, false);
+            assert!(d.compress(&msg, &mut Vec::new()));
+            let window = 1usize << bits;
+            // The window (and a quarter of it as slack), 2^(bits-1) heads, a link per
+            // window position.
+            let most = window + window / 4 + 256 + 2 * (window / 2).max(256) + 2 * window;
+            println!("compressor at {bits} bits: {} bytes", d.heap());
+            assert!(d.heap() <= most, "{bits} bits: {}", d.heap());
+        }
     }
 
     #[test]

@@ -3,9 +3,14 @@
 //! LZ77 over the negotiated window only: a hash table of 2^(bits − 1) heads and a chain
 //! link per window position (both `u16`), and the window's bytes themselves, so a 12-bit
 //! window costs 16 KiB in all (zlib-rs: 259 KiB). Matching is zlib's (greedy at levels 1–3,
-//! lazy from 4, the same chain depths and lengths per level); blocks are dynamic, static
-//! or stored, whichever is smallest, and every message ends with a sync flush whose
-//! `00 00 ff ff` is left out (§7.2.1).
+//! lazy from 4, zlib's lengths per level; level 6 follows 32 chain links, not 128), on
+//! 4-byte hashes (3-byte matches are found only by chance, as in zlib-rs's
+//! `deflate_medium`); a
+//! match longer than half the level's nice length hashes only the strings at its ends.
+//! Blocks (16 Ki tokens at most) are dynamic, static or stored, whichever is smallest, and
+//! every message ends with a sync flush whose `00 00 ff ff` is left out (§7.2.1). A message
+//! that would not come out smaller is sent as is (the caller is told, and the history
+//! does not take it in, as the peer's does not).
 //!
 //! Positions in the tables are stream positions modulo 2^16. A table entry is only ever
 //! a hint: a match is taken only after its bytes were compared with the window, at a
