@@ -26,6 +26,8 @@ const MIN_MATCH: usize = 3;
 const MAX_MATCH: usize = 258;
 /// Tokens per block (zlib's default memLevel gives 16 K as well).
 const BLOCK_TOKENS: usize = 16 << 10;
+/// The multiplier of the (multiplicative) hash of 4 bytes.
+const HASH_MUL: u32 = 0x9e37_79b1;
 /// A 3-byte match farther than this costs more than its literals (zlib's `TOO_FAR`).
 const TOO_FAR: usize = 4096;
 
@@ -273,7 +275,10 @@ impl Search<'_> {
             Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
             _ => 0,
         };
-        let h = (v.wrapping_mul(0x9e37_79b1) >> self.shift) as usize & (head.len() - 1);
+        let hmask = head.len() - 1;
+        let head = &mut head[..=hmask];
+        let prev = &mut prev[..=self.wmask];
+        let h = (v.wrapping_mul(HASH_MUL) >> self.shift) as usize & hmask;
         let pos = self.base.wrapping_add(i) as u16;
         let old = head[h];
         prev[usize::from(pos) & self.wmask] = old;
@@ -284,8 +289,21 @@ impl Search<'_> {
     /// Inserts the strings at `from..to` that have four bytes.
     #[inline(always)]
     fn insert_range(&self, head: &mut [u16], prev: &mut [u16], from: usize, to: usize) {
-        for i in from..to.min(self.buf.len().saturating_sub(3)) {
-            self.insert(head, prev, i);
+        let to = to.min(self.buf.len().saturating_sub(3));
+        if from >= to {
+            return;
+        }
+        let hmask = head.len() - 1;
+        let head = &mut head[..=hmask];
+        let wmask = self.wmask;
+        let prev = &mut prev[..=wmask];
+        let mut pos = self.base.wrapping_add(from) as u16;
+        for w in self.buf[from..to + 3].windows(4) {
+            let v = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+            let h = (v.wrapping_mul(HASH_MUL) >> self.shift) as usize & hmask;
+            prev[usize::from(pos) & wmask] = head[h];
+            head[h] = pos;
+            pos = pos.wrapping_add(1);
         }
     }
 
@@ -313,6 +331,7 @@ impl Search<'_> {
         let limit = self.max_dist.min(i);
         let nice = self.p.nice.min(max_len);
         let wmask = self.wmask;
+        let prev = &prev[..=wmask];
         let (mut best, mut best_dist) = (floor.max(MIN_MATCH - 1), 0);
         let mut cand = first;
         let mut last = 0;
