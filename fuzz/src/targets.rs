@@ -185,4 +185,67 @@ pub fn mask(data: &[u8]) {
     let mid = extend_masked(&mut dst, &src[..split], key, phase);
     assert_eq!(extend_masked(&mut dst, &src[split..], key, mid), next);
     assert_eq!(&dst[prefix..], &want[..], "copied in pieces");
+
+/// sansocket's DEFLATE compressor alone: messages cut from the input (any bytes, any
+/// settings: level 0–9, window 8–15 bits, context takeover or not, `low_memory`),
+/// compressed one after another and inflated by zlib-rs (the reference) with the same
+/// window, given one output byte at a time for some inputs so that a distance beyond the
+/// window fails; each must come back as it was, and compressed output must be smaller.
+pub fn deflate_compress(data: &[u8]) {
+    use flate2::{Decompress, FlushDecompress};
+    use sansocket::deflate::MessageCompressor;
+
+    let [settings, rest @ ..] = data else { return };
+    let level = u32::from(settings % 10);
+    let bits = 8 + (settings >> 4 & 7);
+    let reset = settings & 0x80 != 0;
+    let low_memory = settings % 3 == 0;
+    let step = if settings % 5 == 0 { 1 } else { 1 << 16 };
+    let mut compressor = MessageCompressor::new(level, bits, reset, low_memory);
+    let new = || Decompress::new_with_window_bits(false, bits.max(9));
+    let mut inflater = new();
+    // Messages: a length byte (times a factor for some, so long messages occur) then the
+    // bytes; a message may repeat the one before (context takeover at work).
+    let mut rest = rest;
+    let mut last: Vec<u8> = Vec::new();
+    while let [head, tail @ ..] = rest {
+        let len = usize::from(head & 0x3f) * [1, 7, 61, 509][usize::from(head >> 6)];
+        let (msg, more) = tail.split_at(len.min(tail.len()));
+        rest = more;
+        let msg: Vec<u8> = if head & 0x3f == 0x3f {
+            last.repeat(3)
+        } else if len > msg.len() {
+            // Not enough input left: stretch what there is.
+            msg.iter().copied().cycle().take(len).collect()
+        } else {
+            msg.to_vec()
+        };
+        let mut wire = Vec::new();
+        if compressor.compress(&msg, &mut wire) {
+            assert!(wire.len() < msg.len().max(1) || msg.is_empty(), "not smaller");
+            wire.extend_from_slice(&[0, 0, 0xff, 0xff]);
+            let mut out = Vec::new();
+            let mut input = &wire[..];
+            loop {
+                let mut part = Vec::with_capacity(step);
+                let before = inflater.total_in();
+                inflater
+                    .decompress_vec(input, &mut part, FlushDecompress::Sync)
+                    .expect("the reference inflates what we compressed");
+                out.extend_from_slice(&part);
+                input = &input[(inflater.total_in() - before) as usize..];
+                if input.is_empty() && part.len() < step {
+                    break;
+                }
+                assert!(out.len() <= msg.len(), "more bytes than the message");
+            }
+            assert!(out == msg, "round trip: {} bytes for {}", out.len(), msg.len());
+            if reset {
+                inflater = new();
+            }
+        } else {
+            assert!(wire.is_empty());
+        }
+        last = msg;
+    }
 }

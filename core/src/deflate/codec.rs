@@ -1,9 +1,12 @@
 //! Compressing and decompressing messages (RFC 7692 §7.2), within limits.
 //!
-//! Both directions write straight into a `Vec`'s spare capacity (flate2's `*_vec` calls
-//! do not zero it first), so no staging buffer is copied and nothing is zero-filled.
+//! Compressing is sansocket's compressor (`compress.rs`), appending to a `Vec`; inflating
+//! is zlib-rs, writing straight into a `Vec`'s spare capacity (flate2's `*_vec` calls do not
+//! zero it first), so no staging buffer is copied and nothing is zero-filled.
 
-use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+use flate2::{Decompress, FlushDecompress, Status};
+
+use super::compress::Compressor;
 
 use crate::error::ProtocolError;
 
@@ -26,20 +29,16 @@ const HINT_RATIO: usize = 64;
 /// Our side's compressor.
 #[derive(Debug)]
 pub(crate) struct Deflater {
-    /// zlib-rs's state: 259 KiB at 12 bits, 371 KiB at 15 (its hash table alone is 128 KiB).
-    state: Option<Compress>,
+    /// Made on the first compressed message: 16 KiB at 12 bits (the window and its hash
+    /// tables), 2^(bits+2) bytes for other windows.
+    state: Option<Compressor>,
     level: u32,
-    /// `None`: the peer allows only an 8-bit window, which raw deflate in zlib cannot
-    /// produce; messages go uncompressed then (always allowed, §6).
-    window_bits: Option<u8>,
+    /// 8–15.
+    window_bits: u8,
     reset_each_message: bool,
     min_size: usize,
-    /// Drop `state` after every message ([`DeflateConfig::low_memory`](super::DeflateConfig)).
+    /// Keep only the window between messages ([`DeflateConfig::low_memory`](super::DeflateConfig)).
     low_memory: bool,
-    /// With `low_memory` and context takeover: the last bytes compressed, as many as the
-    /// window reaches. The peer's decompressor holds them too, so a new compressor primed
-    /// with them (a preset dictionary) may refer to them exactly as the dropped one could.
-    history: Vec<u8>,
 }
 
 impl Deflater {
@@ -50,59 +49,40 @@ impl Deflater {
         min_size: usize,
         low_memory: bool,
     ) -> Self {
-        let window_bits = (window_bits >= 9).then_some(window_bits.min(15));
         Self {
             state: None,
             level: level.min(9),
-            window_bits,
+            window_bits: window_bits.clamp(8, 15),
             reset_each_message,
             min_size,
             low_memory,
-            history: Vec::new(),
         }
     }
 
     /// Appends the compressed form of `data` (tail removed) to `out` and returns `true`, or
-    /// returns `false` if the message should go uncompressed.
+    /// returns `false` if the message should go uncompressed: shorter than `min_size`,
+    /// level 0, or not made smaller by compression (the peer's context does not change
+    /// then, and ours does not either).
     pub(crate) fn compress(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
-        let Some(bits) = self.window_bits.filter(|_| data.len() >= self.min_size) else {
-            return false;
-        };
-        let start = out.len();
-        // Without context takeover a full flush ends the message: like the sync flush, it
-        // ends with the empty stored block, and it also forgets the history, which costs
-        // less than a reset after it (no second pass over the symbol buffer).
-        let flush = if self.reset_each_message {
-            FlushCompress::Full
-        } else {
-            FlushCompress::Sync
-        };
-        if !self
-            .compressor(bits)
-            .is_some_and(|c| flush_message(c, data, out, flush))
-        {
-            // Sent as is instead. The peer's context does not change, and ours starts over.
-            out.truncate(start);
-            self.history.clear();
-            match self.state.as_mut() {
-                Some(state) if !self.low_memory => state.reset(),
-                _ => self.state = None,
-            }
+        if self.level == 0 || data.len() < self.min_size {
             return false;
         }
-        if out[start..].ends_with(&TAIL) {
-            out.truncate(out.len() - TAIL.len());
-        }
-        if out.len() == start {
-            out.push(0x00);
+        let (level, bits) = (self.level, self.window_bits);
+        let state = self
+            .state
+            .get_or_insert_with(|| Compressor::new(level, bits));
+        let compressed = state.compress(data, out);
+        if self.reset_each_message {
+            state.reset();
         }
         if self.low_memory {
-            self.state = None;
-            if !self.reset_each_message {
-                self.remember(data, 1 << bits);
+            if self.reset_each_message {
+                self.state = None;
+            } else {
+                state.release_tables();
             }
         }
-        true
+        compressed
     }
 
     /// Whether this side keeps no more than it must between messages.
@@ -110,56 +90,10 @@ impl Deflater {
         self.low_memory
     }
 
-    /// The compressor, made if needed (primed with the history); `None` if that failed.
-    fn compressor(&mut self, bits: u8) -> Option<&mut Compress> {
-        if self.state.is_none() {
-            let level = Compression::new(self.level);
-            let mut state = Compress::new_with_window_bits(level, false, bits);
-            if !self.history.is_empty() {
-                state.set_dictionary(&self.history).ok()?;
-            }
-            self.state = Some(state);
-        }
-        self.state.as_mut()
-    }
-
-    /// Keeps the last `window` bytes of what was compressed so far.
-    fn remember(&mut self, data: &[u8], window: usize) {
-        if data.len() >= window {
-            self.history.clear();
-            self.history.extend_from_slice(&data[data.len() - window..]);
-            return;
-        }
-        let excess = (self.history.len() + data.len()).saturating_sub(window);
-        self.history.drain(..excess);
-        self.history.extend_from_slice(data);
-    }
-}
-
-/// Compresses `data` into `out`'s spare capacity, growing it, up to a completed `flush`
-/// (sync or full).
-fn flush_message(
-    state: &mut Compress,
-    data: &[u8],
-    out: &mut Vec<u8>,
-    flush: FlushCompress,
-) -> bool {
-    let start = out.len();
-    let mut input = data;
-    loop {
-        // Text shrinks several times; room for half the input (plus the flush marker) at
-        // first, doubled while the output fills it.
-        out.reserve((input.len() / 2).max(out.len() - start).max(64));
-        let before = state.total_in();
-        if state.compress_vec(input, out, flush).is_err() {
-            return false;
-        }
-        let used = usize::try_from(state.total_in() - before).unwrap_or(input.len());
-        input = &input[used.min(input.len())..];
-        // A flush is complete once output did not fill the space we gave it.
-        if input.is_empty() && out.capacity() > out.len() {
-            return true;
-        }
+    /// Heap bytes the compressor holds.
+    #[cfg(test)]
+    fn heap(&self) -> usize {
+        self.state.as_ref().map_or(0, Compressor::heap)
     }
 }
 
@@ -308,7 +242,11 @@ mod tests {
 
     fn roundtrip(deflater: &mut Deflater, inflater: &mut Inflater, msg: &[u8]) -> Vec<u8> {
         let mut wire = Vec::new();
-        assert!(deflater.compress(msg, &mut wire));
+        if !deflater.compress(msg, &mut wire) {
+            // Sent as is: not smaller compressed.
+            assert!(wire.is_empty() && msg.len() < 16, "{}", msg.len());
+            return msg.to_vec();
+        }
         assert!(!wire.ends_with(&TAIL));
         let mut out = Vec::new();
         // in pieces, as frames would arrive
@@ -323,7 +261,7 @@ mod tests {
 
     #[test]
     fn round_trips_with_and_without_context_takeover() {
-        for (bits, reset, low_memory) in (9..=15)
+        for (bits, reset, low_memory) in (8..=15)
             .flat_map(|b| [(b, false), (b, true)])
             .flat_map(|(b, r)| [(b, r, false), (b, r, true)])
         {
@@ -361,21 +299,19 @@ mod tests {
         let mut d = Deflater::new(6, 10, false, 0, true);
         let mut plain = Deflater::new(6, 10, false, 0, false);
         let mut i = Inflater::new(false);
-        let first = roundtrip(&mut d, &mut i, &msg);
-        assert_eq!(first, msg);
-        assert!(d.state.is_none(), "no compressor between messages");
-        assert_eq!(d.history, msg);
-        let mut more = msg.repeat(3);
-        d.remember(&more, 1024);
-        assert_eq!(d.history, more.split_off(more.len() - 1024));
-        d.history.clone_from(&msg);
-        // The second message refers to the first (context takeover): a few bytes, as with
-        // a compressor kept alive, and the same decompressor reads it.
+        assert_eq!(roundtrip(&mut d, &mut i, &msg), msg);
+        assert!(
+            d.heap() <= 1024 + 1024 / 4 + 256,
+            "only the window: {}",
+            d.heap()
+        );
+        // The second message refers to the first (context takeover): a few bytes, the same
+        // as with the tables kept, and the same decompressor reads it.
         let (mut a, mut b) = (Vec::new(), Vec::new());
         assert!(d.compress(&msg, &mut a));
         plain.compress(&msg, &mut Vec::new());
         assert!(plain.compress(&msg, &mut b));
-        assert!(a.len() <= b.len() + 2, "{} vs {}", a.len(), b.len());
+        assert_eq!(a, b);
         assert!(a.len() < alone / 4, "{} vs {alone} alone", a.len());
         let mut out = Vec::new();
         i.inflate(&a, &mut out, 1 << 20, usize::MAX).unwrap();
@@ -384,7 +320,24 @@ mod tests {
         // Without context takeover nothing is kept at all.
         let mut d = Deflater::new(6, 12, true, 0, true);
         assert!(d.compress(&msg, &mut Vec::new()));
-        assert!(d.state.is_none() && d.history.capacity() == 0);
+        assert!(d.state.is_none());
+    }
+
+    #[test]
+    fn compressor_memory_scales_with_the_window() {
+        let msg: Vec<u8> = (0..3000u32)
+            .flat_map(|i| format!("{{\"n\":{i}}}").into_bytes())
+            .collect();
+        for bits in 8..=15u8 {
+            let mut d = Deflater::new(6, bits, false, 0, false);
+            assert!(d.compress(&msg, &mut Vec::new()));
+            let window = 1usize << bits;
+            // The window (and a quarter of it as slack), 2^(bits-1) heads, a link per
+            // window position.
+            let most = window + window / 4 + 256 + 2 * (window / 2).max(256) + 2 * window;
+            println!("compressor at {bits} bits: {} bytes", d.heap());
+            assert!(d.heap() <= most, "{bits} bits: {}", d.heap());
+        }
     }
 
     #[test]
@@ -445,11 +398,23 @@ mod tests {
     }
 
     #[test]
-    fn small_messages_and_8_bit_windows_go_uncompressed() {
+    fn small_incompressible_and_level_0_messages_go_uncompressed() {
         let mut out = Vec::new();
         assert!(!Deflater::new(6, 15, false, 64, false).compress(b"short", &mut out));
-        assert!(!Deflater::new(6, 8, false, 0, false).compress(&[b'a'; 1000], &mut out));
+        assert!(!Deflater::new(0, 15, false, 0, false).compress(&[b'a'; 1000], &mut out));
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let noise: Vec<u8> = (0..4000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect();
+        assert!(!Deflater::new(6, 15, false, 0, false).compress(&noise, &mut out));
         assert!(out.is_empty());
+        // 8-bit windows are compressed (zlib cannot, sansocket's compressor can).
+        assert!(Deflater::new(6, 8, false, 0, false).compress(&[b'a'; 1000], &mut out));
     }
 
     #[test]

@@ -1,16 +1,24 @@
 //! permessage-deflate (RFC 7692): negotiation and the per-connection codec.
 //!
-//! Memory (zlib-rs; `tests/memory.rs` measures it): compressor and decompressor state is
-//! allocated on the first compressed message, not when the extension is negotiated, so a
-//! connection that never exchanges a compressed message holds none of it. Afterwards, by
-//! default, a connection keeps its compressor (259 KiB at 12 bits, 371 KiB at 15: zlib-rs's
-//! hash table alone is 128 KiB whatever the window) and its decompressor (46 KiB: zlib-rs
-//! allocates a 32 KiB window whatever window the peer uses, so asking the peer for a smaller
-//! one would not save memory): about 315 KiB per idle connection in all. With
-//! [`DeflateConfig::low_memory`] the compressor is dropped between messages and only the
-//! window's worth of history is kept: about 58 KiB.
+//! Compressing is sansocket's own DEFLATE compressor (`compress.rs`, `huffman.rs`: LZ77
+//! over the negotiated window, zlib's match strategy, dynamic/static/stored blocks, a sync
+//! flush per message); inflating is zlib-rs (through flate2).
+//!
+//! Memory (`tests/memory.rs` measures it): compressor and decompressor state is allocated
+//! on the first compressed message, not when the extension is negotiated, so a connection
+//! that never exchanges a compressed message holds none of it. Afterwards, by default, a
+//! connection keeps its compressor, which scales with the window: 2^(bits+2) bytes plus
+//! some slack (17 KiB at 12 bits: the 4 KiB window, a 4 KiB hash table and 8 KiB of chain
+//! links; 136 KiB at 15 bits; zlib-rs needed 259 KiB at 12 bits), and its decompressor
+//! (46 KiB: zlib-rs allocates a 32 KiB window whatever window the peer uses, so asking the
+//! peer for a smaller one would not save memory): about 63 KiB of compression state per
+//! idle connection, 71 KiB of heap in all after a 64 KiB message each way. With
+//! [`DeflateConfig::low_memory`] the compressor's hash tables (12 KiB at 12 bits) are
+//! dropped between messages and only the window's bytes are kept: about 59 KiB.
 
 mod codec;
+mod compress;
+mod huffman;
 mod negotiate;
 
 pub(crate) use codec::{Deflater, Inflated, Inflater};
@@ -28,29 +36,29 @@ pub const EXTENSION_NAME: &str = "permessage-deflate";
 /// both sides.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeflateConfig {
-    /// The largest window our compressor uses, 9–15 bits (smaller saves memory: the
-    /// compressor needs 2^(bits+2) bytes besides its fixed 243 KiB). If the peer limits us
-    /// to 8 bits, which zlib cannot produce for raw deflate, messages are sent uncompressed.
+    /// The largest window our compressor uses, 8–15 bits (smaller saves memory: the
+    /// compressor holds about 2^(bits+2) bytes). Every size is honoured, 8 bits included
+    /// (zlib cannot make raw 8-bit streams; sansocket's compressor can).
     pub max_window_bits: u8,
     /// Reset our compressor after every message (we announce `*_no_context_takeover` for our
-    /// side): worse ratio on small messages. Saves memory only with `low_memory` (then no
-    /// compressor state at all is kept between messages).
+    /// side): worse ratio on small messages. With `low_memory` no compressor state at all
+    /// is kept between messages.
     pub no_context_takeover: bool,
     /// Ask the peer to reset its compressor after every message (the server answers with
     /// `client_no_context_takeover`; the client offers `server_no_context_takeover`).
     pub request_peer_no_context_takeover: bool,
-    /// Compression level 0–9.
+    /// Compression level 0–9, as zlib's: 1–3 take the longest match found at each position
+    /// (greedy), 4–9 look one position further first (lazy) and follow longer hash chains
+    /// (level 6: 32 links, 9: 4096). 0 sends every message uncompressed.
     pub level: u32,
     /// Messages shorter than this are sent uncompressed.
     pub min_size: usize,
-    /// Hold no compressor between messages: it is made for each message and dropped after
-    /// it. With context takeover, only the last 2^`max_window_bits` bytes sent are kept (4
-    /// KiB for 12 bits) and the next compressor starts from them as a preset dictionary,
-    /// so messages compress as well as with a compressor kept alive; without context
-    /// takeover, nothing is kept. Saves about 255 KiB per idle connection (58 KiB instead of
-    /// 315 KiB), at about 7 µs per compressed message (making the compressor and loading the
-    /// window): 1 KiB messages compress 40 % slower, 64 KiB ones 2 % slower. The setting
-    /// for many mostly idle connections.
+    /// Keep only the window between messages: the compressor's hash tables (12 KiB at 12
+    /// bits, 3/4 of its memory) are dropped after each message and rebuilt from the kept
+    /// window at the next one, so messages compress as well as with them kept (the rebuilt
+    /// chains hold every string of the window); without context takeover nothing at all is kept. Saves 12 KiB per idle connection
+    /// at 12 bits (59 KiB instead of 71 KiB), at the cost of hashing the window again per
+    /// message: 1 KiB messages compress about 1.5x slower, 64 KiB ones about as fast.
     pub low_memory: bool,
 }
 
@@ -64,5 +72,37 @@ impl Default for DeflateConfig {
             min_size: 64,
             low_memory: false,
         }
+    }
+}
+
+/// sansocket's message compressor on its own (what a connection's sender uses), for
+/// property tests and fuzzing. Not a stable API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct MessageCompressor(Deflater);
+
+impl MessageCompressor {
+    /// A compressor with these settings (`max_window_bits` 8–15, `level` 0–9), sending
+    /// every message it can make smaller compressed.
+    pub fn new(
+        level: u32,
+        max_window_bits: u8,
+        no_context_takeover: bool,
+        low_memory: bool,
+    ) -> Self {
+        Self(Deflater::new(
+            level,
+            max_window_bits,
+            no_context_takeover,
+            0,
+            low_memory,
+        ))
+    }
+
+    /// Appends `data` compressed (RFC 7692 §7.2.1: its `00 00 ff ff` tail removed) to
+    /// `out` and returns `true`, or returns `false` (and leaves `out` alone) if the message
+    /// is to be sent uncompressed, in which case it is not part of the context either.
+    pub fn compress(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
+        self.0.compress(data, out)
     }
 }

@@ -1,0 +1,547 @@
+//! sansocket's DEFLATE compressor (RFC 1951), sized for WebSocket messages (RFC 7692).
+//!
+//! LZ77 over the negotiated window only: a hash table of 2^(bits − 1) heads and a chain
+//! link per window position (both `u16`), and the window's bytes themselves, so a 12-bit
+//! window costs 16 KiB in all (zlib-rs: 259 KiB). Matching is zlib's (greedy at levels 1–3,
+//! lazy from 4, zlib's lengths per level; level 6 follows 32 chain links, not 128), on
+//! 4-byte hashes (3-byte matches are found only by chance, as in zlib-rs's
+//! `deflate_medium`); a
+//! match longer than half the level's nice length hashes only the strings at its ends.
+//! Blocks (16 Ki tokens at most) are dynamic, static or stored, whichever is smallest, and
+//! every message ends with a sync flush whose `00 00 ff ff` is left out (§7.2.1). A message
+//! that would not come out smaller is sent as is (the caller is told, and the history
+//! does not take it in, as the peer's does not).
+//!
+//! Positions in the tables are stream positions modulo 2^16. A table entry is only ever
+//! a hint: a match is taken only after its bytes were compared with the window, at a
+//! distance within the window and within what the peer holds, so stale or aliased
+//! entries (left by a reset, a message sent uncompressed, or older than 64 KiB) cost a
+//! comparison, never correctness. That spares clearing tables between messages.
+
+use super::huffman::{
+    BitWriter, DISTANCES, LITERALS, dist_code, len_code, match_token, write_block,
+};
+
+const MIN_MATCH: usize = 3;
+const MAX_MATCH: usize = 258;
+/// Tokens per block (zlib's default memLevel gives 16 K as well).
+const BLOCK_TOKENS: usize = 16 << 10;
+/// The multiplier of the (multiplicative) hash of 4 bytes.
+const HASH_MUL: u32 = 0x9e37_79b1;
+/// A 3-byte match farther than this costs more than its literals (zlib's `TOO_FAR`).
+const TOO_FAR: usize = 4096;
+
+/// How hard a level searches (after zlib's `configuration_table`).
+#[derive(Clone, Copy, Debug)]
+struct Params {
+    /// Quarter the chain once a match this long is in hand (lazy).
+    good: usize,
+    /// Lazy: no search at the next position after a match this long. Greedy: the
+    /// longest match whose positions are all hashed.
+    lazy: usize,
+    /// Stop searching at a match this long.
+    nice: usize,
+    /// Most chain links followed.
+    chain: u32,
+    lazy_matching: bool,
+}
+
+const fn params(good: usize, lazy: usize, nice: usize, chain: u32, lazy_matching: bool) -> Params {
+    Params {
+        good,
+        lazy,
+        nice,
+        chain,
+        lazy_matching,
+    }
+}
+
+/// Level 6 (the default) follows a quarter of zlib's chain: on the benchmark's JSON that
+/// still compresses better than zlib-rs at level 6 (its `deflate_medium`), for less work.
+const LEVELS: [Params; 10] = [
+    params(0, 0, 0, 0, false),
+    params(4, 4, 8, 4, false),
+    params(4, 5, 16, 8, false),
+    params(4, 6, 32, 32, false),
+    params(4, 4, 16, 16, true),
+    params(8, 16, 32, 32, true),
+    params(8, 16, 128, 32, true),
+    params(8, 32, 128, 128, true),
+    params(32, 128, 258, 1024, true),
+    params(32, 258, 258, 4096, true),
+];
+
+/// The compressor's state between messages.
+#[derive(Debug)]
+pub(crate) struct Compressor {
+    params: Params,
+    /// Window bits, 8–15.
+    bits: u8,
+    /// The last bytes compressed (at most the window), which the peer holds too; during a
+    /// message, followed by the message.
+    buf: Vec<u8>,
+    /// The stream position of `buf[0]`.
+    base: usize,
+    /// Positions before this one are in the hash chains (or were skipped).
+    hashed: usize,
+    /// `None` until first needed, and again after [`Compressor::release_tables`].
+    tables: Option<Tables>,
+}
+
+#[derive(Debug)]
+struct Tables {
+    /// The latest position of each hash.
+    head: Box<[u16]>,
+    /// The previous position of the same hash, for each window position.
+    prev: Box<[u16]>,
+}
+
+impl Compressor {
+    /// A compressor with a window of 2^`bits` bytes (8–15) at `level` (1–9).
+    pub(crate) fn new(level: u32, bits: u8) -> Self {
+        Self {
+            params: LEVELS[level.clamp(1, 9) as usize],
+            bits: bits.clamp(8, 15),
+            buf: Vec::new(),
+            base: 0,
+            hashed: 0,
+            tables: None,
+        }
+    }
+
+    fn window(&self) -> usize {
+        1 << self.bits
+    }
+
+    fn hash_shift(&self) -> u32 {
+        32 - (u32::from(self.bits) - 1).max(8)
+    }
+
+    /// Forgets the history (no context takeover): the next message refers to nothing.
+    pub(crate) fn reset(&mut self) {
+        self.base = self.base.wrapping_add(self.buf.len());
+        self.hashed = self.base;
+        self.buf.clear();
+    }
+
+    /// Drops the hash tables (12 KiB at 12 bits) until the next message, which rebuilds
+    /// them from the history.
+    pub(crate) fn release_tables(&mut self) {
+        self.tables = None;
+        self.hashed = self.base;
+    }
+
+    /// Heap bytes held (for tests and the docs).
+    #[cfg(test)]
+    pub(crate) fn heap(&self) -> usize {
+        self.buf.capacity()
+            + self
+                .tables
+                .as_ref()
+                .map_or(0, |t| 2 * (t.head.len() + t.prev.len()))
+    }
+
+    /// Appends `data` compressed (a sync-flushed stream, its `00 00 ff ff` left out) to
+    /// `out`, and returns `true`; or returns `false`, with `out` and the history as they
+    /// were, if that would not be smaller than `data` (the message is then better sent as
+    /// is, which leaves the peer's context unchanged too).
+    pub(crate) fn compress(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
+        let start = self.buf.len();
+        let out_start = out.len();
+        let shift = self.hash_shift();
+        let wmask = self.window() - 1;
+        let tables = self.tables.get_or_insert_with(|| Tables {
+            head: vec![0; 1 << (32 - shift)].into_boxed_slice(),
+            prev: vec![0; wmask + 1].into_boxed_slice(),
+        });
+        self.buf.extend_from_slice(data);
+        let buf = &self.buf[..];
+        let end = buf.len();
+        let base = self.base;
+        let search = Search {
+            buf,
+            base,
+            shift,
+            wmask,
+            max_dist: wmask + 1,
+            p: self.params,
+            insert_all: (self.params.nice / 2).max(16),
+        };
+        let Tables { head, prev } = tables;
+        let (head, prev) = (&mut head[..], &mut prev[..]);
+        // The history's last strings, which needed the message's first bytes to hash.
+        let from = self.hashed.wrapping_sub(base).min(start);
+        search.insert_range(head, prev, from, start);
+        out.reserve(data.len() / 4 + 64);
+        let mut w = BitWriter::new(out);
+        let mut lz = Sink {
+            buf,
+            tokens: Vec::with_capacity(data.len().min(BLOCK_TOKENS) + 1),
+            lit_freq: [0; LITERALS],
+            dist_freq: [0; DISTANCES],
+            block_start: start,
+            emitted: start,
+        };
+        if self.params.lazy_matching {
+            lazy(&search, head, prev, &mut lz, &mut w, start);
+        } else {
+            greedy(&search, head, prev, &mut lz, &mut w, start);
+        }
+        lz.flush(&mut w);
+        w.sync_marker();
+        self.hashed = base.wrapping_add(end.saturating_sub(3).max(start));
+        if out.len() - out_start >= data.len().max(1) && !data.is_empty() {
+            out.truncate(out_start);
+            self.buf.truncate(start);
+            self.hashed = self.hashed.min(base.wrapping_add(start));
+            return false;
+        }
+        self.keep_window();
+        true
+    }
+
+    /// Keeps the last window's worth of bytes, in a buffer not much larger.
+    fn keep_window(&mut self) {
+        let window = self.window();
+        if self.buf.len() > window {
+            let drop = self.buf.len() - window;
+            self.buf.drain(..drop);
+            self.base = self.base.wrapping_add(drop);
+        }
+        let keep = window + window / 4 + 256;
+        if self.buf.capacity() > keep {
+            self.buf.shrink_to(keep);
+        }
+    }
+}
+
+#[inline(always)]
+fn load8(s: &[u8]) -> u64 {
+    match s.get(..8) {
+        Some(&[a, b, c, d, e, f, g, h]) => u64::from_le_bytes([a, b, c, d, e, f, g, h]),
+        _ => 0,
+    }
+}
+
+#[inline(always)]
+fn load4(s: &[u8], at: usize) -> u32 {
+    match s.get(at..at + 4) {
+        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+        _ => 0,
+    }
+}
+
+/// How many bytes `a` and `b` have in common at their start (`a` at least as long as `b`).
+#[inline(always)]
+fn common(a: &[u8], b: &[u8]) -> usize {
+    let n = b.len();
+    let a = &a[..n];
+    let mut k = 0;
+    while k + 8 <= n {
+        let x = load8(&a[k..]) ^ load8(&b[k..]);
+        if x != 0 {
+            return k + (x.trailing_zeros() / 8) as usize;
+        }
+        k += 8;
+    }
+    while k < n && a[k] == b[k] {
+        k += 1;
+    }
+    k
+}
+
+/// What one message's match search reads (the tables are passed apart, as plain slices,
+/// so that nothing aliases them).
+#[derive(Clone, Copy)]
+struct Search<'a> {
+    /// The history, then the message.
+    buf: &'a [u8],
+    /// The stream position of `buf[0]`.
+    base: usize,
+    shift: u32,
+    wmask: usize,
+    max_dist: usize,
+    p: Params,
+    /// Matches up to this long have all their strings hashed (lazy levels).
+    insert_all: usize,
+}
+
+impl Search<'_> {
+    /// Adds the string at `buf[i..i + 4]` to its hash chain; returns the chain's previous
+    /// head.
+    #[inline(always)]
+    fn insert(&self, head: &mut [u16], prev: &mut [u16], i: usize) -> u16 {
+        let v = match self.buf.get(i..i + 4) {
+            Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+            _ => 0,
+        };
+        let hmask = head.len() - 1;
+        let head = &mut head[..=hmask];
+        let prev = &mut prev[..=self.wmask];
+        let h = (v.wrapping_mul(HASH_MUL) >> self.shift) as usize & hmask;
+        let pos = self.base.wrapping_add(i) as u16;
+        let old = head[h];
+        prev[usize::from(pos) & self.wmask] = old;
+        head[h] = pos;
+        old
+    }
+
+    /// Inserts the strings at `from..to` that have four bytes.
+    #[inline(always)]
+    fn insert_range(&self, head: &mut [u16], prev: &mut [u16], from: usize, to: usize) {
+        let to = to.min(self.buf.len().saturating_sub(3));
+        if from >= to {
+            return;
+        }
+        let hmask = head.len() - 1;
+        let head = &mut head[..=hmask];
+        let wmask = self.wmask;
+        let prev = &mut prev[..=wmask];
+        let mut pos = self.base.wrapping_add(from) as u16;
+        for w in self.buf[from..to + 3].windows(4) {
+            let v = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+            let h = (v.wrapping_mul(HASH_MUL) >> self.shift) as usize & hmask;
+            prev[usize::from(pos) & wmask] = head[h];
+            head[h] = pos;
+            pos = pos.wrapping_add(1);
+        }
+    }
+
+    /// The longest match for position `i` longer than `floor` (0 if none), following at
+    /// most `chain` links from `first`: `(length, distance)`.
+    #[inline(always)]
+    fn longest(
+        &self,
+        prev: &[u16],
+        i: usize,
+        first: u16,
+        floor: usize,
+        chain: u32,
+    ) -> (usize, usize) {
+        let buf = self.buf;
+        let end = buf.len().min(i + MAX_MATCH);
+        let Some(cur) = buf.get(i..end) else {
+            return (0, 0);
+        };
+        let max_len = cur.len();
+        if floor >= max_len {
+            return (0, 0);
+        }
+        let pos = self.base.wrapping_add(i) as u16;
+        let limit = self.max_dist.min(i);
+        let nice = self.p.nice.min(max_len);
+        let wmask = self.wmask;
+        let prev = &prev[..=wmask];
+        let (mut best, mut best_dist) = (floor.max(MIN_MATCH - 1), 0);
+        let mut cand = first;
+        let mut last = 0;
+        if max_len < 8 {
+            // The message's last bytes: byte by byte.
+            for _ in 0..chain {
+                let dist = usize::from(pos.wrapping_sub(cand));
+                if dist <= last || dist > limit {
+                    break;
+                }
+                last = dist;
+                cand = prev[usize::from(cand) & wmask];
+                let len = common(&buf[i - dist..], cur);
+                if len > best {
+                    (best, best_dist) = (len, dist);
+                }
+            }
+            return if best_dist == 0 {
+                (0, 0)
+            } else {
+                (best, best_dist)
+            };
+        }
+        let start8 = load8(cur);
+        // The four bytes that end a match one longer than the best so far (from 8 on).
+        let mut end4 = if best >= 8 { load4(cur, best - 3) } else { 0 };
+        for _ in 0..chain {
+            let dist = usize::from(pos.wrapping_sub(cand));
+            if dist <= last || dist > limit {
+                break;
+            }
+            last = dist;
+            let at = i - dist;
+            cand = prev[usize::from(cand) & wmask];
+            let Some(m) = buf.get(at..at + max_len) else {
+                break;
+            };
+            let x = load8(m) ^ start8;
+            let len = if x != 0 {
+                (x.trailing_zeros() / 8) as usize
+            } else if best >= 8 && load4(m, best - 3) != end4 {
+                continue;
+            } else {
+                8 + common(&m[8..], &cur[8..])
+            };
+            if len > best {
+                (best, best_dist) = (len, dist);
+                if len >= nice {
+                    break;
+                }
+                if best >= 8 {
+                    end4 = load4(cur, best - 3);
+                }
+            }
+        }
+        if best_dist == 0 {
+            (0, 0)
+        } else {
+            (best, best_dist)
+        }
+    }
+}
+
+/// One message's tokens and the blocks they go out in.
+struct Sink<'a> {
+    buf: &'a [u8],
+    tokens: Vec<u32>,
+    lit_freq: [u32; LITERALS],
+    dist_freq: [u32; DISTANCES],
+    /// Where the current block's bytes start in `buf`.
+    block_start: usize,
+    /// Bytes up to here are in tokens.
+    emitted: usize,
+}
+
+impl Sink<'_> {
+    #[inline(always)]
+    fn literal(&mut self, w: &mut BitWriter<'_>, byte: u8) {
+        self.tokens.push(u32::from(byte));
+        self.lit_freq[usize::from(byte)] += 1;
+        self.emitted += 1;
+        if self.tokens.len() >= BLOCK_TOKENS {
+            self.flush(w);
+        }
+    }
+
+    #[inline(always)]
+    fn matched(&mut self, w: &mut BitWriter<'_>, len: usize, dist: usize) {
+        debug_assert!(dist >= 1 && dist <= self.emitted, "distance {dist}");
+        self.tokens.push(match_token(len, dist));
+        self.lit_freq[257 + len_code(len)] += 1;
+        self.dist_freq[dist_code(dist)] += 1;
+        self.emitted += len;
+        if self.tokens.len() >= BLOCK_TOKENS {
+            self.flush(w);
+        }
+    }
+
+    /// Writes the tokens so far as a block.
+    fn flush(&mut self, w: &mut BitWriter<'_>) {
+        if self.tokens.is_empty() {
+            return;
+        }
+        write_block(
+            w,
+            &self.tokens,
+            &mut self.lit_freq,
+            &mut self.dist_freq,
+            &self.buf[self.block_start..self.emitted],
+        );
+        self.tokens.clear();
+        self.block_start = self.emitted;
+    }
+}
+
+/// zlib's `deflate_fast`: take the longest match at each position.
+fn greedy(
+    s: &Search<'_>,
+    head: &mut [u16],
+    prev: &mut [u16],
+    out: &mut Sink<'_>,
+    w: &mut BitWriter<'_>,
+    start: usize,
+) {
+    let s = *s;
+    let buf = s.buf;
+    let end = buf.len();
+    let hash_end = end.saturating_sub(3);
+    let mut i = start;
+    while i < end {
+        let (mut len, mut dist) = (0, 0);
+        if i < hash_end {
+            let first = s.insert(head, prev, i);
+            (len, dist) = s.longest(prev, i, first, 0, s.p.chain);
+            debug_assert!(dist <= s.max_dist);
+            if len == MIN_MATCH && dist > TOO_FAR {
+                len = 0;
+            }
+        }
+        if len >= MIN_MATCH {
+            out.matched(w, len, dist);
+            if len <= s.p.lazy {
+                s.insert_range(head, prev, i + 1, i + len);
+            }
+            i += len;
+        } else {
+            out.literal(w, buf[i]);
+            i += 1;
+        }
+    }
+}
+
+/// zlib's `deflate_slow`: a match is taken only if the next position has no longer one.
+fn lazy(
+    s: &Search<'_>,
+    head: &mut [u16],
+    prev: &mut [u16],
+    out: &mut Sink<'_>,
+    w: &mut BitWriter<'_>,
+    start: usize,
+) {
+    let s = *s;
+    let buf = s.buf;
+    let end = buf.len();
+    let hash_end = end.saturating_sub(3);
+    let mut i = start;
+    // A byte at `i - 1` is pending, with the match found there (length 0: none).
+    let mut pending = false;
+    let (mut prev_len, mut prev_dist) = (0, 0);
+    while i < end {
+        let (mut len, mut dist) = (0, 0);
+        if i < hash_end {
+            let first = s.insert(head, prev, i);
+            if prev_len < s.p.lazy {
+                let chain = if prev_len >= s.p.good {
+                    s.p.chain >> 2
+                } else {
+                    s.p.chain
+                };
+                (len, dist) = s.longest(prev, i, first, prev_len, chain);
+                debug_assert!(dist <= s.max_dist);
+                if len == MIN_MATCH && dist > TOO_FAR {
+                    len = 0;
+                }
+            }
+        }
+        if pending && prev_len >= MIN_MATCH && len <= prev_len {
+            out.matched(w, prev_len, prev_dist);
+            let next = i - 1 + prev_len;
+            if prev_len <= s.insert_all {
+                s.insert_range(head, prev, i + 1, next);
+            } else {
+                // A long match: its inner strings are mostly found again through the
+                // strings around them; only its ends are hashed.
+                s.insert_range(head, prev, i + 1, i + 5);
+                s.insert_range(head, prev, next - 4, next);
+            }
+            i = next;
+            pending = false;
+            prev_len = 0;
+            continue;
+        }
+        if pending {
+            out.literal(w, buf[i - 1]);
+        }
+        pending = true;
+        (prev_len, prev_dist) = (len, dist);
+        i += 1;
+    }
+    if pending {
+        out.literal(w, buf[end - 1]);
+    }
+}
