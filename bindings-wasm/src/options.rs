@@ -259,10 +259,10 @@ fn deflate(o: &Options) -> Result<Option<DeflateConfig>, JsValue> {
     if let Some(bits) = d.size("maxWindowBits")? {
         cfg.max_window_bits = u8::try_from(bits)
             .ok()
-            .filter(|b| (9..=15).contains(b))
+            .filter(|b| (8..=15).contains(b))
             .ok_or_else(|| {
                 range_error(&format!(
-                    "deflate option maxWindowBits must be 9-15, not {bits}"
+                    "deflate option maxWindowBits must be 8-15, not {bits}"
                 ))
             })?;
     }

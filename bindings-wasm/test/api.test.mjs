@@ -214,6 +214,8 @@ test('misuse throws Errors with a code; bad arguments throw TypeError/RangeError
   assert.throws(() => new ServerConnection({ maxMessageSize: '1' }), TypeError);
   assert.throws(() => new ServerConnection({ delivery: 'frames' }), TypeError);
   assert.throws(() => new ServerConnection({ deflate: { maxWindowBits: 16 } }), RangeError);
+  assert.throws(() => new ServerConnection({ deflate: { maxWindowBits: 7 } }), RangeError);
+  new ServerConnection({ deflate: { maxWindowBits: 8 } }); // the core compresses 8-bit windows
   assert.throws(() => new ServerConnection('x'), TypeError);
   assert.throws(() => new ClientConnection({}), /host/);
   assert.throws(() => new ClientConnection({ host: 'h', headers: [['a']] }), TypeError);

@@ -31,7 +31,7 @@ export interface ConnectionOptions {
 }
 
 export interface DeflateOptions {
-  /** Our compressor's largest window, 9-15 bits (default 12). */
+  /** Our compressor's largest window, 8-15 bits (default 12). */
   maxWindowBits?: number;
   /** Reset our compressor after every message (default false). */
   noContextTakeover?: boolean;

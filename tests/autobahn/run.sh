@@ -25,7 +25,7 @@
 #   EXPECTED_DIR=tests/autobahn/expected   holds server.json and client.json
 #   REPORTS_DIR=tests/autobahn/reports     reports go to server/ and client/ in it
 #   BUILD=1               cargo build --release the examples the default commands use
-#   RUN_TIMEOUT=1800      seconds before a wstest run (or the client) is stopped
+#   RUN_TIMEOUT=2700      seconds before a wstest run (or the client) is stopped
 #   AUTOBAHN_HOME         where install.sh put wstest (default /opt/autobahn-testsuite)
 # Exit: 0 when every selected case ran and matches its expected result (or is now OK or
 #       INFORMATIONAL); 1 on any regression, missing case, or a run that failed.
@@ -56,7 +56,7 @@ SERVER_AGENT="${SERVER_AGENT:-sansocket-server}"
 CLIENT_AGENT="${CLIENT_AGENT:-sansocket-client}"
 EXPECTED_DIR="$(realpath -m "${EXPECTED_DIR:-$AB_DIR/expected}")"
 REPORTS_DIR="$(realpath -m "${REPORTS_DIR:-$AB_DIR/reports}")"
-RUN_TIMEOUT="${RUN_TIMEOUT:-1800}"
+RUN_TIMEOUT="${RUN_TIMEOUT:-2700}"
 ab_require_installed
 cd "$AB_REPO"
 
