@@ -58,6 +58,20 @@ pub(super) struct Open {
     pub(super) header_len: u8,
 }
 
+impl Open {
+    /// A frame whose header (`header_len` bytes, at most 14) was just scanned.
+    fn new(kind: MessageKind, header_len: usize, len: usize, key: Option<[u8; 4]>) -> Self {
+        Open {
+            header_len: header_len as u8,
+            kind,
+            key,
+            len,
+            done: 0,
+            utf8: Utf8Validator::default(),
+        }
+    }
+}
+
 /// What `simple_header` finds at the start of a buffer.
 pub(super) enum Simple {
     /// Too few bytes to say.
@@ -112,14 +126,7 @@ impl Receiver {
                     key,
                 } => {
                     if self.scan.raw - header_len < len {
-                        self.scan.open = Some(Open {
-                            header_len: header_len as u8,
-                            kind,
-                            key,
-                            len,
-                            done: 0,
-                            utf8: Utf8Validator::default(),
-                        });
+                        self.scan.open = Some(Open::new(kind, header_len, len, key));
                         self.scan.raw -= header_len;
                         continue;
                     }
@@ -199,14 +206,7 @@ impl Receiver {
             return 0;
         }
         self.buf.extend_from_slice(&data[..header_len]);
-        self.scan.open = Some(Open {
-            header_len: header_len as u8,
-            kind,
-            key,
-            len,
-            done: 0,
-            utf8: Utf8Validator::default(),
-        });
+        self.scan.open = Some(Open::new(kind, header_len, len, key));
         header_len
     }
 
