@@ -185,6 +185,7 @@ pub fn mask(data: &[u8]) {
     let mid = extend_masked(&mut dst, &src[..split], key, phase);
     assert_eq!(extend_masked(&mut dst, &src[split..], key, mid), next);
     assert_eq!(&dst[prefix..], &want[..], "copied in pieces");
+}
 
 /// sansocket's DEFLATE compressor alone: messages cut from the input (any bytes, any
 /// settings: level 0–9, window 8–15 bits, context takeover or not, `low_memory`),
