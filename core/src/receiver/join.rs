@@ -268,26 +268,20 @@ impl Receiver {
     }
 
     /// Whether `h` (`arrived` bytes of its payload in the read) is the next frame of a
-    /// message joined as it is read, passing every check of [`check`](Self::check) (which
-    /// it then does not need): a continuation frame of the uncompressed message in
-    /// progress, or, with none in progress, the first frame of a fragmented uncompressed
+    /// message joined as it is read, with RSV clear and passing [`admit`](Self::admit) (the
+    /// checks of [`check`](Self::check); the join counts the frame itself): a continuation
+    /// frame of the uncompressed message in progress, or, with none in progress, the first frame of a fragmented uncompressed
     /// message, or an uncompressed message in one frame of a size in [`JOIN_WHOLE`] that
     /// the read does not finish (its own buffer, so that it is never moved when the
     /// receive buffer wraps; smaller and finished ones are left to the scan).
     fn continues(&self, h: &FrameHeader, arrived: usize) -> bool {
-        let (fragments, len) = match (&self.message, h.opcode) {
-            (Some(m), OpCode::Continuation) if !m.compressed => (m.fragments, m.len),
-            (None, OpCode::Text | OpCode::Binary)
-                if !h.fin || (JOIN_WHOLE.contains(&h.len) && (arrived as u64) < h.len) =>
-            {
-                (0, 0)
+        let joinable = match (&self.message, h.opcode) {
+            (Some(m), OpCode::Continuation) => !m.compressed,
+            (None, OpCode::Text | OpCode::Binary) => {
+                !h.fin || (JOIN_WHOLE.contains(&h.len) && (arrived as u64) < h.len)
             }
-            _ => return false,
+            _ => false,
         };
-        h.rsv == 0
-            && h.mask.is_some() == self.expect_masked
-            && h.len <= self.max_frame
-            && fragments < self.max_fragments
-            && len.saturating_add(h.len) <= self.max_message
+        joinable && h.rsv == 0 && self.admit(h).is_ok()
     }
 }

@@ -7,7 +7,8 @@
 //! copied in (`scan.rs`), so that their payloads are unmasked while still in L1 cache.
 //! Fragments are unmasked while they are copied into the message being assembled, straight
 //! from the read when nothing is buffered before them (`join.rs`); compressed messages are
-//! inflated as they arrive (`inflate.rs`).
+//! inflated as they arrive (`inflate.rs`). The frame rules that depend on the connection
+//! (masking, reserved bits, fragment order, limits) are in `check.rs`.
 
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -19,6 +20,7 @@ use crate::frame::{FrameHeader, OpCode, parse_header};
 use crate::mask::{apply_mask, extend_masked};
 use crate::utf8::Utf8Validator;
 
+mod check;
 mod inflate;
 mod join;
 mod scan;
@@ -384,67 +386,6 @@ impl Receiver {
         }
         self.buf.advance(header_len);
         Ok(Some(frame))
-    }
-
-    /// The checks that depend on the connection: extensions, role, fragmentation, limits.
-    fn check(&mut self, h: &FrameHeader) -> Result<(), ProtocolError> {
-        // §5.2: "If a nonzero value is received and none of the negotiated extensions defines
-        // the meaning of such a nonzero value, the receiving endpoint MUST _Fail_".
-        if h.rsv & !self.rsv_allowed != 0 {
-            return Err(ProtocolError::ReservedBits);
-        }
-        // RFC 7692 §6.1: RSV1 only on the first frame of a data message.
-        let rsv1 = h.rsv & 0b100 != 0;
-        if rsv1 && (h.opcode.is_control() || h.opcode == OpCode::Continuation) {
-            return Err(ProtocolError::CompressedContinuation);
-        }
-        // §5.1: servers fail on unmasked frames, clients on masked ones.
-        match (self.expect_masked, h.mask.is_some()) {
-            (true, false) => return Err(ProtocolError::UnmaskedFrame),
-            (false, true) => return Err(ProtocolError::MaskedFrame),
-            _ => {}
-        }
-        if h.opcode.is_control() {
-            return Ok(());
-        }
-        if h.len > self.max_frame {
-            return Err(ProtocolError::FrameTooLarge);
-        }
-        // §5.4: fragments of one message arrive in order, not interleaved with another.
-        let kind = match h.opcode {
-            OpCode::Text => Some(MessageKind::Text),
-            OpCode::Binary => Some(MessageKind::Binary),
-            _ => None,
-        };
-        match (kind, self.message.is_some()) {
-            (Some(_), true) => return Err(ProtocolError::ExpectedContinuation),
-            (None, false) => return Err(ProtocolError::UnexpectedContinuation),
-            (Some(kind), false) => {
-                self.message = Some(Message {
-                    kind,
-                    data: BytesMut::new(),
-                    len: 0,
-                    fragments: 0,
-                    utf8: Utf8Validator::default(),
-                    compressed: rsv1,
-                    inflated: 0,
-                    plain: Vec::new(),
-                });
-            }
-            (None, true) => {}
-        }
-        let Some(message) = self.message.as_mut() else {
-            return Ok(());
-        };
-        message.fragments += 1;
-        message.len += h.len;
-        if message.fragments > self.max_fragments {
-            return Err(ProtocolError::TooManyFragments);
-        }
-        if message.len > self.max_message {
-            return Err(ProtocolError::MessageTooLarge);
-        }
-        Ok(())
     }
 
     /// Unmasks the newly arrived payload bytes and checks text as it goes. Returns the
