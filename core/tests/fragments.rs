@@ -3,19 +3,11 @@
 //! message): the same messages whatever the read sizes, errors in a later fragment still
 //! reported after the events before them, limits still enforced.
 
-use sansocket::frame::{MAX_HEADER_LEN, OpCode, write_header};
-use sansocket::mask::apply_mask;
-use sansocket::{Config, Connection, Delivery, Error, Event, MessageKind, ProtocolError};
+mod support;
 
-fn frame(op: OpCode, fin: bool, payload: &[u8], key: [u8; 4]) -> Vec<u8> {
-    let mut header = [0u8; MAX_HEADER_LEN];
-    let n = write_header(&mut header, fin, 0, op, Some(key), payload.len() as u64);
-    let mut out = header[..n].to_vec();
-    let start = out.len();
-    out.extend_from_slice(payload);
-    apply_mask(&mut out[start..], key, 0);
-    out
-}
+use sansocket::frame::OpCode;
+use sansocket::{Config, Connection, Delivery, Error, Event, MessageKind, ProtocolError};
+use support::{decode_in_pieces, masked_frame as frame};
 
 /// `payload` in fragments of the given sizes (cycled), each with its own key, and a ping
 /// after the second one.
@@ -94,40 +86,12 @@ fn wire() -> (Vec<u8>, Vec<(MessageKind, Vec<u8>)>) {
     (wire, expected)
 }
 
-fn decode(wire: &[u8], piece: usize, delivery: Delivery) -> Vec<(MessageKind, Vec<u8>)> {
-    let config = Config {
-        delivery,
-        ..Config::default()
-    };
-    let mut conn = Connection::open_server(config, None);
-    let mut out = Vec::new();
-    let mut partial = Vec::new();
-    for chunk in wire.chunks(piece) {
-        conn.receive_data(chunk);
-        while let Some(event) = conn.next_event().expect("valid frames") {
-            match event {
-                Event::Text(t) => out.push((MessageKind::Text, t.as_bytes().to_vec())),
-                Event::Binary(b) => out.push((MessageKind::Binary, b.to_vec())),
-                Event::Chunk { kind, data, fin } => {
-                    partial.extend_from_slice(&data);
-                    if fin {
-                        out.push((kind, std::mem::take(&mut partial)));
-                    }
-                }
-                Event::Ping(p) => assert_eq!(&p[..], b"p"),
-                other => panic!("unexpected {other:?}"),
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn fragments_joined_at_every_read_size() {
     let (wire, expected) = wire();
     for delivery in [Delivery::Messages, Delivery::Chunks] {
         for piece in [wire.len(), 1, 13, 4096, 4111, 65_536, 100_000] {
-            let got = decode(&wire, piece, delivery);
+            let got = decode_in_pieces(&wire, &[piece], delivery);
             assert_eq!(got.len(), expected.len(), "{delivery:?} {piece}");
             for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
                 assert!(g == e, "{delivery:?} {piece}: message {i} differs");

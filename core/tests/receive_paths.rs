@@ -2,20 +2,11 @@
 //! decoded in one step, the rest of a frame unmasked (and text checked) while it is copied
 //! in, whatever the read sizes; and errors still surface where they belong.
 
-use sansocket::frame::{MAX_HEADER_LEN, OpCode, write_header};
-use sansocket::mask::apply_mask;
-use sansocket::{Config, Connection, Delivery, Error, Event, MessageKind, ProtocolError};
+mod support;
 
-/// A masked client frame.
-fn frame(op: OpCode, fin: bool, payload: &[u8], key: [u8; 4]) -> Vec<u8> {
-    let mut header = [0u8; MAX_HEADER_LEN];
-    let n = write_header(&mut header, fin, 0, op, Some(key), payload.len() as u64);
-    let mut out = header[..n].to_vec();
-    let start = out.len();
-    out.extend_from_slice(payload);
-    apply_mask(&mut out[start..], key, 0);
-    out
-}
+use sansocket::frame::OpCode;
+use sansocket::{Config, Connection, Delivery, Error, MessageKind, ProtocolError};
+use support::{decode_in_pieces, masked_frame as frame};
 
 fn text(len: usize) -> Vec<u8> {
     "héllo wörld — 東京 😀 "
@@ -67,43 +58,6 @@ fn wire() -> (Vec<u8>, Vec<(MessageKind, Vec<u8>)>) {
 }
 
 /// Feeds `wire` in pieces of the given sizes (cycled), collecting whole messages.
-fn decode(wire: &[u8], pieces: &[usize], delivery: Delivery) -> Vec<(MessageKind, Vec<u8>)> {
-    let config = Config {
-        delivery,
-        ..Config::default()
-    };
-    let mut conn = Connection::open_server(config, None);
-    let mut out = Vec::new();
-    let mut partial: Vec<u8> = Vec::new();
-    let mut rest = wire;
-    let mut sizes = pieces.iter().cycle();
-    while !rest.is_empty() {
-        let n = (*sizes.next().unwrap()).min(rest.len());
-        conn.receive_data(&rest[..n]);
-        rest = &rest[n..];
-        while let Some(event) = conn.next_event().expect("valid frames") {
-            match event {
-                Event::Text(t) => out.push((MessageKind::Text, t.as_bytes().to_vec())),
-                Event::Binary(b) => out.push((MessageKind::Binary, b.to_vec())),
-                Event::Chunk { kind, data, fin } => {
-                    if kind == MessageKind::Text {
-                        assert!(
-                            std::str::from_utf8(&data).is_ok(),
-                            "text chunks are whole characters"
-                        );
-                    }
-                    partial.extend_from_slice(&data);
-                    if fin {
-                        out.push((kind, std::mem::take(&mut partial)));
-                    }
-                }
-                Event::Ping(p) => assert_eq!(&p[..], b"p"),
-                other => panic!("unexpected {other:?}"),
-            }
-        }
-    }
-    out
-}
 
 #[test]
 fn every_read_size_gives_the_same_messages() {
@@ -119,7 +73,7 @@ fn every_read_size_gives_the_same_messages() {
             &[65536],
             &[100_003, 9],
         ] {
-            let got = decode(&wire, pieces, delivery);
+            let got = decode_in_pieces(&wire, pieces, delivery);
             assert_eq!(got.len(), expected.len(), "{delivery:?} {pieces:?}");
             for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
                 assert!(g == e, "{delivery:?} {pieces:?}: message {i} differs");

@@ -3,8 +3,10 @@
 
 #![allow(dead_code)]
 
+use sansocket::frame::{MAX_HEADER_LEN, OpCode, write_header};
+use sansocket::mask::apply_mask;
 use sansocket::{
-    Accept, ClientRequest, Config, Connection, Error, Event, MessageKind, SeededEntropy,
+    Accept, ClientRequest, Config, Connection, Delivery, Error, Event, MessageKind, SeededEntropy,
 };
 
 /// RFC 6455 §1.2: the sample opening handshake.
@@ -202,4 +204,60 @@ pub(crate) fn text_of_len(len: usize) -> String {
         s.push('z');
     }
     s
+}
+
+/// A masked client frame with `key`.
+pub(crate) fn masked_frame(op: OpCode, fin: bool, payload: &[u8], key: [u8; 4]) -> Vec<u8> {
+    let mut header = [0u8; MAX_HEADER_LEN];
+    let n = write_header(&mut header, fin, 0, op, Some(key), payload.len() as u64);
+    let mut out = header[..n].to_vec();
+    let start = out.len();
+    out.extend_from_slice(payload);
+    apply_mask(&mut out[start..], key, 0);
+    out
+}
+
+/// The messages a server decodes from `wire` fed in reads of the `pieces` sizes (cycled),
+/// chunks joined (each text chunk asserted to be whole characters); panics on an error or
+/// an event other than a message, a chunk or a ping `p`.
+pub(crate) fn decode_in_pieces(
+    wire: &[u8],
+    pieces: &[usize],
+    delivery: Delivery,
+) -> Vec<(MessageKind, Vec<u8>)> {
+    let config = Config {
+        delivery,
+        ..Config::default()
+    };
+    let mut conn = Connection::open_server(config, None);
+    let mut out = Vec::new();
+    let mut partial: Vec<u8> = Vec::new();
+    let mut rest = wire;
+    let mut sizes = pieces.iter().cycle();
+    while !rest.is_empty() {
+        let n = (*sizes.next().unwrap()).min(rest.len());
+        conn.receive_data(&rest[..n]);
+        rest = &rest[n..];
+        while let Some(event) = conn.next_event().expect("valid frames") {
+            match event {
+                Event::Text(t) => out.push((MessageKind::Text, t.as_bytes().to_vec())),
+                Event::Binary(b) => out.push((MessageKind::Binary, b.to_vec())),
+                Event::Chunk { kind, data, fin } => {
+                    if kind == MessageKind::Text {
+                        assert!(
+                            std::str::from_utf8(&data).is_ok(),
+                            "text chunks are whole characters"
+                        );
+                    }
+                    partial.extend_from_slice(&data);
+                    if fin {
+                        out.push((kind, std::mem::take(&mut partial)));
+                    }
+                }
+                Event::Ping(p) => assert_eq!(&p[..], b"p"),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+    out
 }
