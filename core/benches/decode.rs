@@ -10,7 +10,9 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use common::decoders::{Ceiling, Decoder, FastWebsockets, Sansocket, TokioWebsockets, Tungstenite};
+use common::decoders::{
+    Ceiling, Decoder, FastWebsockets, Sansocket, SansocketReads, TokioWebsockets, Tungstenite,
+};
 use common::report::{self, Row};
 use common::{CASES, Case, Tally, client_wire, payload};
 use criterion::{BenchmarkGroup, Criterion, Throughput, measurement::WallTime};
@@ -49,6 +51,12 @@ fn main() {
             TokioWebsockets::new(wire.clone(), case.count),
         );
         bench(&mut group, "ceiling", Ceiling::new(wire.clone()));
+        let reads = TokioWebsockets::reads(wire.clone(), case.count);
+        bench(
+            &mut group,
+            SAME_READS,
+            SansocketReads::new(wire.clone(), reads),
+        );
         group.finish();
         rows.push(Row {
             case: case.name,
@@ -65,7 +73,18 @@ fn main() {
         Some("ceiling"),
         since,
     );
+    report::print(
+        "decode, server role, sansocket fed tokio-websockets' own reads",
+        &rows,
+        SAME_READS,
+        &["tokio-websockets"],
+        None,
+        since,
+    );
 }
+
+/// sansocket fed the reads tokio-websockets makes, not 64 KiB ones.
+const SAME_READS: &str = "sansocket-tws-reads";
 
 fn bench(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, mut decoder: impl Decoder) {
     group.bench_function(name, |b| {
@@ -106,4 +125,7 @@ fn verify(case: &Case, payload: &[u8], wire: &Arc<[u8]>) {
     check("fastwebsockets", &mut |mut f| d.pass(&mut f));
     let mut d = TokioWebsockets::new(wire.clone(), case.count);
     check("tokio-websockets", &mut |mut f| d.pass(&mut f));
+    let reads = TokioWebsockets::reads(wire.clone(), case.count);
+    let mut d = SansocketReads::new(wire.clone(), reads);
+    check(SAME_READS, &mut |mut f| d.pass(&mut f));
 }

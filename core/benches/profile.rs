@@ -92,6 +92,10 @@ fn run(mode: &str, case: &Case, name: &str, passes: usize) -> (f64, Option<f64>)
                 "fastwebsockets" => decode(decoders::FastWebsockets::new(w, n), passes),
                 "tokio-websockets" => decode(decoders::TokioWebsockets::new(w, n), passes),
                 "ceiling" => decode(decoders::Ceiling::new(w), passes),
+                "sansocket-tws-reads" => {
+                    let reads = decoders::TokioWebsockets::reads(w.clone(), n);
+                    decode(decoders::SansocketReads::new(w, reads), passes)
+                }
                 other => panic!("no implementation {other}"),
             };
             wire.len() * passes

@@ -1,6 +1,8 @@
 //! Server-side decoders of the same client wire bytes: sansocket and its Rust peers, each
 //! fed 64 KiB reads and consuming every whole message, plus the copy-and-XOR ceiling.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use super::{CHUNK, WireStream, block_on};
@@ -29,6 +31,38 @@ impl Decoder for Sansocket {
     fn pass(&mut self, consume: &mut impl FnMut(&[u8])) {
         for chunk in self.wire.chunks(CHUNK) {
             self.conn.receive_data(chunk);
+            while let Some(event) = self.conn.next_event().expect("valid frames") {
+                match event {
+                    sansocket::Event::Binary(data) => consume(&data),
+                    sansocket::Event::Text(text) => consume(text.as_bytes()),
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+        }
+    }
+}
+
+/// sansocket fed exactly the reads tokio-websockets makes ([`TokioWebsockets::reads`]):
+/// the same read sizes, so that the two decoders are compared like for like.
+pub(crate) struct SansocketReads {
+    conn: sansocket::Connection,
+    wire: Arc<[u8]>,
+    reads: Vec<usize>,
+}
+
+impl SansocketReads {
+    pub(crate) fn new(wire: Arc<[u8]>, reads: Vec<usize>) -> Self {
+        let conn = sansocket::Connection::open_server(sansocket::Config::default(), None);
+        Self { conn, wire, reads }
+    }
+}
+
+impl Decoder for SansocketReads {
+    fn pass(&mut self, consume: &mut impl FnMut(&[u8])) {
+        let mut at = 0;
+        for &n in &self.reads {
+            self.conn.receive_data(&self.wire[at..at + n]);
+            at += n;
             while let Some(event) = self.conn.next_event().expect("valid frames") {
                 match event {
                     sansocket::Event::Binary(data) => consume(&data),
@@ -113,6 +147,30 @@ impl TokioWebsockets {
     pub(crate) fn new(wire: Arc<[u8]>, count: usize) -> Self {
         let ws = tokio_websockets::ServerBuilder::new().serve(WireStream::new(wire));
         Self { ws, count }
+    }
+}
+
+impl TokioWebsockets {
+    /// The sizes of the reads tokio-websockets makes over one pass (the second, once its
+    /// buffer has settled), for [`SansocketReads`].
+    pub(crate) fn reads(wire: Arc<[u8]>, count: usize) -> Vec<usize> {
+        let reads = Rc::new(RefCell::new(Vec::new()));
+        let mut stream = WireStream::new(wire.clone());
+        stream.reads = Some(reads.clone());
+        let mut d = Self {
+            ws: tokio_websockets::ServerBuilder::new().serve(stream),
+            count,
+        };
+        d.pass(&mut |_| {});
+        reads.borrow_mut().clear();
+        d.pass(&mut |_| {});
+        let sizes = reads.take();
+        assert_eq!(
+            sizes.iter().sum::<usize>(),
+            wire.len(),
+            "one pass reads the wire once"
+        );
+        sizes
     }
 }
 

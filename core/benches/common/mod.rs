@@ -8,7 +8,7 @@ pub(crate) mod decoders;
 pub(crate) mod encoders;
 pub(crate) mod report;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::io;
 use std::pin::{Pin, pin};
@@ -235,6 +235,8 @@ pub(crate) struct WireStream {
     pos: usize,
     /// Bytes written so far (shared, as some peers do not lend their stream back).
     pub(crate) written: Rc<Cell<usize>>,
+    /// If set, the size of every read is appended here.
+    pub(crate) reads: Option<Rc<RefCell<Vec<usize>>>>,
 }
 
 impl WireStream {
@@ -243,6 +245,7 @@ impl WireStream {
             wire,
             pos: 0,
             written: Rc::default(),
+            reads: None,
         }
     }
 
@@ -255,6 +258,9 @@ impl WireStream {
         let end = self.wire.len().min(self.pos + CHUNK).min(self.pos + room);
         let start = self.pos;
         self.pos = if end == self.wire.len() { 0 } else { end };
+        if let Some(reads) = &self.reads {
+            reads.borrow_mut().push(end - start);
+        }
         &self.wire[start..end]
     }
 }
