@@ -2,17 +2,13 @@
 //! leave every protocol decision to the core.
 
 use std::collections::VecDeque;
-use std::mem::MaybeUninit;
 use std::sync::Mutex;
 
 use pyo3::exceptions::{PyOSError, PyValueError};
-use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
-use sansocket::{
-    Accept, ClientRequest, Entropy, MessageKind, Role, SeededEntropy, State, Utf8Bytes,
-};
+use sansocket::{Accept, ClientRequest, Entropy, MessageKind, Role, SeededEntropy, State};
 
 use crate::config;
 use crate::convert;
@@ -104,62 +100,35 @@ impl Connection {
         )
     }
 
-    /// Queues a message whose payload is the `bytes` object `data` (UTF-8 for text), shared
-    /// with the engine instead of copied.
-    fn send_shared(
-        &mut self,
-        py: Python<'_>,
-        kind: MessageKind,
-        data: Bound<'_, PyBytes>,
-    ) -> PyResult<()> {
+    /// Queues a binary message whose payload is the `bytes` object `data`, shared with the
+    /// engine instead of copied.
+    fn send_binary_shared(&mut self, py: Python<'_>, data: Bound<'_, PyBytes>) -> PyResult<()> {
         let (conn, shared) = self.parts();
         let key = data.as_bytes().as_ptr() as usize;
         let keep = (conn.role() == Role::Server).then(|| data.clone().unbind());
         let payload = bytes::Bytes::from_owner(PyBackedBytes::from(data));
-        let result = match kind {
-            MessageKind::Binary => conn.send_binary_shared(payload),
-            MessageKind::Text => match Utf8Bytes::from_utf8(payload) {
-                Ok(text) => conn.send_text_shared(text),
-                Err(_) => Err(sansocket::UsageError::InvalidUtf8),
-            },
-        };
-        result.or_raise(py)?;
+        conn.send_binary_shared(payload).or_raise(py)?;
         if let Some(object) = keep {
             shared.push_back((key, object));
         }
         Ok(())
     }
-}
 
-/// A new `bytes` of `len` bytes filled by `fill`, which returns how many of them it wrote
-/// (all, as the engine's drains do; any left are zeroed). Unlike `PyBytes::new_with`, the
-/// memory is not zeroed first: a 1 MiB `data_to_send()` spent a fifth of its time there.
-fn new_bytes<'py>(
-    py: Python<'py>,
-    len: usize,
-    fill: impl FnOnce(&mut [MaybeUninit<u8>]) -> usize,
-) -> PyResult<Bound<'py, PyBytes>> {
-    let size = ffi::Py_ssize_t::try_from(len)
-        .map_err(|_| pyo3::exceptions::PyOverflowError::new_err("output too large"))?;
-    // SAFETY: with a NULL source, `PyBytes_FromStringAndSize` returns a new `bytes` of
-    // `size` bytes whose contents are not initialized (or NULL with an exception set, which
-    // `from_owned_ptr_or_err` returns as the error); the interpreter is attached (`py`).
-    let object = unsafe {
-        Bound::from_owned_ptr_or_err(py, ffi::PyBytes_FromStringAndSize(std::ptr::null(), size))?
-    };
-    // SAFETY: `object` is the `bytes` just made, so `PyBytes_AsString` returns its buffer of
-    // `len` bytes (plus the terminating NUL CPython set), owned by `object`, which outlives
-    // the slice. No other code has seen the object yet, so writing into it is allowed (what
-    // CPython's own constructors do), and as `MaybeUninit<u8>` the slice makes no claim that
-    // the bytes are initialized.
-    let buf = unsafe {
-        let data = ffi::PyBytes_AsString(object.as_ptr());
-        std::slice::from_raw_parts_mut(data.cast::<MaybeUninit<u8>>(), len)
-    };
-    let written = fill(&mut *buf).min(len);
-    buf[written..].fill(MaybeUninit::new(0));
-    // SAFETY: `object` is a `bytes` (made above); every byte of it is now initialized.
-    Ok(unsafe { object.cast_into_unchecked() })
+    /// Queues a text message whose UTF-8 a Python object owns, shared with the engine
+    /// instead of copied.
+    fn send_text_shared(&mut self, py: Python<'_>, text: text::LargeText<'_>) -> PyResult<()> {
+        let (conn, shared) = self.parts();
+        let key = text.utf8.as_bytes().as_ptr() as usize;
+        let keep = text
+            .object
+            .filter(|_| conn.role() == Role::Server)
+            .map(Bound::unbind);
+        conn.send_text_shared(text.utf8).or_raise(py)?;
+        if let Some(object) = keep {
+            shared.push_back((key, object));
+        }
+        Ok(())
+    }
 }
 
 #[pymethods]
@@ -198,7 +167,7 @@ impl Connection {
     fn data_to_send<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let (conn, shared) = self.parts();
         let len = conn.buffered_amount();
-        let out = new_bytes(py, len, |buf| conn.data_to_send_into_uninit(buf));
+        let out = convert::new_bytes(py, len, |buf| conn.data_to_send_into_uninit(buf));
         shared.clear();
         out
     }
@@ -217,14 +186,14 @@ impl Connection {
             if total == 0 {
                 return Ok(PyList::empty(py));
             }
-            let out = new_bytes(py, total, |buf| conn.data_to_send_into_uninit(buf))?;
+            let out = convert::new_bytes(py, total, |buf| conn.data_to_send_into_uninit(buf))?;
             return PyList::new(py, [out]);
         }
         let list = PyList::empty(py);
         loop {
             let len = conn.len_to_shared();
             if len > 0 {
-                list.append(new_bytes(py, len, |buf| {
+                list.append(convert::new_bytes(py, len, |buf| {
                     conn.data_to_send_into_uninit(buf)
                 })?)?;
             }
@@ -232,14 +201,12 @@ impl Connection {
                 Some(payload) => {
                     let key = payload.as_ptr() as usize;
                     // Entries of payloads that left some other way (compressed, drained by
-                    // `data_to_send`) come before this one: they are dropped.
-                    let mut found = None;
-                    while let Some((k, object)) = shared.pop_front() {
-                        if k == key {
-                            found = Some(object);
-                            break;
-                        }
-                    }
+                    // `data_to_send`) come before this one: they are dropped. A payload
+                    // without an entry (an ASCII `str`'s own characters) leaves the others.
+                    let found = shared.iter().position(|&(k, _)| k == key).and_then(|i| {
+                        shared.drain(..i);
+                        shared.pop_front().map(|(_, object)| object)
+                    });
                     match found {
                         Some(object) if object.bind(py).as_bytes().len() == payload.len() => {
                             list.append(object)?;
@@ -257,8 +224,8 @@ impl Connection {
 
     /// Queue a text message.
     fn send_text(&mut self, py: Python<'_>, data: &Bound<'_, PyString>) -> PyResult<()> {
-        if let Some(utf8) = text::large_utf8(data, SHARE_MIN)? {
-            return self.send_shared(py, MessageKind::Text, utf8);
+        if let Some(large) = text::large_text(data, SHARE_MIN)? {
+            return self.send_text_shared(py, large);
         }
         text::with_str(data, |text| self.core().send_text(text).or_raise(py))?
     }
@@ -268,7 +235,7 @@ impl Connection {
         if let Ok(bytes) = data.cast::<PyBytes>()
             && bytes.as_bytes().len() >= SHARE_MIN
         {
-            return self.send_shared(py, MessageKind::Binary, bytes.clone());
+            return self.send_binary_shared(py, bytes.clone());
         }
         convert::with_bytes(data, |bytes| self.core().send_binary(bytes).or_raise(py))?
     }

@@ -1,6 +1,9 @@
-//! Python values in: byte-like arguments and header lists.
+//! Python values in (byte-like arguments, header lists) and new `bytes` out.
+
+use std::mem::MaybeUninit;
 
 use pyo3::exceptions::PyTypeError;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
 
@@ -30,6 +33,37 @@ pub(crate) fn with_bytes<R>(data: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R)
         "expected bytes, bytearray or memoryview, got {}",
         type_name(data)
     )))
+}
+
+/// A new `bytes` of `len` bytes filled by `fill`, which returns how many of them it wrote
+/// (all, as the engine's drains do; any left are zeroed). Unlike `PyBytes::new_with`, the
+/// memory is not zeroed first: a 1 MiB `data_to_send()` spent a fifth of its time there.
+pub(crate) fn new_bytes<'py>(
+    py: Python<'py>,
+    len: usize,
+    fill: impl FnOnce(&mut [MaybeUninit<u8>]) -> usize,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let size = ffi::Py_ssize_t::try_from(len)
+        .map_err(|_| pyo3::exceptions::PyOverflowError::new_err("output too large"))?;
+    // SAFETY: with a NULL source, `PyBytes_FromStringAndSize` returns a new `bytes` of
+    // `size` bytes whose contents are not initialized (or NULL with an exception set, which
+    // `from_owned_ptr_or_err` returns as the error); the interpreter is attached (`py`).
+    let object = unsafe {
+        Bound::from_owned_ptr_or_err(py, ffi::PyBytes_FromStringAndSize(std::ptr::null(), size))?
+    };
+    // SAFETY: `object` is the `bytes` just made, so `PyBytes_AsString` returns its buffer of
+    // `len` bytes (plus the terminating NUL CPython set), owned by `object`, which outlives
+    // the slice. No other code has seen the object yet, so writing into it is allowed (what
+    // CPython's own constructors do), and as `MaybeUninit<u8>` the slice makes no claim that
+    // the bytes are initialized.
+    let buf = unsafe {
+        let data = ffi::PyBytes_AsString(object.as_ptr());
+        std::slice::from_raw_parts_mut(data.cast::<MaybeUninit<u8>>(), len)
+    };
+    let written = fill(&mut *buf).min(len);
+    buf[written..].fill(MaybeUninit::new(0));
+    // SAFETY: `object` is a `bytes` (made above); every byte of it is now initialized.
+    Ok(unsafe { object.cast_into_unchecked() })
 }
 
 /// A text argument: `str`, or UTF-8 `bytes` (for header values).

@@ -8,6 +8,7 @@ mod connection;
 mod convert;
 mod errors;
 mod events;
+mod latin1;
 mod text;
 
 use pyo3::prelude::*;
@@ -16,6 +17,12 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
+    latin1::init(py);
+    // Private, for the tests: set as an attribute, outside `__all__` and the stubs.
+    m.setattr(
+        "_str_read_in_place",
+        wrap_pyfunction!(latin1::_str_read_in_place, m)?,
+    )?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<connection::ConnectionState>()?;
     m.add_class::<connection::Connection>()?;

@@ -7,11 +7,14 @@
 //! CPython caches in the object. It joined the stable ABI in 3.10, and every CPython 3.x before
 //! exports it with the same signature, so a 3.9 interpreter has it too.
 
+use std::mem::MaybeUninit;
 use std::os::raw::c_char;
 
 use pyo3::ffi;
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyString};
+use sansocket::Utf8Bytes;
 
 unsafe extern "C" {
     fn PyUnicode_AsUTF8AndSize(
@@ -37,129 +40,273 @@ pub(crate) fn with_str<R>(s: &Bound<'_, PyString>, f: impl FnOnce(&str) -> R) ->
         let text = unsafe { std::str::from_utf8_unchecked(utf8.as_bytes()) };
         return Ok(f(text));
     }
-    let mut size: ffi::Py_ssize_t = 0;
-    // SAFETY: `s` is a live `str` (the interpreter is attached and `s` holds a reference).
-    // The result is NULL with an exception set (a lone surrogate cannot be encoded), or a
-    // pointer to `size` bytes owned by `s`, valid while `s` lives, which outlives `f`.
-    let data = unsafe { PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut size) };
-    if data.is_null() {
-        return Err(PyErr::fetch(s.py()));
-    }
-    let len = usize::try_from(size).unwrap_or(0);
-    // SAFETY: see above; CPython's strict UTF-8 encoder only produces valid UTF-8.
-    let text = unsafe {
-        std::str::from_utf8_unchecked(std::slice::from_raw_parts(data.cast::<u8>(), len))
-    };
+    let (data, len) = as_utf8(s)?;
+    // SAFETY: see `as_utf8`: `len` bytes of UTF-8 owned by `s`, which outlives `f`.
+    let text = unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(data, len)) };
     Ok(f(text))
 }
 
-/// The UTF-8 of a `str` of at least `min` characters as a new `bytes`, made in one pass when
-/// it can be (`None` for a shorter `str`): an ASCII `str` is copied; one whose characters are
-/// all below U+0100 (CPython keeps it as Latin-1) is taken as Latin-1 (a copy) and encoded
-/// here, several times faster than CPython's UTF-8 encoder, which does the rest.
-pub(crate) fn large_utf8<'py>(
+/// The UTF-8 of a `str` of at least `min` characters, ready to be shared with the engine
+/// (`None` for a shorter `str`). It is UTF-8 by construction and not checked again
+/// ([`Utf8Bytes::from_str_owner`] takes the owner's word for it).
+pub(crate) struct LargeText<'py> {
+    /// The UTF-8, owned by a Python object.
+    pub(crate) utf8: Utf8Bytes,
+    /// That object when it is a `bytes` (made here from a non-ASCII `str`), which a server's
+    /// `data_to_send_list()` returns as it is; `None` when `utf8` is an ASCII `str`'s own
+    /// characters (no copy was made; the list copies them once into a `bytes`).
+    pub(crate) object: Option<Bound<'py, PyBytes>>,
+}
+
+/// An ASCII `str` is not copied: its characters are its UTF-8. One whose characters are all
+/// below U+0100 (CPython keeps it as Latin-1) is encoded here, several times faster than
+/// CPython's UTF-8 encoder, from its characters in place where `latin1::chars` can read them
+/// (otherwise from a Latin-1 copy); CPython's encoder does the rest.
+pub(crate) fn large_text<'py>(
     s: &Bound<'py, PyString>,
     min: usize,
-) -> PyResult<Option<Bound<'py, PyBytes>>> {
+) -> PyResult<Option<LargeText<'py>>> {
     let py = s.py();
     if s.len()? < min {
         return Ok(None);
     }
     if s.call_method0(pyo3::intern!(py, "isascii"))?.is_truthy()? {
-        return with_str(s, |text| Some(PyBytes::new(py, text.as_bytes())));
+        let (data, len) = as_utf8(s)?;
+        let owner = StrUtf8 {
+            _object: s.clone().unbind(),
+            data,
+            len,
+        };
+        return Ok(Some(LargeText {
+            utf8: Utf8Bytes::from_str_owner(owner),
+            object: None,
+        }));
     }
+    let utf8 = if let Some(latin1) = crate::latin1::chars(s) {
+        encode_latin1(py, latin1)?
+    } else {
+        copy_and_encode(s)?
+    };
+    // SAFETY: `utf8` was made just above by CPython's strict UTF-8 encoder, or by
+    // `latin1_to_utf8`, which wrote whole UTF-8 sequences over all of it (`encode_latin1`
+    // checks it filled the object), so its bytes are UTF-8; nothing else has seen the
+    // object, and a `bytes` never changes afterwards.
+    let owner = unsafe { BytesUtf8::new(PyBackedBytes::from(utf8.clone())) };
+    Ok(Some(LargeText {
+        utf8: Utf8Bytes::from_str_owner(owner),
+        object: Some(utf8),
+    }))
+}
+
+/// Latin-1 characters as UTF-8, in a new `bytes` (written once, not zeroed first).
+fn encode_latin1<'py>(py: Python<'py>, latin1: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    let len = latin1.len() + count_high(latin1);
+    let mut took = 0;
+    let utf8 = crate::convert::new_bytes(py, len, |dst| {
+        took = latin1_to_utf8(latin1, dst);
+        took
+    })?;
+    if took != len {
+        // Cannot happen (`count_high` sized it); the zeros `new_bytes` put after the
+        // characters written would not be the text.
+        return Err(pyo3::exceptions::PySystemError::new_err(
+            "Latin-1 to UTF-8: wrong length",
+        ));
+    }
+    Ok(utf8)
+}
+
+/// The UTF-8 of a non-ASCII `str` whose characters cannot be read in place: a Latin-1
+/// one is copied as Latin-1 first, others go through CPython's encoder.
+fn copy_and_encode<'py>(s: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyBytes>> {
+    let py = s.py();
     // SAFETY: `s` is a live `str` and the interpreter is attached. The result is a new
     // reference to a `bytes`, or NULL with an exception set (a character above U+00FF).
     let latin1 = unsafe { ffi::PyUnicode_AsLatin1String(s.as_ptr()) };
     if latin1.is_null() {
         drop(PyErr::take(py));
-        return s.encode_utf8().map(Some);
+        // CPython's strict encoder raises on lone surrogates and otherwise only produces
+        // UTF-8.
+        return s.encode_utf8();
     }
-    // SAFETY: a non-NULL result of `PyUnicode_AsLatin1String` is an owned `bytes` object.
+    // SAFETY: a non-NULL result of `PyUnicode_AsLatin1String` is an owned `bytes`.
     let latin1 = unsafe { Bound::from_owned_ptr(py, latin1) };
-    let latin1 = latin1.cast::<PyBytes>()?.as_bytes();
-    let len = latin1.len() + count_high(latin1);
-    PyBytes::new_with(py, len, |dst| {
-        latin1_to_utf8(latin1, dst);
-        Ok(())
-    })
-    .map(Some)
+    encode_latin1(py, latin1.cast::<PyBytes>()?.as_bytes())
 }
 
-/// How many bytes of `src` are 0x80 or above.
+/// `PyUnicode_AsUTF8AndSize`: the address and length of `s`'s UTF-8, owned by `s` (its own
+/// characters for an ASCII `str`, otherwise a copy CPython encodes once and caches in it).
+fn as_utf8(s: &Bound<'_, PyString>) -> PyResult<(*const u8, usize)> {
+    let mut size: ffi::Py_ssize_t = 0;
+    // SAFETY: `s` is a live `str` (the interpreter is attached and `s` holds a reference).
+    // The result is NULL with an exception set (a lone surrogate cannot be encoded), or a
+    // pointer to `size` bytes owned by `s`, valid while `s` lives.
+    let data = unsafe { PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut size) };
+    if data.is_null() {
+        return Err(PyErr::fetch(s.py()));
+    }
+    Ok((data.cast::<u8>(), usize::try_from(size).unwrap_or(0)))
+}
+
+/// A `str`'s UTF-8 ([`as_utf8`]), kept alive by a reference to the `str`.
+struct StrUtf8 {
+    _object: Py<PyString>,
+    data: *const u8,
+    len: usize,
+}
+
+// SAFETY: the only non-`Send` part is the pointer, which points into the `str` object that
+// `_object` keeps alive (a `Py` may move between threads); the bytes never change while the
+// `str` lives: a `str` is immutable once other code holds a reference to it (CPython resizes
+// one in place only when its reference count is 1, and `_object` is a reference), and its
+// cached UTF-8 is freed only with the object.
+unsafe impl Send for StrUtf8 {}
+
+impl AsRef<str> for StrUtf8 {
+    fn as_ref(&self) -> &str {
+        // SAFETY: `data`/`len` are what `PyUnicode_AsUTF8AndSize` returned for the `str`
+        // `_object` keeps alive (see `unsafe impl Send`): `len` bytes, UTF-8 (the strict
+        // encoder made them or the `str` is ASCII).
+        unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(self.data, self.len)) }
+    }
+}
+
+/// A `bytes` object known to hold UTF-8.
+struct BytesUtf8(PyBackedBytes);
+
+impl BytesUtf8 {
+    /// # Safety
+    /// `bytes` must be UTF-8.
+    unsafe fn new(bytes: PyBackedBytes) -> Self {
+        Self(bytes)
+    }
+}
+
+impl AsRef<str> for BytesUtf8 {
+    fn as_ref(&self) -> &str {
+        // SAFETY: UTF-8 by the contract of `BytesUtf8::new`, and a `bytes` never changes.
+        unsafe { std::str::from_utf8_unchecked(&self.0) }
+    }
+}
+
+/// How many bytes of `src` are 0x80 or above (32 at a time with AVX2 where the CPU has it).
 fn count_high(src: &[u8]) -> usize {
-    // Per block of 255 bytes, a byte-wide sum the compiler vectorizes.
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt")
+    {
+        // SAFETY: the CPU has AVX2 and POPCNT (checked just above), the only requirement of
+        // a `target_feature(enable = "avx2,popcnt")` function.
+        return unsafe { count_high_avx2(src) };
+    }
+    count_high_generic(src)
+}
+
+/// [`count_high`]: the top bits of each 32 bytes as one mask, counted.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,popcnt")]
+fn count_high_avx2(src: &[u8]) -> usize {
+    use std::arch::x86_64::{__m256i, _mm256_loadu_si256, _mm256_movemask_epi8};
+    let (blocks, tail) = src.as_chunks::<32>();
+    let mut n = 0;
+    for block in blocks {
+        // SAFETY: `block` is 32 readable bytes, and `_mm256_loadu_si256` needs no
+        // alignment.
+        let v = unsafe { _mm256_loadu_si256(block.as_ptr().cast::<__m256i>()) };
+        n += _mm256_movemask_epi8(v).count_ones() as usize;
+    }
+    n + count_high_generic(tail)
+}
+
+/// [`count_high`] without SIMD: per block of 255 bytes, a byte-wide sum.
+fn count_high_generic(src: &[u8]) -> usize {
     src.chunks(255)
         .map(|c| usize::from(c.iter().fold(0u8, |n, &b| n + (b >> 7))))
         .sum()
 }
 
 /// Encodes Latin-1 `src` as UTF-8 into `dst`, which has exactly the room it takes (one byte
-/// per character below 0x80, two for the others). With AVX2 where the CPU has it (the same
-/// code, compiled for it: its ASCII runs go 40 % faster).
-fn latin1_to_utf8(src: &[u8], dst: &mut [u8]) {
+/// per character below 0x80, two for the others), and returns how many bytes that took.
+/// Only whole UTF-8 sequences are written, from the start of `dst` on, and none past its
+/// end. With AVX2 where the CPU has it (the same code, compiled for it).
+fn latin1_to_utf8(src: &[u8], dst: &mut [MaybeUninit<u8>]) -> usize {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2 (checked just above), the only requirement of a
         // `target_feature(enable = "avx2")` function.
         return unsafe { latin1_to_utf8_avx2(src, dst) };
     }
-    latin1_to_utf8_generic(src, dst);
+    latin1_to_utf8_generic(src, dst)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn latin1_to_utf8_avx2(src: &[u8], dst: &mut [u8]) {
-    latin1_to_utf8_generic(src, dst);
+fn latin1_to_utf8_avx2(src: &[u8], dst: &mut [MaybeUninit<u8>]) -> usize {
+    latin1_to_utf8_generic(src, dst)
 }
 
-/// [`latin1_to_utf8`]: 32 ASCII bytes at a time are copied; in blocks with other characters,
-/// 8 at a time, and words with other characters are encoded one character at a time. Writes past the end of `dst` are skipped (none
-/// happen when `dst` has the right length).
+/// [`latin1_to_utf8`]: each run of 32-byte blocks without a character above 0x7F is copied
+/// in one go; the next block, which has one, is done 8 bytes at a time, words with such
+/// characters one character at a time. Writes that would not fit in `dst` are skipped (none
+/// happen when `dst` has the right length); as the position only grows, what was written is
+/// still whole sequences.
 #[inline(always)]
-fn latin1_to_utf8_generic(src: &[u8], dst: &mut [u8]) {
-    const HIGH: u128 = u128::from_ne_bytes([0x80; 16]);
-    let mut o = 0;
+fn latin1_to_utf8_generic(src: &[u8], dst: &mut [MaybeUninit<u8>]) -> usize {
     let (blocks, tail) = src.as_chunks::<32>();
-    for block in blocks {
-        let (a, b) = block.split_at(16);
-        let a = u128::from_ne_bytes(a.try_into().unwrap_or_default());
-        let b = u128::from_ne_bytes(b.try_into().unwrap_or_default());
-        if (a | b) & HIGH == 0 {
-            if let Some(d) = dst.get_mut(o..o + 32) {
-                d.copy_from_slice(block);
-            }
-            o += 32;
-        } else {
-            for word in block.as_chunks::<8>().0 {
-                if u64::from_ne_bytes(*word) & 0x8080_8080_8080_8080 == 0 {
-                    if let Some(d) = dst.get_mut(o..o + 8) {
-                        d.copy_from_slice(word);
-                    }
-                    o += 8;
-                } else {
-                    o = latin1_chars(word, dst, o);
-                }
+    let mut o = 0;
+    let mut i = 0;
+    while i < blocks.len() {
+        let run = blocks[i..].iter().take_while(|b| is_ascii_block(b)).count();
+        if run > 0 {
+            put(dst, o, blocks[i..i + run].as_flattened());
+            o += run * 32;
+            i += run;
+            continue;
+        }
+        for word in blocks[i].as_chunks::<8>().0 {
+            if u64::from_ne_bytes(*word) & 0x8080_8080_8080_8080 == 0 {
+                put(dst, o, word);
+                o += 8;
+            } else {
+                o = latin1_chars(word, dst, o);
             }
         }
+        i += 1;
     }
-    latin1_chars(tail, dst, o);
+    latin1_chars(tail, dst, o)
+}
+
+/// True when the 32 bytes are all ASCII.
+#[inline(always)]
+fn is_ascii_block(block: &[u8; 32]) -> bool {
+    const HIGH: u128 = u128::from_ne_bytes([0x80; 16]);
+    let (a, b) = block.split_at(16);
+    let a = u128::from_ne_bytes(a.try_into().unwrap_or_default());
+    let b = u128::from_ne_bytes(b.try_into().unwrap_or_default());
+    (a | b) & HIGH == 0
+}
+
+/// Copies `src` to `dst[at..]` if it fits there.
+#[inline(always)]
+fn put(dst: &mut [MaybeUninit<u8>], at: usize, src: &[u8]) {
+    if let Some(d) = dst.get_mut(at..at + src.len()) {
+        // SAFETY: `d` and `src` have the same length (`get_mut` returned `src.len()`
+        // elements); they cannot overlap (`dst` is borrowed mutably, `src` shared); a
+        // `MaybeUninit<u8>` has the layout of a `u8`.
+        unsafe {
+            std::ptr::copy_nonoverlapping(src.as_ptr(), d.as_mut_ptr().cast::<u8>(), src.len());
+        }
+    }
 }
 
 /// One character at a time; returns the position after them in `dst`.
 #[inline(always)]
-fn latin1_chars(src: &[u8], dst: &mut [u8], mut o: usize) -> usize {
+fn latin1_chars(src: &[u8], dst: &mut [MaybeUninit<u8>], mut o: usize) -> usize {
     for &b in src {
         if b < 0x80 {
-            if let Some(d) = dst.get_mut(o) {
-                *d = b;
-            }
+            put(dst, o, &[b]);
             o += 1;
         } else {
-            if let Some(d) = dst.get_mut(o..o + 2) {
-                d[0] = 0xc0 | (b >> 6);
-                d[1] = 0x80 | (b & 0x3f);
-            }
+            put(dst, o, &[0xc0 | (b >> 6), 0x80 | (b & 0x3f)]);
             o += 2;
         }
     }

@@ -184,3 +184,141 @@ def test_bytes_subclasses_and_mutable_buffers() -> None:
     peer = ss.ClientConnection.opened(insecure_seed=1)
     peer.receive_data(wire)
     assert [e.data for e in peer.events()] == [blob(8192), blob(8192)]  # type: ignore[union-attr]
+
+
+# ---- large `str` payloads: shared with the engine, not checked again ---------------------
+
+
+def frame(payload: bytes, opcode: int = 0x1) -> bytes:
+    n = len(payload)
+    if n < 126:
+        return bytes([0x80 | opcode, n]) + payload
+    if n < 65536:
+        return bytes([0x80 | opcode, 126]) + n.to_bytes(2, "big") + payload
+    return bytes([0x80 | opcode, 127]) + n.to_bytes(8, "big") + payload
+
+
+def text_cases() -> List[str]:
+    """Every kind of `str` CPython stores, on both sides of the 4096-character threshold, and
+    UTF-8 lengths that cross 4 KiB while the character count does not (and the reverse)."""
+    out = [""]
+    for size in [1, 4095, 4096, 4097, 70_000]:
+        out.extend(texts(size))
+        out.append("x" * (size - 1) + "é")  # the only non-ASCII character last
+        out.append("é" + "ÿ" * (size - 1))  # every character non-ASCII
+    out.append("é" * 2048)  # 2048 characters, 4096 bytes
+    out.append("€" * 1366)  # 1366 characters, 4098 bytes
+    out.append("𝄞" * 1024)  # 1024 characters, 4096 bytes
+    return out
+
+
+@pytest.mark.parametrize("drain", ["bytes", "list"])
+def test_large_text_of_every_kind_makes_the_same_frames(drain: str) -> None:
+    for text in text_cases():
+        conn = ss.ServerConnection.opened()
+        conn.send_text(text)
+        wire = conn.data_to_send() if drain == "bytes" else b"".join(conn.data_to_send_list())
+        assert wire == frame(text.encode()), (len(text), text[:3])
+
+
+def test_large_text_round_trips_from_a_client() -> None:
+    client = ss.ClientConnection.opened(insecure_seed=3)
+    server = ss.ServerConnection.opened(max_message_size=None)
+    cases = text_cases()
+    for text in cases:
+        client.send_text(text)
+        server.receive_data(client.data_to_send())
+    assert [e.data for e in server.events()] == cases  # type: ignore[union-attr]
+
+
+def test_a_large_ascii_str_is_shared_until_it_is_drained() -> None:
+    import sys
+
+    for drain in ["bytes", "list", "close"]:
+        conn = ss.ServerConnection.opened()
+        text = "".join(["abc"] * 5000)
+        before = sys.getrefcount(text)
+        conn.send_text(text)
+        assert sys.getrefcount(text) == before + 1  # held by the engine, not copied
+        if drain == "bytes":
+            assert conn.data_to_send()[4:] == text.encode()
+        elif drain == "list":
+            pieces = conn.data_to_send_list()
+            assert len(pieces) == 2 and pieces[1] == text.encode()
+            assert type(pieces[1]) is bytes
+        else:
+            del conn  # the connection dropped with the message still queued
+        assert sys.getrefcount(text) == before, drain
+
+
+def test_a_large_non_ascii_str_is_not_held() -> None:
+    import sys
+
+    conn = ss.ServerConnection.opened()
+    for text in ["é" * 5000, "€" * 5000, "𝄞" * 5000]:
+        before = sys.getrefcount(text)
+        conn.send_text(text)
+        assert sys.getrefcount(text) == before  # its UTF-8 is a new `bytes`
+    conn.data_to_send()
+
+
+def test_changing_the_variable_after_sending_does_not_change_the_message() -> None:
+    # `s += ...` resizes a `str` in place when nothing else refers to it: the engine's
+    # reference keeps the queued one as it was.
+    for start in ["a" * 10_000, "é" * 10_000, "a" * 4096]:
+        conn = ss.ServerConnection.opened()
+        s = start[:-1] + start[-1]  # a new object that only `s` refers to
+        conn.send_text(s)
+        s += "zzz"
+        s *= 2
+        assert conn.data_to_send() == frame(start.encode())
+
+
+def test_shared_text_and_bytes_in_one_list() -> None:
+    conn = ss.ServerConnection.opened()
+    big = blob(50_000)
+    ascii_text = "q" * 8000
+    latin1_text = "é" * 8000
+    conn.send_text(ascii_text)
+    conn.send_binary(big)
+    conn.send_text(latin1_text)
+    conn.send_binary(big)
+    pieces = conn.data_to_send_list()
+    # header, ASCII text (a copy), header, big itself, header, Latin-1 UTF-8, header, big
+    assert len(pieces) == 8
+    assert pieces[3] is big and pieces[7] is big
+    assert pieces[1] == ascii_text.encode() and pieces[5] == latin1_text.encode()
+    assert b"".join(pieces) == b"".join(
+        [frame(ascii_text.encode()), frame(big, 2), frame(latin1_text.encode()), frame(big, 2)]
+    )
+
+
+def test_str_subclasses_are_sent_as_their_text() -> None:
+    class Sub(str):
+        pass
+
+    for text in ["a" * 5000, "é" * 5000, "€" * 5000, "𝄞" * 5000]:
+        conn = ss.ServerConnection.opened()
+        conn.send_text(Sub(text))
+        assert conn.data_to_send() == frame(text.encode())
+
+
+def test_a_lone_surrogate_in_any_kind_of_large_str_is_refused() -> None:
+    conn = ss.ServerConnection.opened()
+    for text in ["a" * 5000 + "\udc80", "é" * 5000 + "\ud800", "€" * 5000 + "\udfff"]:
+        with pytest.raises(UnicodeEncodeError):
+            conn.send_text(text)
+    assert conn.buffered_amount == 0
+    conn.send_text("ok")
+    assert conn.data_to_send() == frame(b"ok")
+
+
+def test_latin1_str_read_in_place_on_known_cpythons() -> None:
+    import platform
+    import sys
+
+    from sansocket import _core
+
+    known = platform.python_implementation() == "CPython" and (3, 9) <= sys.version_info[:2] <= (3, 14)
+    if known and sys.maxsize > 2**32:
+        assert _core._str_read_in_place()  # type: ignore[attr-defined]

@@ -36,6 +36,19 @@ impl Utf8Bytes {
         }
     }
 
+    /// Text held by `owner`, without a copy and without checking it again: the owner's
+    /// type already guarantees UTF-8 (`AsRef<str>`). For a host whose runtime keeps its
+    /// strings as UTF-8 (a Python `str`'s UTF-8, a JavaScript string encoded once), handed to
+    /// [`send_text_shared`](crate::Connection::send_text_shared) as
+    /// `Bytes::from_owner` does for bytes: `owner.as_ref()` is called once, here, and the
+    /// owner is dropped when the last clone of the result is.
+    pub fn from_str_owner<T>(owner: T) -> Self
+    where
+        T: AsRef<str> + Send + 'static,
+    {
+        Self(Bytes::from_owner(StrOwner(owner)))
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         simdutf8::basic::from_utf8(&self.0).unwrap_or_default()
@@ -59,6 +72,15 @@ impl Utf8Bytes {
     /// True for an empty message.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+/// A `str` owner seen as bytes, for `Bytes::from_owner`.
+struct StrOwner<T>(T);
+
+impl<T: AsRef<str>> AsRef<[u8]> for StrOwner<T> {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_ref().as_bytes()
     }
 }
 

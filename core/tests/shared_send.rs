@@ -324,6 +324,54 @@ fn utf8_bytes_are_checked() {
 }
 
 #[test]
+fn text_from_a_str_owner_is_shared_and_dropped_with_the_last_piece() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A host's string: counts its drops, and tells where its bytes are.
+    struct Host(String, Arc<AtomicUsize>);
+    impl AsRef<str> for Host {
+        fn as_ref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl Drop for Host {
+        fn drop(&mut self) {
+            self.1.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    for len in [0, 4095, 4096, 70_000] {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let text = text_of_len(len);
+        let host = Host(text.clone(), drops.clone());
+        let at = host.0.as_ptr();
+        let utf8 = Utf8Bytes::from_str_owner(host);
+        assert_eq!(utf8.as_str(), text);
+        assert_eq!(utf8.as_bytes().as_ptr(), at, "no copy");
+        let (mut server, mut client) = pair(Config::default(), Config::default());
+        server.send_text_shared(utf8).unwrap();
+        let pieces = server.data_to_send_vectored();
+        if len >= 4096 {
+            assert!(pieces.iter().any(|p| p.as_ptr() == at), "{len}: shared");
+            assert_eq!(drops.load(Ordering::SeqCst), 0, "held by the pieces");
+        } else {
+            assert_eq!(
+                drops.load(Ordering::SeqCst),
+                1,
+                "{len}: copied, owner dropped"
+            );
+        }
+        for piece in &pieces {
+            client.receive_data(piece);
+        }
+        drop(pieces);
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+        assert!(matches!(&events(&mut client)[..], [Event::Text(t)] if t.as_str() == text));
+    }
+}
+
+#[test]
 fn compressed_messages_are_copied_and_match_the_copying_calls() {
     let config = Config {
         deflate: Some(DeflateConfig::default()),
