@@ -26,8 +26,9 @@ const MIN_MATCH: usize = 3;
 const MAX_MATCH: usize = 258;
 /// Tokens per block (zlib's default memLevel gives 16 K as well).
 const BLOCK_TOKENS: usize = 16 << 10;
-/// The multiplier of the (multiplicative) hash of 4 bytes.
-const HASH_MUL: u32 = 0x9e37_79b1;
+/// The multiplier of the (multiplicative) hash of 4 bytes (Snappy's: on JSON text it spreads
+/// the frequent strings over the small table better than the golden ratio's 0x9e3779b1).
+const HASH_MUL: u32 = 0x1e35_a7bd;
 /// A 3-byte match farther than this costs more than its literals (zlib's `TOO_FAR`).
 const TOO_FAR: usize = 4096;
 
@@ -163,7 +164,7 @@ impl Compressor {
             base,
             shift,
             wmask,
-            max_dist: wmask + 1,
+            max_dist: wmask,
             p: self.params,
             insert_all: (self.params.nice / 2).max(16),
         };
@@ -250,6 +251,12 @@ fn common(a: &[u8], b: &[u8]) -> usize {
     k
 }
 
+/// How many bytes `buf[at..]` has in common with `cur` (`at + cur.len()` within `buf`).
+#[inline(never)]
+fn extend(buf: &[u8], at: usize, cur: &[u8]) -> usize {
+    common(&buf[at..], cur)
+}
+
 /// What one message's match search reads (the tables are passed apart, as plain slices,
 /// so that nothing aliases them).
 #[derive(Clone, Copy)]
@@ -260,6 +267,9 @@ struct Search<'a> {
     base: usize,
     shift: u32,
     wmask: usize,
+    /// The farthest a match may reach back: one less than the window, so that every chain
+    /// link followed (from a position within it) was written by that position's own
+    /// insertion, never by a later one sharing its slot.
     max_dist: usize,
     p: Params,
     /// Matches up to this long have all their strings hashed (lazy levels).
@@ -319,72 +329,84 @@ impl Search<'_> {
         chain: u32,
     ) -> (usize, usize) {
         let buf = self.buf;
-        let end = buf.len().min(i + MAX_MATCH);
-        let Some(cur) = buf.get(i..end) else {
-            return (0, 0);
-        };
-        let max_len = cur.len();
+        let max_len = buf.len().saturating_sub(i).min(MAX_MATCH);
         if floor >= max_len {
             return (0, 0);
         }
+        if max_len < 8 {
+            return self.longest_short(prev, i, first, floor, chain);
+        }
+        let cur = &buf[i..i + max_len];
         let pos = self.base.wrapping_add(i) as u16;
         let limit = self.max_dist.min(i);
         let nice = self.p.nice.min(max_len);
         let wmask = self.wmask;
         let prev = &prev[..=wmask];
         let (mut best, mut best_dist) = (floor.max(MIN_MATCH - 1), 0);
+        // A longer match agrees with `cur` on the four bytes that end at `best`.
+        let mut off = best.max(3) - 3;
+        let mut want = load4(cur, off);
         let mut cand = first;
-        let mut last = 0;
-        if max_len < 8 {
-            // The message's last bytes: byte by byte.
-            for _ in 0..chain {
-                let dist = usize::from(pos.wrapping_sub(cand));
-                if dist <= last || dist > limit {
+        let mut left = chain;
+        while left > 0 {
+            left -= 1;
+            // Links within the window are never stale (see `max_dist`), so distances only
+            // grow along the chain; a stale head (from before a reset) costs comparisons,
+            // and the chain's length bounds them.
+            let dist = usize::from(pos.wrapping_sub(cand));
+            if dist.wrapping_sub(1) >= limit {
+                break;
+            }
+            cand = prev[usize::from(cand) & wmask];
+            let at = i - dist;
+            if load4(buf, at + off) != want {
+                continue;
+            }
+            let len = extend(buf, at, cur);
+            if len > best {
+                (best, best_dist) = (len, dist);
+                if len >= nice {
                     break;
                 }
-                last = dist;
-                cand = prev[usize::from(cand) & wmask];
-                let len = common(&buf[i - dist..], cur);
-                if len > best {
-                    (best, best_dist) = (len, dist);
-                }
+                off = best - 3;
+                want = load4(cur, off);
             }
-            return if best_dist == 0 {
-                (0, 0)
-            } else {
-                (best, best_dist)
-            };
         }
-        let start8 = load8(cur);
-        // The four bytes that end a match one longer than the best so far (from 8 on).
-        let mut end4 = if best >= 8 { load4(cur, best - 3) } else { 0 };
+        if best_dist == 0 {
+            (0, 0)
+        } else {
+            (best, best_dist)
+        }
+    }
+
+    /// [`Search::longest`] for the message's last few bytes: byte by byte.
+    #[cold]
+    #[inline(never)]
+    fn longest_short(
+        &self,
+        prev: &[u16],
+        i: usize,
+        first: u16,
+        floor: usize,
+        chain: u32,
+    ) -> (usize, usize) {
+        let buf = self.buf;
+        let cur = &buf[i..];
+        let pos = self.base.wrapping_add(i) as u16;
+        let limit = self.max_dist.min(i);
+        let (mut best, mut best_dist) = (floor.max(MIN_MATCH - 1), 0);
+        let mut cand = first;
+        let mut last = 0;
         for _ in 0..chain {
             let dist = usize::from(pos.wrapping_sub(cand));
             if dist <= last || dist > limit {
                 break;
             }
             last = dist;
-            let at = i - dist;
-            cand = prev[usize::from(cand) & wmask];
-            let Some(m) = buf.get(at..at + max_len) else {
-                break;
-            };
-            let x = load8(m) ^ start8;
-            let len = if x != 0 {
-                (x.trailing_zeros() / 8) as usize
-            } else if best >= 8 && load4(m, best - 3) != end4 {
-                continue;
-            } else {
-                8 + common(&m[8..], &cur[8..])
-            };
+            cand = prev[usize::from(cand) & self.wmask];
+            let len = common(&buf[i - dist..], cur);
             if len > best {
                 (best, best_dist) = (len, dist);
-                if len >= nice {
-                    break;
-                }
-                if best >= 8 {
-                    end4 = load4(cur, best - 3);
-                }
             }
         }
         if best_dist == 0 {
