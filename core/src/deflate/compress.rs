@@ -307,12 +307,27 @@ impl Search<'_> {
         let head = &mut head[..=hmask];
         let wmask = self.wmask;
         let prev = &mut prev[..=wmask];
-        let mut pos = self.base.wrapping_add(from) as u16;
-        for w in self.buf[from..to + 3].windows(4) {
-            let v = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
-            let h = (v.wrapping_mul(HASH_MUL) >> self.shift) as usize & hmask;
-            prev[usize::from(pos) & wmask] = head[h];
-            head[h] = pos;
+        let shift = self.shift;
+        let mut put = |v: u32, pos: usize| {
+            let h = (v.wrapping_mul(HASH_MUL) >> shift) as usize & hmask;
+            prev[pos & wmask] = head[h];
+            head[h] = pos as u16;
+        };
+        let mut pos = self.base.wrapping_add(from);
+        let mut bytes = &self.buf[from..to + 3];
+        // Five strings per 8-byte load.
+        while let Some(&c) = bytes.first_chunk::<8>() {
+            let v = u64::from_le_bytes(c);
+            put(v as u32, pos);
+            put((v >> 8) as u32, pos.wrapping_add(1));
+            put((v >> 16) as u32, pos.wrapping_add(2));
+            put((v >> 24) as u32, pos.wrapping_add(3));
+            put((v >> 32) as u32, pos.wrapping_add(4));
+            pos = pos.wrapping_add(5);
+            bytes = &bytes[5..];
+        }
+        for w in bytes.windows(4) {
+            put(u32::from_le_bytes([w[0], w[1], w[2], w[3]]), pos);
             pos = pos.wrapping_add(1);
         }
     }
