@@ -232,6 +232,18 @@ fn load4(s: &[u8], at: usize) -> u32 {
     }
 }
 
+/// The four bytes that end `dist` bytes before the end of `s` (0 if there are none).
+#[inline(always)]
+fn last4(s: &[u8], dist: usize) -> u32 {
+    match s
+        .get(..s.len().wrapping_sub(dist))
+        .and_then(<[u8]>::last_chunk)
+    {
+        Some(&c) => u32::from_le_bytes(c),
+        None => 0,
+    }
+}
+
 /// How many bytes `a` and `b` have in common at their start (`a` at least as long as `b`).
 #[inline(always)]
 fn common(a: &[u8], b: &[u8]) -> usize {
@@ -361,6 +373,9 @@ impl Search<'_> {
         // A longer match agrees with `cur` on the four bytes that end at `best`.
         let mut off = best.max(3) - 3;
         let mut want = load4(cur, off);
+        // The bytes before the end of those four at `i`: a candidate's four end `dist`
+        // bytes earlier.
+        let mut ends = &buf[..i + off + 4];
         let mut cand = first;
         let mut left = chain;
         while left > 0 {
@@ -373,11 +388,10 @@ impl Search<'_> {
                 break;
             }
             cand = prev[usize::from(cand) & wmask];
-            let at = i - dist;
-            if load4(buf, at + off) != want {
+            if last4(ends, dist) != want {
                 continue;
             }
-            let len = extend(buf, at, cur);
+            let len = extend(buf, i - dist, cur);
             if len > best {
                 (best, best_dist) = (len, dist);
                 if len >= nice {
@@ -385,6 +399,7 @@ impl Search<'_> {
                 }
                 off = best - 3;
                 want = load4(cur, off);
+                ends = &buf[..i + off + 4];
             }
         }
         if best_dist == 0 {
