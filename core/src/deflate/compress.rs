@@ -553,21 +553,19 @@ fn lazy(
     // A byte at `i - 1` is pending, with the match found there (length 0: none).
     let mut pending = false;
     let (mut prev_len, mut prev_dist) = (0, 0);
-    while i < end {
+    while i < hash_end {
+        let first = s.insert(head, prev, i);
         let (mut len, mut dist) = (0, 0);
-        if i < hash_end {
-            let first = s.insert(head, prev, i);
-            if prev_len < s.p.lazy {
-                let chain = if prev_len >= s.p.good {
-                    s.p.chain >> 2
-                } else {
-                    s.p.chain
-                };
-                (len, dist) = s.longest(prev, i, first, prev_len, chain);
-                debug_assert!(dist <= s.max_dist);
-                if len == MIN_MATCH && dist > TOO_FAR {
-                    len = 0;
-                }
+        if prev_len < s.p.lazy {
+            let chain = if prev_len >= s.p.good {
+                s.p.chain >> 2
+            } else {
+                s.p.chain
+            };
+            (len, dist) = s.longest(prev, i, first, prev_len, chain);
+            debug_assert!(dist <= s.max_dist);
+            if len == MIN_MATCH && dist > TOO_FAR {
+                len = 0;
             }
         }
         if pending && prev_len >= MIN_MATCH && len <= prev_len {
@@ -593,7 +591,14 @@ fn lazy(
         (prev_len, prev_dist) = (len, dist);
         i += 1;
     }
-    if pending {
-        out.literal(w, buf[end - 1]);
+    // The last three bytes (no strings to hash): the pending match, or literals.
+    if pending && prev_len >= MIN_MATCH {
+        out.matched(w, prev_len, prev_dist);
+        i += prev_len - 1;
+    } else if pending {
+        out.literal(w, buf[i - 1]);
+    }
+    for &b in &buf[i.min(end)..] {
+        out.literal(w, b);
     }
 }
