@@ -232,16 +232,12 @@ fn load4(s: &[u8], at: usize) -> u32 {
     }
 }
 
-/// The four bytes that end `dist` bytes before the end of `s` (0 if there are none).
+/// The four bytes that end `dist` bytes before the end of `s`, if there are four.
 #[inline(always)]
-fn last4(s: &[u8], dist: usize) -> u32 {
-    match s
-        .get(..s.len().wrapping_sub(dist))
+fn last4(s: &[u8], dist: usize) -> Option<u32> {
+    s.get(..s.len().wrapping_sub(dist))
         .and_then(<[u8]>::last_chunk)
-    {
-        Some(&c) => u32::from_le_bytes(c),
-        None => 0,
-    }
+        .map(|&c| u32::from_le_bytes(c))
 }
 
 /// How many bytes `a` and `b` have in common at their start (`a` at least as long as `b`).
@@ -388,7 +384,7 @@ impl Search<'_> {
                 break;
             }
             cand = prev[usize::from(cand) & wmask];
-            if last4(ends, dist) != want {
+            if last4(ends, dist) != Some(want) {
                 continue;
             }
             let len = extend(buf, i - dist, cur);
