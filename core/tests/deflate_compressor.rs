@@ -287,7 +287,7 @@ fn matches_reach_the_window_edge() {
         for gap in [window - 64 - 1, window - 64, window - 64 + 1] {
             let msg = [block.clone(), noise(7, gap), block.clone()].concat();
             for level in [1, 4, 6, 9] {
-                check(&[msg.clone()], level, bits, false, false, 1);
+                check(std::slice::from_ref(&msg), level, bits, false, false, 1);
                 // The same across two messages: the history holds the first copy.
                 let split = vec![msg[..msg.len() - 64].to_vec(), block.clone()];
                 check(&split, level, bits, false, false, 1);
@@ -309,7 +309,14 @@ fn long_runs_and_longest_matches() {
     for msg in &cases {
         for level in [1, 3, 4, 6, 9] {
             for bits in [8, 12, 15] {
-                check(&[msg.clone()], level, bits, false, false, 1 << 16);
+                check(
+                    std::slice::from_ref(msg),
+                    level,
+                    bits,
+                    false,
+                    false,
+                    1 << 16,
+                );
             }
         }
     }

@@ -4,9 +4,11 @@
 //! link per window position (both `u16`), and the window's bytes themselves, so a 12-bit
 //! window costs 16 KiB in all (zlib-rs: 259 KiB). Matching is zlib's (greedy at levels 1–3,
 //! lazy from 4, zlib's lengths per level; level 6 follows 32 chain links, not 128), on
-//! 4-byte hashes (3-byte matches are found only by chance, as in zlib-rs's
-//! `deflate_medium`); a
-//! match longer than half the level's nice length hashes only the strings at its ends.
+//! multiplicative hashes of 4 bytes, so matches are 4 bytes long at least (3 only in a
+//! message's last few bytes); a match longer than half the level's nice length hashes
+//! only the strings at its ends. The chain walk tests each candidate first on the four
+//! bytes that would end a longer match than the best so far (one load, one comparison),
+//! and compares further, 8 bytes at a time, only the few that pass.
 //! Blocks (16 Ki tokens at most) are dynamic, static or stored, whichever is smallest, and
 //! every message ends with a sync flush whose `00 00 ff ff` is left out (§7.2.1). A message
 //! that would not come out smaller is sent as is (the caller is told, and the history
