@@ -166,7 +166,7 @@ impl Compressor {
             base,
             shift,
             wmask,
-            max_dist: wmask,
+            max_dist: wmask + 1,
             p: self.params,
             insert_all: (self.params.nice / 2).max(16),
         };
@@ -277,9 +277,10 @@ struct Search<'a> {
     base: usize,
     shift: u32,
     wmask: usize,
-    /// The farthest a match may reach back: one less than the window, so that every chain
-    /// link followed (from a position within it) was written by that position's own
-    /// insertion, never by a later one sharing its slot.
+    /// The farthest a match may reach back: the window. Every chain link followed (from a
+    /// position within it) was written by that position's own insertion, except at a whole
+    /// window's distance, whose slot is the searched position's own (just linked to the
+    /// chain's head): following it walks the chain again, which only repeats candidates.
     max_dist: usize,
     p: Params,
     /// Matches up to this long have all their strings hashed (lazy levels).
@@ -378,9 +379,9 @@ impl Search<'_> {
         let mut left = chain;
         while left > 0 {
             left -= 1;
-            // Links within the window are never stale (see `max_dist`), so distances only
-            // grow along the chain; a stale head (from before a reset) costs comparisons,
-            // and the chain's length bounds them.
+            // Links within the window are not stale (see `max_dist`), so distances grow
+            // along the chain; a stale head (from before a reset) or a walk started again
+            // costs comparisons, and the chain's length bounds them.
             let dist = usize::from(pos.wrapping_sub(cand));
             if dist.wrapping_sub(1) >= limit {
                 break;
