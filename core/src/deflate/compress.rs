@@ -18,7 +18,8 @@
 //! a hint: a match is taken only after its bytes were compared with the window, at a
 //! distance within the window and within what the peer holds, so stale or aliased
 //! entries (left by a reset, a message sent uncompressed, or older than 64 KiB) cost a
-//! comparison, never correctness. That spares clearing tables between messages.
+//! comparison, never correctness (a walk that loops on them ends with its chain's
+//! length). That spares clearing tables between messages.
 
 use super::huffman::{
     BitWriter, DISTANCES, LITERALS, dist_code, len_code, match_token, write_block,
@@ -153,9 +154,13 @@ impl Compressor {
         let out_start = out.len();
         let shift = self.hash_shift();
         let wmask = self.window() - 1;
+        // New tables point 32 KiB back, out of any window: zeros would be position 0, a
+        // string that chains to itself at the start of a stream (a new compressor each
+        // message, as `low_memory` without context takeover has).
+        let far = (self.base as u16).wrapping_sub(0x8000);
         let tables = self.tables.get_or_insert_with(|| Tables {
-            head: vec![0; 1 << (32 - shift)].into_boxed_slice(),
-            prev: vec![0; wmask + 1].into_boxed_slice(),
+            head: vec![far; 1 << (32 - shift)].into_boxed_slice(),
+            prev: vec![far; wmask + 1].into_boxed_slice(),
         });
         self.buf.extend_from_slice(data);
         let buf = &self.buf[..];
