@@ -4,9 +4,11 @@
 //! link per window position (both `u16`), and the window's bytes themselves, so a 12-bit
 //! window costs 16 KiB in all (zlib-rs: 259 KiB). Matching is zlib's (greedy at levels 1–3,
 //! lazy from 4, zlib's lengths per level; level 6 follows 32 chain links, not 128), on
-//! 4-byte hashes (3-byte matches are found only by chance, as in zlib-rs's
-//! `deflate_medium`); a
-//! match longer than half the level's nice length hashes only the strings at its ends.
+//! multiplicative hashes of 4 bytes, so matches are 4 bytes long at least (3 only in a
+//! message's last few bytes); a match longer than half the level's nice length hashes
+//! only the strings at its ends. The chain walk tests each candidate first on the four
+//! bytes that would end a longer match than the best so far (one load, one comparison),
+//! and compares further, 8 bytes at a time, only the few that pass.
 //! Blocks (16 Ki tokens at most) are dynamic, static or stored, whichever is smallest, and
 //! every message ends with a sync flush whose `00 00 ff ff` is left out (§7.2.1). A message
 //! that would not come out smaller is sent as is (the caller is told, and the history
@@ -16,7 +18,8 @@
 //! a hint: a match is taken only after its bytes were compared with the window, at a
 //! distance within the window and within what the peer holds, so stale or aliased
 //! entries (left by a reset, a message sent uncompressed, or older than 64 KiB) cost a
-//! comparison, never correctness. That spares clearing tables between messages.
+//! comparison, never correctness (a walk that loops on them ends with its chain's
+//! length). That spares clearing tables between messages.
 
 use super::huffman::{
     BitWriter, DISTANCES, LITERALS, dist_code, len_code, match_token, write_block,
@@ -26,8 +29,9 @@ const MIN_MATCH: usize = 3;
 const MAX_MATCH: usize = 258;
 /// Tokens per block (zlib's default memLevel gives 16 K as well).
 const BLOCK_TOKENS: usize = 16 << 10;
-/// The multiplier of the (multiplicative) hash of 4 bytes.
-const HASH_MUL: u32 = 0x9e37_79b1;
+/// The multiplier of the (multiplicative) hash of 4 bytes (Snappy's: on JSON text it spreads
+/// the frequent strings over the small table better than the golden ratio's 0x9e3779b1).
+const HASH_MUL: u32 = 0x1e35_a7bd;
 /// A 3-byte match farther than this costs more than its literals (zlib's `TOO_FAR`).
 const TOO_FAR: usize = 4096;
 
@@ -150,9 +154,13 @@ impl Compressor {
         let out_start = out.len();
         let shift = self.hash_shift();
         let wmask = self.window() - 1;
+        // New tables point 32 KiB back, out of any window: zeros would be position 0, a
+        // string that chains to itself at the start of a stream (a new compressor each
+        // message, as `low_memory` without context takeover has).
+        let far = (self.base as u16).wrapping_sub(0x8000);
         let tables = self.tables.get_or_insert_with(|| Tables {
-            head: vec![0; 1 << (32 - shift)].into_boxed_slice(),
-            prev: vec![0; wmask + 1].into_boxed_slice(),
+            head: vec![far; 1 << (32 - shift)].into_boxed_slice(),
+            prev: vec![far; wmask + 1].into_boxed_slice(),
         });
         self.buf.extend_from_slice(data);
         let buf = &self.buf[..];
@@ -231,6 +239,14 @@ fn load4(s: &[u8], at: usize) -> u32 {
     }
 }
 
+/// The four bytes that end `dist` bytes before the end of `s`, if there are four.
+#[inline(always)]
+fn last4(s: &[u8], dist: usize) -> Option<u32> {
+    s.get(..s.len().wrapping_sub(dist))
+        .and_then(<[u8]>::last_chunk)
+        .map(|&c| u32::from_le_bytes(c))
+}
+
 /// How many bytes `a` and `b` have in common at their start (`a` at least as long as `b`).
 #[inline(always)]
 fn common(a: &[u8], b: &[u8]) -> usize {
@@ -250,6 +266,12 @@ fn common(a: &[u8], b: &[u8]) -> usize {
     k
 }
 
+/// How many bytes `buf[at..]` has in common with `cur` (`at + cur.len()` within `buf`).
+#[inline(never)]
+fn extend(buf: &[u8], at: usize, cur: &[u8]) -> usize {
+    common(&buf[at..], cur)
+}
+
 /// What one message's match search reads (the tables are passed apart, as plain slices,
 /// so that nothing aliases them).
 #[derive(Clone, Copy)]
@@ -260,6 +282,10 @@ struct Search<'a> {
     base: usize,
     shift: u32,
     wmask: usize,
+    /// The farthest a match may reach back: the window. Every chain link followed (from a
+    /// position within it) was written by that position's own insertion, except at a whole
+    /// window's distance, whose slot is the searched position's own (just linked to the
+    /// chain's head): following it walks the chain again, which only repeats candidates.
     max_dist: usize,
     p: Params,
     /// Matches up to this long have all their strings hashed (lazy levels).
@@ -297,12 +323,27 @@ impl Search<'_> {
         let head = &mut head[..=hmask];
         let wmask = self.wmask;
         let prev = &mut prev[..=wmask];
-        let mut pos = self.base.wrapping_add(from) as u16;
-        for w in self.buf[from..to + 3].windows(4) {
-            let v = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
-            let h = (v.wrapping_mul(HASH_MUL) >> self.shift) as usize & hmask;
-            prev[usize::from(pos) & wmask] = head[h];
-            head[h] = pos;
+        let shift = self.shift;
+        let mut put = |v: u32, pos: usize| {
+            let h = (v.wrapping_mul(HASH_MUL) >> shift) as usize & hmask;
+            prev[pos & wmask] = head[h];
+            head[h] = pos as u16;
+        };
+        let mut pos = self.base.wrapping_add(from);
+        let mut bytes = &self.buf[from..to + 3];
+        // Five strings per 8-byte load.
+        while let Some(&c) = bytes.first_chunk::<8>() {
+            let v = u64::from_le_bytes(c);
+            put(v as u32, pos);
+            put((v >> 8) as u32, pos.wrapping_add(1));
+            put((v >> 16) as u32, pos.wrapping_add(2));
+            put((v >> 24) as u32, pos.wrapping_add(3));
+            put((v >> 32) as u32, pos.wrapping_add(4));
+            pos = pos.wrapping_add(5);
+            bytes = &bytes[5..];
+        }
+        for w in bytes.windows(4) {
+            put(u32::from_le_bytes([w[0], w[1], w[2], w[3]]), pos);
             pos = pos.wrapping_add(1);
         }
     }
@@ -319,72 +360,87 @@ impl Search<'_> {
         chain: u32,
     ) -> (usize, usize) {
         let buf = self.buf;
-        let end = buf.len().min(i + MAX_MATCH);
-        let Some(cur) = buf.get(i..end) else {
-            return (0, 0);
-        };
-        let max_len = cur.len();
+        let max_len = buf.len().saturating_sub(i).min(MAX_MATCH);
         if floor >= max_len {
             return (0, 0);
         }
+        if max_len < 8 {
+            return self.longest_short(prev, i, first, floor, chain);
+        }
+        let cur = &buf[i..i + max_len];
         let pos = self.base.wrapping_add(i) as u16;
         let limit = self.max_dist.min(i);
         let nice = self.p.nice.min(max_len);
         let wmask = self.wmask;
         let prev = &prev[..=wmask];
         let (mut best, mut best_dist) = (floor.max(MIN_MATCH - 1), 0);
+        // A longer match agrees with `cur` on the four bytes that end at `best`.
+        let mut off = best.max(3) - 3;
+        let mut want = load4(cur, off);
+        // The bytes before the end of those four at `i`: a candidate's four end `dist`
+        // bytes earlier.
+        let mut ends = &buf[..i + off + 4];
         let mut cand = first;
-        let mut last = 0;
-        if max_len < 8 {
-            // The message's last bytes: byte by byte.
-            for _ in 0..chain {
-                let dist = usize::from(pos.wrapping_sub(cand));
-                if dist <= last || dist > limit {
+        let mut left = chain;
+        while left > 0 {
+            left -= 1;
+            // Links within the window are not stale (see `max_dist`), so distances grow
+            // along the chain; a stale head (from before a reset) or a walk started again
+            // costs comparisons, and the chain's length bounds them.
+            let dist = usize::from(pos.wrapping_sub(cand));
+            if dist.wrapping_sub(1) >= limit {
+                break;
+            }
+            cand = prev[usize::from(cand) & wmask];
+            if last4(ends, dist) != Some(want) {
+                continue;
+            }
+            let len = extend(buf, i - dist, cur);
+            if len > best {
+                (best, best_dist) = (len, dist);
+                if len >= nice {
                     break;
                 }
-                last = dist;
-                cand = prev[usize::from(cand) & wmask];
-                let len = common(&buf[i - dist..], cur);
-                if len > best {
-                    (best, best_dist) = (len, dist);
-                }
+                off = best - 3;
+                want = load4(cur, off);
+                ends = &buf[..i + off + 4];
             }
-            return if best_dist == 0 {
-                (0, 0)
-            } else {
-                (best, best_dist)
-            };
         }
-        let start8 = load8(cur);
-        // The four bytes that end a match one longer than the best so far (from 8 on).
-        let mut end4 = if best >= 8 { load4(cur, best - 3) } else { 0 };
+        if best_dist == 0 {
+            (0, 0)
+        } else {
+            (best, best_dist)
+        }
+    }
+
+    /// [`Search::longest`] for the message's last few bytes: byte by byte.
+    #[cold]
+    #[inline(never)]
+    fn longest_short(
+        &self,
+        prev: &[u16],
+        i: usize,
+        first: u16,
+        floor: usize,
+        chain: u32,
+    ) -> (usize, usize) {
+        let buf = self.buf;
+        let cur = &buf[i..];
+        let pos = self.base.wrapping_add(i) as u16;
+        let limit = self.max_dist.min(i);
+        let (mut best, mut best_dist) = (floor.max(MIN_MATCH - 1), 0);
+        let mut cand = first;
+        let mut last = 0;
         for _ in 0..chain {
             let dist = usize::from(pos.wrapping_sub(cand));
             if dist <= last || dist > limit {
                 break;
             }
             last = dist;
-            let at = i - dist;
-            cand = prev[usize::from(cand) & wmask];
-            let Some(m) = buf.get(at..at + max_len) else {
-                break;
-            };
-            let x = load8(m) ^ start8;
-            let len = if x != 0 {
-                (x.trailing_zeros() / 8) as usize
-            } else if best >= 8 && load4(m, best - 3) != end4 {
-                continue;
-            } else {
-                8 + common(&m[8..], &cur[8..])
-            };
+            cand = prev[usize::from(cand) & self.wmask];
+            let len = common(&buf[i - dist..], cur);
             if len > best {
                 (best, best_dist) = (len, dist);
-                if len >= nice {
-                    break;
-                }
-                if best >= 8 {
-                    end4 = load4(cur, best - 3);
-                }
             }
         }
         if best_dist == 0 {
@@ -501,21 +557,19 @@ fn lazy(
     // A byte at `i - 1` is pending, with the match found there (length 0: none).
     let mut pending = false;
     let (mut prev_len, mut prev_dist) = (0, 0);
-    while i < end {
+    while i < hash_end {
+        let first = s.insert(head, prev, i);
         let (mut len, mut dist) = (0, 0);
-        if i < hash_end {
-            let first = s.insert(head, prev, i);
-            if prev_len < s.p.lazy {
-                let chain = if prev_len >= s.p.good {
-                    s.p.chain >> 2
-                } else {
-                    s.p.chain
-                };
-                (len, dist) = s.longest(prev, i, first, prev_len, chain);
-                debug_assert!(dist <= s.max_dist);
-                if len == MIN_MATCH && dist > TOO_FAR {
-                    len = 0;
-                }
+        if prev_len < s.p.lazy {
+            let chain = if prev_len >= s.p.good {
+                s.p.chain >> 2
+            } else {
+                s.p.chain
+            };
+            (len, dist) = s.longest(prev, i, first, prev_len, chain);
+            debug_assert!(dist <= s.max_dist);
+            if len == MIN_MATCH && dist > TOO_FAR {
+                len = 0;
             }
         }
         if pending && prev_len >= MIN_MATCH && len <= prev_len {
@@ -541,7 +595,14 @@ fn lazy(
         (prev_len, prev_dist) = (len, dist);
         i += 1;
     }
-    if pending {
-        out.literal(w, buf[end - 1]);
+    // The last three bytes (no strings to hash): the pending match, or literals.
+    if pending && prev_len >= MIN_MATCH {
+        out.matched(w, prev_len, prev_dist);
+        i += prev_len - 1;
+    } else if pending {
+        out.literal(w, buf[i - 1]);
+    }
+    for &b in &buf[i.min(end)..] {
+        out.literal(w, b);
     }
 }
