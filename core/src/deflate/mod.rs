@@ -19,11 +19,16 @@
 mod codec;
 mod compress;
 mod huffman;
+mod inflate;
+mod inflate_table;
 mod negotiate;
+mod window;
 
 pub(crate) use codec::{Deflater, Inflated, Inflater};
 pub use negotiate::DeflateParams;
 pub(crate) use negotiate::{client_accept, client_offer, server_negotiate};
+
+use crate::error::ProtocolError;
 
 /// The extension token.
 pub const EXTENSION_NAME: &str = "permessage-deflate";
@@ -104,5 +109,41 @@ impl MessageCompressor {
     /// is to be sent uncompressed, in which case it is not part of the context either.
     pub fn compress(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
         self.0.compress(data, out)
+    }
+}
+
+/// sansocket's message decompressor on its own (what a connection's receiver uses), for
+/// property tests and fuzzing. Not a stable API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct MessageInflater(Inflater);
+
+impl MessageInflater {
+    /// A decompressor for a peer compressing with at most 2^`window_bits` bytes of history
+    /// (8–15), resetting after every message if `no_context_takeover`.
+    pub fn new(window_bits: u8, no_context_takeover: bool) -> Self {
+        Self(Inflater::new(no_context_takeover, window_bits))
+    }
+
+    /// Inflates part of a message (its tail removed) into `out`, as a connection's receiver
+    /// does: fails with [`ProtocolError::MessageTooLarge`] once `out` would pass `limit`
+    /// bytes and with [`ProtocolError::InvalidCompressedData`] on corrupt data; stops once
+    /// `out` holds `cap` bytes. Returns the input bytes used (the rest is to be fed again)
+    /// and whether output stopped at the cap.
+    pub fn inflate(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        limit: usize,
+        cap: usize,
+    ) -> Result<(usize, bool), ProtocolError> {
+        self.0
+            .inflate(input, out, limit, cap)
+            .map(|step| (step.used, step.full))
+    }
+
+    /// Ends the message (feeds the removed tail, resets without context takeover).
+    pub fn finish(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), ProtocolError> {
+        self.0.finish(out, limit)
     }
 }
