@@ -16,9 +16,9 @@ use super::inflate_table::{
 };
 use super::window::Window;
 
-/// Output room the fast loop keeps: a longest match (258) plus what an 8-byte copy writes
-/// past it, and three literals.
-pub(super) const FAST_ROOM: usize = 258 + 8 + 8;
+/// Output room the fast loop keeps: a longest match (258) plus what a 16-byte copy writes
+/// past it.
+pub(super) const FAST_ROOM: usize = 258 + 16;
 
 /// §3.2.7: the order the code length code's lengths come in.
 const CODELEN_ORDER: [usize; 19] = [
@@ -426,60 +426,15 @@ impl Decoder {
         let Some(tables) = self.tables.as_deref() else {
             return Err(Corrupt);
         };
-        let (litlen, dist_table) = (&tables.litlen[..], &tables.dist[..]);
+        let (litlen, dist_table) = (&tables.litlen, &tables.dist);
         let window = &self.window;
         let (mut bits, mut count) = (self.bits, self.count);
         let (mut i, mut o) = (*ip, *pos);
         let result = 'done: loop {
-            // The fast loop: a refill gives at least 56 bits, enough for a length, a distance
-            // and their extra bits (at most 48).
-            while i + 8 <= input.len() && o + FAST_ROOM <= out.len() {
-                let word = u64::from_le_bytes(input[i..i + 8].try_into().unwrap_or([0; 8]));
-                bits |= word << count;
-                i += (63 - count as usize) >> 3;
-                count |= 56;
-                let (e, b, used) = lookup(litlen, LITLEN_ROOT, bits);
-                if e & LITERAL != 0 {
-                    out[o] = (e >> 16) as u8;
-                    o += 1;
-                    bits >>= used;
-                    count -= used;
-                    // A second literal without a refill (at least 41 bits are left).
-                    let (e, _, used) = lookup(litlen, LITLEN_ROOT, bits);
-                    if e & LITERAL != 0 {
-                        out[o] = (e >> 16) as u8;
-                        o += 1;
-                        bits >>= used;
-                        count -= used;
-                    }
-                    continue;
-                }
-                if e & FLAGS != 0 {
-                    if e & END != 0 {
-                        bits >>= used;
-                        count -= used;
-                        break 'done Ok(Status::End);
-                    }
-                    break 'done Err(Corrupt);
-                }
-                let len = value(e, b) as usize;
-                bits >>= used;
-                count -= used;
-                let (d, b, used) = lookup(dist_table, DIST_ROOT, bits);
-                if d & FLAGS != 0 {
-                    break 'done Err(Corrupt);
-                }
-                let dist = value(d, b) as usize;
-                bits >>= used;
-                count -= used;
-                let here = o - start;
-                if dist <= here && dist <= window.size() {
-                    o = copy_fast(out, o, dist, len);
-                } else if dist <= window.size() && dist <= here + window.len() {
-                    o = copy_slow(out, start, o, dist, len, window);
-                } else {
-                    break 'done Err(Corrupt);
-                }
+            if let Some(stop) = fast(
+                input, &mut i, out, &mut o, start, &mut bits, &mut count, tables, window,
+            ) {
+                break 'done stop;
             }
             // Near the ends: one symbol at a time, taken only when all its bits are here.
             bits &= (1u64 << count) - 1;
@@ -542,13 +497,116 @@ impl Decoder {
     }
 }
 
+/// The fast loop: while at least 8 input bytes and [`FAST_ROOM`] output bytes are left, a
+/// refill gives at least 56 bits, enough for a length, a distance and their extra bits (at
+/// most 48), or three literals. Returns at the end of the block or an error, or `None` when
+/// near the ends.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn fast(
+    input: &[u8],
+    ip: &mut usize,
+    out: &mut [u8],
+    pos: &mut usize,
+    start: usize,
+    bits_io: &mut u64,
+    count_io: &mut u32,
+    tables: &Tables,
+    window: &Window,
+) -> Option<Result<Status, Corrupt>> {
+    let (Some(in_end), Some(out_end)) =
+        (input.len().checked_sub(8), out.len().checked_sub(FAST_ROOM))
+    else {
+        return None;
+    };
+    const ROOT_MASK: u64 = (1 << LITLEN_ROOT) - 1;
+    let (litlen, dist_table) = (&tables.litlen, &tables.dist);
+    let (wsize, reach) = (window.size(), start.wrapping_sub(window.len()));
+    let (mut bits, mut count, mut i, mut o) = (*bits_io, *count_io, *ip, *pos);
+    let result = loop {
+        if i > in_end || o > out_end {
+            break None;
+        }
+        let word = u64::from_le_bytes(input[i..i + 8].try_into().unwrap_or([0; 8]));
+        bits |= word << count;
+        i += (63 - count as usize) >> 3;
+        count |= 56;
+        let (e, b, used) = lookup(litlen, LITLEN_ROOT, bits);
+        if e & LITERAL != 0 {
+            // Up to three literals per refill (at most 45 bits); the second and third only
+            // from the root table (anything else is decoded after the next refill).
+            bits >>= used;
+            count -= used;
+            out[o] = (e >> 16) as u8;
+            let e = litlen[(bits & ROOT_MASK) as usize];
+            if e & LITERAL == 0 {
+                o += 1;
+                continue;
+            }
+            bits >>= e & 0xff;
+            count -= e & 0xff;
+            out[o + 1] = (e >> 16) as u8;
+            let e = litlen[(bits & ROOT_MASK) as usize];
+            if e & LITERAL == 0 {
+                o += 2;
+                continue;
+            }
+            bits >>= e & 0xff;
+            count -= e & 0xff;
+            out[o + 2] = (e >> 16) as u8;
+            o += 3;
+            continue;
+        }
+        if e & FLAGS != 0 {
+            if e & END != 0 {
+                bits >>= used;
+                count -= used;
+                break Some(Ok(Status::End));
+            }
+            break Some(Err(Corrupt));
+        }
+        let len = value(e, b) as usize;
+        bits >>= used;
+        count -= used;
+        let (d, b, used) = lookup(dist_table, DIST_ROOT, bits);
+        if d & FLAGS != 0 {
+            break Some(Err(Corrupt));
+        }
+        let dist = value(d, b) as usize;
+        bits >>= used;
+        count -= used;
+        // In this run's output, in the history, or too far back.
+        let from = o.wrapping_sub(dist);
+        if from >= start && from <= o && dist <= wsize {
+            o = copy_fast(out, o, dist, len);
+        } else if dist <= wsize && from.wrapping_sub(reach) <= o.wrapping_sub(reach) {
+            o = copy_slow(out, start, o, dist, len, window);
+        } else {
+            break Some(Err(Corrupt));
+        }
+    };
+    (*bits_io, *count_io, *ip, *pos) = (bits, count, i, o);
+    result
+}
+
 /// Copies a match whose bytes are all in `out` (`dist` ≤ what was written), with room for
-/// an 8-byte copy past its end; returns the new end.
+/// a 16-byte copy past its end; returns the new end.
 #[inline(always)]
 fn copy_fast(out: &mut [u8], pos: usize, dist: usize, len: usize) -> usize {
     let end = pos + len;
-    if dist >= 8 {
-        // Each 8-byte copy reads bytes written before it (they are `dist` ≥ 8 back).
+    if dist >= 16 {
+        // Each 16-byte copy reads bytes written before it (they are `dist` ≥ 16 back).
+        let (mut s, mut d) = (pos - dist, pos);
+        loop {
+            let word: [u8; 16] = out[s..s + 16].try_into().unwrap_or([0; 16]);
+            out[d..d + 16].copy_from_slice(&word);
+            s += 16;
+            d += 16;
+            if d >= end {
+                break;
+            }
+        }
+    } else if dist >= 8 {
         let (mut s, mut d) = (pos - dist, pos);
         loop {
             let word: [u8; 8] = out[s..s + 8].try_into().unwrap_or([0; 8]);
@@ -584,9 +642,15 @@ fn copy_slow(
     if dist > here {
         let back = dist - here;
         let n = len.min(back);
-        window.copy_out(back, &mut out[pos..pos + n]);
+        window.copy_out(back, out, pos, n);
         pos += n;
         len -= n;
+        if len == 0 {
+            return pos;
+        }
+    }
+    if pos + len + 16 <= out.len() {
+        return copy_fast(out, pos, dist, len);
     }
     for at in pos..pos + len {
         out[at] = out[at - dist];

@@ -122,7 +122,7 @@ pub(super) fn value(entry: u32, bits: u64) -> u32 {
 /// extra bits). Complete tables always give an entry; `bits` may hold fewer valid bits
 /// than the result: the caller checks.
 #[inline(always)]
-pub(super) fn lookup(table: &[u32], root: u32, bits: u64) -> (u32, u64, u32) {
+pub(super) fn lookup<const N: usize>(table: &[u32; N], root: u32, bits: u64) -> (u32, u64, u32) {
     let e = table[(bits & ((1 << root) - 1)) as usize];
     if e & SUB == 0 {
         return (e, bits, e & 0xff);

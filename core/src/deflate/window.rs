@@ -62,15 +62,31 @@ impl Window {
         self.head = (self.head + data.len()) % self.size;
     }
 
-    /// Copies the bytes starting `back` bytes before the end (`back` at most
-    /// [`len`](Self::len), and at least `dst.len()`) into `dst`.
-    pub(super) fn copy_out(&self, back: usize, dst: &mut [u8]) {
+    /// Copies `n` bytes starting `back` bytes before the end (`n` ≤ `back` ≤
+    /// [`len`](Self::len)) into `out[pos..pos + n]`. With room in both buffers, short
+    /// copies go 16 bytes at a time and may write up to 15 bytes past `pos + n`.
+    #[inline]
+    pub(super) fn copy_out(&self, back: usize, out: &mut [u8], pos: usize, n: usize) {
         let len = self.buf.len();
-        let at = (self.head + len - back) % len;
-        let first = dst.len().min(len - at);
-        dst[..first].copy_from_slice(&self.buf[at..at + first]);
-        let rest = dst.len() - first;
-        dst[first..].copy_from_slice(&self.buf[..rest]);
+        let mut at = self.head + len - back;
+        if at >= len {
+            at -= len;
+        }
+        if at + n + 16 <= len && pos + n + 16 <= out.len() {
+            let (mut s, mut d) = (at, pos);
+            loop {
+                let chunk: [u8; 16] = self.buf[s..s + 16].try_into().unwrap_or([0; 16]);
+                out[d..d + 16].copy_from_slice(&chunk);
+                s += 16;
+                d += 16;
+                if d >= pos + n {
+                    return;
+                }
+            }
+        }
+        let first = n.min(len - at);
+        out[pos..pos + first].copy_from_slice(&self.buf[at..at + first]);
+        out[pos + first..pos + n].copy_from_slice(&self.buf[..n - first]);
     }
 
     /// Forgets the history and frees it.
@@ -102,10 +118,12 @@ mod tests {
             assert_eq!(w.len(), kept);
             for back in 1..=kept {
                 for n in 1..=back {
-                    let mut dst = vec![0; n];
-                    w.copy_out(back, &mut dst);
-                    let from = all.len() - back;
-                    assert_eq!(dst, all[from..from + n], "back {back} n {n}");
+                    for room in [0, 16] {
+                        let mut dst = vec![0; n + room];
+                        w.copy_out(back, &mut dst, 0, n);
+                        let from = all.len() - back;
+                        assert_eq!(dst[..n], all[from..from + n], "back {back} n {n}");
+                    }
                 }
             }
             assert_eq!(w.heap(), 8);
