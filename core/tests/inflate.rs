@@ -137,7 +137,7 @@ fn text(seed: u64, n: usize) -> Vec<u8> {
             w / 3,
             w % 7
         );
-        if w % 11 == 0 {
+        if w.is_multiple_of(11) {
             s += &" ".repeat(usize::from(w % 40));
         }
         i += 1;
@@ -770,8 +770,11 @@ fn distances_reach_into_the_last_message_and_no_further() {
     }
 }
 
+/// A proptest case: message bytes, bytes to change (where, xor), cuts, output cap.
+type Mangled = (Vec<u8>, Vec<(usize, u8)>, Vec<usize>, usize);
+
 /// Bytes that may or may not be DEFLATE: mostly a valid stream with a few bytes changed.
-fn mangled() -> impl Strategy<Value = (Vec<u8>, Vec<(usize, u8)>, Vec<usize>, usize)> {
+fn mangled() -> impl Strategy<Value = Mangled> {
     (
         prop::collection::vec(any::<u8>(), 0..3000),
         prop::collection::vec((any::<usize>(), any::<u8>()), 0..4),

@@ -414,6 +414,26 @@ mod tests {
     }
 
     #[test]
+    fn inflater_keeps_only_the_peer_window_between_messages() {
+        let msg: Vec<u8> = (0..6000u32)
+            .flat_map(|i| format!("{{\"n\":{}}}", i % 977).into_bytes())
+            .collect();
+        for bits in 8..=15u8 {
+            for reset in [false, true] {
+                let mut d = Deflater::new(6, bits, reset, 0, false);
+                let mut i = Inflater::new(reset, bits);
+                assert_eq!(i.heap(), 0, "nothing before the first message");
+                for _ in 0..2 {
+                    assert_eq!(roundtrip(&mut d, &mut i, &msg), msg);
+                    // The history of the peer's window (the tables are gone), or nothing.
+                    let kept = if reset { 0 } else { 1 << bits };
+                    assert_eq!(i.heap(), kept, "bits {bits} reset {reset}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn corrupt_data_is_1007() {
         let mut out = Vec::new();
         let err = Inflater::new(false, 15)
