@@ -16,9 +16,9 @@ use super::inflate_table::{
 };
 use super::window::Window;
 
-/// Output room the fast loop keeps: a longest match (258) plus what a 16-byte copy writes
-/// past it.
-pub(super) const FAST_ROOM: usize = 258 + 16;
+/// Output room the fast loop keeps: a longest match (258) plus what a 32-byte copy step
+/// writes past it.
+pub(super) const FAST_ROOM: usize = 258 + 32;
 
 /// §3.2.7: the order the code length code's lengths come in.
 const CODELEN_ORDER: [usize; 19] = [
@@ -590,18 +590,21 @@ fn fast(
 }
 
 /// Copies a match whose bytes are all in `out` (`dist` ≤ what was written), with room for
-/// a 16-byte copy past its end; returns the new end.
+/// a 32-byte copy step past its end; returns the new end.
 #[inline(always)]
 fn copy_fast(out: &mut [u8], pos: usize, dist: usize, len: usize) -> usize {
     let end = pos + len;
     if dist >= 16 {
-        // Each 16-byte copy reads bytes written before it (they are `dist` ≥ 16 back).
+        // 32 bytes a step (most matches take one), as two 16-byte copies that each read
+        // bytes written before them (they are `dist` ≥ 16 back).
         let (mut s, mut d) = (pos - dist, pos);
         loop {
             let word: [u8; 16] = out[s..s + 16].try_into().unwrap_or([0; 16]);
             out[d..d + 16].copy_from_slice(&word);
-            s += 16;
-            d += 16;
+            let word: [u8; 16] = out[s + 16..s + 32].try_into().unwrap_or([0; 16]);
+            out[d + 16..d + 32].copy_from_slice(&word);
+            s += 32;
+            d += 32;
             if d >= end {
                 break;
             }
@@ -609,10 +612,12 @@ fn copy_fast(out: &mut [u8], pos: usize, dist: usize, len: usize) -> usize {
     } else if dist >= 8 {
         let (mut s, mut d) = (pos - dist, pos);
         loop {
-            let word: [u8; 8] = out[s..s + 8].try_into().unwrap_or([0; 8]);
-            out[d..d + 8].copy_from_slice(&word);
-            s += 8;
-            d += 8;
+            for k in [0, 8, 16, 24] {
+                let word: [u8; 8] = out[s + k..s + k + 8].try_into().unwrap_or([0; 8]);
+                out[d + k..d + k + 8].copy_from_slice(&word);
+            }
+            s += 32;
+            d += 32;
             if d >= end {
                 break;
             }
@@ -649,7 +654,7 @@ fn copy_slow(
             return pos;
         }
     }
-    if pos + len + 16 <= out.len() {
+    if pos + len + 32 <= out.len() {
         return copy_fast(out, pos, dist, len);
     }
     for at in pos..pos + len {
