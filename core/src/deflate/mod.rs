@@ -3,7 +3,7 @@
 //! Compressing is sansocket's own DEFLATE compressor (`compress.rs`, `huffman.rs`: LZ77
 //! over the negotiated window, zlib's match strategy, dynamic/static/stored blocks, a sync
 //! flush per message); inflating is sansocket's own decoder (`inflate.rs`,
-//! `inflate_table.rs`, `window.rs`: libdeflate's design, as fast as zlib-rs on the
+//! `inflate_fast.rs`, `inflate_table.rs`, `window.rs`: libdeflate's design, as fast as zlib-rs on the
 //! benchmark's messages). Neither needs a dependency.
 //!
 //! Memory (`tests/memory.rs` measures it): compressor and decompressor state is allocated
@@ -13,7 +13,7 @@
 //! some slack (17 KiB at 12 bits: the 4 KiB window, a 4 KiB hash table and 8 KiB of chain
 //! links; 136 KiB at 15 bits; zlib-rs needed 259 KiB at 12 bits), and its decompressor's
 //! history: the last 2^bits bytes inflated, for the peer's negotiated window (32 KiB when
-//! none was negotiated; zlib-rs kept 46 KiB whatever the window). Decode tables (7.7 KiB)
+//! none was negotiated; zlib-rs kept 46 KiB whatever the window). Decode tables (7.6 KiB)
 //! live only while a message is inflated. About 49 KiB of compression state per idle
 //! connection, 57 KiB of heap in all after a 64 KiB message each way (was 71 KiB with
 //! zlib-rs). Without context takeover no history is kept (25 KiB in all). With
@@ -27,6 +27,7 @@ mod codec;
 mod compress;
 mod huffman;
 mod inflate;
+mod inflate_fast;
 mod inflate_table;
 mod negotiate;
 mod window;
