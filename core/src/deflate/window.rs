@@ -5,8 +5,8 @@
 /// A ring of the last `size` (at most) output bytes, oldest first from `head`.
 #[derive(Debug, Default)]
 pub(super) struct Window {
-    /// Allocated at the first byte kept, exactly `size` bytes; grows until full, then
-    /// wraps.
+    /// Allocated at the first byte kept and grown (doubling, at least 1 KiB) up to exactly
+    /// `size` bytes; then it wraps.
     buf: Vec<u8>,
     /// Where the oldest byte is once `buf` is full (0 until then).
     head: usize,
@@ -40,8 +40,12 @@ impl Window {
         if data.is_empty() {
             return;
         }
-        if self.buf.capacity() == 0 {
-            self.buf.reserve_exact(self.size);
+        let needed = (self.buf.len() + data.len()).min(self.size);
+        if self.buf.capacity() < needed {
+            // Grown as the history grows (a short message without context takeover keeps
+            // a small allocation), never past `size`.
+            let grown = needed.max(2 * self.buf.capacity()).max(1024).min(self.size);
+            self.buf.reserve_exact(grown - self.buf.len());
         }
         if data.len() >= self.size {
             self.buf.clear();
