@@ -139,7 +139,18 @@ pub fn deflate(data: &[u8]) {
 /// masking in two pieces, scaled to its length), then the payload.
 pub fn mask(data: &[u8]) {
     use sansocket::mask::{apply_mask, extend_masked};
-    let [k0, k1, k2, k3, phase, offset, prefix, split, ref payload @ ..] = *data else {
+    let [
+        k0,
+        k1,
+        k2,
+        k3,
+        phase,
+        offset,
+        prefix,
+        split,
+        ref payload @ ..,
+    ] = *data
+    else {
         return;
     };
     let key = [k0, k1, k2, k3];
@@ -223,7 +234,10 @@ pub fn deflate_compress(data: &[u8]) {
         };
         let mut wire = Vec::new();
         if compressor.compress(&msg, &mut wire) {
-            assert!(wire.len() < msg.len().max(1) || msg.is_empty(), "not smaller");
+            assert!(
+                wire.len() < msg.len().max(1) || msg.is_empty(),
+                "not smaller"
+            );
             wire.extend_from_slice(&[0, 0, 0xff, 0xff]);
             let mut out = Vec::new();
             let mut input = &wire[..];
@@ -240,7 +254,12 @@ pub fn deflate_compress(data: &[u8]) {
                 }
                 assert!(out.len() <= msg.len(), "more bytes than the message");
             }
-            assert!(out == msg, "round trip: {} bytes for {}", out.len(), msg.len());
+            assert!(
+                out == msg,
+                "round trip: {} bytes for {}",
+                out.len(),
+                msg.len()
+            );
             if reset {
                 inflater = new();
             }
@@ -248,5 +267,150 @@ pub fn deflate_compress(data: &[u8]) {
             assert!(wire.is_empty());
         }
         last = msg;
+    }
+}
+
+/// sansocket's DEFLATE decoder alone, against zlib-rs: a stream (the input as it is, or the
+/// input compressed by zlib or by sansocket at any level, with a byte changed for some),
+/// inflated twice in a row on one context (the second reads the first's history), cut at
+/// up to four places and with an output cap of 1, 7, 300 bytes or none. Ours must give
+/// zlib's bytes and fail where zlib fails (after the same output); an unchanged compressed
+/// stream must give its message back.
+pub fn inflate(data: &[u8]) {
+    use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+    use sansocket::ProtocolError;
+    use sansocket::deflate::{MessageCompressor, MessageInflater};
+
+    const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+    let &[settings, seed, flip, ref rest @ ..] = data else {
+        return;
+    };
+    let level = u32::from(settings >> 2) % 10;
+    let changed = settings & 0x80 != 0;
+    let mut compressed = true;
+    let mut wire = match settings & 3 {
+        0 | 3 => {
+            compressed = false;
+            rest.to_vec()
+        }
+        1 => {
+            let mut c = Compress::new(Compression::new(level), false);
+            let mut out = Vec::with_capacity(rest.len() * 2 + 64);
+            c.compress_vec(rest, &mut out, FlushCompress::Sync)
+                .expect("room for all of it");
+            out.truncate(out.len().saturating_sub(4));
+            out
+        }
+        _ => {
+            let mut out = Vec::new();
+            if !MessageCompressor::new(level, 15, false, false).compress(rest, &mut out) {
+                // Not smaller compressed: the message itself as the stream.
+                out = rest.to_vec();
+                compressed = false;
+            }
+            out
+        }
+    };
+    let valid = compressed && !changed;
+    if changed && !wire.is_empty() {
+        let at = usize::from(seed) * 7 % wire.len();
+        wire[at] ^= flip | 1;
+    }
+    // Cuts and the cap from the seed (xorshift).
+    let mut x = u64::from(seed) << 8 | u64::from(flip) | 1;
+    let mut cuts: Vec<usize> = (0..usize::from(seed % 5))
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % (wire.len() as u64 + 1)) as usize
+        })
+        .collect();
+    cuts.sort_unstable();
+    let step = [usize::MAX, 1, 7, 300][usize::from(settings >> 5 & 3)];
+    let mut inf = MessageInflater::new(15, false);
+    let mut reference = Decompress::new_with_window_bits(false, 15);
+    let limit = 1 << 22;
+    for _ in 0..2 {
+        // zlib, all at once (the tail appended).
+        let mut input = wire.clone();
+        input.extend_from_slice(&TAIL);
+        let mut left = &input[..];
+        let mut want: Vec<u8> = Vec::with_capacity(64);
+        let (mut want_err, mut ended) = (None, false);
+        loop {
+            if want.len() > limit {
+                want.truncate(limit);
+                want_err = Some(ProtocolError::MessageTooLarge);
+                break;
+            }
+            if want.capacity() == want.len() {
+                want.reserve(want.len().max(64));
+            }
+            let (before_in, before_out) = (reference.total_in(), reference.total_out());
+            let result = reference.decompress_vec(left, &mut want, FlushDecompress::Sync);
+            let used = (reference.total_in() - before_in) as usize;
+            let produced = (reference.total_out() - before_out) as usize;
+            left = &left[used..];
+            match result {
+                Err(_) => {
+                    want_err = Some(ProtocolError::InvalidCompressedData);
+                    break;
+                }
+                Ok(Status::StreamEnd) => {
+                    ended = true;
+                    break;
+                }
+                Ok(_) if want.len() < want.capacity() => {
+                    if left.is_empty() || used == 0 && produced == 0 {
+                        break;
+                    }
+                }
+                Ok(_) => {}
+            }
+        }
+        if want.len() > limit {
+            want.truncate(limit);
+            want_err = Some(ProtocolError::MessageTooLarge);
+        }
+        if ended {
+            reference.reset(false);
+        }
+        // Ours, in pieces, `step` bytes of output at a time at most.
+        let mut got = Vec::new();
+        let mut err = None;
+        let mut at = 0;
+        'pieces: for end in cuts.iter().copied().chain([wire.len()]) {
+            let mut piece = &wire[at..end];
+            at = end;
+            loop {
+                let cap = got.len().saturating_add(step);
+                match inf.inflate(piece, &mut got, limit, cap) {
+                    Ok((used, full)) => {
+                        piece = &piece[used..];
+                        assert!(got.len() <= cap, "past the cap");
+                        if !full {
+                            assert!(piece.is_empty(), "input left, output not full");
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        err = Some(e);
+                        break 'pieces;
+                    }
+                }
+            }
+        }
+        if err.is_none() {
+            err = inf.finish(&mut got, limit).err();
+        }
+        assert_eq!(err, want_err, "verdicts differ");
+        assert!(got == want, "{} bytes, zlib {}", got.len(), want.len());
+        if valid {
+            assert!(got == rest, "the message back");
+        }
+        if err.is_some() {
+            break;
+        }
     }
 }

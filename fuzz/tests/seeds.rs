@@ -29,7 +29,7 @@ fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn every_seed_passes_its_target() {
     type Target = (&'static str, fn(&[u8]));
-    let targets: [Target; 9] = [
+    let targets: [Target; 10] = [
         ("handshake_server", targets::handshake_server),
         ("handshake_client", targets::handshake_client),
         ("frames_server", |d| targets::frames(d, false)),
@@ -38,6 +38,7 @@ fn every_seed_passes_its_target() {
         ("connection_client", |d| targets::connection(d, true)),
         ("differential", targets::differential),
         ("deflate", targets::deflate),
+        ("inflate", targets::inflate),
         ("mask", targets::mask),
     ];
     for (name, target) in targets {

@@ -89,8 +89,10 @@ impl Connection {
             cfg.min_size,
             cfg.low_memory,
         ));
-        self.receiver
-            .enable_inflate(Inflater::new(params.no_context_takeover(peer)));
+        self.receiver.enable_inflate(Inflater::new(
+            params.no_context_takeover(peer),
+            params.max_window_bits(peer),
+        ));
         self.deflate = Some(params);
     }
 

@@ -1,12 +1,11 @@
 //! Compressing and decompressing messages (RFC 7692 §7.2), within limits.
 //!
 //! Compressing is sansocket's compressor (`compress.rs`), appending to a `Vec`; inflating
-//! is zlib-rs, writing straight into a `Vec`'s spare capacity (flate2's `*_vec` calls do not
-//! zero it first), so no staging buffer is copied and nothing is zero-filled.
-
-use flate2::{Decompress, FlushDecompress, Status};
+//! is sansocket's decoder (`inflate.rs`), writing straight into the message's `Vec`, so no
+//! staging buffer is copied.
 
 use super::compress::Compressor;
+use super::inflate::{Decoder, FAST_ROOM, Status};
 
 use crate::error::ProtocolError;
 
@@ -16,10 +15,6 @@ const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
 /// The least output room the inflater grows its output by; growth is geometric beyond it.
 const MIN_STEP: usize = 4 << 10;
-
-/// Output room zlib-rs needs past what it writes to decode at full speed (its fast loop
-/// runs while at least 260 bytes are left).
-const FAST_ROOM: usize = 260;
 
 /// The first step of a message is sized from the last message's size, but never past this
 /// many times the compressed bytes at hand (a huge message must not make the next, small
@@ -109,7 +104,9 @@ pub(crate) struct Inflated {
 /// Our side's decompressor.
 #[derive(Debug)]
 pub(crate) struct Inflater {
-    state: Option<Decompress>,
+    /// sansocket's decoder: its history (2^window_bits bytes) is kept between messages
+    /// with context takeover, its tables only during a message.
+    decoder: Decoder,
     reset_each_message: bool,
     /// The message's stream ended with a final block (RFC 7692 §7.2.3.4): the rest of the
     /// message is padding, and the next message starts a new stream.
@@ -121,9 +118,12 @@ pub(crate) struct Inflater {
 }
 
 impl Inflater {
-    pub(crate) fn new(reset_each_message: bool) -> Self {
+    /// An inflater for a peer whose compressor uses at most 2^`window_bits` bytes of
+    /// history (8–15: the negotiated `*_max_window_bits`, 15 if none) and, if
+    /// `reset_each_message`, starts every message afresh.
+    pub(crate) fn new(reset_each_message: bool, window_bits: u8) -> Self {
         Self {
-            state: None,
+            decoder: Decoder::new(window_bits),
             reset_each_message,
             ended: false,
             produced: 0,
@@ -153,12 +153,6 @@ impl Inflater {
             return Ok(all);
         }
         let cap = cap.min(limit.saturating_add(1));
-        // 15 bits: a decoder with the largest window reads streams made with any smaller
-        // one. (zlib-rs allocates a 32 KiB window whatever the size asked for, so asking the
-        // peer for a smaller one would not save memory.)
-        let state = self
-            .state
-            .get_or_insert_with(|| Decompress::new_with_window_bits(false, 15));
         let mut rest = input;
         loop {
             if out.len() >= cap {
@@ -180,39 +174,34 @@ impl Inflater {
                 };
                 out.reserve_exact(guess.min(cap - out.len()).max(1));
             }
-            let (before_in, before_out) = (state.total_in(), state.total_out());
-            let room = out.capacity() - out.len();
-            let given = room.min(cap - out.len());
-            let result = if room == given {
-                state.decompress_vec(rest, out, FlushDecompress::Sync)
-            } else {
-                // `out` came with more room than `cap` allows: inflate into a bounded Vec.
-                let mut part = Vec::with_capacity(given);
-                let result = state.decompress_vec(rest, &mut part, FlushDecompress::Sync);
-                out.extend_from_slice(&part);
-                result
-            };
-            let used = usize::try_from(state.total_in() - before_in).unwrap_or(rest.len());
-            let produced = usize::try_from(state.total_out() - before_out).unwrap_or(0);
-            rest = &rest[used.min(rest.len())..];
-            self.produced += produced;
+            // The decoder writes into the room (zero-filled here: safe code cannot write
+            // uninitialised memory), and what it did not fill is cut off again.
+            let start = out.len();
+            let end = out.capacity().min(cap);
+            out.resize(end, 0);
+            let ran = self.decoder.run(rest, out, start);
+            out.truncate(ran.end);
+            rest = &rest[ran.used..];
+            self.produced += ran.end - start;
             // What inflated before the limit or corrupt data stays in `out` (up to the limit)
             // for the caller to check first: errors come in stream order, whatever the reads.
             if out.len() > limit {
                 out.truncate(limit);
                 return Err(ProtocolError::MessageTooLarge);
             }
-            let status = result.map_err(|_| ProtocolError::InvalidCompressedData)?;
-            if status == Status::StreamEnd {
+            match ran
+                .status
+                .map_err(|_| ProtocolError::InvalidCompressedData)?
+            {
                 // §7.2.3.4: a sender that cannot sync-flush ends the message with a final
                 // block followed by an empty block's header; what follows is not inflated.
-                self.ended = true;
-                return Ok(all);
-            }
-            // Done when output did not fill the room given and the input is used up, or
-            // made no progress (zlib keeps what it needs internally: the rest counts as used).
-            if produced < given && (rest.is_empty() || used == 0 && produced == 0) {
-                return Ok(all);
+                Status::End => {
+                    self.ended = true;
+                    return Ok(all);
+                }
+                // The decoder keeps the bits it has read but not used yet.
+                Status::Input => return Ok(all),
+                Status::Output => {}
             }
         }
     }
@@ -225,14 +214,21 @@ impl Inflater {
         // The tail adds no output to a well-formed stream, and at most a few KiB to any:
         // only the limit applies.
         self.inflate(&TAIL, out, limit, usize::MAX)?;
-        let reset = self.reset_each_message || self.ended;
-        if let Some(state) = self.state.as_mut().filter(|_| reset) {
-            state.reset(false);
+        if self.reset_each_message || self.ended {
+            self.decoder.reset();
+        } else {
+            self.decoder.release_tables();
         }
         self.ended = false;
         self.hint = std::mem::take(&mut self.produced);
         out.shrink_to_fit();
         Ok(())
+    }
+
+    /// Heap bytes the decompressor holds.
+    #[cfg(test)]
+    fn heap(&self) -> usize {
+        self.decoder.heap()
     }
 }
 
@@ -267,7 +263,7 @@ mod tests {
         {
             {
                 let mut d = Deflater::new(6, bits, reset, 0, low_memory);
-                let mut i = Inflater::new(reset);
+                let mut i = Inflater::new(reset, 15);
                 for msg in [
                     &b""[..],
                     b"Hello",
@@ -298,7 +294,7 @@ mod tests {
         };
         let mut d = Deflater::new(6, 10, false, 0, true);
         let mut plain = Deflater::new(6, 10, false, 0, false);
-        let mut i = Inflater::new(false);
+        let mut i = Inflater::new(false, 15);
         assert_eq!(roundtrip(&mut d, &mut i, &msg), msg);
         assert!(
             d.heap() <= 1024 + 1024 / 4 + 256,
@@ -350,9 +346,9 @@ mod tests {
             i.finish(out, 100).unwrap();
         };
         let mut out = Vec::new();
-        message(&mut Inflater::new(true), &mut out, &HELLO);
+        message(&mut Inflater::new(true, 15), &mut out, &HELLO);
         assert_eq!(&out[..], b"Hello");
-        let mut i = Inflater::new(false);
+        let mut i = Inflater::new(false, 15);
         let mut out = Vec::new();
         message(&mut i, &mut out, &HELLO);
         message(&mut i, &mut out, &AGAIN);
@@ -366,7 +362,7 @@ mod tests {
         d.compress(&vec![0u8; 10 << 20], &mut wire);
         assert!(wire.len() < 20_000);
         let mut out = Vec::new();
-        let err = Inflater::new(false)
+        let err = Inflater::new(false, 15)
             .inflate(&wire, &mut out, 1 << 20, usize::MAX)
             .unwrap_err();
         assert_eq!(err, ProtocolError::MessageTooLarge);
@@ -377,7 +373,7 @@ mod tests {
     #[test]
     fn output_buffers_fit_the_messages() {
         let mut d = Deflater::new(6, 12, false, 0, false);
-        let mut i = Inflater::new(false);
+        let mut i = Inflater::new(false, 15);
         for size in [1000, 1000, 100, 70_000, 70_000, 1000] {
             let msg: Vec<u8> = (0..size)
                 .map(|n| b"abcdefgh"[n % 7 + n / 5000 % 2])
@@ -418,9 +414,29 @@ mod tests {
     }
 
     #[test]
+    fn inflater_keeps_only_the_peer_window_between_messages() {
+        let msg: Vec<u8> = (0..6000u32)
+            .flat_map(|i| format!("{{\"n\":{}}}", i % 977).into_bytes())
+            .collect();
+        for bits in 8..=15u8 {
+            for reset in [false, true] {
+                let mut d = Deflater::new(6, bits, reset, 0, false);
+                let mut i = Inflater::new(reset, bits);
+                assert_eq!(i.heap(), 0, "nothing before the first message");
+                for _ in 0..2 {
+                    assert_eq!(roundtrip(&mut d, &mut i, &msg), msg);
+                    // The history of the peer's window (the tables are gone), or nothing.
+                    let kept = if reset { 0 } else { 1 << bits };
+                    assert_eq!(i.heap(), kept, "bits {bits} reset {reset}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn corrupt_data_is_1007() {
         let mut out = Vec::new();
-        let err = Inflater::new(false)
+        let err = Inflater::new(false, 15)
             .inflate(&[0xff, 0xff, 0xff], &mut out, 100, usize::MAX)
             .unwrap_err();
         assert_eq!(err.close_code(), 1007);

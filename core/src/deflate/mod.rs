@@ -2,28 +2,41 @@
 //!
 //! Compressing is sansocket's own DEFLATE compressor (`compress.rs`, `huffman.rs`: LZ77
 //! over the negotiated window, zlib's match strategy, dynamic/static/stored blocks, a sync
-//! flush per message); inflating is zlib-rs (through flate2).
+//! flush per message); inflating is sansocket's own decoder (`inflate.rs`,
+//! `inflate_fast.rs`, `inflate_table.rs`, `window.rs`: libdeflate's design, as fast as zlib-rs on the
+//! benchmark's messages). Neither needs a dependency.
 //!
 //! Memory (`tests/memory.rs` measures it): compressor and decompressor state is allocated
 //! on the first compressed message, not when the extension is negotiated, so a connection
 //! that never exchanges a compressed message holds none of it. Afterwards, by default, a
 //! connection keeps its compressor, which scales with the window: 2^(bits+2) bytes plus
 //! some slack (17 KiB at 12 bits: the 4 KiB window, a 4 KiB hash table and 8 KiB of chain
-//! links; 136 KiB at 15 bits; zlib-rs needed 259 KiB at 12 bits), and its decompressor
-//! (46 KiB: zlib-rs allocates a 32 KiB window whatever window the peer uses, so asking the
-//! peer for a smaller one would not save memory): about 63 KiB of compression state per
-//! idle connection, 71 KiB of heap in all after a 64 KiB message each way. With
+//! links; 136 KiB at 15 bits; zlib-rs needed 259 KiB at 12 bits), and its decompressor's
+//! history: the last 2^bits bytes inflated, for the peer's negotiated window (32 KiB when
+//! none was negotiated; zlib-rs kept 46 KiB whatever the window). Decode tables (7.6 KiB)
+//! live only while a message is inflated. About 49 KiB of compression state per idle
+//! connection, 57 KiB of heap in all after a 64 KiB message each way (was 71 KiB with
+//! zlib-rs). Without context takeover no history is kept (25 KiB in all). With
 //! [`DeflateConfig::low_memory`] the compressor's hash tables (12 KiB at 12 bits) are
-//! dropped between messages and only the window's bytes are kept: about 59 KiB.
+//! dropped between messages and only the window's bytes are kept, and a server asks the
+//! client to compress with its window (`client_max_window_bits`, when the client's offer
+//! allows it), so that its history is 4 KiB at 12 bits: 17 KiB per idle server
+//! connection (45 KiB per client connection, whose server chooses its own window).
 
 mod codec;
 mod compress;
 mod huffman;
+mod inflate;
+mod inflate_fast;
+mod inflate_table;
 mod negotiate;
+mod window;
 
 pub(crate) use codec::{Deflater, Inflated, Inflater};
 pub use negotiate::DeflateParams;
 pub(crate) use negotiate::{client_accept, client_offer, server_negotiate};
+
+use crate::error::ProtocolError;
 
 /// The extension token.
 pub const EXTENSION_NAME: &str = "permessage-deflate";
@@ -56,9 +69,13 @@ pub struct DeflateConfig {
     /// Keep only the window between messages: the compressor's hash tables (12 KiB at 12
     /// bits, 3/4 of its memory) are dropped after each message and rebuilt from the kept
     /// window at the next one, so messages compress as well as with them kept (the rebuilt
-    /// chains hold every string of the window); without context takeover nothing at all is kept. Saves 12 KiB per idle connection
-    /// at 12 bits (59 KiB instead of 71 KiB), at the cost of hashing the window again per
-    /// message: 1 KiB messages compress about 1.5x slower, 64 KiB ones about as fast.
+    /// chains hold every string of the window); without context takeover nothing at all is
+    /// kept. Saves 12 KiB per idle connection at 12 bits, at the cost of hashing the window
+    /// again per message: 1 KiB messages compress about 1.5x slower, 64 KiB ones about as
+    /// fast. A server also asks a client that offers `client_max_window_bits` to compress
+    /// with at most this window (`max_window_bits`, 9 bits at least), so that the history
+    /// its inflater keeps is 2^bits bytes instead of 32 KiB: 17 KiB per idle server
+    /// connection at 12 bits instead of 57 KiB.
     pub low_memory: bool,
 }
 
@@ -104,5 +121,41 @@ impl MessageCompressor {
     /// is to be sent uncompressed, in which case it is not part of the context either.
     pub fn compress(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
         self.0.compress(data, out)
+    }
+}
+
+/// sansocket's message decompressor on its own (what a connection's receiver uses), for
+/// property tests and fuzzing. Not a stable API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct MessageInflater(Inflater);
+
+impl MessageInflater {
+    /// A decompressor for a peer compressing with at most 2^`window_bits` bytes of history
+    /// (8–15), resetting after every message if `no_context_takeover`.
+    pub fn new(window_bits: u8, no_context_takeover: bool) -> Self {
+        Self(Inflater::new(no_context_takeover, window_bits))
+    }
+
+    /// Inflates part of a message (its tail removed) into `out`, as a connection's receiver
+    /// does: fails with [`ProtocolError::MessageTooLarge`] once `out` would pass `limit`
+    /// bytes and with [`ProtocolError::InvalidCompressedData`] on corrupt data; stops once
+    /// `out` holds `cap` bytes. Returns the input bytes used (the rest is to be fed again)
+    /// and whether output stopped at the cap.
+    pub fn inflate(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        limit: usize,
+        cap: usize,
+    ) -> Result<(usize, bool), ProtocolError> {
+        self.0
+            .inflate(input, out, limit, cap)
+            .map(|step| (step.used, step.full))
+    }
+
+    /// Ends the message (feeds the removed tail, resets without context takeover).
+    pub fn finish(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), ProtocolError> {
+        self.0.finish(out, limit)
     }
 }

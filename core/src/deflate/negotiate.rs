@@ -123,7 +123,15 @@ pub(crate) fn server_negotiate(
                 server_max_window_bits: p.server_max_window_bits.map(|b| b.min(ours)),
                 // §7.1.2.2: the server may include it only if the client offered it; the value
                 // it asked for (if any) is kept so the client's compressor stays within it.
-                client_max_window_bits: p.client_max_window_bits.flatten(),
+                // With `low_memory` the client is asked for our window (at least 9 bits: zlib
+                // cannot make 8-bit raw streams), so that our inflater keeps as little
+                // history (2^bits bytes instead of 32 KiB).
+                client_max_window_bits: match p.client_max_window_bits {
+                    Some(offered) if config.low_memory => {
+                        Some(offered.unwrap_or(15).min(ours.max(9)))
+                    }
+                    offered => offered.flatten(),
+                },
             })
         })
 }
@@ -200,6 +208,30 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.client_max_window_bits, Some(9));
+        // With low_memory the server asks for its own window (not below 9, not above the
+        // value offered), when the offer allows it.
+        let low = DeflateConfig {
+            low_memory: true,
+            ..DeflateConfig::default()
+        };
+        for (text, bits) in [
+            ("permessage-deflate; client_max_window_bits", Some(12)),
+            ("permessage-deflate; client_max_window_bits=10", Some(10)),
+            ("permessage-deflate; client_max_window_bits=15", Some(12)),
+            ("permessage-deflate", None),
+        ] {
+            let p = server_negotiate(&offer(text), &low).unwrap();
+            assert_eq!(p.client_max_window_bits, bits, "{text}");
+        }
+        let tiny = DeflateConfig {
+            max_window_bits: 8,
+            ..low
+        };
+        let p = server_negotiate(&offer("permessage-deflate; client_max_window_bits"), &tiny);
+        assert_eq!(
+            p.unwrap().header_value(),
+            "permessage-deflate; client_max_window_bits=9"
+        );
     }
 
     #[test]
