@@ -5,8 +5,8 @@
 pub(super) const LITERALS: usize = 286;
 /// Distance symbols.
 pub(super) const DISTANCES: usize = 30;
-/// Code-length symbols.
-const CODE_LENGTHS: usize = 19;
+use super::symbols::{CODE_LENGTHS, CODELEN_ORDER, DIST_BASE, DIST_EXTRA, LEN_BASE, LEN_EXTRA};
+
 /// End of block.
 const END: usize = 256;
 
@@ -14,26 +14,6 @@ const END: usize = 256;
 pub(super) const fn match_token(len: usize, dist: usize) -> u32 {
     (((len - 2) << 16) | dist) as u32
 }
-
-const LEN_BASE: [u16; 29] = [
-    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
-    163, 195, 227, 258,
-];
-const LEN_EXTRA: [u8; 29] = [
-    0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
-];
-const DIST_BASE: [u16; 30] = [
-    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
-    2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
-];
-const DIST_EXTRA: [u8; 30] = [
-    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13,
-    13,
-];
-/// The order code-length code lengths are sent in.
-const CL_ORDER: [usize; CODE_LENGTHS] = [
-    16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
-];
 
 /// Length code (0–28) of each match length minus 3.
 static LEN_CODE: [u8; 256] = len_codes();
@@ -374,7 +354,7 @@ pub(super) fn write_block(
     let runs = run_lengths(&all[..hlit + hdist], &mut rle, &mut cl_freq);
     let mut cl_len = [0u8; CODE_LENGTHS];
     code_lengths(&cl_freq, 7, &mut cl_len);
-    let hclen = CL_ORDER
+    let hclen = CODELEN_ORDER
         .iter()
         .rposition(|&s| cl_len[s] > 0)
         .map_or(0, |p| p + 1)
@@ -417,7 +397,7 @@ pub(super) fn write_block(
         w.put((hlit - 257) as u64, 5);
         w.put((hdist - 1) as u64, 5);
         w.put((hclen - 4) as u64, 4);
-        for &s in &CL_ORDER[..hclen] {
+        for &s in &CODELEN_ORDER[..hclen] {
             w.put(u64::from(cl_len[s]), 3);
         }
         for r in &rle[..runs] {

@@ -16,12 +16,8 @@ use super::inflate_table::{
     Alphabet, CODELEN_ROOT, CODELEN_SIZE, DIST_ROOT, DIST_SIZE, END, FLAGS, LITERAL, LITLEN_ROOT,
     LITLEN_SIZE, MAX_DIST, MAX_LITLEN, build, fixed_litlen_lengths, lookup, value,
 };
+use super::symbols::CODELEN_ORDER;
 use super::window::Window;
-
-/// §3.2.7: the order the code length code's lengths come in.
-const CODELEN_ORDER: [usize; 19] = [
-    16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
-];
 
 /// Why a run stopped (when it did not fail).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -15,6 +15,8 @@
 //! Decoding a length or distance is then one lookup and one shift: the extra bits come with
 //! the code (see [`value`]).
 
+use super::symbols::{DIST_BASE, DIST_EXTRA, LEN_BASE, LEN_EXTRA};
+
 /// A literal byte.
 pub(super) const LITERAL: u32 = 0x8000;
 /// The end-of-block code.
@@ -48,24 +50,6 @@ pub(super) const MAX_LITLEN: usize = 286;
 /// Distance symbols a dynamic block may define (HDIST + 1 ≤ 30).
 pub(super) const MAX_DIST: usize = 30;
 
-/// §3.2.5: base lengths of symbols 257–285, and their extra bits.
-const LENGTH_BASE: [u16; 29] = [
-    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
-    163, 195, 227, 258,
-];
-const LENGTH_EXTRA: [u8; 29] = [
-    0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
-];
-/// §3.2.5: base distances of symbols 0–29, and their extra bits.
-const DIST_BASE: [u16; 30] = [
-    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
-    2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
-];
-const DIST_EXTRA: [u8; 30] = [
-    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13,
-    13,
-];
-
 /// Which alphabet a table decodes (what its symbols turn into).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Alphabet {
@@ -91,9 +75,9 @@ fn symbol_entry(alphabet: Alphabet, symbol: usize, len: u32) -> u32 {
             256 => entry(END, 0, len, 0),
             257..=285 => entry(
                 0,
-                u32::from(LENGTH_BASE[symbol - 257]),
+                u32::from(LEN_BASE[symbol - 257]),
                 len,
-                u32::from(LENGTH_EXTRA[symbol - 257]),
+                u32::from(LEN_EXTRA[symbol - 257]),
             ),
             _ => entry(INVALID, 0, len, 0),
         },

@@ -30,6 +30,7 @@ mod inflate;
 mod inflate_fast;
 mod inflate_table;
 mod negotiate;
+mod symbols;
 mod window;
 
 pub(crate) use codec::{Deflater, Inflated, Inflater};
