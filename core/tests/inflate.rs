@@ -110,6 +110,19 @@ fn zlib_compress(c: &mut Compress, msg: &[u8], finish: bool) -> Vec<u8> {
     out
 }
 
+/// `wire` cut at `cuts` (each at most `wire.len()`, in any order).
+fn cut(wire: &[u8], mut cuts: Vec<usize>) -> Vec<&[u8]> {
+    cuts.sort_unstable();
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    for c in cuts {
+        pieces.push(&wire[at..c]);
+        at = c;
+    }
+    pieces.push(&wire[at..]);
+    pieces
+}
+
 /// Pseudo-random bytes (xorshift).
 fn noise(seed: u64, n: usize) -> Vec<u8> {
     let mut x = seed | 1;
@@ -271,14 +284,7 @@ fn check_split(
         }
         let mut cuts = split(w);
         cuts.retain(|&c| c <= w.len());
-        cuts.sort_unstable();
-        let mut pieces = Vec::new();
-        let mut at = 0;
-        for c in cuts {
-            pieces.push(&w[at..c]);
-            at = c;
-        }
-        pieces.push(&w[at..]);
+        let pieces = cut(w, cuts);
         let (got, err) = ours(&mut inf, &pieces, step, NO_LIMIT);
         assert_eq!(err, None, "message {n}");
         assert!(got == *msg, "message {n}, step {step}");
@@ -807,15 +813,8 @@ proptest! {
                 wire[i] ^= byte;
             }
         }
-        let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
-        cuts.sort_unstable();
-        let mut pieces = Vec::new();
-        let mut at = 0;
-        for c in cuts {
-            pieces.push(&wire[at..c]);
-            at = c;
-        }
-        pieces.push(&wire[at..]);
+        let cuts: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+        let pieces = cut(&wire, cuts);
         let mut inf = MessageInflater::new(15, false);
         let mut reference = Decompress::new_with_window_bits(false, 15);
         let mut ended = false;
