@@ -7,7 +7,7 @@ mod support;
 
 use sansocket::frame::OpCode;
 use sansocket::{Config, Connection, Delivery, Error, Event, MessageKind, ProtocolError};
-use support::{decode_in_pieces, masked_frame as frame};
+use support::{decode_in_pieces, feed_until_error, masked_frame as frame};
 
 /// `payload` in fragments of the given sizes (cycled), each with its own key, and a ping
 /// after the second one.
@@ -301,21 +301,7 @@ fn errors_in_fragments_joined_from_the_read_come_after_the_events_before_them() 
             ..Config::default()
         };
         let mut conn = Connection::open_server(config, None);
-        let mut events = Vec::new();
-        let mut error = None;
-        'feed: for part in [&wire[..start], &wire[start..]] {
-            conn.receive_data(part);
-            loop {
-                match conn.next_event() {
-                    Ok(Some(e)) => events.push(e),
-                    Ok(None) => break,
-                    Err(e) => {
-                        error = Some(e);
-                        break 'feed;
-                    }
-                }
-            }
-        }
+        let (events, error) = feed_until_error(&mut conn, &[&wire[..start], &wire[start..]]);
         let error = error.unwrap_or_else(|| panic!("case {i}: no error"));
         assert!(is_expected(&error), "case {i}: {error:?}");
         assert!(matches!(&events[0], Event::Binary(b) if &b[..] == b"before"));
@@ -386,21 +372,7 @@ fn bad_text_in_a_big_frame_joined_across_reads() {
         wire.extend(frame(OpCode::Text, true, &payload, [1, 2, 3, 4]));
         for cut in [20_000, 40_000, wire.len() - 1] {
             let mut conn = Connection::open_server(Config::default(), None);
-            let mut events = Vec::new();
-            let mut error = None;
-            'feed: for part in [&wire[..cut], &wire[cut..]] {
-                conn.receive_data(part);
-                loop {
-                    match conn.next_event() {
-                        Ok(Some(e)) => events.push(e),
-                        Ok(None) => break,
-                        Err(e) => {
-                            error = Some(e);
-                            break 'feed;
-                        }
-                    }
-                }
-            }
+            let (events, error) = feed_until_error(&mut conn, &[&wire[..cut], &wire[cut..]]);
             assert!(
                 matches!(error, Some(Error::Protocol(ProtocolError::InvalidUtf8))),
                 "at {at} cut {cut}"

@@ -217,6 +217,26 @@ pub(crate) fn masked_frame(op: OpCode, fin: bool, payload: &[u8], key: [u8; 4]) 
     out
 }
 
+/// Feeds `parts` to `conn` read by read, collecting events until the first error, which
+/// ends the feed: the events decoded before it and the error.
+pub(crate) fn feed_until_error(
+    conn: &mut Connection,
+    parts: &[&[u8]],
+) -> (Vec<Event>, Option<sansocket::Error>) {
+    let mut events = Vec::new();
+    for part in parts {
+        conn.receive_data(part);
+        loop {
+            match conn.next_event() {
+                Ok(Some(e)) => events.push(e),
+                Ok(None) => break,
+                Err(e) => return (events, Some(e)),
+            }
+        }
+    }
+    (events, None)
+}
+
 /// The messages a server decodes from `wire` fed in reads of the `pieces` sizes (cycled),
 /// chunks joined (each text chunk asserted to be whole characters); panics on an error or
 /// an event other than a message, a chunk or a ping `p`.
