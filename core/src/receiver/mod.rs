@@ -25,7 +25,7 @@ mod inflate;
 mod join;
 mod scan;
 
-use scan::{SCAN_WINDOW, Scan, Simple, unmask_whole};
+use scan::{SCAN_WINDOW, Scan, Simple, scanned_header, unmask_whole};
 
 /// Below this, payload bytes are copied and then unmasked: one call, no per-piece overhead.
 const FUSE_MIN: usize = 512;
@@ -326,25 +326,30 @@ impl Receiver {
         if self.frame.is_some() || self.message.is_some() || self.joined.is_some() {
             return None;
         }
-        let Simple::Yes {
-            kind,
-            header_len: pos,
-            len,
-            key,
-        } = self.simple_header(&self.buf)
-        else {
-            return None;
+        let (kind, pos, len) = if self.buf.len() > self.scan.raw {
+            // A scanned frame: checked, unmasked (unless it is the open one, still arriving).
+            scanned_header(&self.buf)?
+        } else {
+            let Simple::Yes {
+                kind,
+                header_len,
+                len,
+                key,
+            } = self.simple_header(&self.buf)
+            else {
+                return None;
+            };
+            if self.buf.len() - header_len < len
+                || !unmask_whole(&mut self.buf[header_len..header_len + len], key, kind)
+            {
+                return None;
+            }
+            (kind, header_len, len)
         };
         if self.buf.len() - pos < len {
             return None;
         }
         let end = pos + len;
-        // Scanned frames are unmasked and checked already.
-        if end > self.buf.len().saturating_sub(self.scan.raw)
-            && !unmask_whole(&mut self.buf[pos..end], key, kind)
-        {
-            return None;
-        }
         let mut data = self.buf.split_to(end).freeze();
         data.advance(pos);
         Some(match self.delivery {

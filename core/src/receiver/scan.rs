@@ -205,9 +205,30 @@ impl Receiver {
         if len < DIRECT_MIN {
             return 0;
         }
+        let end = header_len + len;
+        self.buf.reserve(end.min(data.len()));
         self.buf.extend_from_slice(&data[..header_len]);
-        self.scan.open = Some(Open::new(kind, header_len, len, key));
-        header_len
+        if end > data.len() || (kind == MessageKind::Text && len > 4 * SCAN_WINDOW) {
+            // Still arriving (or text to check a few windows at a time): `scan_open` goes on.
+            self.scan.open = Some(Open::new(kind, header_len, len, key));
+            return header_len;
+        }
+        // The whole frame is in this read: copied and unmasked in one go.
+        let start = self.buf.len();
+        match key {
+            Some(key) => {
+                extend_masked(&mut self.buf, &data[header_len..end], key, 0);
+            }
+            None => self.buf.extend_from_slice(&data[header_len..end]),
+        }
+        if kind == MessageKind::Text && simdutf8::basic::from_utf8(&self.buf[start..]).is_err() {
+            // Masked back and left unscanned, for the general path to report the error.
+            if let Some(key) = key {
+                apply_mask(&mut self.buf[start..], key, 0);
+            }
+            self.scan = Scan::new(false, end);
+        }
+        end
     }
 
     /// The open frame turned out invalid: its payload is masked back, the scan stops before
@@ -280,6 +301,32 @@ impl Receiver {
             key,
         }
     }
+}
+
+/// The kind, header length and payload length of the scanned frame at the start of `buf`
+/// (see [`Scan`]: its header passed `simple_header`, so only the lengths are read back).
+/// `None` if its header is not all there, which the scan never leaves at the front.
+#[inline]
+pub(super) fn scanned_header(buf: &[u8]) -> Option<(MessageKind, usize, usize)> {
+    let [b0, b1, ..] = *buf else { return None };
+    let kind = if b0 == 0x81 {
+        MessageKind::Text
+    } else {
+        MessageKind::Binary
+    };
+    let mask = usize::from(b1 >> 7) * 4;
+    let (len, pos) = match b1 & 0x7f {
+        126 => (
+            usize::from(u16::from_be_bytes(*buf.get(2..4)?.first_chunk()?)),
+            4,
+        ),
+        127 => {
+            let len = u64::from_be_bytes(*buf.get(2..10)?.first_chunk()?);
+            (usize::try_from(len).ok()?, 10)
+        }
+        n => (usize::from(n), 2),
+    };
+    Some((kind, pos + mask, len))
 }
 
 /// Unmasks the payload of a whole frame and, for text, checks that it is UTF-8. Invalid text
