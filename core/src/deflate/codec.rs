@@ -216,13 +216,18 @@ impl Inflater {
         self.inflate(&TAIL, out, limit, usize::MAX)?;
         if self.reset_each_message || self.ended {
             self.decoder.reset();
-        } else {
-            self.decoder.release_tables();
         }
         self.ended = false;
         self.hint = std::mem::take(&mut self.produced);
         out.shrink_to_fit();
         Ok(())
+    }
+
+    /// Frees what the decompressor need not hold while idle (its decode tables, and its
+    /// history's buffer when it holds no history); messages that follow at once reuse them
+    /// instead.
+    pub(crate) fn release(&mut self) {
+        self.decoder.release();
     }
 
     /// Heap bytes the decompressor holds.
@@ -414,7 +419,7 @@ mod tests {
     }
 
     #[test]
-    fn inflater_keeps_only_the_peer_window_between_messages() {
+    fn an_idle_inflater_keeps_only_the_peer_window() {
         let msg: Vec<u8> = (0..6000u32)
             .flat_map(|i| format!("{{\"n\":{}}}", i % 977).into_bytes())
             .collect();
@@ -425,7 +430,9 @@ mod tests {
                 assert_eq!(i.heap(), 0, "nothing before the first message");
                 for _ in 0..2 {
                     assert_eq!(roundtrip(&mut d, &mut i, &msg), msg);
-                    // The history of the peer's window (the tables are gone), or nothing.
+                    // Idle, the history of the peer's window (the tables are gone), or
+                    // nothing.
+                    i.release();
                     let kept = if reset { 0 } else { 1 << bits };
                     assert_eq!(i.heap(), kept, "bits {bits} reset {reset}");
                 }

@@ -125,26 +125,32 @@ impl Decoder {
         }
     }
 
-    /// Starts a new stream: no history (freed), no state.
+    /// Starts a new stream: no history, no state. The history's buffer and the tables are
+    /// kept for the next message until [`release`](Self::release).
     pub(super) fn reset(&mut self) {
         let mut window = std::mem::take(&mut self.window);
-        window.release();
+        window.clear();
+        let tables = self.tables.take();
         *self = Self {
             window,
+            tables,
             ..Self::new(8)
         };
     }
 
-    /// Frees the tables outside a coded block (between messages: the next block builds its
-    /// own).
+    /// Frees what an idle decoder need not hold: the tables outside a coded block (the next
+    /// block builds its own) and an empty history's buffer (after a reset).
     /// A message that ended inside a block (not sync-flushed) keeps them for the block's
     /// rest, which the next message continues, as zlib's decoder would.
-    pub(super) fn release_tables(&mut self) {
+    pub(super) fn release(&mut self) {
         if !matches!(
             self.mode,
             Mode::CodeLenLens(_) | Mode::Lens(_) | Mode::Codes
         ) {
             self.tables = None;
+        }
+        if self.window.len() == 0 {
+            self.window.release();
         }
     }
 
@@ -528,7 +534,7 @@ mod tests {
     }
 
     #[test]
-    fn tables_are_small_and_only_kept_between_blocks() {
+    fn tables_are_small_and_released_between_blocks() {
         assert!(size_of::<Tables>() <= 7800, "{}", size_of::<Tables>());
         let mut d = Decoder::new(12);
         // A fixed block, not final, then the sync flush's empty stored block: the tables go
@@ -540,14 +546,17 @@ mod tests {
         let ran = d.run(&hello, &mut out, 0);
         assert_eq!((ran.status, ran.end), (Ok(Status::Input), 5));
         assert!(d.tables.is_some());
-        d.release_tables();
+        d.release();
         assert_eq!(d.heap(), 1024, "the history grows as needed");
         // Inside a block (a message cut short), they stay for the block's rest.
         let ran = d.run(&hello[..2], &mut out, 0);
         assert_eq!(ran.status, Ok(Status::Input));
-        d.release_tables();
+        d.release();
         assert!(d.tables.is_some());
+        // A reset keeps the buffers for the next message, until released.
         d.reset();
+        assert!(d.heap() > 1024);
+        d.release();
         assert_eq!(d.heap(), 0);
     }
 }

@@ -159,4 +159,10 @@ impl MessageInflater {
     pub fn finish(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), ProtocolError> {
         self.0.finish(out, limit)
     }
+
+    /// Frees what an idle decompressor need not hold (as a receiver does once it has
+    /// decoded all it was given).
+    pub fn release(&mut self) {
+        self.0.release();
+    }
 }
