@@ -435,17 +435,22 @@ impl Decoder {
         let (mut bits, mut count) = (self.bits, self.count);
         let (mut i, mut o) = (*ip, *pos);
         let result = 'done: loop {
-            if let Some(stop) = fast(
-                input,
-                &mut i,
-                out,
-                &mut o,
-                start,
-                &mut bits,
-                &mut count,
-                (&tables.litlen, &tables.dist),
-                window,
-            ) {
+            // (the fast loop's own test first: near the ends, where the symbols are decoded
+            // one at a time, it is not called for each)
+            if i + 8 <= input.len()
+                && o + FAST_ROOM <= out.len()
+                && let Some(stop) = fast(
+                    input,
+                    &mut i,
+                    out,
+                    &mut o,
+                    start,
+                    &mut bits,
+                    &mut count,
+                    (&tables.litlen, &tables.dist),
+                    window,
+                )
+            {
                 break 'done stop;
             }
             // Near the ends: one symbol at a time, taken only when all its bits are here.
