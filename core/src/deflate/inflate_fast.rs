@@ -110,11 +110,11 @@ pub(super) fn fast(
                 let dist = value(d, b) as usize;
                 bits >>= used;
                 count -= used;
-                // In this run's output, in the history, or too far back.
-                let from = o.wrapping_sub(dist);
-                if from >= start && from <= o && dist <= wsize {
+                // In this run's output, in the history, or too far back (distances are at
+                // least 1).
+                if dist <= (o - start).min(wsize) {
                     o = copy_fast(out, o, dist, len);
-                } else if dist <= wsize && from.wrapping_sub(reach) <= o.wrapping_sub(reach) {
+                } else if dist <= wsize && dist <= o.wrapping_sub(reach) {
                     o = copy_slow(out, start, o, dist, len, window);
                 } else {
                     break Some(Err(Corrupt));
@@ -136,7 +136,22 @@ pub(super) fn fast(
 #[inline(always)]
 fn copy_fast(out: &mut [u8], pos: usize, dist: usize, len: usize) -> usize {
     let end = pos + len;
-    if dist >= 16 {
+    if dist >= 32 {
+        // 32 bytes a step from before the step's start: the first one from before `pos`.
+        let (mut s, mut d) = (pos - dist, pos);
+        loop {
+            let (before, after) = out.split_at_mut(d);
+            let word: &[u8; 32] = before[s..].first_chunk().unwrap_or(&[0; 32]);
+            if let Some(to) = after.first_chunk_mut::<32>() {
+                *to = *word;
+            }
+            s += 32;
+            d += 32;
+            if d >= end {
+                break;
+            }
+        }
+    } else if dist >= 16 {
         // 32 bytes a step (most matches take one), as two 16-byte copies that each read
         // bytes written before them (they are `dist` ≥ 16 back).
         let (mut s, mut d) = (pos - dist, pos);
