@@ -349,6 +349,15 @@ impl Decoder {
         };
         let total = self.nlen + self.ndist;
         while i < total {
+            if self.count < 16 && *ip + 8 <= input.len() {
+                // A word at a time while 8 bytes are left (a code and its extra bits take at
+                // most 14), whole bytes only, so nothing is held past `count`.
+                let word = u64::from_le_bytes(input[*ip..*ip + 8].try_into().unwrap_or([0; 8]));
+                let bytes = (63 - self.count) >> 3;
+                self.bits |= (word & ((1 << (8 * bytes)) - 1)) << self.count;
+                self.count += 8 * bytes;
+                *ip += bytes as usize;
+            }
             let e = loop {
                 let e = tables.codelen[(self.bits & ((1 << CODELEN_ROOT) - 1)) as usize];
                 if e & 0xff <= self.count {
