@@ -105,7 +105,7 @@ pub(crate) struct Inflated {
 #[derive(Debug)]
 pub(crate) struct Inflater {
     /// sansocket's decoder: its history (2^window_bits bytes) is kept between messages
-    /// with context takeover, its tables only during a message.
+    /// with context takeover, its tables only while messages are inflated.
     decoder: Decoder,
     reset_each_message: bool,
     /// The message's stream ended with a final block (RFC 7692 §7.2.3.4): the rest of the

@@ -7,8 +7,9 @@
 //! lookup (`inflate_table.rs`); a fast loop that runs while at least 8 input bytes and a
 //! longest match's room (and some slack) are left, copying matches 32 bytes a step; a
 //! careful path near the ends that decodes one symbol at a time and stops, with nothing
-//! half-consumed, when input or room runs out. The tables live only while a message is
-//! inflated; between messages only the history ([`Window`]) is kept.
+//! half-consumed, when input or room runs out. The tables live while messages are
+//! inflated (from one to the next, until [`Decoder::release`]); an idle decoder keeps
+//! only the history ([`Window`]).
 
 pub(super) use super::inflate_fast::FAST_ROOM;
 use super::inflate_fast::{copy_slow, fast};
@@ -55,7 +56,8 @@ enum Mode {
     Done,
 }
 
-/// Decode tables and a dynamic header's code lengths: 7.6 KiB, only during a message.
+/// Decode tables and a dynamic header's code lengths: 7.6 KiB, only while messages are
+/// inflated.
 #[derive(Debug)]
 struct Tables {
     litlen: [u32; LITLEN_SIZE],
@@ -552,7 +554,7 @@ mod tests {
         assert!(size_of::<Tables>() <= 7800, "{}", size_of::<Tables>());
         let mut d = Decoder::new(12);
         // A fixed block, not final, then the sync flush's empty stored block: the tables go
-        // between messages.
+        // when released between messages.
         let mut out = [0u8; 16];
         let hello = [
             0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00, 0x00, 0xff, 0xff,
