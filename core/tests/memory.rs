@@ -114,8 +114,8 @@ fn idle_connections_hold_little_heap() {
     );
 
     // permessage-deflate (in this function too: no other test may allocate meanwhile),
-    // both sides with the same settings. Each idle side keeps its compressor (~17 KiB at
-    // the default 12 bits, 4.6 KiB of it the window; 12 KiB less with `low_memory`) and its
+    // both sides with the same settings. Each idle side keeps its compressor (~21 KiB at
+    // the default 12 bits, 5.3 KiB of it the window; 16 KiB less with `low_memory`) and its
     // inflater's history: the peer's window, 32 KiB unless negotiated smaller (a
     // `low_memory` server asks the client for its own 12 bits: 4 KiB), nothing without
     // context takeover; besides the outbox left from the last frame (~8 KiB here).

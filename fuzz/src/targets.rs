@@ -328,6 +328,9 @@ pub fn inflate(data: &[u8]) {
         .collect();
     cuts.sort_unstable();
     let step = [usize::MAX, 1, 7, 300][usize::from(settings >> 5 & 3)];
+    // Released (as a receiver does when it has decoded all it was given) after each piece,
+    // or kept throughout.
+    let release = flip & 0x40 != 0;
     let mut inf = MessageInflater::new(15, false);
     let mut reference = Decompress::new_with_window_bits(false, 15);
     let limit = 1 << 22;
@@ -400,9 +403,15 @@ pub fn inflate(data: &[u8]) {
                     }
                 }
             }
+            if release {
+                inf.release();
+            }
         }
         if err.is_none() {
             err = inf.finish(&mut got, limit).err();
+        }
+        if release {
+            inf.release();
         }
         assert_eq!(err, want_err, "verdicts differ");
         assert!(got == want, "{} bytes, zlib {}", got.len(), want.len());

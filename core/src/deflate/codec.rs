@@ -24,8 +24,8 @@ const HINT_RATIO: usize = 64;
 /// Our side's compressor.
 #[derive(Debug)]
 pub(crate) struct Deflater {
-    /// Made on the first compressed message: 16 KiB at 12 bits (the window and its hash
-    /// tables), 2^(bits+2) bytes for other windows.
+    /// Made on the first compressed message: 21 KiB at 12 bits (the window and its hash
+    /// tables), about 5 × 2^bits bytes for other windows.
     state: Option<Compressor>,
     level: u32,
     /// 8–15.
@@ -105,7 +105,7 @@ pub(crate) struct Inflated {
 #[derive(Debug)]
 pub(crate) struct Inflater {
     /// sansocket's decoder: its history (2^window_bits bytes) is kept between messages
-    /// with context takeover, its tables only during a message.
+    /// with context takeover, its tables only while messages are inflated.
     decoder: Decoder,
     reset_each_message: bool,
     /// The message's stream ended with a final block (RFC 7692 §7.2.3.4): the rest of the
@@ -216,13 +216,18 @@ impl Inflater {
         self.inflate(&TAIL, out, limit, usize::MAX)?;
         if self.reset_each_message || self.ended {
             self.decoder.reset();
-        } else {
-            self.decoder.release_tables();
         }
         self.ended = false;
         self.hint = std::mem::take(&mut self.produced);
         out.shrink_to_fit();
         Ok(())
+    }
+
+    /// Frees what the decompressor need not hold while idle (its decode tables, and its
+    /// history's buffer when it holds no history); messages that follow at once reuse them
+    /// instead.
+    pub(crate) fn release(&mut self) {
+        self.decoder.release();
     }
 
     /// Heap bytes the decompressor holds.
@@ -328,9 +333,10 @@ mod tests {
             let mut d = Deflater::new(6, bits, false, 0, false);
             assert!(d.compress(&msg, &mut Vec::new()));
             let window = 1usize << bits;
-            // The window (and a quarter of it as slack), 2^(bits-1) heads, a link per
-            // window position.
-            let most = window + window / 4 + 256 + 2 * (window / 2).max(256) + 2 * window;
+            // The window (and a quarter of it as slack), 2^bits heads (2^(bits-1) from 14
+            // bits on), a link per window position.
+            let heads = if bits < 14 { window } else { window / 2 };
+            let most = window + window / 4 + 256 + 2 * heads.max(256) + 2 * window;
             println!("compressor at {bits} bits: {} bytes", d.heap());
             assert!(d.heap() <= most, "{bits} bits: {}", d.heap());
         }
@@ -414,7 +420,7 @@ mod tests {
     }
 
     #[test]
-    fn inflater_keeps_only_the_peer_window_between_messages() {
+    fn an_idle_inflater_keeps_only_the_peer_window() {
         let msg: Vec<u8> = (0..6000u32)
             .flat_map(|i| format!("{{\"n\":{}}}", i % 977).into_bytes())
             .collect();
@@ -425,7 +431,9 @@ mod tests {
                 assert_eq!(i.heap(), 0, "nothing before the first message");
                 for _ in 0..2 {
                     assert_eq!(roundtrip(&mut d, &mut i, &msg), msg);
-                    // The history of the peer's window (the tables are gone), or nothing.
+                    // Idle, the history of the peer's window (the tables are gone), or
+                    // nothing.
+                    i.release();
                     let kept = if reset { 0 } else { 1 << bits };
                     assert_eq!(i.heap(), kept, "bits {bits} reset {reset}");
                 }

@@ -115,10 +115,11 @@ impl<'a> BitWriter<'a> {
 /// Code lengths (at most `max_bits`) of a Huffman code for `freq`, into `lens`. Symbols of
 /// zero frequency get no code; at least two symbols always get one (as zlib does: an
 /// inflater may reject a code of a single symbol).
-fn code_lengths(freq: &[u32], max_bits: usize, lens: &mut [u8]) {
+fn code_lengths<const N: usize>(freq: &[u32], max_bits: usize, lens: &mut [u8]) {
     lens.fill(0);
-    // Frequency << 16 | symbol, sorted: by frequency, then symbol.
-    let mut sorted = [0u64; LITERALS];
+    // Frequency << 16 | symbol, sorted: by frequency, then symbol (`N` ≥ the alphabet's
+    // size: the scratch arrays are sized to the alphabet, as they are zeroed per block).
+    let mut sorted = [0u64; N];
     let mut n = 0;
     for (s, &f) in freq.iter().enumerate() {
         if f > 0 {
@@ -138,7 +139,7 @@ fn code_lengths(freq: &[u32], max_bits: usize, lens: &mut [u8]) {
     }
     let sorted = &mut sorted[..n];
     sorted.sort_unstable();
-    let mut keys = [0u32; LITERALS];
+    let mut keys = [0u32; N];
     let keys = &mut keys[..n];
     for (k, s) in keys.iter_mut().zip(sorted.iter()) {
         *k = (s >> 16) as u32;
@@ -334,8 +335,8 @@ pub(super) fn write_block(
     lit_freq[END] += 1;
     let mut lit_len = [0u8; LITERALS];
     let mut dist_len = [0u8; DISTANCES];
-    code_lengths(lit_freq, 15, &mut lit_len);
-    code_lengths(dist_freq, 15, &mut dist_len);
+    code_lengths::<LITERALS>(lit_freq, 15, &mut lit_len);
+    code_lengths::<DISTANCES>(dist_freq, 15, &mut dist_len);
     let hlit = lit_len
         .iter()
         .rposition(|&l| l > 0)
@@ -353,7 +354,7 @@ pub(super) fn write_block(
     let mut cl_freq = [0u32; CODE_LENGTHS];
     let runs = run_lengths(&all[..hlit + hdist], &mut rle, &mut cl_freq);
     let mut cl_len = [0u8; CODE_LENGTHS];
-    code_lengths(&cl_freq, 7, &mut cl_len);
+    code_lengths::<CODE_LENGTHS>(&cl_freq, 7, &mut cl_len);
     let hclen = CODELEN_ORDER
         .iter()
         .rposition(|&s| cl_len[s] > 0)
@@ -514,7 +515,7 @@ mod tests {
         }
         for max in [7, 15] {
             let mut lens = [0u8; LITERALS];
-            code_lengths(
+            code_lengths::<LITERALS>(
                 &freq[..if max == 7 { 19 } else { LITERALS }],
                 max,
                 &mut lens,

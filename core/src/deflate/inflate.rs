@@ -7,8 +7,9 @@
 //! lookup (`inflate_table.rs`); a fast loop that runs while at least 8 input bytes and a
 //! longest match's room (and some slack) are left, copying matches 32 bytes a step; a
 //! careful path near the ends that decodes one symbol at a time and stops, with nothing
-//! half-consumed, when input or room runs out. The tables live only while a message is
-//! inflated; between messages only the history ([`Window`]) is kept.
+//! half-consumed, when input or room runs out. The tables live while messages are
+//! inflated (from one to the next, until [`Decoder::release`]); an idle decoder keeps
+//! only the history ([`Window`]).
 
 pub(super) use super::inflate_fast::FAST_ROOM;
 use super::inflate_fast::{copy_slow, fast};
@@ -55,7 +56,8 @@ enum Mode {
     Done,
 }
 
-/// Decode tables and a dynamic header's code lengths: 7.6 KiB, only during a message.
+/// Decode tables and a dynamic header's code lengths: 7.6 KiB, only while messages are
+/// inflated.
 #[derive(Debug)]
 struct Tables {
     litlen: [u32; LITLEN_SIZE],
@@ -125,26 +127,32 @@ impl Decoder {
         }
     }
 
-    /// Starts a new stream: no history (freed), no state.
+    /// Starts a new stream: no history, no state. The history's buffer and the tables are
+    /// kept for the next message until [`release`](Self::release).
     pub(super) fn reset(&mut self) {
         let mut window = std::mem::take(&mut self.window);
-        window.release();
+        window.clear();
+        let tables = self.tables.take();
         *self = Self {
             window,
+            tables,
             ..Self::new(8)
         };
     }
 
-    /// Frees the tables outside a coded block (between messages: the next block builds its
-    /// own).
+    /// Frees what an idle decoder need not hold: the tables outside a coded block (the next
+    /// block builds its own) and an empty history's buffer (after a reset).
     /// A message that ended inside a block (not sync-flushed) keeps them for the block's
     /// rest, which the next message continues, as zlib's decoder would.
-    pub(super) fn release_tables(&mut self) {
+    pub(super) fn release(&mut self) {
         if !matches!(
             self.mode,
             Mode::CodeLenLens(_) | Mode::Lens(_) | Mode::Codes
         ) {
             self.tables = None;
+        }
+        if self.window.len() == 0 {
+            self.window.release();
         }
     }
 
@@ -343,6 +351,15 @@ impl Decoder {
         };
         let total = self.nlen + self.ndist;
         while i < total {
+            if self.count < 16 && *ip + 8 <= input.len() {
+                // A word at a time while 8 bytes are left (a code and its extra bits take at
+                // most 14), whole bytes only, so nothing is held past `count`.
+                let word = u64::from_le_bytes(input[*ip..*ip + 8].try_into().unwrap_or([0; 8]));
+                let bytes = (63 - self.count) >> 3;
+                self.bits |= (word & ((1 << (8 * bytes)) - 1)) << self.count;
+                self.count += 8 * bytes;
+                *ip += bytes as usize;
+            }
             let e = loop {
                 let e = tables.codelen[(self.bits & ((1 << CODELEN_ROOT) - 1)) as usize];
                 if e & 0xff <= self.count {
@@ -429,17 +446,22 @@ impl Decoder {
         let (mut bits, mut count) = (self.bits, self.count);
         let (mut i, mut o) = (*ip, *pos);
         let result = 'done: loop {
-            if let Some(stop) = fast(
-                input,
-                &mut i,
-                out,
-                &mut o,
-                start,
-                &mut bits,
-                &mut count,
-                (&tables.litlen, &tables.dist),
-                window,
-            ) {
+            // (the fast loop's own test first: near the ends, where the symbols are decoded
+            // one at a time, it is not called for each)
+            if i + 8 <= input.len()
+                && o + FAST_ROOM <= out.len()
+                && let Some(stop) = fast(
+                    input,
+                    &mut i,
+                    out,
+                    &mut o,
+                    start,
+                    &mut bits,
+                    &mut count,
+                    (&tables.litlen, &tables.dist),
+                    window,
+                )
+            {
                 break 'done stop;
             }
             // Near the ends: one symbol at a time, taken only when all its bits are here.
@@ -528,11 +550,11 @@ mod tests {
     }
 
     #[test]
-    fn tables_are_small_and_only_kept_between_blocks() {
+    fn tables_are_small_and_released_between_blocks() {
         assert!(size_of::<Tables>() <= 7800, "{}", size_of::<Tables>());
         let mut d = Decoder::new(12);
         // A fixed block, not final, then the sync flush's empty stored block: the tables go
-        // between messages.
+        // when released between messages.
         let mut out = [0u8; 16];
         let hello = [
             0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00, 0x00, 0xff, 0xff,
@@ -540,14 +562,17 @@ mod tests {
         let ran = d.run(&hello, &mut out, 0);
         assert_eq!((ran.status, ran.end), (Ok(Status::Input), 5));
         assert!(d.tables.is_some());
-        d.release_tables();
+        d.release();
         assert_eq!(d.heap(), 1024, "the history grows as needed");
         // Inside a block (a message cut short), they stay for the block's rest.
         let ran = d.run(&hello[..2], &mut out, 0);
         assert_eq!(ran.status, Ok(Status::Input));
-        d.release_tables();
+        d.release();
         assert!(d.tables.is_some());
+        // A reset keeps the buffers for the next message, until released.
         d.reset();
+        assert!(d.heap() > 1024);
+        d.release();
         assert_eq!(d.heap(), 0);
     }
 }

@@ -4,7 +4,7 @@
 
 use super::inflate::{Corrupt, Status};
 use super::inflate_table::{
-    DIST_ROOT, DIST_SIZE, END, FLAGS, LITERAL, LITLEN_ROOT, LITLEN_SIZE, lookup, value,
+    DIST_ROOT, DIST_SIZE, END, FLAGS, LITERAL, LITLEN_ROOT, LITLEN_SIZE, SUB, lookup, value,
 };
 use super::window::Window;
 
@@ -37,67 +37,95 @@ pub(super) fn fast(
     const ROOT_MASK: u64 = (1 << LITLEN_ROOT) - 1;
     let (wsize, reach) = (window.size(), start.wrapping_sub(window.len()));
     let (mut bits, mut count, mut i, mut o) = (*bits_io, *count_io, *ip, *pos);
+    if i > in_end || o > out_end {
+        return None;
+    }
+    // A refill: the next 8 bytes above the bits held (those past `count` are the same
+    // stream bits again, so or-ing them in changes nothing), at least 56 bits held after.
+    let refill = |bits: &mut u64, count: &mut u32, i: &mut usize| {
+        let word = u64::from_le_bytes(input[*i..*i + 8].try_into().unwrap_or([0; 8]));
+        *bits |= word << *count;
+        *i += (63 - *count as usize) >> 3;
+        *count |= 56;
+    };
+    refill(&mut bits, &mut count, &mut i);
+    // The root entry for the next code, looked up before the refill that precedes its use
+    // (the refill leaves the low bits as they are: an iteration takes at most 48 of the 64
+    // stream bits it starts with), so that the lookup does not wait for the load.
+    let mut e = litlen[(bits & ROOT_MASK) as usize];
     let result = loop {
+        if e & LITERAL != 0 {
+            // Up to three literals per refill (at most 45 bits), from the root table
+            // (anything else is decoded after the next refill).
+            bits >>= e & 0xff;
+            count -= e & 0xff;
+            out[o] = (e >> 16) as u8;
+            e = litlen[(bits & ROOT_MASK) as usize];
+            if e & LITERAL == 0 {
+                o += 1;
+            } else {
+                bits >>= e & 0xff;
+                count -= e & 0xff;
+                out[o + 1] = (e >> 16) as u8;
+                e = litlen[(bits & ROOT_MASK) as usize];
+                if e & LITERAL == 0 {
+                    o += 2;
+                } else {
+                    bits >>= e & 0xff;
+                    count -= e & 0xff;
+                    out[o + 2] = (e >> 16) as u8;
+                    o += 3;
+                    e = litlen[(bits & ROOT_MASK) as usize];
+                }
+            }
+        } else {
+            let (code, b, used) = if e & SUB == 0 {
+                (e, bits, e & 0xff)
+            } else {
+                lookup(litlen, LITLEN_ROOT, bits)
+            };
+            if code & FLAGS != 0 {
+                if code & LITERAL != 0 {
+                    // A literal longer than the root.
+                    bits >>= used;
+                    count -= used;
+                    out[o] = (code >> 16) as u8;
+                    o += 1;
+                    e = litlen[(bits & ROOT_MASK) as usize];
+                } else if code & END != 0 {
+                    bits >>= used;
+                    count -= used;
+                    break Some(Ok(Status::End));
+                } else {
+                    break Some(Err(Corrupt));
+                }
+            } else {
+                let len = value(code, b) as usize;
+                bits >>= used;
+                count -= used;
+                let (d, b, used) = lookup(dist_table, DIST_ROOT, bits);
+                if d & FLAGS != 0 {
+                    break Some(Err(Corrupt));
+                }
+                let dist = value(d, b) as usize;
+                bits >>= used;
+                count -= used;
+                // In this run's output, in the history, or too far back (distances are at
+                // least 1).
+                if dist <= (o - start).min(wsize) {
+                    o = copy_fast(out, o, dist, len);
+                } else if dist <= wsize && dist <= o.wrapping_sub(reach) {
+                    o = copy_slow(out, start, o, dist, len, window);
+                } else {
+                    break Some(Err(Corrupt));
+                }
+                e = litlen[(bits & ROOT_MASK) as usize];
+            }
+        }
         if i > in_end || o > out_end {
             break None;
         }
-        let word = u64::from_le_bytes(input[i..i + 8].try_into().unwrap_or([0; 8]));
-        bits |= word << count;
-        i += (63 - count as usize) >> 3;
-        count |= 56;
-        let (e, b, used) = lookup(litlen, LITLEN_ROOT, bits);
-        if e & LITERAL != 0 {
-            // Up to three literals per refill (at most 45 bits); the second and third only
-            // from the root table (anything else is decoded after the next refill).
-            bits >>= used;
-            count -= used;
-            out[o] = (e >> 16) as u8;
-            let e = litlen[(bits & ROOT_MASK) as usize];
-            if e & LITERAL == 0 {
-                o += 1;
-                continue;
-            }
-            bits >>= e & 0xff;
-            count -= e & 0xff;
-            out[o + 1] = (e >> 16) as u8;
-            let e = litlen[(bits & ROOT_MASK) as usize];
-            if e & LITERAL == 0 {
-                o += 2;
-                continue;
-            }
-            bits >>= e & 0xff;
-            count -= e & 0xff;
-            out[o + 2] = (e >> 16) as u8;
-            o += 3;
-            continue;
-        }
-        if e & FLAGS != 0 {
-            if e & END != 0 {
-                bits >>= used;
-                count -= used;
-                break Some(Ok(Status::End));
-            }
-            break Some(Err(Corrupt));
-        }
-        let len = value(e, b) as usize;
-        bits >>= used;
-        count -= used;
-        let (d, b, used) = lookup(dist_table, DIST_ROOT, bits);
-        if d & FLAGS != 0 {
-            break Some(Err(Corrupt));
-        }
-        let dist = value(d, b) as usize;
-        bits >>= used;
-        count -= used;
-        // In this run's output, in the history, or too far back.
-        let from = o.wrapping_sub(dist);
-        if from >= start && from <= o && dist <= wsize {
-            o = copy_fast(out, o, dist, len);
-        } else if dist <= wsize && from.wrapping_sub(reach) <= o.wrapping_sub(reach) {
-            o = copy_slow(out, start, o, dist, len, window);
-        } else {
-            break Some(Err(Corrupt));
-        }
+        refill(&mut bits, &mut count, &mut i);
     };
     (*bits_io, *count_io, *ip, *pos) = (bits, count, i, o);
     result
@@ -108,7 +136,22 @@ pub(super) fn fast(
 #[inline(always)]
 fn copy_fast(out: &mut [u8], pos: usize, dist: usize, len: usize) -> usize {
     let end = pos + len;
-    if dist >= 16 {
+    if dist >= 32 {
+        // 32 bytes a step from before the step's start: the first one from before `pos`.
+        let (mut s, mut d) = (pos - dist, pos);
+        loop {
+            let (before, after) = out.split_at_mut(d);
+            let word: &[u8; 32] = before[s..].first_chunk().unwrap_or(&[0; 32]);
+            if let Some(to) = after.first_chunk_mut::<32>() {
+                *to = *word;
+            }
+            s += 32;
+            d += 32;
+            if d >= end {
+                break;
+            }
+        }
+    } else if dist >= 16 {
         // 32 bytes a step (most matches take one), as two 16-byte copies that each read
         // bytes written before them (they are `dist` ≥ 16 back).
         let (mut s, mut d) = (pos - dist, pos);

@@ -186,15 +186,13 @@ pub(super) fn build(
             code += 1;
         }
         at += usize::from(count[len as usize]);
-        let half = 1usize << len;
         if len < root {
-            table.copy_within(0..half, half);
+            double(table, 1 << len);
         }
         code <<= 1;
     }
     for len in max_root + 2..=root {
-        let half = 1usize << (len - 1);
-        table.copy_within(0..half, half);
+        double(table, 1 << (len - 1));
     }
     // Longer codes: subtables, one per root index their codes share.
     let mut len = root + 1;
@@ -238,6 +236,20 @@ pub(super) fn build(
         code += 1;
     }
     Ok(())
+}
+
+/// Copies `table[..half]` to `table[half..2 * half]`: short ones in place (most of a table's
+/// doublings are, and a `memmove` call costs more than their copy).
+#[inline(always)]
+fn double(table: &mut [u32], half: usize) {
+    let (low, high) = table.split_at_mut(half);
+    if half <= 16 {
+        for (to, from) in high[..half].iter_mut().zip(&*low) {
+            *to = *from;
+        }
+    } else {
+        high[..half].copy_from_slice(low);
+    }
 }
 
 /// §3.2.6: the fixed literal/length code lengths (288 symbols).

@@ -9,15 +9,16 @@
 //! Memory (`tests/memory.rs` measures it): compressor and decompressor state is allocated
 //! on the first compressed message, not when the extension is negotiated, so a connection
 //! that never exchanges a compressed message holds none of it. Afterwards, by default, a
-//! connection keeps its compressor, which scales with the window: 2^(bits+2) bytes plus
-//! some slack (17 KiB at 12 bits: the 4 KiB window, a 4 KiB hash table and 8 KiB of chain
-//! links; 136 KiB at 15 bits; zlib-rs needed 259 KiB at 12 bits), and its decompressor's
-//! history: the last 2^bits bytes inflated, for the peer's negotiated window (32 KiB when
-//! none was negotiated; zlib-rs kept 46 KiB whatever the window). Decode tables (7.6 KiB)
-//! live only while a message is inflated. About 49 KiB of compression state per idle
-//! connection, 57 KiB of heap in all after a 64 KiB message each way (was 71 KiB with
-//! zlib-rs). Without context takeover no history is kept (25 KiB in all). With
-//! [`DeflateConfig::low_memory`] the compressor's hash tables (12 KiB at 12 bits) are
+//! connection keeps its compressor, which scales with the window: about 5 × 2^bits bytes
+//! (21 KiB at 12 bits: the 4 KiB window and some slack, an 8 KiB hash table and 8 KiB of
+//! chain links; 136 KiB at 15 bits; zlib-rs needed 259 KiB at 12 bits), and its
+//! decompressor's history: the last 2^bits bytes inflated, for the peer's negotiated window
+//! (32 KiB when none was negotiated; zlib-rs kept 46 KiB whatever the window). Decode tables
+//! (7.6 KiB) live only while messages are inflated: they are freed once the receiver has
+//! decoded all it was given. About 53 KiB of compression state per idle connection, 61 KiB
+//! of heap in all after a 64 KiB message each way (was 71 KiB with zlib-rs). Without
+//! context takeover no history is kept (29 KiB in all). With
+//! [`DeflateConfig::low_memory`] the compressor's hash tables (16 KiB at 12 bits) are
 //! dropped between messages and only the window's bytes are kept, and a server asks the
 //! client to compress with its window (`client_max_window_bits`, when the client's offer
 //! allows it), so that its history is 4 KiB at 12 bits: 17 KiB per idle server
@@ -51,7 +52,7 @@ pub const EXTENSION_NAME: &str = "permessage-deflate";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeflateConfig {
     /// The largest window our compressor uses, 8–15 bits (smaller saves memory: the
-    /// compressor holds about 2^(bits+2) bytes). Every size is honoured, 8 bits included
+    /// compressor holds about 5 × 2^bits bytes). Every size is honoured, 8 bits included
     /// (zlib cannot make raw 8-bit streams; sansocket's compressor can).
     pub max_window_bits: u8,
     /// Reset our compressor after every message (we announce `*_no_context_takeover` for our
@@ -67,16 +68,16 @@ pub struct DeflateConfig {
     pub level: u32,
     /// Messages shorter than this are sent uncompressed.
     pub min_size: usize,
-    /// Keep only the window between messages: the compressor's hash tables (12 KiB at 12
+    /// Keep only the window between messages: the compressor's hash tables (16 KiB at 12
     /// bits, 3/4 of its memory) are dropped after each message and rebuilt from the kept
     /// window at the next one, so messages compress as well as with them kept (the rebuilt
     /// chains hold every string of the window); without context takeover nothing at all is
-    /// kept. Saves 12 KiB per idle connection at 12 bits, at the cost of hashing the window
+    /// kept. Saves 16 KiB per idle connection at 12 bits, at the cost of hashing the window
     /// again per message: 1 KiB messages compress about 1.5x slower, 64 KiB ones about as
     /// fast. A server also asks a client that offers `client_max_window_bits` to compress
     /// with at most this window (`max_window_bits`, 9 bits at least), so that the history
     /// its inflater keeps is 2^bits bytes instead of 32 KiB: 17 KiB per idle server
-    /// connection at 12 bits instead of 57 KiB.
+    /// connection at 12 bits instead of 61 KiB.
     pub low_memory: bool,
 }
 
@@ -158,5 +159,11 @@ impl MessageInflater {
     /// Ends the message (feeds the removed tail, resets without context takeover).
     pub fn finish(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), ProtocolError> {
         self.0.finish(out, limit)
+    }
+
+    /// Frees what an idle decompressor need not hold (as a receiver does once it has
+    /// decoded all it was given).
+    pub fn release(&mut self) {
+        self.0.release();
     }
 }

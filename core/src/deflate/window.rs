@@ -93,6 +93,12 @@ impl Window {
         out[pos + first..pos + n].copy_from_slice(&self.buf[..n - first]);
     }
 
+    /// Forgets the history, keeping the buffer.
+    pub(super) fn clear(&mut self) {
+        self.buf.clear();
+        self.head = 0;
+    }
+
     /// Forgets the history and frees it.
     pub(super) fn release(&mut self) {
         self.buf = Vec::new();

@@ -276,6 +276,9 @@ impl Receiver {
                     Some(frame) => frame,
                     None => {
                         self.release_idle_buffer();
+                        if let Some(inflater) = self.inflater.as_mut() {
+                            inflater.release();
+                        }
                         return Ok(None);
                     }
                 },
