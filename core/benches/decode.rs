@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use common::decoders::{
-    Ceiling, Decoder, FastWebsockets, Sansocket, SansocketReads, TokioWebsockets, Tungstenite,
+    Ceiling, Decoder, FastWebsockets, Sansocket, SansocketReadBuf, SansocketReads, TokioWebsockets,
+    Tungstenite,
 };
 use common::report::{self, Row};
 use common::{CASES, Case, Tally, client_wire, payload};
@@ -35,6 +36,7 @@ fn main() {
         let mut group = c.benchmark_group(&group_name);
         group.throughput(Throughput::Bytes(wire.len() as u64));
         bench(&mut group, "sansocket", Sansocket::new(wire.clone()));
+        bench(&mut group, READ_BUF, SansocketReadBuf::new(wire.clone()));
         bench(
             &mut group,
             "tungstenite",
@@ -68,7 +70,7 @@ fn main() {
     report::print(
         "decode, server role",
         &rows,
-        "sansocket",
+        &["sansocket", READ_BUF],
         PEERS,
         Some("ceiling"),
         since,
@@ -76,12 +78,15 @@ fn main() {
     report::print(
         "decode, server role, sansocket fed tokio-websockets' own reads",
         &rows,
-        SAME_READS,
+        &[SAME_READS],
         &["tokio-websockets"],
         None,
         since,
     );
 }
+
+/// sansocket, the host reading into its buffer (`take_read_buffer`), from 64 KiB chunks.
+const READ_BUF: &str = "sansocket-read-buf";
 
 /// sansocket fed the reads tokio-websockets makes, not 64 KiB ones.
 const SAME_READS: &str = "sansocket-tws-reads";
@@ -119,6 +124,8 @@ fn verify(case: &Case, payload: &[u8], wire: &Arc<[u8]>) {
     };
     let mut d = Sansocket::new(wire.clone());
     check("sansocket", &mut |mut f| d.pass(&mut f));
+    let mut d = SansocketReadBuf::new(wire.clone());
+    check(READ_BUF, &mut |mut f| d.pass(&mut f));
     let mut d = Tungstenite::new(wire.clone(), case.count);
     check("tungstenite", &mut |mut f| d.pass(&mut f));
     let mut d = FastWebsockets::new(wire.clone(), case.count);

@@ -17,6 +17,7 @@ use crate::sender::Sender;
 use crate::state::{Lifecycle, State};
 
 mod opening;
+mod read_buffer;
 
 use opening::Handshake;
 
@@ -258,6 +259,11 @@ impl Connection {
     /// connection fails with [`ProtocolError::EarlyDataTooLarge`] (1008) after `accept`,
     /// once the kept bytes are decoded.
     pub fn receive_data(&mut self, data: &[u8]) {
+        if self.receiver.is_lent() {
+            // Kept for after the bytes read into the lent buffer (see `give_read_buffer`).
+            self.receiver.buf.extend_from_slice(data);
+            return;
+        }
         if self.early_overflow {
             return;
         }
@@ -309,6 +315,10 @@ impl Connection {
             }
             self.deferred = None;
             return Err(self.fail(error));
+        }
+        if self.receiver.is_lent() {
+            // The undecoded bytes are with the host (`take_read_buffer`).
+            return Ok(None);
         }
         match self.handshake {
             Handshake::Done => {}
