@@ -1,5 +1,7 @@
 //! Server-side decoding of the same masked client wire bytes by sansocket, tungstenite,
-//! fastwebsockets and tokio-websockets, next to a copy-and-XOR ceiling; fed in 64 KiB reads.
+//! fastwebsockets and tokio-websockets, next to a copy-and-XOR ceiling; fed in 64 KiB reads
+//! (sansocket: `receive_data` per read, and `sansocket-read-buf`, the host reading from the
+//! same 64 KiB chunks into sansocket's own buffer with `take_read_buffer`).
 //!
 //! `cargo bench -p sansocket --bench decode` (add `-- --measurement-time 2 --warm-up-time 1`
 //! for a quick run). Prints criterion's output, then a summary table (see BENCHMARKS.md).

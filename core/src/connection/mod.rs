@@ -36,9 +36,14 @@ pub enum Role {
 ///
 /// **In:** give it every byte read from the transport with
 /// [`receive_data`](Self::receive_data), and [`receive_eof`](Self::receive_eof) when the
-/// peer closes its side.
+/// peer closes its side. Or, without a copy, read from the transport straight into its
+/// receive buffer: [`take_read_buffer`](Self::take_read_buffer), append the read to it
+/// (tokio's `read_buf`), [`give_read_buffer`](Self::give_read_buffer); the engine sizes the
+/// read (one big frame per read) and unmasks in place while the bytes are in cache. Either
+/// way, or both, in any state: the events are the same.
 ///
-/// **Out:** after each `receive_data`, call [`next_event`](Self::next_event) until it
+/// **Out:** after each `receive_data` (or `give_read_buffer`), call
+/// [`next_event`](Self::next_event) until it
 /// returns `Ok(None)`; then write [`data_to_send`](Self::data_to_send) to the transport
 /// (received bytes cause bytes to send: the handshake answer, pongs, the close reply). If
 /// [`should_close_transport`](Self::should_close_transport) is then true, close the
