@@ -15,12 +15,13 @@ impl Connection {
     ///
     /// It holds the bytes received but not decoded yet, which the host must leave as they
     /// are, and its spare capacity (`capacity() - len()`) is the room the engine offers for
-    /// the next read: the rest of a big frame in progress and the next header (so that a
-    /// frame arrives in one read and is unmasked in place while it is in cache), or a read
-    /// size that adapts to the traffic between smaller frames (4 to 32 KiB: doubled when a
-    /// read fills it, halved after reads of less than 4 KiB). It is never more than 32 KiB,
-    /// whatever a header announces; appending more is allowed (the buffer grows). The
-    /// buffer may share its allocation with payloads handed out earlier.
+    /// the next read: for frames of 8 KiB and more, the rest of the frame in progress, and
+    /// between them the size of the last one (so that each read is one frame, unmasked in
+    /// place while it is in cache, at the front of a buffer that stays in cache); between
+    /// smaller frames, a size that adapts to the traffic (4 to 16 KiB: doubled when a read
+    /// fills it, halved after reads of less than 4 KiB). It is never more than 32 KiB,
+    /// whatever a header announces, and never 0; appending more is allowed (the buffer
+    /// grows). The buffer may share its allocation with payloads handed out earlier.
     ///
     /// One buffer at a time: until it is given back, `next_event` returns `Ok(None)` (the
     /// undecoded bytes are with the host), bytes passed to `receive_data` are kept for after

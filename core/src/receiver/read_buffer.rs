@@ -22,8 +22,9 @@ use crate::frame::MAX_HEADER_LEN;
 pub(super) const ROOM_MIN: usize = 4 << 10;
 
 /// Most room offered in one read between small frames: what a read then unmasks in place
-/// is still in L1 cache.
-const ROOM_MAX: usize = 32 << 10;
+/// is still in L1 cache (measured against 8, 32 and 64 KiB: 1 KiB messages and 4 KiB
+/// fragments ~10–25 % faster than with 32 or 64 KiB, 16 B and 125 B the same).
+const ROOM_MAX: usize = 16 << 10;
 
 /// Most room offered in one read for a big frame (the rest of one in progress, or the size
 /// of the last one between them): a 64 KiB frame in one read, and the first read of a
