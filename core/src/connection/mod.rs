@@ -266,7 +266,7 @@ impl Connection {
     pub fn receive_data(&mut self, data: &[u8]) {
         if self.receiver.is_lent() {
             // Kept for after the bytes read into the lent buffer (see `give_read_buffer`).
-            self.receiver.buf.extend_from_slice(data);
+            self.receiver.keep_meanwhile(data);
             return;
         }
         if self.early_overflow {
@@ -321,19 +321,23 @@ impl Connection {
             self.deferred = None;
             return Err(self.fail(error));
         }
-        if self.receiver.is_lent() {
-            // The undecoded bytes are with the host (`take_read_buffer`).
-            return Ok(None);
-        }
+        // While the buffer is with the host (`take_read_buffer`), so are the undecoded bytes:
+        // nothing to decode (the receive buffer is empty then, which `whole_frame` sees).
         match self.handshake {
             Handshake::Done => {}
             Handshake::Pending(_) => return Ok(None),
+            Handshake::Server(_) | Handshake::Client(_) if self.receiver.is_lent() => {
+                return Ok(None);
+            }
             Handshake::Server(_) | Handshake::Client(_) => return self.poll_handshake(),
         }
         if self.life.can_receive() {
             // The common case first, returned straight: a whole data frame in the buffer.
             if let Some(event) = self.receiver.whole_frame() {
                 return Ok(Some(event));
+            }
+            if self.receiver.is_lent() {
+                return Ok(None);
             }
             match self.receiver.poll() {
                 Ok(Some(Received::Data(event))) => return Ok(Some(event)),

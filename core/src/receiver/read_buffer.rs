@@ -37,13 +37,15 @@ const FRAME_ROOM_MAX: usize = 32 << 10;
 /// buffer. Smaller frames are read many at a time.
 const FRAME_READ_MIN: usize = 8 << 10;
 
-/// The buffer lent to the host.
-#[derive(Clone, Copy, Debug)]
+/// The buffer lent to the host (meanwhile, `buf` is empty).
+#[derive(Debug)]
 pub(crate) struct Lent {
     /// Its length when handed out: the host may only append.
-    pub(crate) len: usize,
+    len: usize,
     /// The room it was given.
     room: usize,
+    /// Bytes passed to `receive_data` meanwhile: they come after the buffer's.
+    meanwhile: BytesMut,
 }
 
 impl Receiver {
@@ -54,7 +56,14 @@ impl Receiver {
 
     /// The length of the buffer with the host when it was handed out.
     pub(crate) fn lent_len(&self) -> Option<usize> {
-        self.lent.map(|l| l.len)
+        self.lent.as_ref().map(|l| l.len)
+    }
+
+    /// Bytes received while the buffer is with the host: kept for after its bytes.
+    pub(crate) fn keep_meanwhile(&mut self, data: &[u8]) {
+        if let Some(lent) = self.lent.as_mut() {
+            lent.meanwhile.extend_from_slice(data);
+        }
     }
 
     /// Hands the buffer out with exactly [`read_room`](Self::read_room) bytes of spare
@@ -78,7 +87,11 @@ impl Receiver {
             // Offer only `room`: the rest of the allocation comes back with `reserve`.
             drop(buf.split_off(len + room));
         }
-        self.lent = Some(Lent { len, room });
+        self.lent = Some(Lent {
+            len,
+            room,
+            meanwhile: BytesMut::new(),
+        });
         buf
     }
 
@@ -153,13 +166,17 @@ impl Receiver {
 
     /// The buffer handed out by [`lend`](Self::lend) is back, with bytes appended: `Err`
     /// with it unchanged if it was not lent or is shorter than it was (then the lent one is
-    /// still expected). Else the bytes that came in meanwhile ([`receive`](Self::receive)
-    /// while lent) are returned, and the length of the buffer when it was lent.
+    /// still expected). Else the bytes that came in meanwhile
+    /// ([`keep_meanwhile`](Self::keep_meanwhile)) are returned, and the length of the buffer
+    /// when it was lent.
     pub(crate) fn take_back(&mut self, buf: BytesMut) -> Result<(BytesMut, usize), BytesMut> {
-        let Some(lent) = self.lent.filter(|l| buf.len() >= l.len) else {
-            return Err(buf);
+        let lent = match self.lent.take() {
+            Some(lent) if buf.len() >= lent.len => lent,
+            other => {
+                self.lent = other;
+                return Err(buf);
+            }
         };
-        self.lent = None;
         let n = buf.len() - lent.len;
         // Between small frames: more room after a read that filled it, less after a small
         // one (an idle connection's read).
@@ -174,7 +191,8 @@ impl Receiver {
         // idle now) or grew the buffer: give the buffer back once decoded (see `poll`). One
         // that filled it keeps it for the next read.
         self.grown |= n != lent.room;
-        Ok((mem::replace(&mut self.buf, buf), lent.len))
+        self.buf = buf;
+        Ok((lent.meanwhile, lent.len))
     }
 
     /// The bytes after `old` in the buffer were appended by the host: decoded in place, as
