@@ -24,8 +24,9 @@ impl Connection {
     /// grows). The buffer may share its allocation with payloads handed out earlier.
     ///
     /// One buffer at a time: until it is given back, `next_event` returns `Ok(None)` (the
-    /// undecoded bytes are with the host), bytes passed to `receive_data` are kept for after
-    /// the buffer's, and another call returns an empty buffer. In any state the bytes given
+    /// undecoded bytes are with the host, and [`buffered_input`](Self::buffered_input) does
+    /// not count them), bytes passed to `receive_data` are kept for after the buffer's, and
+    /// another call returns an empty buffer. In any state the bytes given
     /// back are treated exactly as `receive_data` would treat them (handshake, the early
     /// data limit, bytes after a close), and the events and errors are the same.
     ///
