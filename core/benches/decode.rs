@@ -1,5 +1,7 @@
 //! Server-side decoding of the same masked client wire bytes by sansocket, tungstenite,
-//! fastwebsockets and tokio-websockets, next to a copy-and-XOR ceiling; fed in 64 KiB reads.
+//! fastwebsockets and tokio-websockets, next to a copy-and-XOR ceiling; fed in 64 KiB reads
+//! (sansocket: `receive_data` per read, and `sansocket-read-buf`, the host reading from the
+//! same 64 KiB chunks into sansocket's own buffer with `take_read_buffer`).
 //!
 //! `cargo bench -p sansocket --bench decode` (add `-- --measurement-time 2 --warm-up-time 1`
 //! for a quick run). Prints criterion's output, then a summary table (see BENCHMARKS.md).
@@ -11,7 +13,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use common::decoders::{
-    Ceiling, Decoder, FastWebsockets, Sansocket, SansocketReads, TokioWebsockets, Tungstenite,
+    Ceiling, Decoder, FastWebsockets, Sansocket, SansocketReadBuf, SansocketReads, TokioWebsockets,
+    Tungstenite,
 };
 use common::report::{self, Row};
 use common::{CASES, Case, Tally, client_wire, payload};
@@ -35,6 +38,7 @@ fn main() {
         let mut group = c.benchmark_group(&group_name);
         group.throughput(Throughput::Bytes(wire.len() as u64));
         bench(&mut group, "sansocket", Sansocket::new(wire.clone()));
+        bench(&mut group, READ_BUF, SansocketReadBuf::new(wire.clone()));
         bench(
             &mut group,
             "tungstenite",
@@ -68,7 +72,7 @@ fn main() {
     report::print(
         "decode, server role",
         &rows,
-        "sansocket",
+        &["sansocket", READ_BUF],
         PEERS,
         Some("ceiling"),
         since,
@@ -76,12 +80,15 @@ fn main() {
     report::print(
         "decode, server role, sansocket fed tokio-websockets' own reads",
         &rows,
-        SAME_READS,
+        &[SAME_READS],
         &["tokio-websockets"],
         None,
         since,
     );
 }
+
+/// sansocket, the host reading into its buffer (`take_read_buffer`), from 64 KiB chunks.
+const READ_BUF: &str = "sansocket-read-buf";
 
 /// sansocket fed the reads tokio-websockets makes, not 64 KiB ones.
 const SAME_READS: &str = "sansocket-tws-reads";
@@ -119,6 +126,8 @@ fn verify(case: &Case, payload: &[u8], wire: &Arc<[u8]>) {
     };
     let mut d = Sansocket::new(wire.clone());
     check("sansocket", &mut |mut f| d.pass(&mut f));
+    let mut d = SansocketReadBuf::new(wire.clone());
+    check(READ_BUF, &mut |mut f| d.pass(&mut f));
     let mut d = Tungstenite::new(wire.clone(), case.count);
     check("tungstenite", &mut |mut f| d.pass(&mut f));
     let mut d = FastWebsockets::new(wire.clone(), case.count);

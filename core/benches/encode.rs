@@ -78,7 +78,7 @@ fn main() {
     report::print(
         "encode, client role",
         &rows,
-        "sansocket",
+        &["sansocket"],
         PEERS,
         Some("ceiling"),
         since,

@@ -4,7 +4,10 @@
 //! inflate the way they inflate wall time.
 //!
 //! `cargo bench -p sansocket --bench profile -- decode 16B sansocket 1000`
-//! (`decode|encode`, a case name from `common::CASES`, an implementation, passes), or
+//! (`decode|encode`, a case name from `common::CASES`, an implementation, passes: `sansocket`,
+//! `tungstenite`, `fastwebsockets`, `tokio-websockets`, `ceiling`; when decoding also
+//! `sansocket-read-buf`, the host reading into sansocket's buffer, and `sansocket-tws-reads`,
+//! sansocket fed tokio-websockets' reads), or
 //! `cargo bench -p sansocket --bench profile -- table decode 5` (best of 5 runs).
 
 mod common;
@@ -19,6 +22,10 @@ use common::encoders::{self, Encoder};
 use common::report;
 use common::{CASES, Case, Kind, client_wire, payload};
 
+/// sansocket's decoders: `receive_data` per 64 KiB read, and reads into its own buffer.
+const DECODE_OURS: &[&str] = &["sansocket", "sansocket-read-buf"];
+
+/// sansocket (its first entry, or [`DECODE_OURS`] when decoding), the peers, the ceiling.
 const IMPLS: &[&str] = &[
     "sansocket",
     "tungstenite",
@@ -54,10 +61,16 @@ fn print_table(mode: &str, reps: usize) {
         .iter()
         .filter(|c| mode == "decode" || (c.kind == Kind::Binary && c.fragments == 1))
         .collect();
-    let mut best = vec![vec![None::<f64>; IMPLS.len()]; cases.len()];
+    let ours = if mode == "decode" {
+        DECODE_OURS
+    } else {
+        &IMPLS[..1]
+    };
+    let impls: Vec<&str> = ours.iter().chain(&IMPLS[1..]).copied().collect();
+    let mut best = vec![vec![None::<f64>; impls.len()]; cases.len()];
     for _ in 0..reps {
         for (row, case) in cases.iter().enumerate() {
-            for (col, name) in IMPLS.iter().enumerate() {
+            for (col, name) in impls.iter().enumerate() {
                 // Long enough runs (~0.3 s) that the scheduler's accounting is exact.
                 let (probe, _) = run(mode, case, name, 4);
                 let per_pass = (case.size * case.count) as f64 / probe / 1e6;
@@ -73,7 +86,7 @@ fn print_table(mode: &str, reps: usize) {
     let title = format!(
         "{mode} (MB/s of wire bytes, 1 MB = 10^6 B; CPU time of the thread, best of {reps})"
     );
-    report::print_table(&title, IMPLS, 3, true, &rows);
+    report::print_table_of(&title, &impls, ours.len(), 3, true, &rows);
 }
 
 /// Runs `passes` passes; returns MB/s of wall time, and of CPU time where known.
@@ -88,6 +101,7 @@ fn run(mode: &str, case: &Case, name: &str, passes: usize) -> (f64, Option<f64>)
             let w = wire.clone();
             match name {
                 "sansocket" => decode(decoders::Sansocket::new(w), passes),
+                "sansocket-read-buf" => decode(decoders::SansocketReadBuf::new(w), passes),
                 "tungstenite" => decode(decoders::Tungstenite::new(w, n), passes),
                 "fastwebsockets" => decode(decoders::FastWebsockets::new(w, n), passes),
                 "tokio-websockets" => decode(decoders::TokioWebsockets::new(w, n), passes),

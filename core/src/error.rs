@@ -371,6 +371,18 @@ pub enum UsageError {
     /// A text fragment that does not continue valid UTF-8, or a last fragment that ends
     /// inside a character (RFC 6455 §8.1: the fragments together must be UTF-8).
     InvalidUtf8,
+    /// [`give_read_buffer`](crate::Connection::give_read_buffer) without a buffer taken by
+    /// [`take_read_buffer`](crate::Connection::take_read_buffer).
+    ReadBufferNotTaken,
+    /// [`give_read_buffer`](crate::Connection::give_read_buffer) with a buffer shorter than
+    /// it was handed out (`taken` bytes; `given` came back): the host may only append. The
+    /// buffer taken is still expected back.
+    ReadBufferShrunk {
+        /// Its length when it was taken.
+        taken: usize,
+        /// The length of the buffer given back.
+        given: usize,
+    },
 }
 
 impl UsageError {
@@ -387,6 +399,8 @@ impl UsageError {
             Self::ControlPayloadTooLong(_) => "control-payload-too-long",
             Self::FragmentOrder => "fragment-order",
             Self::InvalidUtf8 => "invalid-utf8",
+            Self::ReadBufferNotTaken => "read-buffer-not-taken",
+            Self::ReadBufferShrunk { .. } => "read-buffer-shrunk",
         }
     }
 }
@@ -410,6 +424,11 @@ impl fmt::Display for UsageError {
             }
             Self::FragmentOrder => f.write_str("fragments out of order"),
             Self::InvalidUtf8 => f.write_str("text fragments are not valid UTF-8"),
+            Self::ReadBufferNotTaken => f.write_str("no read buffer was taken"),
+            Self::ReadBufferShrunk { taken, given } => write!(
+                f,
+                "read buffer given back with {given} bytes, taken with {taken}: only append"
+            ),
         }
     }
 }

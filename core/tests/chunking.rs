@@ -1,13 +1,14 @@
 //! Property: how the transport cuts the byte stream does not change what the engine
 //! reports. Random valid conversations (handshake, messages in random fragments, control
-//! frames, a close) are fed whole and cut at random offsets; the events and the bytes the
-//! receiver sends back must be the same.
+//! frames, a close) are fed whole and cut at random offsets, through `receive_data` or read
+//! into the engine's buffer (`take_read_buffer`) in reads of random sizes; the events and
+//! the bytes the receiver sends back must be the same.
 
 mod support;
 
 use proptest::prelude::*;
 use sansocket::{ClientRequest, Config, Connection, Delivery, Event, MessageKind, SeededEntropy};
-use support::{drain, join_chunks};
+use support::{drain, join_chunks, read_into};
 
 #[derive(Clone, Debug)]
 enum Item {
@@ -65,6 +66,17 @@ fn replay(
     input: &[u8],
     cuts: &[usize],
 ) -> (Vec<Event>, Vec<u8>, bool) {
+    replay_with(make, input, cuts, None)
+}
+
+/// [`replay`], each piece passed to `receive_data`, or (`read_cap`) read into the engine's
+/// buffer (`take_read_buffer`) in reads of at most the room offered and `read_cap` bytes.
+fn replay_with(
+    make: &dyn Fn() -> Connection,
+    input: &[u8],
+    cuts: &[usize],
+    read_cap: Option<usize>,
+) -> (Vec<Event>, Vec<u8>, bool) {
     let mut conn = make();
     let mut out = conn.data_to_send().to_vec();
     let mut events = Vec::new();
@@ -73,8 +85,14 @@ fn replay(
     bounds.push(input.len());
     bounds.sort_unstable();
     for w in bounds.windows(2) {
-        conn.receive_data(&input[w[0]..w[1]]);
-        let outcome = drain(&mut conn);
+        let piece = &input[w[0]..w[1]];
+        let outcome = match read_cap {
+            None => {
+                conn.receive_data(piece);
+                drain(&mut conn)
+            }
+            Some(cap) => read_into(&mut conn, piece, cap),
+        };
         assert_eq!(outcome.error, None);
         events.extend(outcome.events);
         // Accept as soon as the request is reported, as a host would.
@@ -111,6 +129,7 @@ proptest! {
         chunks in any::<bool>(),
         cuts in prop::collection::vec(any::<usize>(), 1..6),
         seed in any::<u64>(),
+        read_cap in 1usize..300,
     ) {
         let mut client = Connection::client(
             ClientRequest::new("h", "/"), Config::default(), SeededEntropy::new(seed)).unwrap();
@@ -126,6 +145,9 @@ proptest! {
         prop_assert_eq!(&whole, &split);
         let bytewise: Vec<usize> = (0..input.len()).collect();
         prop_assert_eq!(&whole, &replay(&make, &input, &bytewise));
+        // The same pieces read into the engine's buffer, in reads of any size.
+        prop_assert_eq!(&whole, &replay_with(&make, &input, &cuts, Some(read_cap)));
+        prop_assert_eq!(&whole, &replay_with(&make, &input, &[], Some(read_cap)));
         // Every message and control frame arrived.
         let pings = items.iter().map(|i| match i {
             Item::Message { cuts, .. } => cuts.len(),
@@ -144,6 +166,7 @@ proptest! {
         close in any::<bool>(),
         chunks in any::<bool>(),
         cuts in prop::collection::vec(any::<usize>(), 1..6),
+        read_cap in 1usize..300,
     ) {
         let mut server = Connection::open_server(Config::default(), None);
         send(&mut server, &items, close);
@@ -151,6 +174,8 @@ proptest! {
         let make = || Connection::open_client(config(chunks), None, SeededEntropy::new(5));
         let whole = replay(&make, &input, &[]);
         prop_assert_eq!(&whole, &replay(&make, &input, &cuts));
+        prop_assert_eq!(&whole, &replay_with(&make, &input, &cuts, Some(read_cap)));
+        prop_assert_eq!(&whole, &replay_with(&make, &input, &[], Some(usize::MAX)));
         let messages = items.iter().filter(|i| matches!(i, Item::Message { .. })).count();
         let got = whole.0.iter()
             .filter(|e| matches!(e, Event::Text(_) | Event::Binary(_)))

@@ -27,6 +27,23 @@ fn drain(conn: &mut Connection) -> usize {
     n
 }
 
+/// Reads `wire` into the engine's buffer as a host would (reads of the room offered, up to
+/// 64 KiB chunks of the wire), dropping the events; returns how many there were.
+fn read_into(conn: &mut Connection, wire: &[u8]) -> usize {
+    let mut n = 0;
+    let mut at = 0;
+    while at < wire.len() {
+        let chunk_end = wire.len().min((at / (64 << 10) + 1) * (64 << 10));
+        let mut buf = conn.take_read_buffer();
+        let len = (buf.capacity() - buf.len()).min(chunk_end - at);
+        buf.extend_from_slice(&wire[at..at + len]);
+        at += len;
+        conn.give_read_buffer(buf).expect("taken");
+        n += drain(conn);
+    }
+    n
+}
+
 /// A server and a client connected through the handshake, everything flushed.
 fn open_pair() -> (Connection, Connection) {
     open_pair_with(Config::default(), Config::default())
@@ -112,6 +129,36 @@ fn idle_connections_hold_little_heap() {
         announced <= 512 << 10,
         "{announced} bytes allocated for 114 bytes of input"
     );
+
+    // The same header read into the engine's buffer (`take_read_buffer`): the buffer
+    // handed out for the next read, which is all the heap there is, stays as small.
+    let (mut server, client) = open_pair();
+    drop(client);
+    let idle = live();
+    read_into(&mut server, &header);
+    let buf = server.take_read_buffer();
+    let announced = live() - idle;
+    println!(
+        "heap after a header announcing 16 MiB, read into the engine's buffer = {announced} bytes"
+    );
+    assert!(
+        announced <= 512 << 10,
+        "{announced} bytes for 114 bytes read"
+    );
+    server.give_read_buffer(buf).expect("taken");
+
+    // Messages read into the engine's buffer, then idle: the buffer goes once decoded.
+    let (mut server, mut client) = open_pair();
+    let idle = live();
+    client.send_text("hello").expect("open");
+    client.send_binary(&[7; 20_000]).expect("open");
+    client.send_binary(&vec![b'x'; 1 << 20]).expect("open");
+    let wire = client.data_to_send();
+    assert_eq!(read_into(&mut server, &wire), 3);
+    drop(wire);
+    let after = live() - idle;
+    println!("heap of an idle server after messages read into its buffer = {after} bytes");
+    assert!(after <= 1024, "{after} bytes kept");
 
     // permessage-deflate (in this function too: no other test may allocate meanwhile),
     // both sides with the same settings. Each idle side keeps its compressor (~21 KiB at

@@ -6,7 +6,7 @@ mod support;
 
 use sansocket::frame::OpCode;
 use sansocket::{Config, Connection, Delivery, Error, MessageKind, ProtocolError};
-use support::{decode_in_pieces, masked_frame as frame};
+use support::{decode_in_pieces, decode_in_reads, masked_frame as frame};
 
 fn text(len: usize) -> Vec<u8> {
     "héllo wörld — 東京 😀 "
@@ -77,6 +77,15 @@ fn every_read_size_gives_the_same_messages() {
             assert_eq!(got.len(), expected.len(), "{delivery:?} {pieces:?}");
             for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
                 assert!(g == e, "{delivery:?} {pieces:?}: message {i} differs");
+            }
+            // The same bytes read into the engine's buffer, reads as big as the room
+            // offered, or smaller.
+            for cap in [usize::MAX, 13, 4099] {
+                let got = decode_in_reads(&wire, pieces, cap, delivery);
+                assert!(
+                    got == expected,
+                    "read buffer {delivery:?} {pieces:?} cap {cap}"
+                );
             }
         }
     }

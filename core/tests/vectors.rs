@@ -3,8 +3,11 @@
 //!
 //! Every case runs three ways: (a) each `receive` as given, checked step by step; (b) each
 //! run of consecutive `receive` steps joined and cut in two at every byte offset; (c) all
-//! input one byte at a time. (b) and (c) must give the same events, bytes to send and final
-//! state as (a): the engine's output must not depend on how the transport splits its input.
+//! input one byte at a time; (d) all input read into the engine's buffer
+//! (`take_read_buffer`) in reads of the room offered, and of 1, 3 and 100 bytes at most.
+//! (b), (c) and (d) must give the same events, bytes to send and final state as (a): the
+//! engine's output must not depend on how the transport splits its input, nor on the input
+//! path.
 
 mod vectors {
     pub(crate) mod json;
@@ -150,6 +153,19 @@ fn drain(conn: &mut Connection, events: &mut Vec<Value>) {
 
 /// Replays `case` with its steps in `groups`; `exact` compares chunk events one for one.
 fn run(case: &Value, groups: &[Group<'_>], split: Split, exact: bool) -> Result<(), String> {
+    run_with(case, groups, split, exact, None)
+}
+
+/// [`run`], the input passed to `receive_data`, or (`read_cap`) read into the engine's
+/// buffer (`take_read_buffer`/`give_read_buffer`) in reads of at most the room offered and
+/// `read_cap` bytes, events drained after each read.
+fn run_with(
+    case: &Value,
+    groups: &[Group<'_>],
+    split: Split,
+    exact: bool,
+    read_cap: Option<usize>,
+) -> Result<(), String> {
     let mut conn = setup::connect(case);
     let initial = conn.data_to_send();
     if let Some(spec) = case.get("initial_data_to_send") {
@@ -165,8 +181,23 @@ fn run(case: &Value, groups: &[Group<'_>], split: Split, exact: bool) -> Result<
         match &group.input {
             Some(input) => {
                 for piece in pieces(input, index, split) {
-                    conn.receive_data(piece);
-                    drain(&mut conn, &mut events);
+                    let Some(cap) = read_cap else {
+                        conn.receive_data(piece);
+                        drain(&mut conn, &mut events);
+                        continue;
+                    };
+                    let mut rest = piece;
+                    loop {
+                        let mut buf = conn.take_read_buffer();
+                        let n = (buf.capacity() - buf.len()).min(cap).min(rest.len());
+                        buf.extend_from_slice(&rest[..n]);
+                        rest = &rest[n..];
+                        conn.give_read_buffer(buf).map_err(|e| e.to_string())?;
+                        drain(&mut conn, &mut events);
+                        if rest.is_empty() {
+                            break;
+                        }
+                    }
                 }
             }
             None => {
@@ -329,7 +360,13 @@ fn replay(case: &Value) -> Result<(), String> {
             run(case, &merged, split, false).map_err(|e| format!("{split:?}: {e}"))?;
         }
     }
-    run(case, &merged, Split::Bytewise, false).map_err(|e| format!("byte by byte: {e}"))
+    run(case, &merged, Split::Bytewise, false).map_err(|e| format!("byte by byte: {e}"))?;
+    // Read into the engine's buffer: reads as big as the room offered, and smaller ones.
+    for cap in [usize::MAX, 1, 3, 100] {
+        run_with(case, &merged, Split::Whole, false, Some(cap))
+            .map_err(|e| format!("read buffer, reads of {cap} at most: {e}"))?;
+    }
+    Ok(())
 }
 
 fn replay_file(file: &str) {

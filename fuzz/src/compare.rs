@@ -1,9 +1,10 @@
-//! Chunking invariance: the same scenario fed whole, as given and one byte at a time, and
-//! with the other delivery mode, must give the same events, errors and output.
+//! Chunking invariance: the same scenario fed whole, as given and one byte at a time, read
+//! into the engine's buffer in reads of any size, and with the other delivery mode, must
+//! give the same events, errors and output.
 
 use sansocket::Delivery;
 
-use crate::drive::{Entry, Feed, Run, Scenario, run};
+use crate::drive::{Entry, Feed, Op, Run, Scenario, run};
 use crate::outbox;
 
 /// A run's entries with chunks joined into whole messages (placed where the last chunk
@@ -49,6 +50,20 @@ fn same(a: &Run, b: &Run, what: &str) {
     );
 }
 
+/// A non-zero seed for the read sizes of [`Feed::ReadBuffer`], from the scenario's data
+/// (FNV-1a): the fuzz input decides the reads.
+fn read_seed(s: &Scenario) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for op in &s.ops {
+        if let Op::Data(bytes) = op {
+            for &b in bytes {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+    }
+    h | 1
+}
+
 /// Runs `s` in every chunking and both delivery modes, requires the same results, checks
 /// the output, and returns the run fed as given.
 pub fn check(s: &Scenario) -> Run {
@@ -57,6 +72,19 @@ pub fn check(s: &Scenario) -> Run {
     let bytes = run(s, Feed::Bytewise);
     same(&given, &whole, "as given / coalesced");
     same(&given, &bytes, "as given / bytewise");
+    // Read into the engine's buffer: reads of the room offered, and of sizes the input
+    // decides (a seed hashed from its data steps).
+    same(
+        &given,
+        &run(s, Feed::ReadBuffer(0)),
+        "as given / read buffer",
+    );
+    let seed = read_seed(s);
+    same(
+        &given,
+        &run(s, Feed::ReadBuffer(seed)),
+        "as given / read buffer, reads of any size",
+    );
     // With chunked delivery, an unfinished message has delivered at most what arrived
     // (text up to the last whole character); byte by byte delivers the most.
     let (_, most) = normalize(&bytes.entries);

@@ -105,6 +105,10 @@ pub enum Feed {
     AsGiven,
     /// One call per byte.
     Bytewise,
+    /// Each data step read into the engine's buffer (`take_read_buffer`, then
+    /// `give_read_buffer`), events drained after each read: reads as big as the room
+    /// offered with `0`, else of sizes drawn from this seed (1 byte up to the room).
+    ReadBuffer(u64),
 }
 
 /// One thing that happened, in a form that can be compared across runs.
@@ -194,9 +198,16 @@ pub fn client_request() -> ClientRequest {
 /// Runs `s` with data handed over as `feed` says.
 pub fn run(s: &Scenario, feed: Feed) -> Run {
     let mut d = Driver::new(s);
+    let mut reads = match feed {
+        Feed::ReadBuffer(seed) => Some(seed),
+        _ => None,
+    };
     for op in regroup(&s.ops, feed) {
         match op {
-            Op::Data(bytes) => d.receive(&bytes),
+            Op::Data(bytes) => match reads.as_mut() {
+                Some(seed) => d.read_into(&bytes, seed),
+                None => d.receive(&bytes),
+            },
             Op::Act(action) => d.act(&action),
             Op::Eof => d.eof(),
         }
@@ -292,6 +303,43 @@ impl<'a> Driver<'a> {
         self.max_chunk = self.max_chunk.max(bytes.len());
         self.check_input_bound(false);
         self.drain();
+    }
+
+    /// `bytes` read into the engine's buffer, in reads of the room offered (`seed` 0) or of
+    /// sizes drawn from `seed`, draining events after each read.
+    fn read_into(&mut self, mut bytes: &[u8], seed: &mut u64) {
+        loop {
+            let mut buf = self.conn.take_read_buffer();
+            let len = buf.len();
+            let room = buf.capacity() - len;
+            assert!(room > 0, "a read buffer with no room");
+            let cap = if *seed == 0 {
+                room
+            } else {
+                // xorshift64: the next read's size, often small, sometimes the whole room.
+                *seed ^= *seed << 13;
+                *seed ^= *seed >> 7;
+                *seed ^= *seed << 17;
+                match *seed % 4 {
+                    0 => room,
+                    1 => 1 + (*seed >> 8) as usize % 16,
+                    _ => 1 + (*seed >> 8) as usize % room,
+                }
+            };
+            let n = cap.min(bytes.len());
+            buf.extend_from_slice(&bytes[..n]);
+            assert_eq!(&buf[len..], &bytes[..n]);
+            bytes = &bytes[n..];
+            self.conn
+                .give_read_buffer(buf)
+                .expect("the buffer taken, appended to");
+            self.max_chunk = self.max_chunk.max(n);
+            self.check_input_bound(false);
+            self.drain();
+            if bytes.is_empty() {
+                return;
+            }
+        }
     }
 
     fn eof(&mut self) {

@@ -42,6 +42,43 @@ impl Decoder for Sansocket {
     }
 }
 
+/// sansocket, the host reading straight into its receive buffer (`take_read_buffer`,
+/// `give_read_buffer`) from a socket that has the wire in 64 KiB chunks: each read appends
+/// as much as the engine offers room for, up to the end of the current chunk, as a tokio
+/// `read_buf` into a `BytesMut` with that much spare capacity does.
+pub(crate) struct SansocketReadBuf {
+    conn: sansocket::Connection,
+    wire: Arc<[u8]>,
+}
+
+impl SansocketReadBuf {
+    pub(crate) fn new(wire: Arc<[u8]>) -> Self {
+        let conn = sansocket::Connection::open_server(sansocket::Config::default(), None);
+        Self { conn, wire }
+    }
+}
+
+impl Decoder for SansocketReadBuf {
+    fn pass(&mut self, consume: &mut impl FnMut(&[u8])) {
+        let mut at = 0;
+        while at < self.wire.len() {
+            let chunk_end = self.wire.len().min((at / CHUNK + 1) * CHUNK);
+            let mut buf = self.conn.take_read_buffer();
+            let n = (buf.capacity() - buf.len()).min(chunk_end - at);
+            buf.extend_from_slice(&self.wire[at..at + n]);
+            at += n;
+            self.conn.give_read_buffer(buf).expect("the buffer taken");
+            while let Some(event) = self.conn.next_event().expect("valid frames") {
+                match event {
+                    sansocket::Event::Binary(data) => consume(&data),
+                    sansocket::Event::Text(text) => consume(text.as_bytes()),
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+        }
+    }
+}
+
 /// sansocket fed exactly the reads tokio-websockets makes ([`TokioWebsockets::reads`]):
 /// the same read sizes, so that the two decoders are compared like for like.
 pub(crate) struct SansocketReads {

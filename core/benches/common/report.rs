@@ -36,19 +36,19 @@ pub(crate) struct Row {
     pub(crate) bytes: usize,
 }
 
-/// Prints the table for `rows` from criterion's estimates. `ours` is compared with the
-/// fastest of `peers` and with `ceiling` (if given). Rows not measured in this run are
+/// Prints the table for `rows` from criterion's estimates. Each of `ours` is compared with
+/// the fastest of `peers` and with `ceiling` (if given). Rows not measured in this run are
 /// skipped.
 pub(crate) fn print(
     title: &str,
     rows: &[Row],
-    ours: &str,
+    ours: &[&str],
     peers: &[&str],
     ceiling: Option<&str>,
     since: SystemTime,
 ) {
     let dir = criterion_dir();
-    let mut columns: Vec<&str> = vec![ours];
+    let mut columns: Vec<&str> = ours.to_vec();
     columns.extend_from_slice(peers);
     columns.extend(ceiling);
     let rates: Vec<(&str, Vec<Option<f64>>)> = rows
@@ -62,7 +62,8 @@ pub(crate) fn print(
         })
         .collect();
     let title = format!("{title} (MB/s of wire bytes, 1 MB = 10^6 B; criterion mean, wall time)");
-    print_table(&title, &columns, peers.len(), ceiling.is_some(), &rates);
+    let n = ours.len();
+    print_table_of(&title, &columns, n, peers.len(), ceiling.is_some(), &rates);
 }
 
 /// Prints MB/s per column and the ratios: column 0 is ours, then `peers` peer columns, then
@@ -74,6 +75,30 @@ pub(crate) fn print_table(
     ceiling: bool,
     rows: &[(&str, Vec<Option<f64>>)],
 ) {
+    print_table_of(title, columns, 1, peers, ceiling, rows);
+}
+
+/// [`print_table`] with the first `ours` columns ours, each with its ratios.
+pub(crate) fn print_table_of(
+    title: &str,
+    columns: &[&str],
+    ours: usize,
+    peers: usize,
+    ceiling: bool,
+    rows: &[(&str, Vec<Option<f64>>)],
+) {
+    // The ratio columns' heads: `vs peer`, `vs ceil`, then `read-buf vs peer`, …
+    let mut heads = Vec::new();
+    for (i, own) in columns[..ours].iter().enumerate() {
+        let tag = if i == 0 {
+            String::new()
+        } else {
+            format!("{} ", own.trim_start_matches("sansocket-"))
+        };
+        for what in ["peer", "ceil"].iter().take(1 + usize::from(ceiling)) {
+            heads.push(format!("{tag}vs {what}"));
+        }
+    }
     let mut lines = Vec::new();
     for (case, rates) in rows {
         if rates.iter().all(Option::is_none) {
@@ -87,18 +112,26 @@ pub(crate) fn print_table(
                 None => format!("| {:>w$} ", "-"),
             };
         }
-        let best_peer = rates[1..=peers]
+        let best_peer = rates[ours..ours + peers]
             .iter()
             .flatten()
             .copied()
             .fold(None, |m: Option<f64>, r| Some(m.map_or(r, |m| m.max(r))));
-        let ratio = |other: Option<f64>| match (rates[0], other) {
-            (Some(a), Some(b)) => format!("{:>6.2}x", a / b),
-            _ => format!("{:>7}", "-"),
-        };
-        line += &format!("| {} ", ratio(best_peer));
-        if ceiling {
-            line += &format!("| {} ", ratio(rates[peers + 1]));
+        let mut heads = heads.iter();
+        for own in &rates[..ours] {
+            let mut ratio = |other: Option<f64>| {
+                let w = heads
+                    .next()
+                    .map_or(RATIO_WIDTH, |h| h.len().max(RATIO_WIDTH));
+                match (own, other) {
+                    (Some(a), Some(b)) => format!("{:>w$.2}x", a / b, w = w - 1),
+                    _ => format!("{:>w$}", "-"),
+                }
+            };
+            line += &format!("| {} ", ratio(best_peer));
+            if ceiling {
+                line += &format!("| {} ", ratio(rates[ours + peers]));
+            }
         }
         line += "|";
         lines.push(line);
@@ -114,11 +147,9 @@ pub(crate) fn print_table(
         head += &format!("| {c:>w$} ");
         rule += &format!("|{}:", "-".repeat(w + 1));
     }
-    head += "| vs peer ";
-    rule += "|--------:";
-    if ceiling {
-        head += "| vs ceil ";
-        rule += "|--------:";
+    for h in &heads {
+        head += &format!("| {h:>RATIO_WIDTH$} ");
+        rule += &format!("|{}:", "-".repeat(h.len().max(RATIO_WIDTH) + 1));
     }
     println!("{head}|\n{rule}|");
     for line in lines {
@@ -126,8 +157,8 @@ pub(crate) fn print_table(
     }
     println!(
         "\nvs peer = {} / fastest of ({}){}",
-        columns[0],
-        columns[1..=peers].join(", "),
+        columns[..ours].join(" or "),
+        columns[ours..ours + peers].join(", "),
         if ceiling {
             "; vs ceil = ours / ceiling (copy + XOR only)"
         } else {
@@ -135,6 +166,9 @@ pub(crate) fn print_table(
         }
     );
 }
+
+/// Width of a ratio cell (`  2.08x`).
+const RATIO_WIDTH: usize = 7;
 
 fn width(column: &str) -> usize {
     column.len().max(9)

@@ -17,6 +17,7 @@ use crate::sender::Sender;
 use crate::state::{Lifecycle, State};
 
 mod opening;
+mod read_buffer;
 
 use opening::Handshake;
 
@@ -35,9 +36,14 @@ pub enum Role {
 ///
 /// **In:** give it every byte read from the transport with
 /// [`receive_data`](Self::receive_data), and [`receive_eof`](Self::receive_eof) when the
-/// peer closes its side.
+/// peer closes its side. Or, without a copy, read from the transport straight into its
+/// receive buffer: [`take_read_buffer`](Self::take_read_buffer), append the read to it
+/// (tokio's `read_buf`), [`give_read_buffer`](Self::give_read_buffer); the engine sizes the
+/// read (one big frame per read) and unmasks in place while the bytes are in cache. Either
+/// way, or both, in any state: the events are the same.
 ///
-/// **Out:** after each `receive_data`, call [`next_event`](Self::next_event) until it
+/// **Out:** after each `receive_data` (or `give_read_buffer`), call
+/// [`next_event`](Self::next_event) until it
 /// returns `Ok(None)`; then write [`data_to_send`](Self::data_to_send) to the transport
 /// (received bytes cause bytes to send: the handshake answer, pongs, the close reply). If
 /// [`should_close_transport`](Self::should_close_transport) is then true, close the
@@ -258,6 +264,11 @@ impl Connection {
     /// connection fails with [`ProtocolError::EarlyDataTooLarge`] (1008) after `accept`,
     /// once the kept bytes are decoded.
     pub fn receive_data(&mut self, data: &[u8]) {
+        if self.receiver.is_lent() {
+            // Kept for after the bytes read into the lent buffer (see `give_read_buffer`).
+            self.receiver.keep_meanwhile(data);
+            return;
+        }
         if self.early_overflow {
             return;
         }
@@ -310,15 +321,23 @@ impl Connection {
             self.deferred = None;
             return Err(self.fail(error));
         }
+        // While the buffer is with the host (`take_read_buffer`), so are the undecoded bytes:
+        // nothing to decode (the receive buffer is empty then, which `whole_frame` sees).
         match self.handshake {
             Handshake::Done => {}
             Handshake::Pending(_) => return Ok(None),
+            Handshake::Server(_) | Handshake::Client(_) if self.receiver.is_lent() => {
+                return Ok(None);
+            }
             Handshake::Server(_) | Handshake::Client(_) => return self.poll_handshake(),
         }
         if self.life.can_receive() {
             // The common case first, returned straight: a whole data frame in the buffer.
             if let Some(event) = self.receiver.whole_frame() {
                 return Ok(Some(event));
+            }
+            if self.receiver.is_lent() {
+                return Ok(None);
             }
             match self.receiver.poll() {
                 Ok(Some(Received::Data(event))) => return Ok(Some(event)),

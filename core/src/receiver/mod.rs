@@ -23,6 +23,7 @@ use crate::utf8::Utf8Validator;
 mod check;
 mod inflate;
 mod join;
+mod read_buffer;
 mod scan;
 
 use scan::{SCAN_WINDOW, Scan, Simple, scanned_header, unmask_whole};
@@ -113,6 +114,15 @@ pub(crate) struct Receiver {
     /// A fragmented message joined as it was read (see `join.rs`), before everything
     /// buffered: delivered first.
     joined: Option<(MessageKind, Bytes)>,
+    /// The buffer is with the host, to read into (see `read_buffer.rs`).
+    lent: Option<read_buffer::Lent>,
+    /// Room offered for a read between small frames (see `read_buffer.rs`).
+    between: usize,
+    /// Size of the last frame whose header was decoded, header included.
+    last_frame: usize,
+    /// Payload size of the last frame the general path received whole (whole-message
+    /// delivery): a frame that big in progress is given room for all of it at once.
+    last_whole: u64,
 }
 
 impl Receiver {
@@ -134,6 +144,10 @@ impl Receiver {
             scan: Scan::new(false, usize::MAX),
             joined_hint: 0,
             joined: None,
+            lent: None,
+            between: read_buffer::ROOM_MIN,
+            last_frame: 0,
+            last_whole: 0,
         }
     }
 
@@ -371,6 +385,9 @@ impl Receiver {
             return Ok(None);
         };
         self.check(&header)?;
+        self.last_frame = usize::try_from(header.len)
+            .unwrap_or(usize::MAX)
+            .saturating_add(header_len);
         let mut frame = Frame {
             header,
             remaining: header.len,
@@ -456,6 +473,7 @@ impl Receiver {
             self.frame = Some(frame);
             return Ok(None);
         }
+        self.last_whole = frame.header.len;
         let payload = self.buf.split_to(available);
         let Some(message) = self.message.as_mut() else {
             return Ok(None);

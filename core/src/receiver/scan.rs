@@ -49,7 +49,7 @@ impl Scan {
 /// are the last scanned bytes, just before the `raw` ones.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Open {
-    len: usize,
+    pub(super) len: usize,
     /// Payload bytes unmasked and checked so far.
     pub(super) done: usize,
     pub(super) utf8: Utf8Validator,
@@ -125,6 +125,7 @@ impl Receiver {
                     len,
                     key,
                 } => {
+                    self.last_frame = header_len.saturating_add(len);
                     if self.scan.raw - header_len < len {
                         self.scan.open = Some(Open::new(kind, header_len, len, key));
                         self.scan.raw -= header_len;

@@ -281,3 +281,64 @@ pub(crate) fn decode_in_pieces(
     }
     out
 }
+
+/// What a host reading its transport into the engine's buffer does with `data` (the bytes
+/// the transport has): reads of at most the room offered and `cap` bytes, as many as it
+/// takes, through `take_read_buffer`/`give_read_buffer`, draining events after each read.
+pub(crate) fn read_into(conn: &mut Connection, mut data: &[u8], cap: usize) -> Outcome {
+    let mut outcome = Outcome::default();
+    loop {
+        let mut buf = conn.take_read_buffer();
+        let room = buf.capacity() - buf.len();
+        assert!(
+            room > 0,
+            "a read buffer with no room (a read of 0 looks like EOF)"
+        );
+        let n = room.min(cap.max(1)).min(data.len());
+        buf.extend_from_slice(&data[..n]);
+        data = &data[n..];
+        conn.give_read_buffer(buf)
+            .expect("the buffer taken, appended to");
+        outcome.extend(drain(conn));
+        if data.is_empty() {
+            return outcome;
+        }
+    }
+}
+
+/// [`decode_in_pieces`] through the read buffer: the transport has the pieces one after
+/// the other, each read limited to `cap` bytes (and to the room offered).
+pub(crate) fn decode_in_reads(
+    wire: &[u8],
+    pieces: &[usize],
+    cap: usize,
+    delivery: Delivery,
+) -> Vec<(MessageKind, Vec<u8>)> {
+    let config = Config {
+        delivery,
+        ..Config::default()
+    };
+    let mut conn = Connection::open_server(config, None);
+    let mut events = Vec::new();
+    let mut rest = wire;
+    let mut sizes = pieces.iter().cycle();
+    while !rest.is_empty() {
+        let n = (*sizes.next().unwrap()).min(rest.len());
+        let outcome = read_into(&mut conn, &rest[..n], cap);
+        assert_eq!(outcome.error, None, "valid frames");
+        events.extend(outcome.events);
+        rest = &rest[n..];
+    }
+    join_chunks(events)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Text(t) => Some((MessageKind::Text, t.as_bytes().to_vec())),
+            Event::Binary(b) => Some((MessageKind::Binary, b.to_vec())),
+            Event::Ping(p) => {
+                assert_eq!(&p[..], b"p");
+                None
+            }
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect()
+}
