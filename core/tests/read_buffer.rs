@@ -13,6 +13,27 @@ fn room(buf: &bytes::BytesMut) -> usize {
     buf.capacity() - buf.len()
 }
 
+/// Reads all of `wire` into `conn`'s buffer, each read filling the room offered, and calls
+/// `after` after each; returns the rooms offered, read by read.
+fn read_filling_rooms(
+    conn: &mut Connection,
+    wire: &[u8],
+    mut after: impl FnMut(&mut Connection),
+) -> Vec<usize> {
+    let mut rooms = Vec::new();
+    let mut at = 0;
+    while at < wire.len() {
+        let mut buf = conn.take_read_buffer();
+        rooms.push(room(&buf));
+        let n = room(&buf).min(wire.len() - at);
+        buf.extend_from_slice(&wire[at..at + n]);
+        at += n;
+        conn.give_read_buffer(buf).unwrap();
+        after(conn);
+    }
+    rooms
+}
+
 #[test]
 fn giving_back_what_was_not_taken_or_less_is_a_usage_error() {
     let mut conn = Connection::open_server(Config::default(), None);
@@ -87,19 +108,11 @@ fn the_room_follows_the_frames_and_never_the_announced_length_alone() {
         .flat_map(|i| masked_frame(OpCode::Binary, true, &payload, [i, 1, 2, 3]))
         .collect();
     let frame_len = wire.len() / 4;
-    let mut rooms = Vec::new();
-    let mut at = 0;
-    while at < wire.len() {
-        let mut buf = conn.take_read_buffer();
-        rooms.push(room(&buf));
-        let n = room(&buf).min(wire.len() - at);
-        buf.extend_from_slice(&wire[at..at + n]);
-        at += n;
-        conn.give_read_buffer(buf).unwrap();
-        for event in events(&mut conn) {
+    let rooms = read_filling_rooms(&mut conn, &wire, |conn| {
+        for event in events(conn) {
             assert!(matches!(event, Event::Binary(b) if b == payload));
         }
-    }
+    });
     assert_eq!(
         rooms[1],
         frame_len - rooms[0],
@@ -120,17 +133,9 @@ fn small_frames_get_bigger_reads_while_reads_fill_the_room() {
         .cycle()
         .take(frame.len() * 2000)
         .collect();
-    let mut rooms = Vec::new();
-    let mut at = 0;
-    while at < wire.len() {
-        let mut buf = conn.take_read_buffer();
-        rooms.push(room(&buf));
-        let n = room(&buf).min(wire.len() - at);
-        buf.extend_from_slice(&wire[at..at + n]);
-        at += n;
-        conn.give_read_buffer(buf).unwrap();
-        drain(&mut conn);
-    }
+    let rooms = read_filling_rooms(&mut conn, &wire, |conn| {
+        drain(conn);
+    });
     assert!(rooms.windows(2).all(|w| w[1] >= w[0]), "{rooms:?}");
     assert_eq!(*rooms.last().unwrap(), 16 << 10, "{rooms:?}");
     // Small reads (an idle connection's) shrink it again.

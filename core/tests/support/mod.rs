@@ -250,8 +250,7 @@ pub(crate) fn decode_in_pieces(
         ..Config::default()
     };
     let mut conn = Connection::open_server(config, None);
-    let mut out = Vec::new();
-    let mut partial: Vec<u8> = Vec::new();
+    let mut events = Vec::new();
     let mut rest = wire;
     let mut sizes = pieces.iter().cycle();
     while !rest.is_empty() {
@@ -259,27 +258,27 @@ pub(crate) fn decode_in_pieces(
         conn.receive_data(&rest[..n]);
         rest = &rest[n..];
         while let Some(event) = conn.next_event().expect("valid frames") {
-            match event {
-                Event::Text(t) => out.push((MessageKind::Text, t.as_bytes().to_vec())),
-                Event::Binary(b) => out.push((MessageKind::Binary, b.to_vec())),
-                Event::Chunk { kind, data, fin } => {
-                    if kind == MessageKind::Text {
-                        assert!(
-                            std::str::from_utf8(&data).is_ok(),
-                            "text chunks are whole characters"
-                        );
-                    }
-                    partial.extend_from_slice(&data);
-                    if fin {
-                        out.push((kind, std::mem::take(&mut partial)));
-                    }
-                }
-                Event::Ping(p) => assert_eq!(&p[..], b"p"),
-                other => panic!("unexpected {other:?}"),
-            }
+            events.push(event);
         }
     }
-    out
+    messages_of(events)
+}
+
+/// The messages among `events`, chunks joined (each text chunk asserted to be whole
+/// characters); panics on an event other than a message, a chunk or a ping `p`.
+fn messages_of(events: Vec<Event>) -> Vec<(MessageKind, Vec<u8>)> {
+    join_chunks(events)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Text(t) => Some((MessageKind::Text, t.as_bytes().to_vec())),
+            Event::Binary(b) => Some((MessageKind::Binary, b.to_vec())),
+            Event::Ping(p) => {
+                assert_eq!(&p[..], b"p");
+                None
+            }
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect()
 }
 
 /// What a host reading its transport into the engine's buffer does with `data` (the bytes
@@ -329,16 +328,5 @@ pub(crate) fn decode_in_reads(
         events.extend(outcome.events);
         rest = &rest[n..];
     }
-    join_chunks(events)
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::Text(t) => Some((MessageKind::Text, t.as_bytes().to_vec())),
-            Event::Binary(b) => Some((MessageKind::Binary, b.to_vec())),
-            Event::Ping(p) => {
-                assert_eq!(&p[..], b"p");
-                None
-            }
-            other => panic!("unexpected {other:?}"),
-        })
-        .collect()
+    messages_of(events)
 }
