@@ -203,35 +203,16 @@ impl Receiver {
             if !self.scan.on {
                 self.scan.raw = self.scan.raw.saturating_add(take);
             }
-            // The frame ends in what is buffered, no message goes on after it, and nothing
-            // after it is scanned yet: the scan can start at its end.
-            let frame = *frame;
-            let clean =
-                frame.header.fin && (!frame.header.opcode.is_control() || self.message.is_none());
-            // (unless `join_read` goes on from the fragment it ends)
-            let joins = remaining == self.buf.len() && self.joins(&frame);
-            if framing
-                && !self.scan.on
-                && clean
-                && !joins
-                && remaining <= self.buf.len()
-                && self.scan.raw >= self.buf.len() - remaining
-            {
-                self.scan = Scan::new(true, self.buf.len() - remaining);
+            if framing {
+                self.scan_after_frame();
             }
         }
         if framing && !self.scan.on {
             // Fragments of a message in progress go straight into it.
             data = self.join_read(data);
         }
-        if framing
-            && !self.scan.on
-            && self.frame.is_none()
-            && self.message.is_none()
-            && self.scan.raw >= self.buf.len()
-        {
-            // At a frame boundary, nothing buffered scanned: scan it all.
-            self.scan = Scan::new(true, self.buf.len());
+        if framing {
+            self.scan_at_boundary();
         }
         if self.scan.on && !data.is_empty() {
             self.buf.reserve(data.len());
@@ -267,6 +248,38 @@ impl Receiver {
         }
         self.buf.extend_from_slice(data);
         self.scan.raw = self.scan.raw.saturating_add(data.len());
+    }
+
+    /// The frame in progress ends in what is buffered, no message goes on after it, and
+    /// nothing after it is scanned yet: the scan starts at its end (unless `join_read` goes
+    /// on from the fragment it ends).
+    fn scan_after_frame(&mut self) {
+        let Some(frame) = self.frame.filter(|_| !self.scan.on) else {
+            return;
+        };
+        let remaining = usize::try_from(frame.remaining).unwrap_or(usize::MAX);
+        let clean =
+            frame.header.fin && (!frame.header.opcode.is_control() || self.message.is_none());
+        let joins = remaining == self.buf.len() && self.joins(&frame);
+        if clean
+            && !joins
+            && remaining <= self.buf.len()
+            && self.scan.raw >= self.buf.len() - remaining
+        {
+            self.scan = Scan::new(true, self.buf.len() - remaining);
+        }
+    }
+
+    /// At a frame boundary with no message in progress and nothing buffered scanned: the
+    /// scan starts at the front of the buffer.
+    fn scan_at_boundary(&mut self) {
+        if !self.scan.on
+            && self.frame.is_none()
+            && self.message.is_none()
+            && self.scan.raw >= self.buf.len()
+        {
+            self.scan = Scan::new(true, self.buf.len());
+        }
     }
 
     /// permessage-deflate was negotiated: RSV1 marks compressed messages (RFC 7692 §6).

@@ -14,7 +14,6 @@ use std::mem;
 
 use bytes::BytesMut;
 
-use super::scan::Scan;
 use super::{GROWTH, Receiver};
 use crate::frame::MAX_HEADER_LEN;
 
@@ -200,9 +199,9 @@ impl Receiver {
     /// The bytes after `old` in the buffer were appended by the host: decoded in place, as
     /// [`receive`](Self::receive) decodes a read (`framing`: the handshake is over).
     ///
-    /// They are what the scan (see [`Scan`]) takes as it finds them, a window of a read,
-    /// unmasked in place while the read has brought them into cache; the general path
-    /// unmasks the rest of a frame in progress (`prepare`) as `poll` reaches it.
+    /// They are what the scan (see [`Scan`](super::scan::Scan)) takes as it finds them, a
+    /// window of a read, unmasked in place while the read has brought them into cache; the
+    /// general path unmasks the rest of a frame in progress (`prepare`) as `poll` reaches it.
     pub(crate) fn received_in_place(&mut self, old: usize, framing: bool) {
         let n = self.buf.len() - old;
         // No room past a frame in progress (`lend` offers the room for the next read).
@@ -211,31 +210,10 @@ impl Receiver {
         if !framing {
             return;
         }
-        if !self.scan.on
-            && let Some(frame) = self.frame
-        {
-            // The frame ends in what is buffered, no message goes on after it, and nothing
-            // after it is scanned yet: the scan can start at its end (as in `receive`).
-            let remaining = usize::try_from(frame.remaining).unwrap_or(usize::MAX);
-            let clean =
-                frame.header.fin && (!frame.header.opcode.is_control() || self.message.is_none());
-            let joins = remaining == self.buf.len() && self.joins(&frame);
-            if clean
-                && !joins
-                && remaining <= self.buf.len()
-                && self.scan.raw >= self.buf.len() - remaining
-            {
-                self.scan = Scan::new(true, self.buf.len() - remaining);
-            }
-        }
-        if !self.scan.on
-            && self.frame.is_none()
-            && self.message.is_none()
-            && self.scan.raw >= self.buf.len()
-        {
-            // At a frame boundary, nothing buffered scanned: scan it all.
-            self.scan = Scan::new(true, self.buf.len());
-        }
+        // As in `receive`: the scan starts after a frame this read finished, or at a frame
+        // boundary.
+        self.scan_after_frame();
+        self.scan_at_boundary();
         if self.scan.on {
             self.scan_frames();
         }
