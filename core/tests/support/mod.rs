@@ -245,6 +245,24 @@ pub(crate) fn decode_in_pieces(
     pieces: &[usize],
     delivery: Delivery,
 ) -> Vec<(MessageKind, Vec<u8>)> {
+    decode_pieces_with(wire, pieces, delivery, |conn, piece| {
+        conn.receive_data(piece);
+        let mut events = Vec::new();
+        while let Some(event) = conn.next_event().expect("valid frames") {
+            events.push(event);
+        }
+        events
+    })
+}
+
+/// The messages a server decodes from `wire` cut in the `pieces` sizes (cycled), each
+/// piece handed to the connection by `feed`, which returns the events it then gives.
+fn decode_pieces_with(
+    wire: &[u8],
+    pieces: &[usize],
+    delivery: Delivery,
+    mut feed: impl FnMut(&mut Connection, &[u8]) -> Vec<Event>,
+) -> Vec<(MessageKind, Vec<u8>)> {
     let config = Config {
         delivery,
         ..Config::default()
@@ -255,11 +273,8 @@ pub(crate) fn decode_in_pieces(
     let mut sizes = pieces.iter().cycle();
     while !rest.is_empty() {
         let n = (*sizes.next().unwrap()).min(rest.len());
-        conn.receive_data(&rest[..n]);
+        events.extend(feed(&mut conn, &rest[..n]));
         rest = &rest[n..];
-        while let Some(event) = conn.next_event().expect("valid frames") {
-            events.push(event);
-        }
     }
     messages_of(events)
 }
@@ -313,20 +328,9 @@ pub(crate) fn decode_in_reads(
     cap: usize,
     delivery: Delivery,
 ) -> Vec<(MessageKind, Vec<u8>)> {
-    let config = Config {
-        delivery,
-        ..Config::default()
-    };
-    let mut conn = Connection::open_server(config, None);
-    let mut events = Vec::new();
-    let mut rest = wire;
-    let mut sizes = pieces.iter().cycle();
-    while !rest.is_empty() {
-        let n = (*sizes.next().unwrap()).min(rest.len());
-        let outcome = read_into(&mut conn, &rest[..n], cap);
+    decode_pieces_with(wire, pieces, delivery, |conn, piece| {
+        let outcome = read_into(conn, piece, cap);
         assert_eq!(outcome.error, None, "valid frames");
-        events.extend(outcome.events);
-        rest = &rest[n..];
-    }
-    messages_of(events)
+        outcome.events
+    })
 }
