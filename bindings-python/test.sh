@@ -24,14 +24,7 @@ py="$venv/bin/python"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 step() { echo "==> python: $*"; }
-retry() { # retry N CMD...: installs through a mirror that can be slow
-  local n=$1 i; shift
-  for i in $(seq 1 "$n"); do
-    "$@" && return 0
-    echo "attempt $i of $n failed: $*" >&2; sleep $((i * 5))
-  done
-  return 1
-}
+. "$repo/tests/retry.sh"
 
 if [ ! -x "$py" ]; then
   step "creating $venv"

@@ -17,16 +17,7 @@ here="$(pwd)"
 repo="$(cd .. && pwd)"
 
 log() { echo "bindings-wasm: $*"; }
-retry() { # retry N CMD...: installs through a mirror that can be slow
-  local n=$1 i
-  shift
-  for i in $(seq 1 "$n"); do
-    "$@" && return 0
-    log "attempt $i of $n failed: $*" >&2
-    [ "$i" = "$n" ] || sleep $((i * 5))
-  done
-  return 1
-}
+. "$repo/tests/retry.sh"
 
 # ---- Node.js ------------------------------------------------------------------------
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

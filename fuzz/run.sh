@@ -18,14 +18,7 @@ ALL=(handshake_server handshake_client frames_server frames_client
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=("${ALL[@]}")
 
-retry() { # retry N CMD... : installs go through a mirror that can be slow
-    local n=$1; shift
-    for i in $(seq 1 "$n"); do
-        "$@" && return 0
-        echo "attempt $i of $n failed: $*" >&2; sleep $((i * 5))
-    done
-    return 1
-}
+. ../tests/retry.sh
 if ! rustup toolchain list | grep -q '^nightly'; then
     retry 3 timeout 600 rustup toolchain install nightly --profile minimal
 fi

@@ -29,14 +29,7 @@ sys.exit(1 if bad else 0)
 PY
 }
 
-retry() { # retry N CMD...: installs through a mirror that can be slow
-  local n=$1; shift
-  for i in $(seq 1 "$n"); do
-    "$@" && return 0
-    echo "attempt $i of $n failed: $*" >&2; sleep $((i * 5))
-  done
-  return 1
-}
+. tests/retry.sh
 
 run_suite() {
   case "$1" in
