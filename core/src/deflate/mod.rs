@@ -30,6 +30,7 @@ mod huffman;
 mod inflate;
 mod inflate_fast;
 mod inflate_table;
+mod matcher;
 mod negotiate;
 mod symbols;
 mod window;
