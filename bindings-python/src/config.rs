@@ -4,7 +4,7 @@
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use sansocket::deflate::DeflateConfig;
+use sansocket::deflate::{DeflateConfig, DeflateParams};
 use sansocket::{Config, Delivery};
 
 use crate::convert;
@@ -18,6 +18,7 @@ const COMMON: &[&str] = &[
     "max_headers",
     "max_rejection_body",
     "auto_pong",
+    "auto_close_reply",
     "delivery",
     "deflate",
 ];
@@ -42,6 +43,7 @@ pub(crate) fn from_options(options: Option<&Bound<'_, PyDict>>, server: bool) ->
             "max_headers" => config.max_headers = limit(&value)?,
             "max_rejection_body" => config.max_rejection_body = limit(&value)?,
             "auto_pong" => config.auto_pong = value.extract()?,
+            "auto_close_reply" => config.auto_close_reply = value.extract()?,
             "delivery" => {
                 let delivery: String = value.extract()?;
                 config.delivery = match delivery.as_str() {
@@ -121,4 +123,42 @@ fn deflate(value: &Bound<'_, PyAny>) -> PyResult<Option<DeflateConfig>> {
         }
     }
     Ok(Some(d))
+}
+
+/// The permessage-deflate parameters a host negotiated itself, for `opened(deflate_params=…)`:
+/// a dict with any of `server_no_context_takeover`, `client_no_context_takeover` (bools),
+/// `server_max_window_bits`, `client_max_window_bits` (8–15 or None), as RFC 7692 names them.
+pub(crate) fn deflate_params(value: &Bound<'_, PyAny>) -> PyResult<DeflateParams> {
+    let dict = value
+        .cast::<PyDict>()
+        .map_err(|_| PyTypeError::new_err("deflate_params must be a dict"))?;
+    let mut params = DeflateParams::default();
+    for (key, v) in dict.iter() {
+        let key: String = key.extract()?;
+        match key.as_str() {
+            "server_no_context_takeover" => params.server_no_context_takeover = v.extract()?,
+            "client_no_context_takeover" => params.client_no_context_takeover = v.extract()?,
+            "server_max_window_bits" => params.server_max_window_bits = window_bits(&v)?,
+            "client_max_window_bits" => params.client_max_window_bits = window_bits(&v)?,
+            other => {
+                return Err(PyTypeError::new_err(format!(
+                    "unexpected deflate parameter {other:?}; parameters are \
+                     server_no_context_takeover, client_no_context_takeover, \
+                     server_max_window_bits, client_max_window_bits"
+                )));
+            }
+        }
+    }
+    Ok(params)
+}
+
+/// A window size of 8–15 bits, or None (15).
+fn window_bits(value: &Bound<'_, PyAny>) -> PyResult<Option<u8>> {
+    let bits: Option<u8> = value.extract()?;
+    match bits {
+        Some(b) if !(8..=15).contains(&b) => Err(PyValueError::new_err(format!(
+            "a window must be 8 to 15 bits, not {b}"
+        ))),
+        _ => Ok(bits),
+    }
 }

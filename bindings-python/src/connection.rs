@@ -371,31 +371,43 @@ impl ServerConnection {
     }
 
     /// A server connection whose handshake the host already did (an ASGI server, or
-    /// WebSocket over HTTP/2): it starts open, with ``subprotocol``.
+    /// WebSocket over HTTP/2): it starts open, with ``subprotocol``, and with
+    /// permessage-deflate if ``deflate_params`` (the negotiated RFC 7692 parameters: a dict
+    /// of ``server_no_context_takeover``, ``client_no_context_takeover``,
+    /// ``server_max_window_bits``, ``client_max_window_bits``) is given.
     #[staticmethod]
-    #[pyo3(signature = (subprotocol=None, **options))]
+    #[pyo3(signature = (subprotocol=None, *, deflate_params=None, **options))]
     fn opened(
         py: Python<'_>,
         subprotocol: Option<String>,
+        deflate_params: Option<&Bound<'_, PyAny>>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<Self>> {
         let config = config::from_options(options, true)?;
-        let base = Connection::new(sansocket::Connection::open_server(config, subprotocol));
+        let mut conn = sansocket::Connection::open_server(config, subprotocol);
+        if let Some(params) = deflate_params.filter(|p| !p.is_none()) {
+            conn = conn.with_deflate(config::deflate_params(params)?);
+        }
+        let base = Connection::new(conn);
         Py::new(py, PyClassInitializer::from(base).add_subclass(Self))
     }
 
     /// Accept the pending ``Request``: queue the ``101`` response with ``subprotocol`` (one
     /// the client offered, or None) and ``extra_headers`` (``(name, value)`` pairs).
-    #[pyo3(signature = (subprotocol=None, extra_headers=None))]
+    /// ``deflate=False`` declines permessage-deflate for this connection even if the
+    /// ``deflate`` option would accept the client's offer.
+    #[pyo3(signature = (subprotocol=None, extra_headers=None, *, deflate=true))]
     fn accept(
         mut slf: PyRefMut<'_, Self>,
         subprotocol: Option<String>,
         extra_headers: Option<&Bound<'_, PyAny>>,
+        deflate: bool,
     ) -> PyResult<()> {
         let py = slf.py();
         let accept = Accept {
             subprotocol,
             headers: convert::headers(extra_headers)?,
+            decline_deflate: !deflate,
         };
         slf.as_super().core().accept(accept).or_raise(py)
     }
@@ -488,17 +500,23 @@ impl ClientConnection {
         Ok(PyClassInitializer::from(Connection::new(conn)).add_subclass(Self))
     }
 
-    /// A client connection whose handshake the host already did: it starts open.
+    /// A client connection whose handshake the host already did: it starts open (with
+    /// permessage-deflate if ``deflate_params`` is given, as for ``ServerConnection.opened``).
     #[staticmethod]
-    #[pyo3(signature = (subprotocol=None, *, insecure_seed=None, **options))]
+    #[pyo3(signature = (subprotocol=None, *, deflate_params=None, insecure_seed=None, **options))]
     fn opened(
         py: Python<'_>,
         subprotocol: Option<String>,
+        deflate_params: Option<&Bound<'_, PyAny>>,
         insecure_seed: Option<u64>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<Self>> {
         let config = config::from_options(options, false)?;
-        let conn = sansocket::Connection::open_client(config, subprotocol, entropy(insecure_seed)?);
+        let mut conn =
+            sansocket::Connection::open_client(config, subprotocol, entropy(insecure_seed)?);
+        if let Some(params) = deflate_params.filter(|p| !p.is_none()) {
+            conn = conn.with_deflate(config::deflate_params(params)?);
+        }
         let base = Connection::new(conn);
         Py::new(py, PyClassInitializer::from(base).add_subclass(Self))
     }

@@ -266,6 +266,7 @@ impl RawConnection {
         usage(self.conn.accept(Accept {
             subprotocol,
             headers,
+            ..Accept::default()
         }))?;
         self.pending = None;
         Ok(())

@@ -47,6 +47,14 @@ pub struct Config {
     pub max_rejection_body: usize,
     /// Answer pings with pongs automatically (default `true`).
     pub auto_pong: bool,
+    /// Reply to the peer's close frame automatically, echoing its code (default `true`).
+    /// With `false` the engine queues nothing: the state stays [`State::Closing`] and the
+    /// application replies with [`Connection::close`] (any code and reason, e.g. echoing
+    /// both, as wsproto's `CloseConnection.response()` does), after which it is `Closed`.
+    ///
+    /// [`State::Closing`]: crate::State::Closing
+    /// [`Connection::close`]: crate::Connection::close
+    pub auto_close_reply: bool,
     /// Whole messages or chunks.
     pub delivery: Delivery,
     /// Server: if set, only these `Origin` values are accepted, others get 403.
@@ -71,6 +79,7 @@ impl Default for Config {
             max_headers: 128,
             max_rejection_body: 64 << 10,
             auto_pong: true,
+            auto_close_reply: true,
             delivery: Delivery::Messages,
             allowed_origins: None,
             require_origin: false,

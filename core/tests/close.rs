@@ -238,3 +238,60 @@ fn eof_without_close_frame_is_abnormal_and_reported_once() {
     assert!(client.close(1000, "").is_err() || client.data_to_send().is_empty());
     assert!(client.data_to_send().is_empty());
 }
+
+fn no_auto_reply() -> Config {
+    Config {
+        auto_close_reply: false,
+        ..Config::default()
+    }
+}
+
+#[test]
+fn without_auto_close_reply_the_application_replies_with_its_own_reason() {
+    let mut server = Connection::open_server(no_auto_reply(), None);
+    let mut payload = 1000u16.to_be_bytes().to_vec();
+    payload.extend_from_slice(b"bye");
+    server.receive_data(&client_frame(true, 8, &payload));
+    let outcome = drain(&mut server);
+    assert_eq!(
+        outcome.events,
+        [Event::Close(CloseFrame {
+            code: 1000,
+            reason: "bye".into()
+        })]
+    );
+    assert!(server.data_to_send().is_empty());
+    assert_eq!(server.state(), State::Closing);
+    assert!(!server.should_close_transport());
+    // §5.5.1: an endpoint may finish the message it is sending before it replies.
+    server.send_text("last").unwrap();
+    assert_eq!(server.data_to_send(), b"\x81\x04last"[..]);
+    server.close(1000, "bye").unwrap();
+    assert_eq!(server.data_to_send(), b"\x88\x05\x03\xe8bye"[..]);
+    assert_eq!(server.state(), State::Closed);
+    assert!(server.should_close_transport());
+}
+
+#[test]
+fn without_auto_close_reply_an_empty_close_is_answered_with_1005_as_empty() {
+    let mut client = Connection::open_client(no_auto_reply(), None, SeededEntropy::new(3));
+    client.receive_data(b"\x88\x00");
+    let outcome = drain(&mut client);
+    assert_eq!(outcome.events.len(), 1);
+    assert!(client.data_to_send().is_empty());
+    client.close(1005, "").unwrap();
+    let reply = client.data_to_send();
+    assert_eq!((reply[0], reply[1]), (0x88, 0x80), "masked, empty");
+    assert_eq!(client.state(), State::Closed);
+}
+
+#[test]
+fn without_auto_close_reply_a_close_we_started_still_completes() {
+    let mut server = Connection::open_server(no_auto_reply(), None);
+    server.close(1001, "").unwrap();
+    assert_eq!(server.data_to_send(), b"\x88\x02\x03\xe9"[..]);
+    server.receive_data(&client_frame(true, 8, &1001u16.to_be_bytes()));
+    drain(&mut server);
+    assert!(server.data_to_send().is_empty());
+    assert_eq!(server.state(), State::Closed);
+}

@@ -322,3 +322,27 @@ fn low_memory_compresses_as_well_and_interoperates() {
         );
     }
 }
+
+#[test]
+fn accept_can_decline_deflate_the_config_would_accept() {
+    let mut server = Connection::server(deflate_config());
+    let mut client = Connection::client(
+        ClientRequest::new("h", "/"),
+        deflate_config(),
+        SeededEntropy::new(1),
+    )
+    .unwrap();
+    server.receive_data(&client.data_to_send());
+    let Ok(Some(Event::Request(_))) = server.next_event() else {
+        panic!("no request")
+    };
+    server.accept(Accept::new().without_deflate()).unwrap();
+    let response = server.data_to_send();
+    assert!(!String::from_utf8_lossy(&response).contains("Sec-WebSocket-Extensions"));
+    client.receive_data(&response);
+    assert!(matches!(client.next_event(), Ok(Some(Event::Accepted(_)))));
+    assert!(server.deflate().is_none() && client.deflate().is_none());
+    client.send_text(&"x".repeat(1000)).unwrap();
+    server.receive_data(&client.data_to_send());
+    assert_eq!(events(&mut server).len(), 1);
+}

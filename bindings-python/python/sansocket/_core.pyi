@@ -48,8 +48,15 @@ class _Options(TypedDict, total=False):
     max_headers: Optional[int]
     max_rejection_body: Optional[int]
     auto_pong: bool
+    auto_close_reply: bool
     delivery: Literal["messages", "chunks"]
     deflate: Union[bool, None, _DeflateOptions]
+
+class _DeflateParams(TypedDict, total=False):
+    server_no_context_takeover: bool
+    client_no_context_takeover: bool
+    server_max_window_bits: Optional[int]
+    client_max_window_bits: Optional[int]
 
 class _ServerOptions(_Options, total=False):
     allowed_origins: Optional[Iterable[str]]
@@ -288,12 +295,17 @@ class ServerConnection(Connection):
     def __new__(cls, **options: Unpack[_ServerOptions]) -> ServerConnection: ...
     @staticmethod
     def opened(
-        subprotocol: Optional[str] = None, **options: Unpack[_ServerOptions]
+        subprotocol: Optional[str] = None,
+        *,
+        deflate_params: Optional[_DeflateParams] = None,
+        **options: Unpack[_ServerOptions],
     ) -> ServerConnection: ...
     def accept(
         self,
         subprotocol: Optional[str] = None,
         extra_headers: Optional[Iterable[_HeaderIn]] = None,
+        *,
+        deflate: bool = True,
     ) -> None: ...
     def reject(
         self,
@@ -322,6 +334,7 @@ class ClientConnection(Connection):
     def opened(
         subprotocol: Optional[str] = None,
         *,
+        deflate_params: Optional[_DeflateParams] = None,
         insecure_seed: Optional[int] = None,
         **options: Unpack[_Options],
     ) -> ClientConnection: ...

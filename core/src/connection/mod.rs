@@ -474,7 +474,9 @@ impl Connection {
     }
 
     /// Start the close handshake: queue a close frame with `code` and `reason` (at most 123
-    /// bytes). Code 1005 sends a close frame without a code. Calling it again once a close
+    /// bytes), or, with [`Config::auto_close_reply`] off and the peer's close frame received,
+    /// reply to it (the connection is then closed). Code 1005 sends a close frame without a
+    /// code. Calling it again once a close
     /// frame was sent does nothing. After it, nothing but the peer's messages and close
     /// reply arrive, and nothing more can be sent.
     pub fn close(&mut self, code: u16, reason: &str) -> Result<(), UsageError> {
@@ -529,7 +531,7 @@ impl Connection {
                 let frame =
                     CloseFrame::parse(&payload).map_err(|e| self.fail_or_defer(e, defer))?;
                 self.life.close_received();
-                if self.life.can_send() {
+                if self.config.auto_close_reply && self.life.can_send() {
                     // §5.5.1: reply with a close frame, echoing the status code.
                     let reply = if frame.code == close::code::NO_STATUS {
                         Vec::new()

@@ -35,6 +35,7 @@ impl Connection {
             .config
             .deflate
             .as_ref()
+            .filter(|_| !accept.decline_deflate)
             .and_then(|cfg| deflate::server_negotiate(&request.extensions, cfg));
         let extension = deflate.map(|params| params.header_value());
         let response = accept_response(request, &accept, extension.as_deref())?;

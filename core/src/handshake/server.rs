@@ -75,6 +75,11 @@ pub struct Accept {
     pub subprotocol: Option<String>,
     /// Extra headers for the `101` response (for example `Set-Cookie`).
     pub headers: Vec<(String, String)>,
+    /// Decline permessage-deflate for this connection although [`Config::deflate`] would
+    /// accept the client's offer (the decision is the application's, made at accept time).
+    ///
+    /// [`Config::deflate`]: crate::Config::deflate
+    pub decline_deflate: bool,
 }
 
 impl Accept {
@@ -86,6 +91,12 @@ impl Accept {
     /// Select a subprotocol.
     pub fn subprotocol(mut self, name: impl Into<String>) -> Self {
         self.subprotocol = Some(name.into());
+        self
+    }
+
+    /// Decline permessage-deflate for this connection (see [`Accept::decline_deflate`]).
+    pub fn without_deflate(mut self) -> Self {
+        self.decline_deflate = true;
         self
     }
 

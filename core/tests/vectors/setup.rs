@@ -130,6 +130,7 @@ pub(crate) fn perform(conn: &mut Connection, action: &str, arg: &Value) -> Resul
         "accept" => conn.accept(Accept {
             subprotocol: string(&arg["subprotocol"]),
             headers: pairs(&arg["headers"]),
+            ..Accept::default()
         }),
         "reject" => {
             let headers = pairs(&arg["headers"]);
