@@ -9,7 +9,9 @@
 # 3. the stubs against the module (mypy.stubtest), a typed usage file and the benchmarks
 #    (mypy --strict);
 # 4. pytest: the shared vectors, the sans-IO API, bad input, asyncio, interop with
-#    `websockets`, the echo server example, uvicorn with sansocket.uvicorn;
+#    `websockets`, the echo server example, uvicorn with sansocket.uvicorn, sansocket.wsproto;
+#    then wsproto 1.3.2's own test suite (downloaded from PyPI, sha256 checked) against
+#    sansocket.wsproto (tests/wsproto_compat/run.sh);
 # 5. Autobahn|Testsuite against `python -m sansocket.examples.echo_server` (the same expected
 #    results as the Rust echo server), then against uvicorn serving an ASGI echo app through
 #    `--ws sansocket.uvicorn:WebSocketProtocol` (tests/uvicorn_echo.py; the same expected
@@ -46,6 +48,8 @@ trap 'rm -rf "$tmp"' EXIT
 step "pytest"
 status=0
 (cd "$tmp" && "$py" -m pytest "$here/tests" -p no:cacheprovider -q "$@") || status=1
+step "wsproto 1.3.2's test suite against sansocket.wsproto"
+PY="$py" bash "$here/tests/wsproto_compat/run.sh" || status=1
 
 if [ "${AUTOBAHN:-1}" = 1 ]; then
   step "Autobahn|Testsuite against python -m sansocket.examples.echo_server"
