@@ -265,7 +265,8 @@ class Connection:
                 if err.code == 1006:
                     # The engine saw the transport's end (receive_data(None) reports it).
                     return
-                yield CloseConnection(code=_code(err.code), reason=str(err))
+                reason = str(err).rsplit(" (close code", 1)[0]
+                yield CloseConnection(code=_code(err.code), reason=reason)
                 return
             if ev is None:
                 return
