@@ -67,20 +67,6 @@ _MAX_REASON = 123
 _OPEN = ConnectionState.OPEN
 _ETEXT = _core.TextMessage
 _EBYTES = _core.BytesMessage
-_new = object.__new__
-
-
-def _text(data: str, finished: bool) -> TextMessage:
-    # A received piece: built without the dataclass __init__ (same fields, same result).
-    event: TextMessage = _new(TextMessage)
-    event.__dict__.update(data=data, frame_finished=finished, message_finished=finished)
-    return event
-
-
-def _bytes(data: bytes, finished: bool) -> BytesMessage:
-    event: BytesMessage = _new(BytesMessage)
-    event.__dict__.update(data=data, frame_finished=finished, message_finished=finished)
-    return event
 
 
 def _code(code: int) -> int:
@@ -256,43 +242,40 @@ class Connection:
             yield queued.popleft()
         if self._failed:
             return
-        next_event = self._engine.next_event
-        while True:
-            try:
-                ev: Any = next_event()
-            except _core.RemoteProtocolError as err:
-                self._failed = True
-                if err.code == 1006:
-                    # The engine saw the transport's end (receive_data(None) reports it).
+        try:
+            ev: Any
+            for ev in self._engine.events():
+                t = type(ev)
+                if t is _ETEXT:
+                    fin = ev.message_finished
+                    yield TextMessage(ev.data, fin, fin)
+                elif t is _EBYTES:
+                    fin = ev.message_finished
+                    yield BytesMessage(ev.data, fin, fin)
+                elif t is _core.Ping:
+                    yield Ping(ev.payload)
+                elif t is _core.Pong:
+                    yield Pong(ev.payload)
+                elif t is _core.CloseConnection:
+                    code = ev.code
+                    close = CloseConnection(
+                        CloseReason.NO_STATUS_RCVD if code == 1005 else _code(code), ev.reason
+                    )
+                    if self._state is ConnectionState.LOCAL_CLOSING:
+                        self._state = ConnectionState.CLOSED
+                    else:
+                        self._state = ConnectionState.REMOTE_CLOSING
+                    # Nothing after a close frame is decoded.
+                    self._failed = True
+                    yield close
                     return
-                reason = str(err).rsplit(" (close code", 1)[0]
-                yield CloseConnection(code=_code(err.code), reason=reason)
+        except _core.RemoteProtocolError as err:
+            self._failed = True
+            if err.code == 1006:
+                # The engine saw the transport's end (receive_data(None) reports it).
                 return
-            if ev is None:
-                return
-            t = type(ev)
-            if t is _ETEXT:
-                yield _text(ev.data, ev.message_finished)
-            elif t is _EBYTES:
-                yield _bytes(ev.data, ev.message_finished)
-            elif t is _core.Ping:
-                yield Ping(payload=ev.payload)
-            elif t is _core.Pong:
-                yield Pong(payload=ev.payload)
-            elif t is _core.CloseConnection:
-                code = ev.code
-                close = CloseConnection(
-                    code=CloseReason.NO_STATUS_RCVD if code == 1005 else _code(code),
-                    reason=ev.reason,
-                )
-                if self._state is ConnectionState.LOCAL_CLOSING:
-                    self._state = ConnectionState.CLOSED
-                else:
-                    self._state = ConnectionState.REMOTE_CLOSING
-                yield close
-                # Nothing after a close frame is decoded.
-                self._failed = True
-                return
+            reason = str(err).rsplit(" (close code", 1)[0]
+            yield CloseConnection(_code(err.code), reason)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(client={self.client}, state={self._state})"

@@ -1,27 +1,78 @@
 """``wsproto.events``: what ``send()`` takes and ``events()`` yields.
 
-Frozen dataclasses with wsproto's names, field order and defaults: construct them by
-keyword or position, compare with ``==``; ``Ping.response()`` and
-``CloseConnection.response()`` build the reply the application sends.
+wsproto's classes, names, field order and defaults: construct them by keyword or position,
+compare them with ``==`` (same class, same fields), hash them, read their fields; fields
+are read-only, as in wsproto's frozen dataclasses. ``Ping.response()`` and
+``CloseConnection.response()`` build the reply the application sends. The classes use
+``__slots__`` (they are built once per message received or sent, several times faster than
+frozen dataclasses); ``dataclasses.fields()``/``replace()`` do not apply to them.
 """
 
 from __future__ import annotations
 
 from abc import ABC
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, List, Optional, Sequence, TypeVar, Union
+from operator import attrgetter
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+    Union,
+)
 
 from .typing import Headers
 
 if TYPE_CHECKING:
     from .extensions import Extension
 
+E = TypeVar("E", bound="Event")
+
 
 class Event(ABC):
     """Base class of every event."""
 
+    __slots__ = ()
+    _fields: ClassVar[Tuple[str, ...]] = ()
 
-@dataclass(frozen=True)
+    def _values(self) -> Iterator[Any]:
+        return (getattr(self, f) for f in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return tuple(self._values()) == tuple(other._values())
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, *self._values()))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields)
+        return f"{self.__class__.__name__}({fields})"
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (self.__class__, tuple(self._values()))
+
+
+def _fields(*names: str) -> Any:
+    """Class decorator: read-only properties ``name`` over the slots ``_name``."""
+
+    def apply(cls: type) -> type:
+        setattr(cls, "_fields", names)
+        setattr(cls, "__match_args__", names)
+        for name in names:
+            setattr(cls, name, property(attrgetter("_" + name)))
+        return cls
+
+    return apply
+
+
+@_fields("host", "target", "extensions", "extra_headers", "subprotocols")
 class Request(Event):
     """The opening handshake's request: a client sends it, a server receives it.
 
@@ -30,95 +81,151 @@ class Request(Event):
     name except ``host``, ``sec-websocket-extensions`` and ``sec-websocket-protocol``.
     """
 
+    __slots__ = ("_host", "_target", "_extensions", "_extra_headers", "_subprotocols")
     host: str
     target: str
-    extensions: Union[Sequence[Extension], Sequence[str]] = field(default_factory=list)
-    extra_headers: Headers = field(default_factory=list)
-    subprotocols: List[str] = field(default_factory=list)
+    extensions: Union[Sequence[Extension], Sequence[str]]
+    extra_headers: Headers
+    subprotocols: List[str]
+
+    def __init__(
+        self,
+        host: str,
+        target: str,
+        extensions: Union[Sequence[Extension], Sequence[str], None] = None,
+        extra_headers: Optional[Headers] = None,
+        subprotocols: Optional[List[str]] = None,
+    ) -> None:
+        self._host = host
+        self._target = target
+        self._extensions = [] if extensions is None else extensions
+        self._extra_headers = [] if extra_headers is None else extra_headers
+        self._subprotocols = [] if subprotocols is None else subprotocols
 
 
-@dataclass(frozen=True)
+@_fields("subprotocol", "extensions", "extra_headers")
 class AcceptConnection(Event):
     """The handshake succeeded: a server sends it, a client receives it."""
 
-    subprotocol: Optional[str] = None
-    extensions: List[Extension] = field(default_factory=list)
-    extra_headers: Headers = field(default_factory=list)
+    __slots__ = ("_subprotocol", "_extensions", "_extra_headers")
+    subprotocol: Optional[str]
+    extensions: List[Extension]
+    extra_headers: Headers
+
+    def __init__(
+        self,
+        subprotocol: Optional[str] = None,
+        extensions: Optional[List[Extension]] = None,
+        extra_headers: Optional[Headers] = None,
+    ) -> None:
+        self._subprotocol = subprotocol
+        self._extensions = [] if extensions is None else extensions
+        self._extra_headers = [] if extra_headers is None else extra_headers
 
 
-@dataclass(frozen=True)
+@_fields("status_code", "headers", "has_body")
 class RejectConnection(Event):
     """The handshake was refused with an HTTP status; a body follows as ``RejectData``
     events when ``has_body``."""
 
-    status_code: int = 400
-    headers: Headers = field(default_factory=list)
-    has_body: bool = False
+    __slots__ = ("_status_code", "_headers", "_has_body")
+    status_code: int
+    headers: Headers
+    has_body: bool
+
+    def __init__(
+        self, status_code: int = 400, headers: Optional[Headers] = None, has_body: bool = False
+    ) -> None:
+        self._status_code = status_code
+        self._headers = [] if headers is None else headers
+        self._has_body = has_body
 
 
-@dataclass(frozen=True)
+@_fields("data", "body_finished")
 class RejectData(Event):
     """A piece of a refusal's body; ``body_finished`` on the last one."""
 
+    __slots__ = ("_data", "_body_finished")
     data: bytes
-    body_finished: bool = True
+    body_finished: bool
+
+    def __init__(self, data: bytes, body_finished: bool = True) -> None:
+        self._data = data
+        self._body_finished = body_finished
 
 
-@dataclass(frozen=True)
+@_fields("code", "reason")
 class CloseConnection(Event):
     """A close frame (sent or received), or the transport's end (code 1006)."""
 
+    __slots__ = ("_code", "_reason")
     code: int
-    reason: Optional[str] = None
+    reason: Optional[str]
+
+    def __init__(self, code: int, reason: Optional[str] = None) -> None:
+        self._code = code
+        self._reason = reason
 
     def response(self) -> CloseConnection:
         """The close frame that answers this one: the same code and reason."""
-        return CloseConnection(code=self.code, reason=self.reason)
+        return CloseConnection(self._code, self._reason)
 
 
 T = TypeVar("T", bytes, str)
 
 
-@dataclass(frozen=True)
+@_fields("data", "frame_finished", "message_finished")
 class Message(Event, Generic[T]):
     """Data: a whole message, or a piece of one. Sent as text if ``data`` is a ``str``,
     as binary if it is bytes-like; ``message_finished=False`` sends a fragment."""
 
+    __slots__ = ("_data", "_frame_finished", "_message_finished")
     data: T
-    frame_finished: bool = True
-    message_finished: bool = True
+    frame_finished: bool
+    message_finished: bool
+
+    def __init__(self, data: T, frame_finished: bool = True, message_finished: bool = True) -> None:
+        self._data: T = data
+        self._frame_finished = frame_finished
+        self._message_finished = message_finished
 
 
-@dataclass(frozen=True)
 class TextMessage(Message[str]):  # pylint: disable=unsubscriptable-object
     """Text data."""
 
-    data: str
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
 class BytesMessage(Message[bytes]):  # pylint: disable=unsubscriptable-object
     """Binary data (``bytes`` when received)."""
 
-    data: bytes
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
+@_fields("payload")
 class Ping(Event):
     """A ping; answer it with ``send(event.response())``."""
 
-    payload: bytes = b""
+    __slots__ = ("_payload",)
+    payload: bytes
+
+    def __init__(self, payload: bytes = b"") -> None:
+        self._payload = payload
 
     def response(self) -> Pong:
         """The pong that answers this ping."""
-        return Pong(payload=self.payload)
+        return Pong(self._payload)
 
 
-@dataclass(frozen=True)
+@_fields("payload")
 class Pong(Event):
     """A pong."""
 
-    payload: bytes = b""
+    __slots__ = ("_payload",)
+    payload: bytes
+
+    def __init__(self, payload: bytes = b"") -> None:
+        self._payload = payload
 
 
 __all__ = [

@@ -1,0 +1,124 @@
+"""sansocket.wsproto against wsproto 1.3.2, in one process, same calls.
+
+    python bench/bench_wsproto.py [--quick]
+
+Both are driven through wsproto's API (`wsproto.connection.Connection`, `send(event)`,
+`receive_data`, `events()`):
+
+* receive (server): client frames (masked) of 125 B and 16 KiB, text and binary, fed in
+  64 KiB reads; every event is iterated and its data touched;
+* send (server) and client send (frames masked):
+  `send(TextMessage(data=...))` / `send(BytesMessage(data=...))` per message, each
+  library's own event class built by the caller every time, as hosts do.
+
+Figures: messages per second and the ratio, best of 5 runs in process CPU time. Not a timed
+test: it prints a table. (uvicorn with `--ws wsproto` on both: bench_uvicorn.py.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from typing import Any, Callable, Dict, List, Tuple
+
+import wsproto.connection as real_connection
+import wsproto.events as real_events
+
+import sansocket.wsproto.connection as ss_connection
+import sansocket.wsproto.events as ss_events
+
+IMPLEMENTATIONS: Dict[str, Tuple[Any, Any]] = {
+    "wsproto 1.3.2": (real_connection, real_events),
+    "sansocket.wsproto": (ss_connection, ss_events),
+}
+MASK = b"\x37\xfa\x21\x3d"
+READ = 64 << 10
+
+
+def client_frame(opcode: int, payload: bytes) -> bytes:
+    n = len(payload)
+    if n < 126:
+        head = bytes([0x80 | opcode, 0x80 | n])
+    else:
+        head = bytes([0x80 | opcode, 0x80 | 126]) + n.to_bytes(2, "big")
+    mask = (MASK * (n // 4 + 1))[:n]
+    masked = (int.from_bytes(payload, "big") ^ int.from_bytes(mask, "big")).to_bytes(n, "big")
+    return head + MASK + masked
+
+
+def best_of(runs: int, fn: Callable[[], None]) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        t0 = time.process_time()
+        fn()
+        best = min(best, time.process_time() - t0)
+    return best
+
+
+def receive(modules: Tuple[Any, Any], wire: bytes) -> Callable[[], None]:
+    connection, _ = modules
+
+    def run() -> None:
+        conn = connection.Connection(connection.ConnectionType.SERVER)
+        total = 0
+        for i in range(0, len(wire), READ):
+            conn.receive_data(wire[i : i + READ])
+            for event in conn.events():
+                total += len(event.data)
+        assert total > 0
+
+    return run
+
+
+def send(
+    modules: Tuple[Any, Any], text: bool, payload: Any, count: int, client: bool
+) -> Callable[[], None]:
+    connection, events = modules
+    cls = events.TextMessage if text else events.BytesMessage
+    role = connection.ConnectionType.CLIENT if client else connection.ConnectionType.SERVER
+
+    def run() -> None:
+        conn = connection.Connection(role)
+        out = conn.send
+        for _ in range(count):
+            out(cls(data=payload))
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a tenth of the messages, 2 runs")
+    args = parser.parse_args()
+    runs = 2 if args.quick else 5
+    scale = 10 if args.quick else 1
+    cases: List[Tuple[str, int, int, bool]] = [
+        ("125 B text", 125, 100_000 // scale, True),
+        ("125 B binary", 125, 100_000 // scale, False),
+        ("16 KiB text", 16 << 10, 5_000 // scale, True),
+        ("16 KiB binary", 16 << 10, 5_000 // scale, False),
+    ]
+    rows: List[str] = []
+    for label, size, count, text in cases:
+        raw = os.urandom(size // 2).hex().encode()[:size]
+        payload: Any = raw.decode() if text else raw
+        wire = client_frame(1 if text else 2, raw) * count
+        for direction in ("receive", "send", "client send"):
+            rates = []
+            for modules in IMPLEMENTATIONS.values():
+                if direction == "receive":
+                    fn = receive(modules, wire)
+                else:
+                    fn = send(modules, text, payload, count, direction == "client send")
+                rates.append(count / best_of(runs, fn))
+            cells = " | ".join(f"{r / 1e6:.3f} M" for r in rates)
+            rows.append(f"| {direction} {label} | {cells} | {rates[1] / rates[0]:.1f}x |")
+    print("messages/s, best of %d in process CPU time" % runs)
+    print("| workload | " + " | ".join(IMPLEMENTATIONS) + " | ratio |")
+    print("|---|---|---|---|")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
