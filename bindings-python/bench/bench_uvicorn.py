@@ -3,8 +3,9 @@
     python bench/bench_uvicorn.py [--quick] [--client sansocket|websockets]
 
 uvicorn serves the ASGI echo application of tests/uvicorn_echo.py in its own process with
-`--ws websockets-sansio`, `--ws wsproto` and `--ws sansocket.uvicorn:WebSocketProtocol`
-(compression off), all three at once, runs interleaved; the client (sansocket's asyncio
+`--ws websockets-sansio`, `--ws wsproto`, `--ws wsproto` on `sansocket.wsproto` (uvicorn's
+own wsproto backend, its `import wsproto` redirected) and
+`--ws sansocket.uvicorn:WebSocketProtocol` (compression off), all at once, runs interleaved; the client (sansocket's asyncio
 client by default) runs in this process. Two workloads per message size:
 
 * round trips: send a message, wait for its echo, again and again;
@@ -36,6 +37,7 @@ LAUNCHER = Path(__file__).resolve().parent.parent / "tests" / "uvicorn_echo.py"
 BACKENDS = [
     ("websockets-sansio", "websockets-sansio"),
     ("wsproto", "wsproto"),
+    ("wsproto on sansocket.wsproto", "wsproto --sansocket-wsproto"),
     ("sansocket", "sansocket.uvicorn:WebSocketProtocol"),
 ]
 #: Streamed messages in flight at most. Unbounded, client and server could both block on a full
@@ -53,7 +55,7 @@ def free_port() -> int:
 
 def start(ws: str) -> Tuple["subprocess.Popen[bytes]", str]:
     port = free_port()
-    cmd = [sys.executable, str(LAUNCHER), f"127.0.0.1:{port}", "--ws", ws, "--no-deflate"]
+    cmd = [sys.executable, str(LAUNCHER), f"127.0.0.1:{port}", "--ws", *ws.split(), "--no-deflate"]
     proc = subprocess.Popen(cmd)
     deadline = time.monotonic() + 15
     while True:

@@ -343,3 +343,52 @@ def test_the_benchmark_baseline_is_the_real_wsproto() -> None:
     code = "import wsproto, sys; print(wsproto.__file__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "sansocket" not in out.stdout and os.path.basename(os.path.dirname(out.stdout.strip())) == "wsproto"
+
+
+LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "uvicorn_echo.py")
+
+
+def test_uvicorns_own_wsproto_backend_runs_on_sansocket_wsproto() -> None:
+    pytest.importorskip("uvicorn")
+    import asyncio
+    import socket
+    import time
+
+    from websockets.asyncio.client import connect
+
+    from .conftest import run
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [sys.executable, LAUNCHER, f"127.0.0.1:{port}", "--ws", "wsproto", "--sansocket-wsproto"]
+    proc = subprocess.Popen(cmd)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "uvicorn did not start"
+                time.sleep(0.05)
+
+        async def talk() -> None:
+            async with connect(f"ws://127.0.0.1:{port}/", compression="deflate") as ws:
+                assert ws.response is not None
+                assert "permessage-deflate" in ws.response.headers.get("Sec-WebSocket-Extensions", "")
+                await ws.send("héllo " * 100)
+                assert await ws.recv() == "héllo " * 100
+                await ws.send(b"\x00\xff" * 40000)
+                assert await ws.recv() == b"\x00\xff" * 40000
+                pong = await ws.ping(b"p")
+                await asyncio.wait_for(pong, 5)
+                await ws.close(4000, "bye")
+            received = ws.protocol.close_rcvd
+            assert received is not None
+            assert (received.code, received.reason) == (4000, "bye")  # the reason echoed
+
+        run(talk())
+    finally:
+        proc.terminate()
+        proc.wait(10)

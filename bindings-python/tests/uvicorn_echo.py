@@ -5,6 +5,9 @@
 is `uvicorn uvicorn_echo:app --ws ... --host 127.0.0.1 --port 9002` with a host:port
 argument (what the Autobahn harness substitutes for `{addr}`) and the access log off.
 Every `--ws` uvicorn accepts works (`websockets-sansio`, `wsproto`, an import string).
+`--sansocket-wsproto` redirects `import wsproto` to `sansocket.wsproto` first
+(`sansocket.wsproto.install()`), so that `--ws wsproto` runs uvicorn's own wsproto backend on
+sansocket's engine.
 """
 
 from __future__ import annotations
@@ -40,8 +43,15 @@ def main() -> None:
     parser.add_argument("--ws", default="sansocket.uvicorn:WebSocketProtocol")
     parser.add_argument("--ws-max-queue", type=int, default=32)
     parser.add_argument("--no-deflate", action="store_true", help="ws_per_message_deflate=False")
+    parser.add_argument(
+        "--sansocket-wsproto", action="store_true", help="import wsproto = sansocket.wsproto"
+    )
     args = parser.parse_args()
     host, _, port = args.addr.rpartition(":")
+    if args.sansocket_wsproto:
+        import sansocket.wsproto
+
+        sansocket.wsproto.install()
     import uvicorn
 
     uvicorn.run(
