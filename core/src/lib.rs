@@ -40,7 +40,8 @@
 //!
 //! ## Choices where the RFC leaves room
 //! - Pings are answered automatically ([`Config::auto_pong`]); a peer's close frame is
-//!   answered automatically with the same code.
+//!   answered automatically with the same code ([`Config::auto_close_reply`]; off, the
+//!   application replies with `close`, as wsproto users do).
 //! - Limits are on by default: 16 MiB per frame and per message, 131 072 fragments per
 //!   message, a 16 KiB handshake head with at most 128 header lines.
 //! - A payload length not in its shortest form is a protocol error (1002), as in wsproto.
