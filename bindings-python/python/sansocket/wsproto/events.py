@@ -15,7 +15,6 @@ from operator import attrgetter
 from typing import (
     TYPE_CHECKING,
     Any,
-    ClassVar,
     Generic,
     Iterator,
     List,
@@ -38,7 +37,7 @@ class Event(ABC):
     """Base class of every event."""
 
     __slots__ = ()
-    _fields: ClassVar[Tuple[str, ...]] = ()
+    _fields: Tuple[str, ...] = ()
 
     def _values(self) -> Iterator[Any]:
         return (getattr(self, f) for f in self._fields)
@@ -59,20 +58,6 @@ class Event(ABC):
         return (self.__class__, tuple(self._values()))
 
 
-def _fields(*names: str) -> Any:
-    """Class decorator: read-only properties ``name`` over the slots ``_name``."""
-
-    def apply(cls: type) -> type:
-        setattr(cls, "_fields", names)
-        setattr(cls, "__match_args__", names)
-        for name in names:
-            setattr(cls, name, property(attrgetter("_" + name)))
-        return cls
-
-    return apply
-
-
-@_fields("host", "target", "extensions", "extra_headers", "subprotocols")
 class Request(Event):
     """The opening handshake's request: a client sends it, a server receives it.
 
@@ -82,11 +67,8 @@ class Request(Event):
     """
 
     __slots__ = ("_host", "_target", "_extensions", "_extra_headers", "_subprotocols")
-    host: str
-    target: str
-    extensions: Union[Sequence[Extension], Sequence[str]]
-    extra_headers: Headers
-    subprotocols: List[str]
+    __match_args__ = ("host", "target", "extensions", "extra_headers", "subprotocols")
+    _fields = __match_args__
 
     def __init__(
         self,
@@ -102,15 +84,33 @@ class Request(Event):
         self._extra_headers = [] if extra_headers is None else extra_headers
         self._subprotocols = [] if subprotocols is None else subprotocols
 
+    @property
+    def host(self) -> str:
+        return self._host
 
-@_fields("subprotocol", "extensions", "extra_headers")
+    @property
+    def target(self) -> str:
+        return self._target
+
+    @property
+    def extensions(self) -> Union[Sequence[Extension], Sequence[str]]:
+        return self._extensions
+
+    @property
+    def extra_headers(self) -> Headers:
+        return self._extra_headers
+
+    @property
+    def subprotocols(self) -> List[str]:
+        return self._subprotocols
+
+
 class AcceptConnection(Event):
     """The handshake succeeded: a server sends it, a client receives it."""
 
     __slots__ = ("_subprotocol", "_extensions", "_extra_headers")
-    subprotocol: Optional[str]
-    extensions: List[Extension]
-    extra_headers: Headers
+    __match_args__ = ("subprotocol", "extensions", "extra_headers")
+    _fields = __match_args__
 
     def __init__(
         self,
@@ -122,16 +122,26 @@ class AcceptConnection(Event):
         self._extensions = [] if extensions is None else extensions
         self._extra_headers = [] if extra_headers is None else extra_headers
 
+    @property
+    def subprotocol(self) -> Optional[str]:
+        return self._subprotocol
 
-@_fields("status_code", "headers", "has_body")
+    @property
+    def extensions(self) -> List[Extension]:
+        return self._extensions
+
+    @property
+    def extra_headers(self) -> Headers:
+        return self._extra_headers
+
+
 class RejectConnection(Event):
     """The handshake was refused with an HTTP status; a body follows as ``RejectData``
     events when ``has_body``."""
 
     __slots__ = ("_status_code", "_headers", "_has_body")
-    status_code: int
-    headers: Headers
-    has_body: bool
+    __match_args__ = ("status_code", "headers", "has_body")
+    _fields = __match_args__
 
     def __init__(
         self, status_code: int = 400, headers: Optional[Headers] = None, has_body: bool = False
@@ -140,27 +150,45 @@ class RejectConnection(Event):
         self._headers = [] if headers is None else headers
         self._has_body = has_body
 
+    @property
+    def status_code(self) -> int:
+        return self._status_code
 
-@_fields("data", "body_finished")
+    @property
+    def headers(self) -> Headers:
+        return self._headers
+
+    @property
+    def has_body(self) -> bool:
+        return self._has_body
+
+
 class RejectData(Event):
     """A piece of a refusal's body; ``body_finished`` on the last one."""
 
     __slots__ = ("_data", "_body_finished")
-    data: bytes
-    body_finished: bool
+    __match_args__ = ("data", "body_finished")
+    _fields = __match_args__
 
     def __init__(self, data: bytes, body_finished: bool = True) -> None:
         self._data = data
         self._body_finished = body_finished
 
+    @property
+    def data(self) -> bytes:
+        return self._data
 
-@_fields("code", "reason")
+    @property
+    def body_finished(self) -> bool:
+        return self._body_finished
+
+
 class CloseConnection(Event):
     """A close frame (sent or received), or the transport's end (code 1006)."""
 
     __slots__ = ("_code", "_reason")
-    code: int
-    reason: Optional[str]
+    __match_args__ = ("code", "reason")
+    _fields = __match_args__
 
     def __init__(self, code: int, reason: Optional[str] = None) -> None:
         self._code = code
@@ -170,24 +198,42 @@ class CloseConnection(Event):
         """The close frame that answers this one: the same code and reason."""
         return CloseConnection(self._code, self._reason)
 
+    @property
+    def code(self) -> int:
+        return self._code
+
+    @property
+    def reason(self) -> Optional[str]:
+        return self._reason
+
 
 T = TypeVar("T", bytes, str)
 
 
-@_fields("data", "frame_finished", "message_finished")
 class Message(Event, Generic[T]):
     """Data: a whole message, or a piece of one. Sent as text if ``data`` is a ``str``,
     as binary if it is bytes-like; ``message_finished=False`` sends a fragment."""
 
     __slots__ = ("_data", "_frame_finished", "_message_finished")
-    data: T
-    frame_finished: bool
-    message_finished: bool
+    __match_args__ = ("data", "frame_finished", "message_finished")
+    _fields = __match_args__
 
     def __init__(self, data: T, frame_finished: bool = True, message_finished: bool = True) -> None:
         self._data: T = data
         self._frame_finished = frame_finished
         self._message_finished = message_finished
+
+    @property
+    def data(self) -> T:
+        return self._data
+
+    @property
+    def frame_finished(self) -> bool:
+        return self._frame_finished
+
+    @property
+    def message_finished(self) -> bool:
+        return self._message_finished
 
 
 class TextMessage(Message[str]):  # pylint: disable=unsubscriptable-object
@@ -202,12 +248,12 @@ class BytesMessage(Message[bytes]):  # pylint: disable=unsubscriptable-object
     __slots__ = ()
 
 
-@_fields("payload")
 class Ping(Event):
     """A ping; answer it with ``send(event.response())``."""
 
     __slots__ = ("_payload",)
-    payload: bytes
+    __match_args__ = ("payload",)
+    _fields = __match_args__
 
     def __init__(self, payload: bytes = b"") -> None:
         self._payload = payload
@@ -216,17 +262,36 @@ class Ping(Event):
         """The pong that answers this ping."""
         return Pong(self._payload)
 
+    @property
+    def payload(self) -> bytes:
+        return self._payload
 
-@_fields("payload")
+
 class Pong(Event):
     """A pong."""
 
     __slots__ = ("_payload",)
-    payload: bytes
+    __match_args__ = ("payload",)
+    _fields = __match_args__
 
     def __init__(self, payload: bytes = b"") -> None:
         self._payload = payload
 
+    @property
+    def payload(self) -> bytes:
+        return self._payload
+
+
+
+def _fast_fields() -> None:
+    # The properties above document and type the fields; at run time the same read-only
+    # properties read the slot through a C getter (no Python frame per field read).
+    for cls in (Request, AcceptConnection, RejectConnection, RejectData, CloseConnection, Message, Ping, Pong):
+        for name in cls._fields:
+            setattr(cls, name, property(attrgetter("_" + name), doc=f"The event's ``{name}``."))
+
+
+_fast_fields()
 
 __all__ = [
     "AcceptConnection",
