@@ -404,3 +404,10 @@ def test_uvicorns_own_wsproto_backend_runs_on_sansocket_wsproto(how: List[str]) 
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_eof_during_the_handshake_is_no_error() -> None:
+    server = wsproto.WSConnection(wsproto.ConnectionType.SERVER)
+    server.receive_data(b"GET / HTTP/1.1\r\n")
+    server.receive_data(None)
+    assert list(server.events()) == []

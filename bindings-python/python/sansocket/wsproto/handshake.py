@@ -154,6 +154,7 @@ class H11Handshake:
         self._offered = []
         for ext in event.extensions:
             if isinstance(ext, str):
+                offers.append(ext)  # an offer written out (not an Extension object)
                 continue
             if isinstance(ext, PerMessageDeflate):
                 deflate = {
@@ -264,6 +265,8 @@ class H11Handshake:
         try:
             ev = engine.next_event()
         except _core.HandshakeError as err:
+            if data is None and err.kind == "connection-closed":
+                return  # the peer left during the handshake: no event, as in wsproto
             raise self._failure(err) from None
         if ev is None:
             return
