@@ -61,7 +61,8 @@ pub enum Role {
 /// transport. Events decoded before the error were returned first.
 ///
 /// **Closing:** [`close`](Self::close) sends a close frame; the peer's answer arrives as
-/// [`Event::Close`]. When the peer closes first, the engine replies on its own. A server
+/// [`Event::Close`]. When the peer closes first, the engine replies on its own (unless
+/// [`Config::auto_close_reply`] is off: then the application replies with `close`). A server
 /// closes the transport when the handshake completes; a client waits for the server to do
 /// it (with a timeout of its choosing, e.g. 2 s) and then closes too.
 ///
@@ -476,9 +477,8 @@ impl Connection {
     /// Start the close handshake: queue a close frame with `code` and `reason` (at most 123
     /// bytes), or, with [`Config::auto_close_reply`] off and the peer's close frame received,
     /// reply to it (the connection is then closed). Code 1005 sends a close frame without a
-    /// code. Calling it again once a close
-    /// frame was sent does nothing. After it, nothing but the peer's messages and close
-    /// reply arrive, and nothing more can be sent.
+    /// code. Calling it again once a close frame was sent does nothing. After it, nothing but
+    /// the peer's messages and close reply arrive, and nothing more can be sent.
     pub fn close(&mut self, code: u16, reason: &str) -> Result<(), UsageError> {
         if self.life.has_sent_close() {
             return Ok(());
