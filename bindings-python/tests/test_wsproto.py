@@ -411,3 +411,13 @@ def test_eof_during_the_handshake_is_no_error() -> None:
     server.receive_data(b"GET / HTTP/1.1\r\n")
     server.receive_data(None)
     assert list(server.events()) == []
+
+
+def test_sending_data_after_a_protocol_error_raises_wsprotos_error() -> None:
+    server = Connection(SERVER)
+    server.receive_data(b"\x81\x02no")  # unmasked
+    (event,) = list(server.events())
+    assert isinstance(event, CloseConnection) and server.state is ConnectionState.OPEN
+    with pytest.raises(LocalProtocolError):
+        server.send(TextMessage(data="late"))
+    assert server.send(event.response()).startswith(b"\x88")

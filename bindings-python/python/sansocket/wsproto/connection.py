@@ -158,6 +158,14 @@ class Connection:
         control payload over 125 bytes, ``TypeError`` for data of another type than the
         message's first fragment.
         """
+        try:
+            return self._send(event)
+        except _core.LocalProtocolError as err:
+            # The engine refuses (its connection failed on the peer's protocol error, or the
+            # transport ended): wsproto's exception type.
+            raise LocalProtocolError(str(err)) from None
+
+    def _send(self, event: Event) -> bytes:
         engine = self._engine
         state = self._state
         if isinstance(event, Message) and state is _OPEN:
