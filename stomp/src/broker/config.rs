@@ -26,11 +26,11 @@ pub struct BrokerConfig {
     /// every CONNECT is accepted with [`Grants::all`]).
     pub authenticate: bool,
     /// Most bytes queued for one connection and not yet taken by `data_to_send` (default
-    /// 1 MiB). **Slow consumers:** a delivery that would pass it closes that connection
-    /// with an ERROR (`message:slow consumer`); its unacknowledged queue messages are
-    /// redelivered to other subscribers; the message is not dropped for a queue (it waits)
-    /// and is not delivered to that connection for a topic. The broker never grows without
-    /// bound because one client does not read.
+    /// 1 MiB). **Slow consumers:** a queue message is not given to a subscriber without
+    /// room; it waits in the queue (for another subscriber, or until this one's bytes are
+    /// taken). A topic message that would pass the bound closes that connection with an
+    /// ERROR (`message:slow consumer`), and its unacknowledged queue messages go to other
+    /// subscribers. So the broker never grows without bound because a client does not read.
     pub max_outgoing: usize,
     /// Most messages waiting in one queue (default 10,000). A SEND past it gets an ERROR
     /// (`message:queue full`), an application `publish` a [`UsageError::QueueFull`](crate::UsageError).

@@ -214,10 +214,24 @@ impl Broker {
     #[must_use]
     pub fn data_to_send(&mut self, id: ConnectionId, now: u64) -> Vec<u8> {
         self.dirty.remove(&id);
-        self.conns
-            .get_mut(&id)
-            .map(|c| c.session.data_to_send(now))
-            .unwrap_or_default()
+        let Some(conn) = self.conns.get_mut(&id) else {
+            return Vec::new();
+        };
+        let data = conn.session.data_to_send(now);
+        // Queue messages held back for lack of room may go now (they are sent next time).
+        let queues: Vec<String> = conn
+            .subs
+            .values()
+            .filter(|(_, _, is_queue)| *is_queue)
+            .map(|(d, _, _)| d.clone())
+            .collect();
+        for q in queues {
+            if self.queues.get(&q).is_some_and(|q| !q.backlog.is_empty()) {
+                self.dispatch(&q);
+            }
+        }
+        self.settle();
+        data
     }
 
     /// Connections with bytes to write or a transport to close, since the last call.
@@ -542,7 +556,8 @@ impl Broker {
         Ok(())
     }
 
-    /// Whether `conn` can take `len` more bytes; if not, it is doomed as a slow consumer.
+    /// Whether `conn` can take `len` more bytes of a topic message; if not, it is doomed
+    /// as a slow consumer.
     fn has_room(
         config: &BrokerConfig,
         doomed: &mut Vec<(ConnectionId, Option<SessionError>)>,
@@ -631,14 +646,11 @@ impl Broker {
                 {
                     continue;
                 }
-                if !Self::has_room(
-                    &self.config,
-                    &mut self.doomed,
-                    *cid,
-                    conn,
-                    front.approx_len(sub_id.len()),
-                ) {
-                    self.dirty.insert(*cid);
+                // A queue consumer without room is skipped: the message waits until its
+                // bytes drain (`data_to_send` dispatches again).
+                if conn.session.pending_len() + front.approx_len(sub_id.len())
+                    > self.config.max_outgoing
+                {
                     continue;
                 }
                 chosen = Some((idx, *cid, sub_id.clone(), ack));
