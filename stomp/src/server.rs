@@ -18,7 +18,7 @@ pub struct ServerConfig {
     /// interval is the larger of the two offers, `receive` is also the floor for the
     /// client's heart-beats (tiny client intervals are clamped to it).
     pub heart_beat: HeartBeat,
-    /// A silent client is dead after its interval times this (default 2.0).
+    /// A silent client is dead after its interval times this (default 2.0; values below 1 count as 1).
     pub grace: f64,
     /// Decoder limits.
     pub limits: Limits,
