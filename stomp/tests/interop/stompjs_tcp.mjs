@@ -40,7 +40,7 @@ b.publish({ destination: '/queue/js', body: 'héllo\n\\:', headers: { 'x-k': 'a:
 await done;
 if (got[1].body !== 'héllo\n\\:' || got[1].headers['x-k'] !== 'a:b') fail(JSON.stringify(got[1].headers));
 if (got[0].headers['message-id'] !== got[1].headers['message-id']) fail('not the same message');
-const receipt = new Promise((resolve) => b.watchForReceipt('r-js', resolve));
+const receipt = new Promise((resolve) => a.watchForReceipt('r-js', resolve));
 a.publish({ destination: '/topic/js', binaryBody: new Uint8Array([0, 1, 255]), headers: { receipt: 'r-js' } });
 const m = await topic;
 await receipt;
