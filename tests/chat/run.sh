@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The chat suite: the chat server (`python -m sansocket.chat`) with real browsers.
+#
+#   bash tests/chat/run.sh
+#
+# 1. builds what the chat needs (scripts/chat.sh --build-only) and Debian's chromium;
+# 2. pytest: the room logic and the HTTP side (the page on the WebSocket's port);
+# 3. a chat server on 127.0.0.1 (an ephemeral port) and two headless Chromium pages
+#    (tests/chat/two_pages.mjs) that chat in one room:
+#    - with stompjs, through RabbitMQ's own web-STOMP (the page served by our server, in
+#      its direct mode: posts straight to /topic/<room>), when tests/services/rabbitmq.sh
+#      exists; it starts RabbitMQ and stops it again if it started it;
+# Everything it starts, it stops (trap), whatever happens.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$repo"
+. tests/retry.sh
+log() { echo "chat: $*"; }
+
+bash scripts/chat.sh --build-only
+if [ ! -x /usr/bin/chromium ]; then
+  log "installing Debian's chromium"
+  retry 3 timeout 300 apt-get -o DPkg::Lock::Timeout=600 update -qq
+  retry 3 timeout 1200 env DEBIAN_FRONTEND=noninteractive \
+    apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium
+fi
+py="$repo/bindings-python/.venv/bin/python"
+if ! "$py" -c 'import pytest' 2>/dev/null; then
+  retry 3 timeout 900 "$py" -m pip install --quiet -r bindings-python/requirements-test.txt
+fi
+
+tmp="$(mktemp -d)"
+server_pid=""
+rabbit_started=0
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  [ "$rabbit_started" = 1 ] && bash tests/services/rabbitmq.sh stop
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+status=0
+log "pytest: rooms and HTTP"
+(cd "$tmp" && "$py" -m pytest "$repo/bindings-python/tests/test_chat_rooms.py" \
+  "$repo/bindings-python/tests/test_chat_http.py" -p no:cacheprovider -q) || status=1
+
+# Starts `python -m sansocket.chat 127.0.0.1:0 ARGS...`; sets $server_pid and $server_url.
+start_server() {
+  "$py" -m sansocket.chat 127.0.0.1:0 --npm-dir "$repo/bindings-wasm" "$@" >"$tmp/server.log" 2>&1 &
+  server_pid=$!
+  server_url=""
+  for _ in $(seq 100); do
+    server_url="$(sed -n 's/^chat: \(http:.*\)$/\1/p' "$tmp/server.log" | head -1)"
+    [ -n "$server_url" ] && return 0
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  log "the chat server did not start:"; cat "$tmp/server.log"; return 1
+}
+
+# Stops the server with SIGTERM; it must exit 0 within 10 s.
+stop_server() {
+  kill -TERM "$server_pid"
+  local rc=0
+  timeout 15 tail --pid="$server_pid" -f /dev/null || rc=1
+  wait "$server_pid" || rc=$?
+  server_pid=""
+  [ "$rc" = 0 ] || { log "the chat server did not stop cleanly ($rc)"; cat "$tmp/server.log"; }
+  return "$rc"
+}
+
+pages() {
+  log "two Chromium pages: $1 ${2:-}"
+  timeout 180 node tests/chat/two_pages.mjs "$1" "${2:-}" || { status=1; cat "$tmp/server.log"; }
+}
+
+start_server || exit 1
+if [ -f tests/services/rabbitmq.sh ]; then
+  if ! bash tests/services/rabbitmq.sh status; then
+    bash tests/services/rabbitmq.sh start
+    rabbit_started=1
+  fi
+  pages "$server_url" \
+    "client=stompjs&direct=1&login=guest&passcode=guest&ws=ws://127.0.0.1:15674/ws"
+else
+  log "SKIPPED: RabbitMQ web-STOMP pages (no tests/services/rabbitmq.sh)"
+fi
+stop_server || status=1
+
+[ "$status" = 0 ] && log "ok" || log "FAILED"
+exit "$status"
