@@ -11,7 +11,9 @@
 # broker itself, as the current user, with every file in a state directory of the project
 # (not /etc or /var/lib): the config, the enabled plugins, the database, the logs and the
 # Erlang cookie. Everything listens on 127.0.0.1 only:
-#   AMQP 5672, STOMP over TCP 61613, Web-STOMP 15674 at /ws (text WebSocket messages),
+#   AMQP 5672, STOMP over TCP 61613, Web-STOMP 15674 at /ws (binary WebSocket messages:
+#   with its default, text, RabbitMQ 3.10 puts bodies that are not UTF-8 in text messages,
+#   which a conforming WebSocket client must fail with 1007; stompjs's CI sets binary too),
 #   Erlang distribution 25672, epmd 4369; the user guest/guest, the virtual host "/".
 # Idempotent: `start` on a running broker and `stop` on a stopped one do nothing.
 #
@@ -63,6 +65,7 @@ stomp.listeners.tcp.1 = 127.0.0.1:61613
 web_stomp.tcp.ip = 127.0.0.1
 web_stomp.tcp.port = 15674
 web_stomp.ws_path = /ws
+web_stomp.ws_frame = binary
 log.console = false
 log.file.level = info
 CONF
