@@ -1,0 +1,118 @@
+//! Frame to bytes.
+
+use crate::escape::escape_into;
+use crate::{EncodeError, Frame, Version};
+
+/// Encodes frames for one negotiated [`Version`]. See [`encode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Encoder {
+    version: Version,
+}
+
+impl Encoder {
+    /// An encoder for `version`.
+    #[must_use]
+    pub const fn new(version: Version) -> Self {
+        Self { version }
+    }
+
+    /// The version frames are encoded for.
+    #[must_use]
+    pub const fn version(&self) -> Version {
+        self.version
+    }
+
+    /// Sets the version (after negotiation).
+    pub const fn set_version(&mut self, version: Version) {
+        self.version = version;
+    }
+
+    /// [`encode`] with this encoder's version.
+    ///
+    /// # Errors
+    /// As [`encode`].
+    pub fn encode(&self, frame: &Frame) -> Result<Vec<u8>, EncodeError> {
+        encode(frame, self.version)
+    }
+
+    /// [`encode_into`] with this encoder's version.
+    ///
+    /// # Errors
+    /// As [`encode`].
+    pub fn encode_into(&self, frame: &Frame, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        encode_into(frame, self.version, out)
+    }
+}
+
+/// Encodes `frame` for `version`: the command, each header escaped as the version and
+/// command require (CONNECT, STOMP and CONNECTED never), `content-length` with the body's
+/// octet count on every SEND, MESSAGE and ERROR (any `content-length` header of the frame
+/// is replaced), a blank line, the body and a NUL. Lines end with LF, valid in every version.
+///
+/// # Errors
+/// [`EncodeError::BodyNotAllowed`] for a body on a frame other than SEND/MESSAGE/ERROR;
+/// [`EncodeError::Unencodable`] for a header that cannot be written in this version (CR,
+/// LF, or a colon in a name, where escaping does not apply).
+pub fn encode(frame: &Frame, version: Version) -> Result<Vec<u8>, EncodeError> {
+    let mut out = Vec::with_capacity(estimate(frame));
+    encode_into(frame, version, &mut out)?;
+    Ok(out)
+}
+
+fn estimate(frame: &Frame) -> usize {
+    let headers: usize = frame
+        .headers()
+        .iter()
+        .map(|(n, v)| n.len() + v.len() + 2)
+        .sum();
+    frame.command().as_str().len() + headers + frame.body().len() + 40
+}
+
+/// [`encode`], appending to `out`. On error `out` is left as it was.
+///
+/// # Errors
+/// As [`encode`].
+pub fn encode_into(frame: &Frame, version: Version, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let start = out.len();
+    let result = write(frame, version, out);
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+fn write(frame: &Frame, version: Version, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let command = frame.command();
+    let body = frame.body();
+    if !command.allows_body() && !body.is_empty() {
+        return Err(EncodeError::BodyNotAllowed);
+    }
+    let escaped = command.escapes_headers();
+    out.reserve(estimate(frame));
+    out.extend_from_slice(command.as_str().as_bytes());
+    out.push(b'\n');
+    for (name, value) in frame.headers() {
+        if name == "content-length" {
+            continue;
+        }
+        escape_into(out, name, escaped, version, true)?;
+        out.push(b':');
+        escape_into(out, value, escaped, version, false)?;
+        out.push(b'\n');
+    }
+    if command.allows_body() {
+        out.extend_from_slice(b"content-length:");
+        let mut digits = itoa_buf(body.len());
+        out.extend_from_slice(digits.as_bytes());
+        digits.clear();
+        out.push(b'\n');
+    }
+    out.push(b'\n');
+    out.extend_from_slice(body);
+    out.push(0);
+    Ok(())
+}
+
+fn itoa_buf(n: usize) -> String {
+    n.to_string()
+}
