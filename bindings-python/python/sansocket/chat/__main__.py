@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from .server import ChatOptions, addresses, run_until_stopped, start
+from .server import ChatOptions, start
 from .static_files import default_npm_dir
 
 
@@ -39,22 +39,23 @@ def parse(argv: Optional[List[str]]) -> Tuple[Tuple[str, int], ChatOptions]:
     p.add_argument(
         "--max-message-size", type=int, default=64 << 10, help="largest WebSocket message (64 KiB)"
     )
-    p.add_argument("--relay", type=_address, default=None, help="external STOMP broker HOST:PORT")
-    p.add_argument("--relay-login", default="guest")
-    p.add_argument("--relay-passcode", default="guest")
-    p.add_argument("--relay-vhost", default="/")
+    p.add_argument(
+        "--heart-beat-floor",
+        type=int,
+        default=1000,
+        help="shortest heart-beat interval granted, ms (1000); 0 turns heart-beats off",
+    )
+    p.add_argument(
+        "--grace", type=float, default=2.0, help="a client silent this many intervals is dropped (2)"
+    )
     args = p.parse_args(argv)
     options = ChatOptions(
         npm_dir=args.npm_dir or default_npm_dir(),
         history=args.history,
         max_message_size=args.max_message_size,
-        relay=args.relay,
-        relay_login=args.relay_login,
-        relay_passcode=args.relay_passcode,
-        relay_vhost=args.relay_vhost,
+        heart_beat_floor=args.heart_beat_floor,
+        grace=args.grace,
     )
-    if options.relay is not None:
-        p.error("--relay: not in this build yet")
     return args.address, options
 
 
@@ -66,13 +67,14 @@ async def main(argv: Optional[List[str]] = None) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    for h, p in addresses(server):
+    for h, p in server.addresses():
         shown = f"[{h}]" if ":" in h else h
         print(f"chat: http://{shown}:{p}/", flush=True)
     if options.npm_dir is None:
         print("chat: no npm package folder found: the page's STOMP clients will not load "
               "(run from the repository's root or pass --npm-dir)", file=sys.stderr, flush=True)
-    await run_until_stopped(server, stop)
+    await stop.wait()
+    await server.close()
     print("chat: stopped", flush=True)
     return 0
 

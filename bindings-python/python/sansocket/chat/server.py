@@ -1,9 +1,16 @@
-"""The chat server: the page and STOMP over WebSocket on one port, on ``sansocket.asyncio``.
+"""The chat server: the page and STOMP over WebSocket on one port, on ``sansocket.asyncio``
+and the STOMP engine's in-memory broker (``sansocket.stomp.Broker`` served by
+``sansocket.stomp_asyncio.BrokerServer``).
 
 - ``GET /`` and the page's files: :class:`~sansocket.chat.static_files.StaticFiles`
   (the engine's ``plain_http`` option hands plain requests to ``process_request``);
 - ``/stomp``: STOMP over WebSocket, subprotocols ``v12.stomp``, ``v11.stomp``,
-  ``v10.stomp`` or none; any other upgrade target gets ``404``.
+  ``v10.stomp`` or none; any other upgrade target gets ``404``;
+- destinations: ``/topic/…`` (every subscriber) and ``/queue/…`` (one, round robin) as
+  with Spring's simple broker, ``/app/…`` for the chat itself (:mod:`.app`);
+- heart-beats: the server proposes ``heart_beat_floor`` (1 s) both ways, so the
+  negotiated interval is what the client asks for, but at least that; a client silent
+  for the interval times ``grace`` (2) is dropped with an ERROR.
 """
 
 from __future__ import annotations
@@ -12,18 +19,20 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from .. import Request
-from ..asyncio import Refusal, Server, WebSocket, serve
+from ..asyncio import Refusal, Server
+from ..stomp import DEFAULT_GRACE, Broker
+from ..stomp_asyncio import BrokerServer
+from .app import ChatApp
 from .rooms import Rooms
 from .static_files import StaticFiles
 
-__all__ = ["ChatOptions", "start"]
+__all__ = ["ChatOptions", "ChatServer", "start"]
 
 logger = logging.getLogger("sansocket.chat")
 
-SUBPROTOCOLS = ["v12.stomp", "v11.stomp", "v10.stomp"]
 STOMP_PATH = "/stomp"
 
 
@@ -34,10 +43,23 @@ class ChatOptions:
     npm_dir: Optional[Path] = None
     history: int = 50
     max_message_size: int = 64 << 10
-    relay: Optional[Tuple[str, int]] = None
-    relay_login: str = "guest"
-    relay_passcode: str = "guest"
-    relay_vhost: str = "/"
+    heart_beat_floor: int = 1000
+    grace: float = DEFAULT_GRACE
+    max_outgoing: int = 1 << 20
+
+
+class _ChatBrokerServer(BrokerServer):
+    """``BrokerServer`` that also tells the app when a transport goes away: ``Broker.close``
+    reports no ``Closed`` event, and the page's leave must still be announced."""
+
+    def __init__(self, broker: Broker, app: ChatApp) -> None:
+        super().__init__(broker, app.on_event)
+        self._app = app
+
+    def _gone(self, conn: int) -> None:
+        super()._gone(conn)
+        self._app.connection_gone(conn)
+        self.flush()
 
 
 class _Chat:
@@ -45,6 +67,17 @@ class _Chat:
         self.options = options
         self.files = StaticFiles(npm_dir=options.npm_dir)
         self.rooms = Rooms(history=options.history)
+        floor = options.heart_beat_floor
+        self.broker = Broker(
+            app_prefixes=["/app/"],
+            authenticate=True,
+            heart_beat=(floor, floor),
+            grace=options.grace,
+            max_outgoing=options.max_outgoing,
+            server_name="sansocket-chat",
+        )
+        self.app = ChatApp(self.broker, self.rooms)
+        self.stomp = _ChatBrokerServer(self.broker, self.app)
 
     def process_request(self, request: Request) -> Optional[Refusal]:
         if not request.is_upgrade:
@@ -53,34 +86,43 @@ class _Chat:
             return (404, [("Content-Type", "text/plain; charset=utf-8")], b"STOMP is at /stomp\n")
         return None
 
-    async def handle(self, ws: WebSocket) -> None:
-        # The STOMP session (sansocket.stomp's server session and broker, with the
-        # application destinations of rooms.Rooms) plugs in here.
-        await ws.close(1011, "this build has no STOMP engine")
+
+class ChatServer:
+    """A running chat server: :attr:`sockets` it listens on, :meth:`close` to stop it."""
+
+    def __init__(self, chat: _Chat, server: Server) -> None:
+        self.chat = chat
+        self.server = server
+
+    @property
+    def sockets(self) -> Tuple[Any, ...]:
+        return self.server.sockets
+
+    def addresses(self) -> List[Tuple[str, int]]:
+        return [s.getsockname()[:2] for s in self.server.sockets]
+
+    async def close(self, timeout: float = 10.0) -> None:
+        """Stops listening and closes every connection (1001), waiting at most ``timeout``."""
+        try:
+            await asyncio.wait_for(self.chat.stomp.close(), timeout)
+        except asyncio.TimeoutError:
+            logger.warning("chat: connections still open after %s s; stopping anyway", timeout)
+
+    async def __aenter__(self) -> "ChatServer":
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
 
 
-async def start(host: str, port: int, options: ChatOptions) -> Server:
-    """Listen on ``host``:``port``; the returned server's ``close()`` stops it."""
+async def start(host: str, port: int, options: ChatOptions) -> ChatServer:
+    """Listen on ``host``:``port`` (0: a free port)."""
     chat = _Chat(options)
-    return await serve(
-        chat.handle,
+    server = await chat.stomp.serve_websocket(
         host,
         port,
-        subprotocols=SUBPROTOCOLS,
         process_request=chat.process_request,
         plain_http=True,
         max_message_size=options.max_message_size,
     )
-
-
-def addresses(server: Server) -> List[Tuple[str, int]]:
-    return [s.getsockname()[:2] for s in server.sockets]
-
-
-async def run_until_stopped(server: Server, stop: "asyncio.Event") -> None:
-    await stop.wait()
-    server.close(1001, "server stopping")
-    try:
-        await asyncio.wait_for(server.wait_closed(), 10)
-    except asyncio.TimeoutError:
-        logger.warning("chat: connections still open after 10 s; stopping anyway")
+    return ChatServer(chat, server)
