@@ -62,3 +62,26 @@ def test_rooms_are_bounded_idle_ones_forgotten_first() -> None:
     assert rooms.post("s3", "cid", "third", "z") is None
     assert rooms.leave_all("s1") == [("busy", {"type": "leave", "user": "ann", "online": []})]
     assert rooms.join("s3", "cid", "third") is not None
+
+
+def test_relayed_posts_are_numbered_where_they_are_kept_and_remote_users_counted() -> None:
+    rooms = Rooms(clock=clock)
+    stamped = rooms.stamp("ann", "r", " hi ")
+    assert stamped == {"type": "post", "user": "ann", "text": "hi", "time": 1_700_000_000_250}
+    assert rooms.join("s", "bob", "r") is not None
+    assert rooms.record("r", stamped) == {**stamped, "id": 0}
+    assert rooms.record("r", {**stamped, "text": "again"}) == {**stamped, "text": "again", "id": 1}
+    assert rooms.stamp("ann", "r", "") is None and rooms.record("bad/name", stamped) is None
+    assert rooms.remote("r", {"type": "join", "user": "zed"}) == {
+        "type": "join",
+        "user": "zed",
+        "online": ["bob", "zed"],
+    }
+    assert rooms.remote("r", {"type": "post", "user": "zed"}) is None
+    assert rooms.remote("r", {"type": "leave", "user": "zed"}) == {
+        "type": "leave",
+        "user": "zed",
+        "online": ["bob"],
+    }
+    joined = rooms.join("s2", "cy", "r")
+    assert joined is not None and [p["id"] for p in joined[0]["posts"]] == [0, 1]

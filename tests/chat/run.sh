@@ -6,16 +6,17 @@
 # 1. builds what the chat needs (scripts/chat.sh --build-only) and Debian's chromium;
 # 2. pytest: the room logic and the HTTP side (the page on the WebSocket's port);
 # 3. pytest: the server end to end with sansocket's STOMP client (joins, history, posts,
-#    leaves, a malformed frame, a flooding client, 200 clients in one room);
+#    leaves, a malformed frame, a flooding client, 200 clients in one room), and two
+#    servers relaying one room through RabbitMQ (started by tests/services/rabbitmq.sh,
+#    and stopped again if this started it);
 # 4. a chat server on 127.0.0.1 (an ephemeral port) and two headless Chromium pages
 #    (tests/chat/two_pages.mjs) that chat in one room:
 #    - through our server, with the page's default client and with ?client=stompjs;
 #    - with stompjs, through RabbitMQ's own web-STOMP (the page served by our server, in
-#      its direct mode: posts straight to /topic/<room>); tests/services/rabbitmq.sh
-#      starts RabbitMQ, and stops it again if it started it;
+#      its direct mode: posts straight to /topic/<room>);
 #    then SIGTERM: the server must exit 0 within 15 s.
-# Everything it starts, it stops (trap), whatever happens. Env: CHAT_RABBITMQ_WS_URL uses
-# a web-STOMP already running there instead of starting RabbitMQ.
+# Everything it starts, it stops (trap), whatever happens. Env: CHAT_RABBITMQ_WS_URL and
+# CHAT_RELAY (both set) use a RabbitMQ already running (web-STOMP URL, STOMP HOST:PORT).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
@@ -45,10 +46,22 @@ cleanup() {
 trap cleanup EXIT
 
 status=0
-log "pytest: rooms, HTTP, STOMP end to end"
+# RabbitMQ: STOMP over TCP for the relay test, web-STOMP for the pages' anchor.
+if [ -n "${CHAT_RABBITMQ_WS_URL:-}" ] && [ -n "${CHAT_RELAY:-}" ]; then  # already running
+  RABBITMQ_WS_URL="$CHAT_RABBITMQ_WS_URL"
+else
+  if ! bash tests/services/rabbitmq.sh status >/dev/null 2>&1; then
+    bash tests/services/rabbitmq.sh start
+    rabbit_started=1
+  fi
+  eval "$(bash tests/services/rabbitmq.sh env)"
+  export CHAT_RELAY="$RABBITMQ_STOMP_HOST:$RABBITMQ_STOMP_PORT"
+fi
+
+log "pytest: rooms, HTTP, STOMP end to end, the relay"
 (cd "$tmp" && "$py" -m pytest "$repo/bindings-python/tests/test_chat_rooms.py" \
   "$repo/bindings-python/tests/test_chat_http.py" "$repo/bindings-python/tests/test_chat_stomp.py" \
-  -p no:cacheprovider -q) || status=1
+  "$repo/bindings-python/tests/test_chat_relay.py" -p no:cacheprovider -q) || status=1
 
 # Starts `python -m sansocket.chat 127.0.0.1:0 ARGS...`; sets $server_pid and $server_url.
 start_server() {
@@ -83,15 +96,6 @@ pages() {
 start_server || exit 1
 pages "$server_url" ""
 pages "$server_url" "client=stompjs"
-if [ -n "${CHAT_RABBITMQ_WS_URL:-}" ]; then  # a broker already running elsewhere
-  RABBITMQ_WS_URL="$CHAT_RABBITMQ_WS_URL"
-else
-  if ! bash tests/services/rabbitmq.sh status >/dev/null 2>&1; then
-    bash tests/services/rabbitmq.sh start
-    rabbit_started=1
-  fi
-  eval "$(bash tests/services/rabbitmq.sh env)"
-fi
 pages "$server_url" "client=stompjs&direct=1&login=guest&passcode=guest&ws=$RABBITMQ_WS_URL"
 stop_server || status=1
 

@@ -48,12 +48,27 @@ def parse(argv: Optional[List[str]]) -> Tuple[Tuple[str, int], ChatOptions]:
     p.add_argument(
         "--grace", type=float, default=2.0, help="a client silent this many intervals is dropped (2)"
     )
+    p.add_argument(
+        "--relay",
+        type=_address,
+        default=None,
+        metavar="HOST:PORT",
+        help="share rooms with other chat servers through this STOMP broker over TCP "
+        "(RabbitMQ: 127.0.0.1:61613)",
+    )
+    p.add_argument("--relay-login", default="guest", help="the broker login (guest)")
+    p.add_argument("--relay-passcode", default="guest", help="the broker passcode (guest)")
+    p.add_argument("--relay-vhost", default="/", help="the broker virtual host (/)")
     args = p.parse_args(argv)
     options = ChatOptions(
         npm_dir=args.npm_dir or default_npm_dir(),
         history=args.history,
         max_message_size=args.max_message_size,
         heart_beat_floor=args.heart_beat_floor,
+        relay=args.relay,
+        relay_login=args.relay_login,
+        relay_passcode=args.relay_passcode,
+        relay_vhost=args.relay_vhost,
         grace=args.grace,
     )
     return args.address, options

@@ -10,16 +10,22 @@ session; :class:`ChatApp` answers through :meth:`Broker.publish`.
 - a session that ends leaves its rooms (announced on ``/topic/<room>``).
 
 Other ``/app/…`` destinations are ignored. The logic itself is :class:`~.rooms.Rooms`.
+
+With a :class:`~.relay.Relay` the posts, joins and leaves go to the external broker
+instead, tagged with this server's ``origin``; what the broker sends back (from every
+server) is numbered, kept and published here by :meth:`ChatApp.relayed`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
-from typing import Dict
+from typing import Callable, Dict, Optional
 
 from ..stomp import AppMessage, Authenticate, Broker, Closed, StompError
+from .relay import Relay
 from .rooms import Event, Rooms
 
 __all__ = ["ChatApp", "REPLY_PREFIX"]
@@ -40,6 +46,11 @@ class ChatApp:
         self.broker = broker
         self.rooms = rooms
         self._users: Dict[int, str] = {}
+        #: Set by the server when rooms are relayed to an external broker.
+        self.relay: Optional[Relay] = None
+        #: Called after events published from outside a broker event (relayed ones).
+        self.flush: Callable[[], None] = lambda: None
+        self.origin = f"{os.getpid()}-{id(self):x}"
 
     def on_event(self, event: object) -> None:
         if isinstance(event, Authenticate):
@@ -57,7 +68,7 @@ class ChatApp:
         reports no event for that): announce that it left its rooms. Twice is harmless."""
         self._users.pop(conn, None)
         for room, announce in self.rooms.leave_all(str(conn)):
-            self._publish(f"/topic/{room}", announce)
+            self._to_room(room, announce)
 
     def _app_message(self, conn: int, event: AppMessage) -> None:
         frame = event.frame
@@ -75,13 +86,53 @@ class ChatApp:
             if joined is None:
                 return
             history, announce = joined
+            if self.relay is not None:
+                self.relay.subscribe(f"/topic/{room}")
             self._publish(reply_to, history)
             if announce is not None:
-                self._publish(f"/topic/{room}", announce)
+                self._to_room(room, announce)
             return
-        post = self.rooms.post(str(conn), user, room, frame.body.decode("utf-8", "replace"))
+        text = frame.body.decode("utf-8", "replace")
+        if self.relay is not None:
+            stamped = self.rooms.stamp(user, room, text)
+            if stamped is not None:
+                self._to_room(room, stamped)
+            return
+        post = self.rooms.post(str(conn), user, room, text)
         if post is not None:
             self._publish(f"/topic/{room}", post)
+
+    def _to_room(self, room: str, event: Event) -> None:
+        if self.relay is None:
+            self._publish(f"/topic/{room}", event)
+        else:
+            body = json.dumps({**event, "origin": self.origin}, ensure_ascii=False)
+            self.relay.publish(f"/topic/{room}", body.encode())
+
+    def relayed(self, destination: str, body: bytes) -> None:
+        """A MESSAGE from the external broker: a post to number, keep and publish, or a
+        join or leave (another server's ones counted in the online list)."""
+        room = destination[len("/topic/") :] if destination.startswith("/topic/") else ""
+        try:
+            event = json.loads(body)
+        except ValueError:
+            return
+        if not isinstance(event, dict):
+            return
+        mine = event.pop("origin", None) == self.origin
+        if event.get("type") == "post":
+            user, text, at = event.get("user"), event.get("text"), event.get("time")
+            if not (isinstance(user, str) and isinstance(text, str) and isinstance(at, int)):
+                return
+            post = {"type": "post", "user": user[:64], "text": text[:2000], "time": at}
+            shown = self.rooms.record(room, post)
+        elif mine:
+            shown = {**event, "online": self.rooms.online(room)}
+        else:
+            shown = self.rooms.remote(room, event)
+        if shown is not None:
+            self._publish(f"/topic/{room}", shown)
+            self.flush()
 
     def _publish(self, destination: str, event: Event) -> None:
         body = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()

@@ -39,6 +39,7 @@ def valid_room(name: str) -> bool:
 class _Room:
     posts: Deque[Event]
     online: "Counter[str]" = field(default_factory=Counter)  # user -> sessions in the room
+    remote: "Counter[str]" = field(default_factory=Counter)  # user -> joins on other servers
     next_id: int = 0
 
 
@@ -76,7 +77,7 @@ class Rooms:
         if not create:
             return None
         if len(self._rooms) >= self._max_rooms:
-            idle = next((n for n, r in self._rooms.items() if not +r.online), None)
+            idle = next((n for n, r in self._rooms.items() if not +r.online and not +r.remote), None)
             if idle is None:
                 return None
             del self._rooms[idle]
@@ -84,9 +85,9 @@ class Rooms:
         return room
 
     def online(self, name: str) -> List[str]:
-        """Who is in the room, sorted."""
+        """Who is in the room, sorted (with those a relay announced from other servers)."""
         room = self._rooms.get(name)
-        return sorted(+room.online) if room else []
+        return sorted(+room.online + +room.remote) if room else []
 
     def join(self, session: str, user: str, name: str) -> Optional[Tuple[Event, Optional[Event]]]:
         """``session`` (any id unique per connection) joins room ``name`` as ``user``.
@@ -113,20 +114,40 @@ class Rooms:
         """A post by ``user`` to room ``name``: the event for ``/topic/<room>``, or None if
         the room name is invalid, no room is free, or the text is empty. A session need not
         have joined to post (as with Spring, a SEND needs no subscription)."""
+        post = self.stamp(user, name, text)
+        return None if post is None else self.record(name, post)
+
+    def stamp(self, user: str, name: str, text: str) -> Optional[Event]:
+        """The post without its number and not kept (a relay numbers and keeps it when the
+        broker sends it back, with :meth:`record`); None as for :meth:`post`."""
         text = text.strip()[: self._max_text]
-        room = self._room(name, create=True) if valid_room(name) and text else None
+        if not valid_room(name) or not text:
+            return None
+        return {"type": "post", "user": user, "text": text, "time": int(self._clock() * 1000)}
+
+    def record(self, name: str, post: Event) -> Optional[Event]:
+        """Keeps a stamped post in room ``name``'s history with the room's next number:
+        the event to show, or None if the room is invalid or no room is free."""
+        room = self._room(name, create=True) if valid_room(name) else None
         if room is None:
             return None
-        event = {
-            "type": "post",
-            "id": room.next_id,
-            "user": user,
-            "text": text,
-            "time": int(self._clock() * 1000),
-        }
+        event = {**post, "id": room.next_id}
         room.next_id += 1
         room.posts.append(event)
         return event
+
+    def remote(self, name: str, event: Event) -> Optional[Event]:
+        """A join or leave announced by another server (through a relay): counted in room
+        ``name``'s online list, which the returned copy carries; None if it is not one."""
+        room = self._room(name, create=True) if valid_room(name) else None
+        user = event.get("user")
+        if room is None or event.get("type") not in ("join", "leave") or not isinstance(user, str):
+            return None
+        if event["type"] == "join":
+            room.remote[user] += 1
+        elif room.remote[user] > 0:
+            room.remote[user] -= 1
+        return {"type": event["type"], "user": user, "online": self.online(name)}
 
     def leave(self, session: str, name: str) -> List[Event]:
         """``session`` leaves room ``name``: the announcements for ``/topic/<room>`` (one per

@@ -8,6 +8,8 @@ and the STOMP engine's in-memory broker (``sansocket.stomp.Broker`` served by
   ``v10.stomp`` or none; any other upgrade target gets ``404``;
 - destinations: ``/topic/…`` (every subscriber) and ``/queue/…`` (one, round robin) as
   with Spring's simple broker, ``/app/…`` for the chat itself (:mod:`.app`);
+- ``relay``: rooms shared with other chat servers through an external STOMP broker
+  (:mod:`.relay`);
 - heart-beats: the server proposes ``heart_beat_floor`` (1 s) both ways, so the
   negotiated interval is what the client asks for, but at least that; a client silent
   for the interval times ``grace`` (2) is dropped with an ERROR.
@@ -26,6 +28,7 @@ from ..asyncio import Refusal, Server
 from ..stomp import DEFAULT_GRACE, Broker
 from ..stomp_asyncio import BrokerServer
 from .app import ChatApp
+from .relay import Relay
 from .rooms import Rooms
 from .static_files import StaticFiles
 
@@ -44,6 +47,10 @@ class ChatOptions:
     history: int = 50
     max_message_size: int = 64 << 10
     heart_beat_floor: int = 1000
+    relay: Optional[Tuple[str, int]] = None
+    relay_login: str = "guest"
+    relay_passcode: str = "guest"
+    relay_vhost: str = "/"
     grace: float = DEFAULT_GRACE
     max_outgoing: int = 1 << 20
 
@@ -78,6 +85,15 @@ class _Chat:
         )
         self.app = ChatApp(self.broker, self.rooms)
         self.stomp = _ChatBrokerServer(self.broker, self.app)
+        self.app.flush = self.stomp.flush
+        if options.relay is not None:
+            self.app.relay = Relay(
+                options.relay,
+                self.app.relayed,
+                login=options.relay_login,
+                passcode=options.relay_passcode,
+                vhost=options.relay_vhost,
+            )
 
     def process_request(self, request: Request) -> Optional[Refusal]:
         if not request.is_upgrade:
@@ -107,6 +123,8 @@ class ChatServer:
             await asyncio.wait_for(self.chat.stomp.close(), timeout)
         except asyncio.TimeoutError:
             logger.warning("chat: connections still open after %s s; stopping anyway", timeout)
+        if self.chat.app.relay is not None:  # after the leaves went out through it
+            await self.chat.app.relay.close()
 
     async def __aenter__(self) -> "ChatServer":
         return self
@@ -125,4 +143,6 @@ async def start(host: str, port: int, options: ChatOptions) -> ChatServer:
         plain_http=True,
         max_message_size=options.max_message_size,
     )
+    if chat.app.relay is not None:
+        chat.app.relay.start()
     return ChatServer(chat, server)
