@@ -14,7 +14,8 @@
 #    - through our server, with the page's default client and with ?client=stompjs;
 #    - with stompjs, through RabbitMQ's own web-STOMP (the page served by our server, in
 #      its direct mode: posts straight to /topic/<room>);
-#    then SIGTERM: the server must exit 0 within 15 s.
+#    then SIGTERM: the server must exit 0 within 15 s;
+# 5. a page reconnects by itself after the server restarts (tests/chat/reconnect.mjs).
 # Everything it starts, it stops (trap), whatever happens. Env: CHAT_RABBITMQ_WS_URL and
 # CHAT_RELAY (both set) use a RabbitMQ already running (web-STOMP URL, STOMP HOST:PORT).
 set -euo pipefail
@@ -98,6 +99,8 @@ pages "$server_url" ""
 pages "$server_url" "client=stompjs"
 pages "$server_url" "client=stompjs&direct=1&login=guest&passcode=guest&ws=$RABBITMQ_WS_URL"
 stop_server || status=1
+log "a page reconnects after the server restarts"
+timeout 180 node tests/chat/reconnect.mjs "$py" client=stompjs || status=1
 
 [ "$status" = 0 ] && log "ok" || log "FAILED"
 exit "$status"
