@@ -5,7 +5,7 @@ p50/p99 latency. Not a timed test: it prints one line per run.
         [--posts 100] [--direct --login guest --passcode guest]
 
 Every client (a ``sansocket.asyncio`` WebSocket speaking STOMP 1.2) subscribes to
-``/topic/<room>``; the first ``--senders`` of them each send ``--posts`` posts as fast as
+``/topic/<room>`` (and joins through ``/app/rooms/<room>/join``, as the page does); the first ``--senders`` of them each send ``--posts`` posts as fast as
 the connection takes them. Each post carries its send time, so every client that receives
 it measures the latency; the rate is deliveries (posts x receivers) over the time from the
 first send to the last delivery. With the chat server the posts go through its application
@@ -67,12 +67,20 @@ class Client:
         while not any(c == "CONNECTED" for c, _, _ in parse(str(await self.ws.recv()))):
             pass
         live = {"id": "live", "destination": f"/topic/{self.room}"}
-        history = {"id": "history", "destination": f"/app/rooms/{self.room}"}
-        (live if self.direct else history)["receipt"] = "joined"
+        if self.direct:
+            await self.ws.send(frame("SUBSCRIBE", {**live, "receipt": "joined"}))
+            while not any(c == "RECEIPT" for c, _, _ in parse(str(await self.ws.recv()))):
+                pass
+            return
+        reply = f"/topic/_me.{login}.{id(self)}"
         await self.ws.send(frame("SUBSCRIBE", live))
-        if not self.direct:
-            await self.ws.send(frame("SUBSCRIBE", history))
-        while not any(c == "RECEIPT" for c, _, _ in parse(str(await self.ws.recv()))):
+        await self.ws.send(frame("SUBSCRIBE", {"id": "reply", "destination": reply}))
+        await self.ws.send(
+            frame("SEND", {"destination": f"/app/rooms/{self.room}/join", "reply-to": reply})
+        )
+        while not any(
+            h.get("subscription") == "reply" for _, h, _ in parse(str(await self.ws.recv()))
+        ):
             pass
 
     async def receive(self, expected: int) -> None:
