@@ -26,7 +26,10 @@ def _address(text: str) -> Tuple[str, int]:
 
 
 def parse(argv: Optional[List[str]]) -> Tuple[Tuple[str, int], ChatOptions]:
-    p = argparse.ArgumentParser(prog="python -m sansocket.chat", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m sansocket.chat",
+        description="The chat room: the page at / and STOMP over WebSocket at /stomp, on one port.",
+    )
     p.add_argument("address", type=_address, help="HOST:PORT to listen on (127.0.0.1:8080)")
     p.add_argument(
         "--npm-dir",
