@@ -344,11 +344,38 @@ def vectors():
             write("connection_server" if role == "server" else "connection_client", name, seed)
 
 
+def stomp():
+    """stomp_decoder: every case of tests/vectors/stomp/*.json behind the 7-byte prefix
+    (version, limits, cuts; see fuzz/src/stomp.rs). stomp_broker: operation lists."""
+    for path in sorted((VECTORS / "stomp").glob("*.json")):
+        for case in json.loads(path.read_text())["cases"]:
+            data = case["input"].encode() if "input" in case else bytes.fromhex(case["input_hex"])
+            version = ["1.0", "1.1", "1.2"].index(case["version"])
+            cut = len(data) // 2
+            write("stomp_decoder", f"v-{path.stem}-{case['name']}",
+                  bytes([version, 15, 255, 255, 255, cut % 256, (cut + 3) % 256]) + data)
+    open2 = bytes([0, 2, 0, 2])
+    connect2 = bytes([1, 0, 2, 1, 1, 2])
+    queue = open2 + connect2 + bytes([2, 1, 12]) + bytes([4, 0, 2]) + b"hi" + bytes([4, 0, 2]) + b"yo"
+    write("stomp_broker", "queue-client-ack", bytes([200]) + queue + bytes([6, 1, 0, 4, 0, 2]) + b"zz")
+    write("stomp_broker", "queue-nack", bytes([200]) + queue + bytes([7, 1, 0]))
+    write("stomp_broker", "queue-close-redeliver", bytes([200]) + queue + bytes([0, 2, 1, 2, 2, 2, 2, 12, 10, 1, 0]))
+    topic = open2 + connect2 + bytes([2, 0, 0, 2, 1, 0, 4, 1, 5]) + b"hello"
+    write("stomp_broker", "topic-fan-out", bytes([200]) + topic)
+    write("stomp_broker", "topic-slow-consumer", bytes([0]) + topic + bytes([4, 1, 15]) + b"x" * 15 * 3)
+    write("stomp_broker", "transaction", bytes([200]) + topic + bytes([8, 0, 0, 8, 0, 2, 8, 0, 4]))
+    write("stomp_broker", "heart-beat-timeout", bytes([200]) + open2 + connect2 + bytes([11, 0, 200] * 4))
+    write("stomp_broker", "raw-garbage", bytes([200]) + open2 + bytes([9, 0, 20]) + b"SEND\ndestination:/q\n\n\0")
+    write("stomp_broker", "app-destination", bytes([200]) + open2 + connect2 + bytes([4, 0, 4]) + b"ping")
+    write("stomp_broker", "publish-queue", bytes([9]) + open2 + connect2 + bytes([11, 0, 3] * 12 + [2, 0, 2]))
+
+
 if __name__ == "__main__":
     if OUT.exists():
         shutil.rmtree(OUT)
     builtin()
     vectors()
+    stomp()
     for folder in sorted(OUT.iterdir()):
         files = list(folder.iterdir())
         print(f"{folder.name}: {len(files)} seeds, {sum(f.stat().st_size for f in files)} bytes")

@@ -37,7 +37,8 @@ run_suite() {
     rust)
       retry 3 timeout 300 rustup target add wasm32-unknown-unknown &&
         cargo test --workspace --all-targets && cargo test --workspace --doc &&
-        cargo build -p sansocket --target wasm32-unknown-unknown ;;
+        cargo build -p sansocket --target wasm32-unknown-unknown &&
+        cargo build -p sansocket-stomp --target wasm32-unknown-unknown ;;
     autobahn)  # all 517 cases, both roles; the expected results themselves must be clean
       expected_clean && bash tests/autobahn/install.sh --no-selftest &&
         EXCLUDE= bash tests/autobahn/run.sh both ;;

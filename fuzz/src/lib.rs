@@ -22,5 +22,6 @@ pub mod drive;
 pub mod input;
 pub mod outbox;
 pub mod reference;
+pub mod stomp;
 pub mod targets;
 pub mod wire;

@@ -150,3 +150,18 @@ fn the_deflate_seeds_negotiate_and_compress() {
     let hello = Entry::Text(b"Hello".to_vec());
     assert_eq!(r.entries, [hello.clone(), hello]);
 }
+
+#[test]
+fn every_stomp_seed_passes_its_target() {
+    type Target = (&'static str, fn(&[u8]));
+    let targets: [Target; 2] = [
+        ("stomp_decoder", sansocket_fuzz::stomp::decoder),
+        ("stomp_broker", sansocket_fuzz::stomp::broker::run),
+    ];
+    for (name, target) in targets {
+        for (seed, data) in seeds(name) {
+            eprintln!("{name}/{seed}");
+            target(&data);
+        }
+    }
+}

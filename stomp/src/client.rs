@@ -26,7 +26,7 @@ pub struct ClientConfig {
     /// The client's offer: it can send every `send` ms and wants the server's every
     /// `receive` ms (default `10000,10000`, as stompjs).
     pub heart_beat: HeartBeat,
-    /// A silent server is dead after its interval times this (default 2.0).
+    /// A silent server is dead after its interval times this (default 2.0; values below 1 count as 1).
     pub grace: f64,
     /// Decoder limits.
     pub limits: Limits,

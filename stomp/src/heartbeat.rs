@@ -106,7 +106,10 @@ impl Timers {
         last_received: 0,
     };
 
-    pub(crate) const fn start(send_every: u64, expect_every: u64, grace: f64, now: u64) -> Self {
+    /// Timers from `now`. A grace below 1 (or NaN) is taken as 1: a peer is never declared
+    /// dead before its interval has passed.
+    pub(crate) fn start(send_every: u64, expect_every: u64, grace: f64, now: u64) -> Self {
+        let grace = if grace >= 1.0 { grace } else { 1.0 };
         Self {
             send_every,
             expect_every,

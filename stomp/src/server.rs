@@ -18,7 +18,7 @@ pub struct ServerConfig {
     /// interval is the larger of the two offers, `receive` is also the floor for the
     /// client's heart-beats (tiny client intervals are clamped to it).
     pub heart_beat: HeartBeat,
-    /// A silent client is dead after its interval times this (default 2.0).
+    /// A silent client is dead after its interval times this (default 2.0; values below 1 count as 1).
     pub grace: f64,
     /// Decoder limits.
     pub limits: Limits,
@@ -134,7 +134,9 @@ enum Phase {
 /// `destination`; SUBSCRIBE needs `destination` and (1.1+) `id` and a known `ack` mode;
 /// UNSUBSCRIBE needs `id` (1.0: or `destination`); ACK/NACK need `id` (1.2) or
 /// `message-id` (+ `subscription` in 1.1); NACK is not 1.0; BEGIN/COMMIT/ABORT need
-/// `transaction`; any decode error or limit; missed heart-beats.
+/// `transaction`; any decode error or limit; missed heart-beats. `host` is not required
+/// (RabbitMQ treats it as optional and Artemis ignores it); the application sees it in
+/// [`ConnectRequest::host`].
 ///
 /// Time is milliseconds since an epoch the host chooses (see [`HeartBeat`]).
 #[derive(Debug)]
@@ -192,8 +194,22 @@ impl ServerSession {
 
     /// Bytes the client sent: data of a TCP read or a WebSocket message (text or binary),
     /// split anywhere. `now` is the current time; any byte counts as activity.
+    ///
+    /// While a `Connect` waits for `accept`/`reject`, nothing is decoded; more than one
+    /// frame's worth of limits (`max_header_block + max_body`) buffered meanwhile fails
+    /// the session, so the buffer stays bounded.
     pub fn receive_data(&mut self, data: &[u8], now: u64) {
         self.link.receive_data(data, now);
+        let limits = self.config.limits;
+        let bound = limits
+            .max_header_block
+            .saturating_add(limits.max_body)
+            .saturating_add(2);
+        if self.phase == Phase::ConnectPending && self.link.decoder.buffered() > bound {
+            let e = SessionError::Protocol("too much data before CONNECTED".to_owned());
+            let e = self.fail(e, None, None);
+            self.pending_error = Some(e);
+        }
     }
 
     /// The client closed its side. The session is closed; nothing more is decoded.

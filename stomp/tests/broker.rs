@@ -531,3 +531,48 @@ fn subprotocol_caps_the_version() {
     let out = b.data_to_send(id, 0);
     assert!(out.windows(12).any(|w| w == b"version:1.1\n"));
 }
+
+fn error_message(b: &mut Broker, p: &mut Peer) -> String {
+    match pull_result(b, p) {
+        Err(SessionError::Server { message, .. }) => message,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn per_connection_bounds() {
+    let mut b = Broker::new(BrokerConfig::default().max_subscriptions(2));
+    let mut p = peer(&mut b);
+    subscribe(&mut b, &mut p, "/topic/a", AckMode::Auto);
+    subscribe(&mut b, &mut p, "/topic/b", AckMode::Auto);
+    subscribe(&mut b, &mut p, "/topic/c", AckMode::Auto);
+    assert_eq!(error_message(&mut b, &mut p), "too many subscriptions");
+
+    let mut b = Broker::new(BrokerConfig::default().max_transaction_frames(2));
+    let mut p = peer(&mut b);
+    let tx = p.client.begin(&[]).unwrap();
+    for _ in 0..3 {
+        p.client
+            .send("/topic/a", "x", &[("transaction".into(), tx.clone())])
+            .unwrap();
+    }
+    push(&mut b, &mut p);
+    assert_eq!(error_message(&mut b, &mut p), "transaction too large");
+
+    let mut b = Broker::new(BrokerConfig::default().max_queues(2));
+    b.publish("/queue/1", "x", &[]).unwrap();
+    b.publish("/queue/2", "x", &[]).unwrap();
+    assert_eq!(
+        b.publish("/queue/3", "x", &[]),
+        Err(sansocket_stomp::UsageError::QueueFull)
+    );
+    let mut p = peer(&mut b);
+    // Draining a queue and leaving it frees its slot.
+    let id = subscribe(&mut b, &mut p, "/queue/1", AckMode::Auto);
+    assert_eq!(messages(&mut b, &mut p).len(), 1);
+    p.client.unsubscribe(&id, &[]).unwrap();
+    push(&mut b, &mut p);
+    b.publish("/queue/3", "x", &[]).unwrap();
+    send(&mut b, &mut p, "/queue/4", "x");
+    assert_eq!(error_message(&mut b, &mut p), "too many queues");
+}

@@ -296,3 +296,16 @@ fn eof_closes() {
     assert!(s.should_close_transport());
     assert_eq!(s.next_event(), Ok(None));
 }
+
+#[test]
+fn data_buffered_while_connect_waits_is_bounded() {
+    let limits = Limits::default().max_header_block(100).max_body(100);
+    let mut s = ServerSession::new(ServerConfig::default().limits(limits), 0);
+    s.receive_data(b"CONNECT\naccept-version:1.2\n\n\0", 0);
+    assert!(matches!(s.next_event(), Ok(Some(ServerEvent::Connect(_)))));
+    s.receive_data(&[b'x'; 150], 0);
+    assert_eq!(s.next_event(), Ok(None));
+    s.receive_data(&[b'x'; 60], 0);
+    assert!(matches!(s.next_event(), Err(SessionError::Protocol(_))));
+    assert!(s.should_close_transport());
+}

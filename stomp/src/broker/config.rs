@@ -39,6 +39,14 @@ pub struct BrokerConfig {
     /// and `client-individual` modes (default 1,000): further messages wait in the queue
     /// (for a topic, they are not delivered to it).
     pub max_unacked: usize,
+    /// Most subscriptions one connection may hold (default 1,024); one more gets an ERROR.
+    pub max_subscriptions: usize,
+    /// Most SEND/ACK/NACK frames one connection may hold in open transactions (default
+    /// 1,000); one more gets an ERROR.
+    pub max_transaction_frames: usize,
+    /// Most queues holding messages or subscribers at once (default 10,000): a SEND that
+    /// would create one more gets an ERROR (`message:too many queues`).
+    pub max_queues: usize,
 }
 
 impl Default for BrokerConfig {
@@ -52,6 +60,9 @@ impl Default for BrokerConfig {
             max_outgoing: 1024 * 1024,
             max_queue_depth: 10_000,
             max_unacked: 1_000,
+            max_subscriptions: 1024,
+            max_transaction_frames: 1000,
+            max_queues: 10_000,
         }
     }
 }
@@ -97,6 +108,24 @@ impl BrokerConfig {
     #[must_use]
     pub const fn max_queue_depth(mut self, n: usize) -> Self {
         self.max_queue_depth = n;
+        self
+    }
+    /// Sets [`BrokerConfig::max_subscriptions`].
+    #[must_use]
+    pub const fn max_subscriptions(mut self, n: usize) -> Self {
+        self.max_subscriptions = n;
+        self
+    }
+    /// Sets [`BrokerConfig::max_transaction_frames`].
+    #[must_use]
+    pub const fn max_transaction_frames(mut self, n: usize) -> Self {
+        self.max_transaction_frames = n;
+        self
+    }
+    /// Sets [`BrokerConfig::max_queues`].
+    #[must_use]
+    pub const fn max_queues(mut self, n: usize) -> Self {
+        self.max_queues = n;
         self
     }
     /// Sets [`BrokerConfig::max_unacked`].

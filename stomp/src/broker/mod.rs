@@ -324,7 +324,8 @@ impl Broker {
     ///
     /// # Errors
     /// [`UsageError::UnknownDestination`] (also for application destinations),
-    /// [`UsageError::QueueFull`].
+    /// [`UsageError::QueueFull`] (also when it would be a queue past
+    /// [`BrokerConfig::max_queues`]).
     pub fn publish(
         &mut self,
         destination: &str,
@@ -335,7 +336,7 @@ impl Broker {
         self.settle();
         match result {
             Ok(()) => Ok(()),
-            Err(r) if r == QUEUE_FULL => Err(UsageError::QueueFull),
+            Err(r) if r == QUEUE_FULL || r == "too many queues" => Err(UsageError::QueueFull),
             Err(_) => Err(UsageError::UnknownDestination),
         }
     }
@@ -411,7 +412,11 @@ impl Broker {
             && let Some(tx) = frame.header("transaction")
         {
             let conn = self.conns.get_mut(&id).ok_or("gone")?;
+            let total: usize = conn.transactions.values().map(Vec::len).sum();
             let held = conn.transactions.get_mut(tx).ok_or("unknown transaction")?;
+            if total >= self.config.max_transaction_frames {
+                return Err("transaction too large");
+            }
             held.push(frame);
             return Ok(());
         }
@@ -450,6 +455,15 @@ impl Broker {
                 }
                 if conn.subs.contains_key(&sub_id) {
                     return Err("duplicate subscription id");
+                }
+                if conn.subs.len() >= self.config.max_subscriptions {
+                    return Err("too many subscriptions");
+                }
+                if is_queue
+                    && !self.queues.contains_key(&destination)
+                    && self.queues.len() >= self.config.max_queues
+                {
+                    return Err("too many queues");
                 }
                 conn.subs
                     .insert(sub_id.clone(), (destination.clone(), ack, is_queue));
@@ -501,6 +515,9 @@ impl Broker {
                 if conn.transactions.contains_key(tx) {
                     return Err("transaction already open");
                 }
+                if conn.transactions.len() >= self.config.max_transaction_frames {
+                    return Err("too many transactions");
+                }
                 conn.transactions.insert(tx.to_owned(), Vec::new());
                 Ok(())
             }
@@ -532,13 +549,16 @@ impl Broker {
         if !is_queue && !Self::is_prefixed(&self.config.topic_prefixes, destination) {
             return Err("unknown destination");
         }
-        if is_queue
-            && self
-                .queues
-                .get(destination)
-                .is_some_and(|q| q.backlog.len() >= self.config.max_queue_depth)
-        {
-            return Err(QUEUE_FULL);
+        if is_queue {
+            match self.queues.get(destination) {
+                Some(q) if q.backlog.len() >= self.config.max_queue_depth => {
+                    return Err(QUEUE_FULL);
+                }
+                None if self.queues.len() >= self.config.max_queues => {
+                    return Err("too many queues");
+                }
+                _ => {}
+            }
         }
         let message_id = self.next_message.to_string();
         self.next_message += 1;
@@ -747,6 +767,10 @@ impl Broker {
             }
             if queue.next >= queue.subscribers.len() {
                 queue.next = 0;
+            }
+            if queue.subscribers.is_empty() && queue.backlog.is_empty() {
+                self.queues.remove(&destination);
+                return;
             }
             self.dispatch(&destination);
         } else if let Some(list) = self.topics.get_mut(&destination) {

@@ -143,10 +143,142 @@ LIMITS = [
          [error("body-too-large")]),
 ]
 
+def sent(command, headers=(), body=None):
+    """A frame the session must have queued: its command, headers that must be among its
+    headers (a subset, in any order), and optionally its exact body."""
+    out = {"command": command, "headers": [list(h) for h in headers]}
+    if body is not None:
+        out["body"] = body
+    return out
+
+
+SENT_HB = {"heart-beat": True}
+
+
+def connect_event(version, login=None, passcode=None, host=None, heart_beat=(0, 0)):
+    return {"type": "connect", "version": version, "login": login, "passcode": passcode, "host": host,
+            "heart_beat": list(heart_beat)}
+
+
+def session(name, steps, config=None, description=None):
+    c = {"name": name}
+    if description:
+        c["description"] = description
+    if config:
+        c["config"] = config
+    c["steps"] = steps
+    return c
+
+
+CONNECT12 = "CONNECT\naccept-version:1.0,1.1,1.2\nhost:/\n\n\x00"
+OPEN12 = [{"receive": CONNECT12, "events": [connect_event("1.2", host="/")]},
+          {"accept": {}, "sent": [sent("CONNECTED", [("version", "1.2")])]}]
+
+
+def refused(frame, kind, receipt=None, extra=()):
+    headers = [("message", None)] + ([("receipt-id", receipt)] if receipt else []) + list(extra)
+    return {"receive": frame, "events": [{"type": "error", "kind": kind}],
+            "sent": [sent("ERROR", [h for h in headers if h[1] is not None])],
+            "should_close_transport": True}
+
+
+SERVER = [
+    session("connect-1.2", [
+        {"receive": "CONNECT\naccept-version:1.0,1.1,1.2\nhost:example.org\nlogin:guest\npasscode:p\\c\nheart-beat:0,0\n\n\x00",
+         "events": [connect_event("1.2", "guest", "p\\c", "example.org")], "should_close_transport": False},
+        {"accept": {"session": "s1"},
+         "sent": [sent("CONNECTED", [("version", "1.2"), ("heart-beat", "10000,10000"),
+                                     ("server", "sansocket-stomp"), ("session", "s1")])]},
+    ], description="CONNECT headers are never unescaped: the passcode keeps its backslash"),
+    session("stomp-command", [
+        {"receive": "STOMP\naccept-version:1.1\nhost:/\n\n\x00", "events": [connect_event("1.1", host="/")]},
+        {"accept": {}, "sent": [sent("CONNECTED", [("version", "1.1")])]},
+    ]),
+    session("no-accept-version-is-1.0", [
+        {"receive": "CONNECT\nlogin:a\n\n\x00", "events": [connect_event("1.0", login="a")]},
+        {"accept": {}, "sent": [sent("CONNECTED", [("version", "1.0"), ("heart-beat", "0,0")])]},
+    ]),
+    session("highest-common-version", [
+        {"receive": "CONNECT\naccept-version:1.0,1.1,1.3\n\n\x00", "events": [connect_event("1.1")]},
+    ]),
+    session("subprotocol-caps-version", [
+        {"receive": CONNECT12, "events": [connect_event("1.1", host="/")]},
+    ], config={"max_version": "1.1"}, description="v11.stomp negotiated: 1.1 at most"),
+    session("no-common-version", [
+        refused("CONNECT\naccept-version:1.3\n\n\x00", "unsupported-version",
+                extra=[("version", "1.0,1.1,1.2")]),
+    ]),
+    session("no-common-version-capped", [
+        refused("CONNECT\naccept-version:1.2\n\n\x00", "unsupported-version", extra=[("version", "1.0,1.1")]),
+    ], config={"max_version": "1.1"}),
+    session("send-before-connect", [
+        refused("SEND\ndestination:/queue/a\nreceipt:9\n\nx\x00", "protocol", receipt="9"),
+        {"receive": "CONNECT\n\n\x00"},
+    ], description="CVE-2025-41254: nothing but CONNECT/STOMP before CONNECTED; nothing decoded after the ERROR"),
+    session("second-connect", OPEN12 + [refused("CONNECT\naccept-version:1.2\nreceipt:r\n\n\x00", "protocol", "r")],
+            description="CVE-2022-22971"),
+    session("send-without-destination", OPEN12 + [refused("SEND\nreceipt:r\n\nx\x00", "protocol", "r")]),
+    session("subscribe-without-id", OPEN12 + [refused("SUBSCRIBE\ndestination:/a\n\n\x00", "protocol")]),
+    session("subscribe-unknown-ack-mode", OPEN12 + [
+        refused("SUBSCRIBE\nid:0\ndestination:/a\nack:sometimes\n\n\x00", "protocol")]),
+    session("subscribe-without-id-in-1.0", [
+        {"receive": "CONNECT\n\n\x00", "events": [connect_event("1.0")]},
+        {"accept": {}, "sent": [sent("CONNECTED", [("version", "1.0")])]},
+        {"receive": "SUBSCRIBE\ndestination:/a\n\n\x00",
+         "events": [{"type": "frame", "command": "SUBSCRIBE", "headers": [["destination", "/a"]]}]},
+    ]),
+    session("ack-needs-id-in-1.2", OPEN12 + [refused("ACK\nmessage-id:1\n\n\x00", "protocol")]),
+    session("client-sends-message", OPEN12 + [refused("MESSAGE\ndestination:/a\n\n\x00", "protocol")]),
+    session("frames-in-order", OPEN12 + [
+        {"receive": "SUBSCRIBE\nid:0\ndestination:/queue/a\nack:client\n\n\x00\nSEND\ndestination:/queue/a\ncontent-length:2\n\nhi\x00",
+         "events": [{"type": "frame", "command": "SUBSCRIBE",
+                     "headers": [["id", "0"], ["destination", "/queue/a"], ["ack", "client"]]},
+                    {"type": "heart-beat"},
+                    {"type": "frame", "command": "SEND", "headers": [["destination", "/queue/a"], ["content-length", "2"]],
+                     "body": "hi"}]},
+        {"send_receipt": "r1", "sent": [sent("RECEIPT", [("receipt-id", "r1")])]},
+    ]),
+    session("undefined-escape", OPEN12 + [refused("SEND\ndestination:/a\nreceipt:5\nk:\\t\n\n\x00", "invalid-escape", "5")]),
+    session("body-limit", OPEN12 + [refused("SEND\ndestination:/a\ncontent-length:10\n", "body-too-large")],
+            config={"limits": {"max_body": 4}}, description="refused on the header, before the body arrives"),
+    session("connect-pending-holds-frames", [
+        {"receive": CONNECT12 + "SEND\ndestination:/a\n\nx\x00", "events": [connect_event("1.2", host="/")]},
+        {"accept": {}, "events": [{"type": "frame", "command": "SEND", "headers": [["destination", "/a"]], "body": "x"}],
+         "sent": [sent("CONNECTED")]},
+    ]),
+    session("reject", [
+        {"receive": "CONNECT\naccept-version:1.2\nlogin:x\npasscode:y\n\n\x00",
+         "events": [connect_event("1.2", "x", "y")]},
+        {"reject": "bad credentials", "sent": [sent("ERROR", [("message", "bad credentials")])],
+         "should_close_transport": True},
+    ]),
+    session("disconnect-with-receipt", OPEN12 + [
+        {"receive": "DISCONNECT\nreceipt:77\n\n\x00", "events": [{"type": "disconnect"}],
+         "sent": [sent("RECEIPT", [("receipt-id", "77")])], "should_close_transport": True},
+    ]),
+    session("server-heart-beats", [
+        {"receive": "CONNECT\naccept-version:1.2\nheart-beat:0,300\n\n\x00", "now": 1000,
+         "events": [connect_event("1.2", heart_beat=(0, 300))]},
+        {"accept": {}, "sent": [sent("CONNECTED", [("heart-beat", "100,0")])], "poll_timeout": 1300},
+        {"handle_timeout": 1299, "poll_timeout": 1300},
+        {"handle_timeout": 1300, "sent": [SENT_HB], "poll_timeout": 1600},
+    ], config={"heart_beat": [100, 0]}, description="send every max(100, 300) ms when idle"),
+    session("silent-client-times-out", [
+        {"receive": "CONNECT\naccept-version:1.2\nheart-beat:1000,0\n\n\x00",
+         "events": [connect_event("1.2", heart_beat=(1000, 0))]},
+        {"accept": {}, "sent": [sent("CONNECTED", [("heart-beat", "0,500")])], "poll_timeout": 2000},
+        {"receive": "\n", "now": 1500, "events": [{"type": "heart-beat"}], "poll_timeout": 3500},
+        {"handle_timeout": 3499},
+        {"handle_timeout": 3500, "events": [{"type": "error", "kind": "heart-beat-timeout"}],
+         "sent": [sent("ERROR")], "should_close_transport": True, "poll_timeout": None},
+    ], config={"heart_beat": [0, 500]}, description="expected every max(1000, 500) ms; dead after 2x that"),
+]
+
 FILES = {
     "decoder": ("The STOMP frame grammar: commands, headers, bodies, heart-beat EOLs, errors.", GRAMMAR),
     "escapes": ("Header escaping per version; CONNECT/STOMP/CONNECTED never unescaped.", ESCAPES),
     "limits": ("Decoder limits: header count, line length, header block, body.", LIMITS),
+    "server": ("Server sessions: negotiation, CONNECTED, every ERROR path, receipts, heart-beats.", SERVER),
 }
 
 for name, (description, cases) in FILES.items():
