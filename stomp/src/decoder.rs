@@ -330,7 +330,9 @@ impl Decoder {
         self.buf.advance(1);
         self.scan = 0;
         self.state = State::Idle;
-        let headers = std::mem::take(&mut self.headers);
+        // The next frame likely has as many headers: one allocation for them.
+        let capacity = self.headers.len().max(4);
+        let headers = std::mem::replace(&mut self.headers, Vec::with_capacity(capacity));
         Ok(Some(DecodeEvent::Frame(Frame::from_parts(
             command, headers, body,
         ))))

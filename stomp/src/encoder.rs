@@ -54,7 +54,7 @@ impl Encoder {
 /// [`EncodeError::Unencodable`] for a header that cannot be written in this version (CR,
 /// LF, or a colon in a name, where escaping does not apply).
 pub fn encode(frame: &Frame, version: Version) -> Result<Vec<u8>, EncodeError> {
-    let mut out = Vec::with_capacity(estimate(frame));
+    let mut out = Vec::new();
     encode_into(frame, version, &mut out)?;
     Ok(out)
 }
@@ -74,6 +74,7 @@ fn estimate(frame: &Frame) -> usize {
 /// As [`encode`].
 pub fn encode_into(frame: &Frame, version: Version, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     let start = out.len();
+    out.reserve(estimate(frame));
     let result = write(frame, version, out);
     if result.is_err() {
         out.truncate(start);
@@ -88,7 +89,6 @@ fn write(frame: &Frame, version: Version, out: &mut Vec<u8>) -> Result<(), Encod
         return Err(EncodeError::BodyNotAllowed);
     }
     let escaped = command.escapes_headers();
-    out.reserve(estimate(frame));
     out.extend_from_slice(command.as_str().as_bytes());
     out.push(b'\n');
     for (name, value) in frame.headers() {
@@ -102,9 +102,7 @@ fn write(frame: &Frame, version: Version, out: &mut Vec<u8>) -> Result<(), Encod
     }
     if command.allows_body() {
         out.extend_from_slice(b"content-length:");
-        let mut digits = itoa_buf(body.len());
-        out.extend_from_slice(digits.as_bytes());
-        digits.clear();
+        write_decimal(out, body.len());
         out.push(b'\n');
     }
     out.push(b'\n');
@@ -113,6 +111,20 @@ fn write(frame: &Frame, version: Version, out: &mut Vec<u8>) -> Result<(), Encod
     Ok(())
 }
 
-fn itoa_buf(n: usize) -> String {
-    n.to_string()
+/// Appends `n` in decimal, without allocating.
+pub(crate) fn write_decimal(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        // `n % 10` is below 10: the cast cannot truncate.
+        #[allow(clippy::cast_possible_truncation)]
+        let digit = (n % 10) as u8;
+        digits[at] = b'0' + digit;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }

@@ -47,9 +47,15 @@ fn utf8(bytes: Vec<u8>) -> Result<String, DecodeError> {
     String::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8)
 }
 
-const fn needs_escape(byte: u8) -> bool {
-    matches!(byte, b'\\' | b'\n' | b'\r' | b':')
-}
+/// Bytes that escaping may change: backslash, LF, CR and colon.
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'\\' as usize] = true;
+    table[b'\n' as usize] = true;
+    table[b'\r' as usize] = true;
+    table[b':' as usize] = true;
+    table
+};
 
 /// Appends `text` escaped for `version` (`escaped` as for [`unescape`]). `is_name`: a name
 /// may not hold a raw `:` when it cannot be escaped.
@@ -61,7 +67,7 @@ pub(crate) fn escape_into(
     is_name: bool,
 ) -> Result<(), EncodeError> {
     let bytes = text.as_bytes();
-    if !bytes.iter().any(|b| needs_escape(*b)) {
+    if !bytes.iter().any(|b| SPECIAL[usize::from(*b)]) {
         out.extend_from_slice(bytes);
         return Ok(());
     }

@@ -134,7 +134,9 @@ enum Phase {
 /// `destination`; SUBSCRIBE needs `destination` and (1.1+) `id` and a known `ack` mode;
 /// UNSUBSCRIBE needs `id` (1.0: or `destination`); ACK/NACK need `id` (1.2) or
 /// `message-id` (+ `subscription` in 1.1); NACK is not 1.0; BEGIN/COMMIT/ABORT need
-/// `transaction`; any decode error or limit; missed heart-beats.
+/// `transaction`; any decode error or limit; missed heart-beats. `host` is not required
+/// (RabbitMQ treats it as optional and Artemis ignores it); the application sees it in
+/// [`ConnectRequest::host`].
 ///
 /// Time is milliseconds since an epoch the host chooses (see [`HeartBeat`]).
 #[derive(Debug)]

@@ -60,7 +60,7 @@ impl Stored {
                 header(&mut out, n, v, version);
             }
             out.extend_from_slice(b"content-length:");
-            out.extend_from_slice(self.body.len().to_string().as_bytes());
+            crate::encoder::write_decimal(&mut out, self.body.len());
             out.extend_from_slice(b"\n\n");
             self.encoded[slot] = Some(out);
         }
