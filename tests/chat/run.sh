@@ -11,11 +11,13 @@
 #    and stopped again if this started it);
 # 4. a chat server on 127.0.0.1 (an ephemeral port) and two headless Chromium pages
 #    (tests/chat/two_pages.mjs) that chat in one room:
-#    - through our server, with the page's default client and with ?client=stompjs;
-#    - with stompjs, through RabbitMQ's own web-STOMP (the page served by our server, in
+#    - through our server, with the page's default client (sansocket's STOMP client from
+#      the npm web build) and with ?client=stompjs;
+#    - the same two through RabbitMQ's own web-STOMP (the page served by our server, in
 #      its direct mode: posts straight to /topic/<room>);
 #    then SIGTERM: the server must exit 0 within 15 s;
-# 5. a page reconnects by itself after the server restarts (tests/chat/reconnect.mjs).
+# 5. a page reconnects by itself after the server restarts (tests/chat/reconnect.mjs),
+#    with either client.
 # Everything it starts, it stops (trap), whatever happens. Env: CHAT_RABBITMQ_WS_URL and
 # CHAT_RELAY (both set) use a RabbitMQ already running (web-STOMP URL, STOMP HOST:PORT).
 set -euo pipefail
@@ -90,16 +92,19 @@ stop_server() {
 }
 
 pages() {
-  log "two Chromium pages: $1 ${2:-}"
-  timeout 180 node tests/chat/two_pages.mjs "$1" "${2:-}" || { status=1; cat "$tmp/server.log"; }
+  log "two Chromium pages: $1 ${2:-} (client ${3:-any})"
+  timeout 180 node tests/chat/two_pages.mjs "$1" "${2:-}" "${3:-}" || { status=1; cat "$tmp/server.log"; }
 }
 
 start_server || exit 1
-pages "$server_url" ""
-pages "$server_url" "client=stompjs"
-pages "$server_url" "client=stompjs&direct=1&login=guest&passcode=guest&ws=$RABBITMQ_WS_URL"
+pages "$server_url" "" sansocket
+pages "$server_url" "client=stompjs" stompjs
+rabbit="direct=1&login=guest&passcode=guest&ws=$RABBITMQ_WS_URL"
+pages "$server_url" "$rabbit" sansocket
+pages "$server_url" "client=stompjs&$rabbit" stompjs
 stop_server || status=1
 log "a page reconnects after the server restarts"
+timeout 180 node tests/chat/reconnect.mjs "$py" || status=1
 timeout 180 node tests/chat/reconnect.mjs "$py" client=stompjs || status=1
 
 [ "$status" = 0 ] && log "ok" || log "FAILED"

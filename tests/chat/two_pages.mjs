@@ -3,11 +3,12 @@
 // bindings-wasm's node_modules) join the same room of a running chat page and each sees the
 // other's post, with the sender's name, in <ul id="messages">.
 //
-//   node tests/chat/two_pages.mjs BASE_URL [QUERY]
+//   node tests/chat/two_pages.mjs BASE_URL [QUERY [CLIENT]]
 //
 // BASE_URL is where the page is served (http://127.0.0.1:8080/); QUERY is added to both
 // pages' query (client=stompjs, or ws=...&direct=1&login=guest&passcode=guest for a plain
-// broker). Prints one JSON line with what each page shows; exit status 0 when both pages
+// broker); CLIENT (sansocket or stompjs), if given, is the client both pages must have
+// used (the page falls back to stompjs when the web build has no STOMP client). Prints one JSON line with what each page shows; exit status 0 when both pages
 // show both posts, 1 otherwise. Everything is bounded: 60 s to launch, 30 s per step.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,7 +20,7 @@ const repo = fileURLToPath(new URL('../..', import.meta.url));
 const require = createRequire(join(repo, 'bindings-wasm/package.json'));
 const { chromium } = require('playwright-core');
 
-const [base, extra = ''] = process.argv.slice(2);
+const [base, extra = '', client = ''] = process.argv.slice(2);
 if (!base) {
   console.error('usage: node tests/chat/two_pages.mjs BASE_URL [QUERY]');
   process.exit(2);
@@ -67,6 +68,7 @@ try {
   }
   report.pages = pages.map(({ user, posts, status, online, logs }) => ({ user, status, posts, online, logs }));
   ok = pages.every((p) => want.every(([u, t]) => p.posts.some(([pu, pt]) => pu === u && pt === t)));
+  if (client) ok &&= pages.every((p) => p.status === `online (${client})`);
 } catch (err) {
   report.error = String(err?.stack ?? err);
 } finally {
