@@ -7,12 +7,14 @@
 # Suites: rust (cargo test + the wasm32 build of the core), autobahn (the Autobahn
 # testsuite against the Rust examples, both roles), python (the pyo3 binding: vectors,
 # interop with websockets, Autobahn), wasm (the npm package: vectors, interop with ws,
-# headless Chromium, Autobahn), fuzz (every cargo-fuzz target for a short time).
+# headless Chromium, Autobahn), stomp (both bindings and their STOMP peers against a real
+# RabbitMQ, which it starts and stops), chat (the chat server with headless Chromium pages,
+# see tests/chat/run.sh), fuzz (every cargo-fuzz target for a short time).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(rust autobahn python wasm fuzz)
+[ ${#suites[@]} -gt 0 ] || suites=(rust autobahn python wasm stomp chat fuzz)
 
 # Every case in tests/autobahn/expected/*.json is OK or INFORMATIONAL: `run.sh --update`
 # records what a run gave, so this keeps a failure from ever becoming "expected".
@@ -43,6 +45,8 @@ run_suite() {
         EXCLUDE= bash tests/autobahn/run.sh both ;;
     python) bash bindings-python/test.sh ;;
     wasm) bash bindings-wasm/test.sh ;;
+    stomp) bash tests/stomp/run.sh ;;
+    chat) bash tests/chat/run.sh ;;
     fuzz) bash fuzz/run.sh 30 ;;  # 30 s per target; a long campaign: see fuzz/README.md
     *) echo "unknown suite $1" >&2; return 2 ;;
   esac

@@ -24,7 +24,7 @@ const COMMON: &[&str] = &[
 ];
 
 /// Options only a server takes.
-const SERVER: &[&str] = &["allowed_origins", "require_origin"];
+const SERVER: &[&str] = &["allowed_origins", "require_origin", "plain_http"];
 
 /// Builds a `Config` from `**options`, refusing unknown names (a typo must not silently keep
 /// a default limit).
@@ -65,6 +65,7 @@ pub(crate) fn from_options(options: Option<&Bound<'_, PyDict>>, server: bool) ->
                 };
             }
             "require_origin" if server => config.require_origin = value.extract()?,
+            "plain_http" if server => config.plain_http = value.extract()?,
             other => {
                 let mut known = COMMON.to_vec();
                 if server {

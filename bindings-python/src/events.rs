@@ -149,6 +149,15 @@ event_class! {
         self.target.split_once('?').map(|(_, q)| q)
     }
 
+    /// False for a plain HTTP ``GET`` (no ``Upgrade`` header), delivered only to a server
+    /// made with ``plain_http=True``: answer it with ``reject(status, headers, body)`` (any
+    /// status but 101, ``200`` with a page); ``accept`` refuses it.
+    #[getter]
+    fn is_upgrade(&self, py: Python<'_>) -> PyResult<bool> {
+        let headers: Vec<(Vec<u8>, Vec<u8>)> = self.headers.bind(py).extract()?;
+        Ok(headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(b"upgrade")))
+    }
+
     /// The first of ``preferences`` (the server's order) that the client offered, or None.
     fn select_subprotocol(&self, py: Python<'_>, preferences: Vec<String>) -> PyResult<Option<String>> {
         let offered: Vec<String> = self.subprotocols.bind(py).extract()?;

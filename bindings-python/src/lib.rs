@@ -9,6 +9,7 @@ mod convert;
 mod errors;
 mod events;
 mod latin1;
+mod stomp;
 mod text;
 
 use pyo3::prelude::*;
@@ -47,6 +48,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         py.get_type::<errors::RemoteProtocolError>(),
     )?;
     m.add("HandshakeError", py.get_type::<errors::HandshakeError>())?;
+    stomp::register(m)?;
     Ok(())
 }
 

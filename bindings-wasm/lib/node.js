@@ -2,3 +2,4 @@
 // servers, net/tls clients).
 export { ServerConnection, ClientConnection, wasmMemorySize } from './node-wasm.js';
 export { WebSocket, handleUpgrade, serve, connect } from './glue.js';
+export * from './stomp-node.js';

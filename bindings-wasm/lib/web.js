@@ -3,6 +3,7 @@
 // you pass (a URL, a Response, bytes or a WebAssembly.Module).
 import initWasm, * as raw from '../pkg/web/sansocket_wasm.js';
 import { createClasses } from './connection.js';
+import { createStompClasses } from './stomp.js';
 
 let ready = false;
 let loading = null;
@@ -25,5 +26,19 @@ export const { ServerConnection, ClientConnection, wasmMemorySize } = createClas
   if (!ready) throw new Error('sansocket: call `await init()` before making connections');
   return raw;
 });
+
+export const {
+  StompDecoder,
+  StompClientSession,
+  StompServerSession,
+  StompBroker,
+  encodeFrame,
+  isBinaryFrame,
+  stompVersionForSubprotocol,
+} = createStompClasses(() => {
+  if (!ready) throw new Error('sansocket: call `await init()` before using STOMP');
+  return raw;
+});
+export { STOMP_SUBPROTOCOLS, stompHeader } from './stomp.js';
 
 export default init;

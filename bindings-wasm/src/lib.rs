@@ -23,8 +23,13 @@ mod entropy;
 mod errors;
 mod events;
 mod options;
+mod stomp;
 
 pub use connection::RawConnection;
+pub use stomp::{
+    RawStompBroker, RawStompClient, RawStompDecoder, RawStompServer, stomp_encode, stomp_is_binary,
+    stomp_subprotocol_version,
+};
 
 /// The instance's `WebAssembly.Memory`: JavaScript reads event tables and payloads from it
 /// (through views it renews whenever the memory grows).

@@ -9,6 +9,8 @@ import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { ClientOptions, ConnectionOptions, Headers, RequestEvent, State } from './connection.js';
 
 export * from './connection.js';
+export * from './stomp.js';
+export { StompBrokerHost } from './stomp-node.js';
 
 /** A WebSocket on a Node socket (made by handleUpgrade/serve and connect). */
 export declare class WebSocket extends EventEmitter {

@@ -67,6 +67,14 @@ pub struct Config {
     /// Compression is opt-in, as on `ws` servers: it costs CPU, latency and memory per
     /// compressing connection (allocated on the first compressed message, not before).
     pub deflate: Option<DeflateConfig>,
+    /// Server: deliver a `GET` without an `Upgrade` header (a browser asking for a page) as
+    /// an [`Event::Request`](crate::Event::Request) whose
+    /// [`is_upgrade`](crate::Request::is_upgrade) is `false`, instead of answering `426`
+    /// (default `false`). The host answers it with
+    /// [`reject`](crate::Connection::reject) (any status but 101, for example
+    /// `200` with a page), so one port serves both the page and the WebSocket; `accept`
+    /// refuses it. The `Host` header and every limit are checked as for an upgrade.
+    pub plain_http: bool,
 }
 
 impl Default for Config {
@@ -84,6 +92,7 @@ impl Default for Config {
             allowed_origins: None,
             require_origin: false,
             deflate: None,
+            plain_http: false,
         }
     }
 }

@@ -61,6 +61,7 @@ class _DeflateParams(TypedDict, total=False):
 class _ServerOptions(_Options, total=False):
     allowed_origins: Optional[Iterable[str]]
     require_origin: bool
+    plain_http: bool
 
 class WebSocketError(Exception):
     """Base class of every error sansocket raises."""
@@ -116,6 +117,8 @@ class Request:
     def path(self) -> str: ...
     @property
     def query(self) -> Optional[str]: ...
+    @property
+    def is_upgrade(self) -> bool: ...
     def __new__(
         cls,
         target: str,

@@ -374,6 +374,9 @@ class WebSocket(asyncio.Protocol):
         except Exception:
             logger.exception("process_request failed")
             refusal = (500, [], b"")
+        if refusal is None and not request.is_upgrade:
+            # plain_http=True and process_request did not answer this page request.
+            refusal = (426, [("Upgrade", "websocket")], b"WebSocket upgrade required\n")
         if refusal is not None:
             status, headers, body = refusal
             self._conn.reject(status, headers, body)
@@ -559,7 +562,10 @@ async def serve(
 
     ``subprotocols`` are in the server's order of preference: the first one the client
     offers is selected, none if none matches. ``process_request(request)`` may return
-    ``(status, headers, body)`` to refuse a request. ``options`` go to
+    ``(status, headers, body)`` to refuse a request. With ``plain_http=True`` it also gets
+    plain HTTP ``GET`` requests (``request.is_upgrade`` false) and answers them the same
+    way, ``(200, headers, page)`` to serve a page on the WebSocket's port (``426`` if it
+    returns None). ``options`` go to
     :class:`~sansocket.ServerConnection` (limits, ``allowed_origins``...). The connection
     is closed (1000) when the handler returns, 1011 if it raises.
     """

@@ -31,6 +31,11 @@ impl Connection {
         let Handshake::Pending(request) = &self.handshake else {
             return Err(UsageError::NoPendingRequest);
         };
+        if !request.is_upgrade() {
+            return Err(UsageError::InvalidState(
+                "accept: a plain HTTP request (Config::plain_http) is answered with reject",
+            ));
+        }
         let deflate = self
             .config
             .deflate
@@ -51,7 +56,8 @@ impl Connection {
 
     /// Server: refuse the pending request with an HTTP status (not 101), extra headers and a
     /// body; `Content-Length` and `Connection: close` are added. Close the transport after
-    /// writing it.
+    /// writing it. This is also how a plain HTTP request ([`Config::plain_http`](crate::Config::plain_http)) is
+    /// answered, with any status (`200` and a page).
     pub fn reject(
         &mut self,
         status: u16,

@@ -37,6 +37,14 @@ impl Request {
             .map(|(_, v)| v.as_slice())
     }
 
+    /// `false` for a plain HTTP `GET` (no `Upgrade` header), delivered only under
+    /// [`Config::plain_http`]: answer it with
+    /// [`reject`](crate::Connection::reject), `accept` refuses it. Every other request
+    /// passed the RFC 6455 checks and is an upgrade.
+    pub fn is_upgrade(&self) -> bool {
+        self.header("upgrade").is_some()
+    }
+
     /// The path part of the target, without the query.
     pub fn path(&self) -> &str {
         self.target.split_once('?').map_or(&self.target, |(p, _)| p)
@@ -165,7 +173,18 @@ fn check_request(
         _ => return Err(HandshakeError::InvalidHost),
     };
     if headers::values(&list, "upgrade").next().is_none() {
-        return Err(HandshakeError::UpgradeRequired);
+        if !config.plain_http {
+            return Err(HandshakeError::UpgradeRequired);
+        }
+        return Ok(Request {
+            target,
+            headers: list,
+            host,
+            origin: None,
+            key: String::new(),
+            subprotocols: Vec::new(),
+            extensions: Vec::new(),
+        });
     }
     if !has_token(&list, "upgrade", "websocket") {
         return Err(HandshakeError::InvalidUpgrade);

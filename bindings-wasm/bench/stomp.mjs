@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// STOMP decode and encode, same process, same bytes: the npm package's StompDecoder /
+// encodeFrame (the Rust engine in WASM) vs @stomp/stompjs's Parser (+ FrameImpl.fromRawFrame,
+// what its client does with each frame) and FrameImpl.marshall, on MESSAGE frames with
+// 100-byte and 16 KiB bodies. Decode: both are fed the stream in 64 KiB chunks
+// (ArrayBuffers, as a binary WebSocket delivers them) and produce each frame's headers as
+// strings and its body as bytes.
+//
+//   node bench/stomp.mjs [--seconds S]
+//
+// Not a timed test: it prints a table; the best of the rounds run within S seconds (default
+// 1) per line.
+import { FrameImpl, Parser } from '@stomp/stompjs';
+
+import { StompDecoder, encodeFrame } from '../lib/node.js';
+
+const i = process.argv.indexOf('--seconds');
+const seconds = i > 0 ? Number(process.argv[i + 1]) : 1;
+const HEADERS = [
+  ['destination', '/topic/chat.general'],
+  ['message-id', 'T_sub-0@@session-Xo3pG1@@1'],
+  ['subscription', 'sub-0'],
+  ['content-type', 'text/plain'],
+];
+
+function best(fn) {
+  let top = 0;
+  const end = performance.now() + seconds * 1000;
+  do {
+    const start = performance.now();
+    const n = fn();
+    top = Math.max(top, n / ((performance.now() - start) / 1000));
+  } while (performance.now() < end);
+  return top;
+}
+
+const fmt = (n) => `${Math.round(n).toLocaleString('en-US')}/s`.padStart(14);
+console.log(`${'case'.padEnd(26)}${'sansocket'.padStart(14)}${'stompjs'.padStart(14)}${'ratio'.padStart(8)}`);
+for (const size of [100, 16 * 1024]) {
+  const count = size === 100 ? 20000 : 2000;
+  const body = new Uint8Array(size).fill(0x78);
+  const wire = encodeFrame({ command: 'MESSAGE', headers: HEADERS, body });
+  const stream = new Uint8Array(wire.length * count);
+  for (let k = 0; k < count; k++) stream.set(wire, k * wire.length);
+  const chunks = [];
+  for (let at = 0; at < stream.length; at += 65536) chunks.push(stream.slice(at, at + 65536).buffer);
+
+  const oursDecode = () => {
+    const decoder = new StompDecoder('1.2');
+    let n = 0;
+    for (const chunk of chunks) {
+      decoder.receiveData(chunk);
+      for (let e = decoder.nextEvent(); e !== undefined; e = decoder.nextEvent()) n += e.body.length > 0;
+    }
+    decoder.free();
+    if (n !== count) throw new Error(`decoded ${n}`);
+    return n;
+  };
+  const theirDecode = () => {
+    let n = 0;
+    const parser = new Parser(
+      (raw) => {
+        const frame = FrameImpl.fromRawFrame(raw, true);
+        n += frame.binaryBody.length > 0;
+      },
+      () => {},
+    );
+    for (const chunk of chunks) parser.parseChunk(chunk);
+    if (n !== count) throw new Error(`decoded ${n}`);
+    return n;
+  };
+  const headersObject = Object.fromEntries(HEADERS);
+  const oursEncode = () => {
+    for (let k = 0; k < count; k++) encodeFrame({ command: 'MESSAGE', headers: HEADERS, body });
+    return count;
+  };
+  const theirEncode = () => {
+    for (let k = 0; k < count; k++) FrameImpl.marshall({ command: 'MESSAGE', headers: headersObject, binaryBody: body, escapeHeaderValues: true });
+    return count;
+  };
+  for (const [what, ours, theirs] of [
+    ['decode', oursDecode, theirDecode],
+    ['encode', oursEncode, theirEncode],
+  ]) {
+    const a = best(ours);
+    const b = best(theirs);
+    console.log(`${`${what} ${size} B body`.padEnd(26)}${fmt(a)}${fmt(b)}${`${(a / b).toFixed(1)}x`.padStart(8)}`);
+  }
+}

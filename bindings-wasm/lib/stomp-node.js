@@ -1,0 +1,100 @@
+// The STOMP classes on Node's WASM instance, and the Node glue that serves a StompBroker
+// over WebSocket (this package's server) and over plain TCP (net).
+import { createRequire } from 'node:module';
+
+import { STOMP_SUBPROTOCOLS, createStompClasses } from './stomp.js';
+
+const require = createRequire(import.meta.url);
+const raw = () => require('../pkg/node/sansocket_wasm.js');
+
+export const {
+  StompDecoder,
+  StompClientSession,
+  StompServerSession,
+  StompBroker,
+  encodeFrame,
+  isBinaryFrame,
+  stompVersionForSubprotocol,
+} = createStompClasses(raw);
+export { STOMP_SUBPROTOCOLS, stompHeader } from './stomp.js';
+
+const now = () => performance.now();
+
+/**
+ * Runs `broker` over transports: `handleWebSocket(ws)` for a WebSocket of this package's
+ * `serve`/`handleUpgrade` (pass `subprotocols: STOMP_SUBPROTOCOLS` to them; a client that
+ * offers none is served 1.2), `handleSocket(socket)` for a net.Socket (STOMP over TCP).
+ * Bytes read go to the broker; its bytes go out (a text message when they are UTF-8,
+ * binary otherwise); transports are closed when the broker says so; heart-beat timers
+ * run on setTimeout. `onEvent(event)` gets the broker's authenticate, app-message and
+ * closed events (it may call broker.accept/reject/publish). `close()` stops the timer.
+ */
+export class StompBrokerHost {
+  constructor(broker, onEvent = undefined) {
+    this.broker = broker;
+    this.onEvent = onEvent;
+    this.transports = new Map();
+    this.timer = undefined;
+  }
+
+  /** Hands out events and bytes, and re-arms the heart-beat timer. */
+  flush() {
+    for (const event of this.broker.events()) this.onEvent?.(event);
+    const t = now();
+    for (const id of this.broker.connectionsToFlush()) {
+      const transport = this.transports.get(id);
+      const data = this.broker.dataToSend(id, t);
+      if (transport === undefined) continue;
+      if (data.length > 0) transport.write(data);
+      if (this.broker.shouldClose(id)) transport.end();
+    }
+    clearTimeout(this.timer);
+    const due = this.broker.pollTimeout();
+    if (due !== undefined) {
+      this.timer = setTimeout(() => {
+        this.broker.handleTimeout(now());
+        this.flush();
+      }, Math.max(0, due - now()));
+      this.timer.unref?.();
+    }
+  }
+
+  #attach(maxVersion, transport) {
+    const id = this.broker.open(now(), maxVersion);
+    this.transports.set(id, transport);
+    return id;
+  }
+
+  #gone(id) {
+    if (!this.transports.delete(id)) return;
+    this.broker.close(id);
+    this.flush();
+  }
+
+  handleWebSocket(ws) {
+    const id = this.#attach(stompVersionForSubprotocol(ws.protocol), {
+      write: (data) => ws.send(isBinaryFrame(data) ? data : Buffer.from(data).toString('utf8')),
+      end: () => ws.close(1000),
+    });
+    ws.on('message', (data) => {
+      this.broker.receiveData(id, typeof data === 'string' ? data : data, now());
+      this.flush();
+    });
+    ws.on('close', () => this.#gone(id));
+    ws.on('error', () => {});
+  }
+
+  handleSocket(socket) {
+    const id = this.#attach('1.2', { write: (data) => socket.write(data), end: () => socket.end() });
+    socket.on('data', (data) => {
+      this.broker.receiveData(id, data, now());
+      this.flush();
+    });
+    socket.on('close', () => this.#gone(id));
+    socket.on('error', () => {});
+  }
+
+  close() {
+    clearTimeout(this.timer);
+  }
+}

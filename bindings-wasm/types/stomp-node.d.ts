@@ -1,0 +1,20 @@
+// Node glue for the STOMP broker.
+/// <reference types="node" />
+import type { Socket } from 'node:net';
+
+import type { WebSocket } from './index.js';
+import type { StompBroker, StompBrokerEvent } from './stomp.js';
+
+/** Runs a StompBroker over this package's WebSockets and net.Sockets. */
+export declare class StompBrokerHost {
+  constructor(broker: StompBroker, onEvent?: (event: StompBrokerEvent) => void);
+  readonly broker: StompBroker;
+  /** A WebSocket from serve/handleUpgrade (subprotocols: STOMP_SUBPROTOCOLS). */
+  handleWebSocket(ws: WebSocket): void;
+  /** A TCP socket (STOMP over TCP). */
+  handleSocket(socket: Socket): void;
+  /** Delivers the broker's events and bytes, re-arms the heart-beat timer. */
+  flush(): void;
+  /** Stops the heart-beat timer. */
+  close(): void;
+}
