@@ -17,6 +17,7 @@ pub enum Delivery {
     Chunks,
 }
 
+#[cfg(feature = "deflate")]
 use crate::deflate::DeflateConfig;
 
 /// Configuration shared by both roles.
@@ -55,9 +56,11 @@ pub struct Config {
     pub allowed_origins: Option<Vec<String>>,
     /// Server: with `allowed_origins` set, also refuse requests that carry no `Origin`.
     pub require_origin: bool,
-    /// permessage-deflate (RFC 7692): `None` (the default) neither offers nor accepts it.
+    /// permessage-deflate (RFC 7692): `None` (the default) neither offers nor accepts it
+    /// (cargo feature `deflate`, on by default).
     /// Compression is opt-in, as on `ws` servers: it costs CPU, latency and memory per
     /// compressing connection (allocated on the first compressed message, not before).
+    #[cfg(feature = "deflate")]
     pub deflate: Option<DeflateConfig>,
 }
 
@@ -74,6 +77,7 @@ impl Default for Config {
             delivery: Delivery::Messages,
             allowed_origins: None,
             require_origin: false,
+            #[cfg(feature = "deflate")]
             deflate: None,
         }
     }

@@ -23,10 +23,10 @@
 //! comparison, never correctness (a walk that loops on them ends with its chain's
 //! length). That spares clearing tables between messages.
 
-use super::huffman::{
+use crate::huffman::{
     BitWriter, DISTANCES, LITERALS, dist_code, len_code, match_token, write_block,
 };
-use super::matcher::{MIN_MATCH, Search};
+use crate::matcher::{MIN_MATCH, Search};
 
 /// Tokens per block (zlib's default memLevel gives 16 K as well).
 const BLOCK_TOKENS: usize = 16 << 10;
@@ -136,7 +136,6 @@ impl Compressor {
     }
 
     /// Heap bytes held (for tests and the docs).
-    #[cfg(test)]
     pub(crate) fn heap(&self) -> usize {
         self.buf.capacity()
             + self

@@ -23,4 +23,5 @@ pub mod input;
 pub mod outbox;
 pub mod reference;
 pub mod targets;
-pub mod wire;
+/// The plain frame encoder and parser, shared with the tests and benchmarks.
+pub use sansocket_test_support::wire;
