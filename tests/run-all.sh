@@ -4,10 +4,11 @@
 #   bash tests/run-all.sh            # everything
 #   bash tests/run-all.sh rust python # only some suites
 #
-# Suites: rust (cargo test + the wasm32 build of the core), autobahn (the Autobahn
-# testsuite against the Rust examples, both roles), python (the pyo3 binding: vectors,
-# interop with websockets, Autobahn), wasm (the npm package: vectors, interop with ws,
-# headless Chromium, Autobahn), fuzz (every cargo-fuzz target for a short time).
+# Suites: rust (cargo test, the core without default features, its wasm32 build),
+# autobahn (the Autobahn testsuite against the Rust examples, both roles), python (the
+# pyo3 binding: vectors, interop with websockets, Autobahn), wasm (the npm package:
+# vectors, interop with ws, headless Chromium, Autobahn), fuzz (every cargo-fuzz target
+# for a short time).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +37,7 @@ run_suite() {
     rust)
       retry 3 timeout 300 rustup target add wasm32-unknown-unknown &&
         cargo test --workspace --all-targets && cargo test --workspace --doc &&
+        cargo test -p sansocket --no-default-features &&
         cargo build -p sansocket --target wasm32-unknown-unknown ;;
     autobahn)  # all 517 cases, both roles; the expected results themselves must be clean
       expected_clean && bash tests/autobahn/install.sh --no-selftest &&
