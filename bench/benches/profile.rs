@@ -3,12 +3,12 @@
 //! summary table measured in CPU time, which other processes on a busy machine do not
 //! inflate the way they inflate wall time.
 //!
-//! `cargo bench -p sansocket --bench profile -- decode 16B sansocket 1000`
+//! `cargo bench -p sansocket-bench --bench profile -- decode 16B sansocket 1000`
 //! (`decode|encode`, a case name from `common::CASES`, an implementation, passes: `sansocket`,
 //! `tungstenite`, `fastwebsockets`, `tokio-websockets`, `ceiling`; when decoding also
 //! `sansocket-read-buf`, the host reading into sansocket's buffer, and `sansocket-tws-reads`,
 //! sansocket fed tokio-websockets' reads), or
-//! `cargo bench -p sansocket --bench profile -- table decode 5` (best of 5 runs).
+//! `cargo bench -p sansocket-bench --bench profile -- table decode 5` (best of 5 runs).
 
 mod common;
 
