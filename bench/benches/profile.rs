@@ -44,6 +44,26 @@ fn main() {
     {
         return print_table(mode, reps.parse().expect("a number of repetitions"));
     }
+    if args.iter().any(|a| a == "--test") {
+        // A check that every implementation runs every case (`cargo bench -- --test`).
+        for mode in ["decode", "encode"] {
+            let ours = if mode == "decode" {
+                DECODE_OURS
+            } else {
+                &IMPLS[..1]
+            };
+            for case in CASES
+                .iter()
+                .filter(|c| mode == "decode" || (c.kind == Kind::Binary && c.fragments == 1))
+            {
+                for name in ours.iter().chain(&IMPLS[1..]) {
+                    run(mode, case, name, 1);
+                }
+            }
+        }
+        println!("profile: every implementation ran every case once (--test)");
+        return;
+    }
     let [mode, case, name, passes] = &args[..] else {
         eprintln!("usage: profile decode|encode CASE IMPL PASSES | table decode|encode REPS");
         return;
