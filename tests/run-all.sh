@@ -4,12 +4,13 @@
 #   bash tests/run-all.sh            # everything
 #   bash tests/run-all.sh rust python # only some suites
 #
-# Suites: rust (cargo test + the wasm32 build of the core), autobahn (the Autobahn
-# testsuite against the Rust examples, both roles), python (the pyo3 binding: vectors,
-# interop with websockets, Autobahn), wasm (the npm package: vectors, interop with ws,
-# headless Chromium, Autobahn), stomp (both bindings and their STOMP peers against a real
-# RabbitMQ, which it starts and stops), chat (the chat server with headless Chromium pages,
-# see tests/chat/run.sh), fuzz (every cargo-fuzz target for a short time).
+# Suites: rust (cargo test, the core without default features, the wasm32 builds of the
+# core and of sansocket-stomp), autobahn (the Autobahn testsuite against the Rust examples,
+# both roles), python (the pyo3 binding: vectors, interop with websockets, Autobahn), wasm
+# (the npm package: vectors, interop with ws, headless Chromium, Autobahn), stomp (both
+# bindings and their STOMP peers against a real RabbitMQ, which it starts and stops), chat
+# (the chat server with headless Chromium pages, see tests/chat/run.sh), fuzz (every
+# cargo-fuzz target for a short time).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +39,7 @@ run_suite() {
     rust)
       retry 3 timeout 300 rustup target add wasm32-unknown-unknown &&
         cargo test --workspace --all-targets && cargo test --workspace --doc &&
+        cargo test -p sansocket --no-default-features &&
         cargo build -p sansocket --target wasm32-unknown-unknown &&
         cargo build -p sansocket-stomp --target wasm32-unknown-unknown ;;
     autobahn)  # all 517 cases, both roles; the expected results themselves must be clean

@@ -1,5 +1,9 @@
 //! Python values in (byte-like arguments, header lists) and new `bytes` out.
 
+// CPython FFI: this module allows `unsafe` for itself (the crate denies it); every block
+// says why it is sound in a `// SAFETY:` comment.
+#![allow(unsafe_code)]
+
 use std::mem::MaybeUninit;
 
 use pyo3::exceptions::PyTypeError;

@@ -23,6 +23,10 @@
 //! build) [`chars`] returns `None` and the caller copies as before. A `str` that is not
 //! compact (an instance of a `str` subclass) or not Latin-1 also gets `None`.
 
+// CPython FFI: this module allows `unsafe` for itself (the crate denies it); every block
+// says why it is sound in a `// SAFETY:` comment.
+#![allow(unsafe_code)]
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pyo3::ffi;

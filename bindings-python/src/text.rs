@@ -7,6 +7,10 @@
 //! CPython caches in the object. It joined the stable ABI in 3.10, and every CPython 3.x before
 //! exports it with the same signature, so a 3.9 interpreter has it too.
 
+// CPython FFI: this module allows `unsafe` for itself (the crate denies it); every block
+// says why it is sound in a `// SAFETY:` comment.
+#![allow(unsafe_code)]
+
 use std::mem::MaybeUninit;
 use std::os::raw::c_char;
 

@@ -17,6 +17,7 @@ pub enum Delivery {
     Chunks,
 }
 
+#[cfg(feature = "deflate")]
 use crate::deflate::DeflateConfig;
 
 /// Configuration shared by both roles.
@@ -63,9 +64,11 @@ pub struct Config {
     pub allowed_origins: Option<Vec<String>>,
     /// Server: with `allowed_origins` set, also refuse requests that carry no `Origin`.
     pub require_origin: bool,
-    /// permessage-deflate (RFC 7692): `None` (the default) neither offers nor accepts it.
+    /// permessage-deflate (RFC 7692): `None` (the default) neither offers nor accepts it
+    /// (cargo feature `deflate`, on by default).
     /// Compression is opt-in, as on `ws` servers: it costs CPU, latency and memory per
     /// compressing connection (allocated on the first compressed message, not before).
+    #[cfg(feature = "deflate")]
     pub deflate: Option<DeflateConfig>,
     /// Server: deliver a `GET` without an `Upgrade` header (a browser asking for a page) as
     /// an [`Event::Request`](crate::Event::Request) whose
@@ -91,6 +94,7 @@ impl Default for Config {
             delivery: Delivery::Messages,
             allowed_origins: None,
             require_origin: false,
+            #[cfg(feature = "deflate")]
             deflate: None,
             plain_http: false,
         }

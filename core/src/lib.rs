@@ -54,7 +54,11 @@
 pub mod close;
 mod config;
 mod connection;
+#[cfg(feature = "deflate")]
 pub mod deflate;
+#[cfg(not(feature = "deflate"))]
+#[path = "deflate_off.rs"]
+mod deflate;
 mod entropy;
 mod error;
 mod event;

@@ -105,6 +105,7 @@ impl Sender {
     }
 
     /// Compress whole messages from now on (RFC 7692).
+    #[cfg(feature = "deflate")]
     pub(crate) fn enable_deflate(&mut self, deflater: Deflater) {
         self.deflater = Some(deflater);
     }

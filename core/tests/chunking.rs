@@ -4,7 +4,7 @@
 //! into the engine's buffer (`take_read_buffer`) in reads of random sizes; the events and
 //! the bytes the receiver sends back must be the same.
 
-mod support;
+use sansocket_test_support as support;
 
 use proptest::prelude::*;
 use sansocket::{ClientRequest, Config, Connection, Delivery, Event, MessageKind, SeededEntropy};

@@ -1,7 +1,7 @@
 //! The close handshake (RFC 6455 §5.5.1, §7): codes allowed on the wire in both directions,
 //! who closes the transport, and what is still allowed once a close frame was sent.
 
-mod support;
+use sansocket_test_support as support;
 
 use sansocket::{
     CloseFrame, Config, Connection, Error, Event, ProtocolError, SeededEntropy, State, UsageError,

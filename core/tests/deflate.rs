@@ -1,6 +1,9 @@
 //! permessage-deflate end to end (RFC 7692): negotiation through the handshake, then
 //! compressed messages both ways, in both delivery modes.
 
+#![cfg(feature = "deflate")]
+
+use proptest::prelude::*;
 use sansocket::deflate::DeflateConfig;
 use sansocket::{
     Accept, ClientRequest, Config, Connection, Delivery, Event, MessageKind, SeededEntropy,
@@ -345,4 +348,54 @@ fn accept_can_decline_deflate_the_config_would_accept() {
     client.send_text(&"x".repeat(1000)).unwrap();
     server.receive_data(&client.data_to_send());
     assert_eq!(events(&mut server).len(), 1);
+}
+
+/// Messages built from the proptest's choices: bytes, a few symbols, repeated units.
+fn message() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..300),
+        proptest::collection::vec(
+            prop_oneof![Just(b'a'), Just(b'b'), Just(b'{'), Just(b'"')],
+            0..5000
+        ),
+        (proptest::collection::vec(any::<u8>(), 1..20), 1usize..3000)
+            .prop_map(|(unit, n)| unit.repeat(n)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_messages_through_connections(
+        messages in proptest::collection::vec(message(), 1..6),
+        level in 1u32..=9,
+        bits in 8u8..=15,
+        no_context_takeover in any::<bool>(),
+    ) {
+        // The client compresses with these settings, the server's receiver inflates.
+        let deflate = DeflateConfig {
+            max_window_bits: bits,
+            no_context_takeover,
+            level,
+            min_size: 0,
+            ..DeflateConfig::default()
+        };
+        let config = Config { deflate: Some(deflate), ..Config::default() };
+        let mut server = Connection::server(config.clone());
+        let mut client =
+            Connection::client(ClientRequest::new("h", "/"), config, SeededEntropy::new(3))
+                .unwrap();
+        server.receive_data(&client.data_to_send());
+        let Ok(Some(Event::Request(_))) = server.next_event() else { panic!("no request") };
+        server.accept(Accept::new()).unwrap();
+        client.receive_data(&server.data_to_send());
+        let Ok(Some(Event::Accepted(_))) = client.next_event() else { panic!("not accepted") };
+        for msg in &messages {
+            client.send_binary(msg).unwrap();
+            server.receive_data(&client.data_to_send());
+            let Ok(Some(Event::Binary(got))) = server.next_event() else { panic!("no message") };
+            prop_assert_eq!(&got[..], &msg[..]);
+        }
+    }
 }

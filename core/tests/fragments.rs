@@ -3,7 +3,7 @@
 //! message): the same messages whatever the read sizes, errors in a later fragment still
 //! reported after the events before them, limits still enforced.
 
-mod support;
+use sansocket_test_support as support;
 
 use sansocket::frame::OpCode;
 use sansocket::{Config, Connection, Delivery, Error, Event, MessageKind, ProtocolError};

@@ -2,6 +2,7 @@
 //! feeds the input whole and in small pieces: the fuzzers require the same events and
 //! errors whatever the reads were.
 
+#[cfg(feature = "deflate")]
 use sansocket::deflate::{DeflateConfig, DeflateParams};
 use sansocket::{ClientRequest, Config, Connection, Event, SeededEntropy};
 
@@ -81,6 +82,7 @@ fn chunked_rejection_body_limit() {
     rejected_the_same_in_any_chunking(response, config, &expected);
 }
 
+#[cfg(feature = "deflate")]
 /// The error an open server with permessage-deflate reports for `frames`, fed in pieces
 /// of `step` bytes (0: whole).
 fn deflate_server_error(frames: &[u8], step: usize, max_message_size: usize) -> String {
@@ -104,6 +106,7 @@ fn deflate_server_error(frames: &[u8], step: usize, max_message_size: usize) -> 
 }
 
 /// A compressed text frame (RSV1), masked with a zero key.
+#[cfg(feature = "deflate")]
 fn compressed_text(deflated: &[u8]) -> Vec<u8> {
     let mut frame = vec![0xc1, 0x80 | deflated.len() as u8, 0, 0, 0, 0];
     frame.extend_from_slice(deflated);
@@ -113,6 +116,7 @@ fn compressed_text(deflated: &[u8]) -> Vec<u8> {
 /// fuzz: deflate, frames_server. A compressed message that inflates to invalid UTF-8 and
 /// then hits corrupt deflate data failed as invalid-compressed-data when it arrived in one
 /// read but as invalid-utf8 when it arrived in pieces; errors now come in stream order.
+#[cfg(feature = "deflate")]
 #[test]
 fn inflate_errors_come_in_stream_order() {
     // A stored block holding 0xFF, then a block of the reserved type 3.

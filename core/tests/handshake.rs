@@ -1,7 +1,7 @@
 //! The opening handshake through the API: what `Request`, `Response` and `Rejection`
 //! carry, subprotocol selection, and the checks on what the host asks to send.
 
-mod support;
+use sansocket_test_support as support;
 
 use sansocket::{
     Accept, ClientRequest, Config, Connection, Error, Event, HandshakeError, SeededEntropy, State,

@@ -1,7 +1,7 @@
 //! Limits (Config): exactly at the limit passes, one byte over fails with 1009, and the
 //! failure comes from the frame header, before the payload is buffered.
 
-mod support;
+use sansocket_test_support as support;
 
 use sansocket::{
     ClientRequest, Config, Connection, Delivery, Error, Event, HandshakeError, MessageKind,

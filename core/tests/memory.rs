@@ -7,6 +7,7 @@
 use std::alloc::System;
 
 use cap::Cap;
+#[cfg(feature = "deflate")]
 use sansocket::deflate::DeflateConfig;
 use sansocket::{Accept, ClientRequest, Config, Connection, Event, SeededEntropy};
 
@@ -160,6 +161,13 @@ fn idle_connections_hold_little_heap() {
     println!("heap of an idle server after messages read into its buffer = {after} bytes");
     assert!(after <= 1024, "{after} bytes kept");
 
+    #[cfg(feature = "deflate")]
+    deflate_heap();
+}
+
+/// permessage-deflate's share.
+#[cfg(feature = "deflate")]
+fn deflate_heap() {
     // permessage-deflate (in this function too: no other test may allocate meanwhile),
     // both sides with the same settings. Each idle side keeps its compressor (~21 KiB at
     // the default 12 bits, 5.3 KiB of it the window; 16 KiB less with `low_memory`) and its
@@ -191,6 +199,7 @@ fn idle_connections_hold_little_heap() {
     }
 }
 
+#[cfg(feature = "deflate")]
 /// Heap per connection with permessage-deflate negotiated through the handshake with these
 /// settings on both sides: after the handshake, then idle after one compressed message each
 /// way. Returns the larger of the idle server's and the idle client's heap.

@@ -3,7 +3,7 @@
 //! it gives the same events for any reads is checked with the other paths: `chunking.rs`,
 //! `receive_paths.rs`, `vectors.rs`.)
 
-mod support;
+use sansocket_test_support as support;
 
 use sansocket::frame::OpCode;
 use sansocket::{Config, Connection, Error, Event, ProtocolError, UsageError};

@@ -2,7 +2,7 @@
 //! decoded in one step, the rest of a frame unmasked (and text checked) while it is copied
 //! in, whatever the read sizes; and errors still surface where they belong.
 
-mod support;
+use sansocket_test_support as support;
 
 use sansocket::frame::OpCode;
 use sansocket::{Config, Connection, Delivery, Error, MessageKind, ProtocolError};

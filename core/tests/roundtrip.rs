@@ -2,7 +2,7 @@
 //! encoding, fragments, control frames and close frames, both directions, both delivery
 //! modes, fed whole and in pieces.
 
-mod support;
+use sansocket_test_support as support;
 
 use sansocket::{CloseFrame, Config, Connection, Delivery, Event, MessageKind};
 use support::{events, join_chunks, pair, text_of_len, transfer, transfer_in_pieces};

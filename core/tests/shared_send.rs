@@ -3,9 +3,10 @@
 //! `take_shared_to_send` / `len_to_shared`): the same wire bytes as the copying calls, in
 //! both roles (a client's shared payload masked at drain time), with every way of draining.
 
-mod support;
+use sansocket_test_support as support;
 
 use bytes::Bytes;
+#[cfg(feature = "deflate")]
 use sansocket::deflate::DeflateConfig;
 use sansocket::{Config, Connection, Event, MessageKind, UsageError, Utf8Bytes};
 use support::{drain, events, pair, text_of_len};
@@ -371,6 +372,7 @@ fn text_from_a_str_owner_is_shared_and_dropped_with_the_last_piece() {
     }
 }
 
+#[cfg(feature = "deflate")]
 #[test]
 fn compressed_messages_are_copied_and_match_the_copying_calls() {
     let config = Config {

@@ -1,7 +1,7 @@
 //! The life cycle and the application's misuse: every action the state or role does not
 //! allow is refused with a `UsageError` and queues nothing.
 
-mod support;
+use sansocket_test_support as support;
 
 use sansocket::{
     ClientRequest, Config, Connection, Error, Event, MessageKind, ProtocolError, SeededEntropy,

@@ -435,6 +435,7 @@ fn chunks() {
     replay_file("chunks");
 }
 
+#[cfg(feature = "deflate")]
 #[test]
 fn deflate() {
     replay_file("deflate");

@@ -24,4 +24,5 @@ pub mod outbox;
 pub mod reference;
 pub mod stomp;
 pub mod targets;
-pub mod wire;
+/// The plain frame encoder and parser, shared with the tests and benchmarks.
+pub use sansocket_test_support::wire;

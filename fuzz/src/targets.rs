@@ -198,14 +198,14 @@ pub fn mask(data: &[u8]) {
     assert_eq!(&dst[prefix..], &want[..], "copied in pieces");
 }
 
-/// sansocket's DEFLATE compressor alone: messages cut from the input (any bytes, any
+/// sansocket's DEFLATE compressor (sansocket-deflate) alone: messages cut from the input (any bytes, any
 /// settings: level 0–9, window 8–15 bits, context takeover or not, `low_memory`),
 /// compressed one after another and inflated by zlib-rs (the reference) with the same
 /// window, given one output byte at a time for some inputs so that a distance beyond the
 /// window fails; each must come back as it was, and compressed output must be smaller.
 pub fn deflate_compress(data: &[u8]) {
     use flate2::{Decompress, FlushDecompress};
-    use sansocket::deflate::MessageCompressor;
+    use sansocket_deflate::MessageCompressor;
 
     let [settings, rest @ ..] = data else { return };
     let level = u32::from(settings % 10);
@@ -213,7 +213,9 @@ pub fn deflate_compress(data: &[u8]) {
     let reset = settings & 0x80 != 0;
     let low_memory = settings % 3 == 0;
     let step = if settings % 5 == 0 { 1 } else { 1 << 16 };
-    let mut compressor = MessageCompressor::new(level, bits, reset, low_memory);
+    let mut compressor = MessageCompressor::new(level, bits)
+        .with_no_context_takeover(reset)
+        .with_low_memory(low_memory);
     let new = || Decompress::new_with_window_bits(false, bits.max(9));
     let mut inflater = new();
     // Messages: a length byte (times a factor for some, so long messages occur) then the
@@ -270,7 +272,7 @@ pub fn deflate_compress(data: &[u8]) {
     }
 }
 
-/// sansocket's DEFLATE decoder alone, against zlib-rs: a stream (the input as it is, or the
+/// sansocket's DEFLATE decoder (sansocket-deflate) alone, against zlib-rs: a stream (the input as it is, or the
 /// input compressed by zlib or by sansocket at any level, with a byte changed for some),
 /// inflated twice in a row on one context (the second reads the first's history), cut at
 /// up to four places and with an output cap of 1, 7, 300 bytes or none. Ours must give
@@ -278,8 +280,7 @@ pub fn deflate_compress(data: &[u8]) {
 /// stream must give its message back.
 pub fn inflate(data: &[u8]) {
     use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
-    use sansocket::ProtocolError;
-    use sansocket::deflate::{MessageCompressor, MessageInflater};
+    use sansocket_deflate::{InflateError, Inflated, MessageCompressor, MessageInflater};
 
     const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
     let &[settings, seed, flip, ref rest @ ..] = data else {
@@ -303,7 +304,7 @@ pub fn inflate(data: &[u8]) {
         }
         _ => {
             let mut out = Vec::new();
-            if !MessageCompressor::new(level, 15, false, false).compress(rest, &mut out) {
+            if !MessageCompressor::new(level, 15).compress(rest, &mut out) {
                 // Not smaller compressed: the message itself as the stream.
                 out = rest.to_vec();
                 compressed = false;
@@ -331,7 +332,7 @@ pub fn inflate(data: &[u8]) {
     // Released (as a receiver does when it has decoded all it was given) after each piece,
     // or kept throughout.
     let release = flip & 0x40 != 0;
-    let mut inf = MessageInflater::new(15, false);
+    let mut inf = MessageInflater::new(15);
     let mut reference = Decompress::new_with_window_bits(false, 15);
     let limit = 1 << 22;
     for _ in 0..2 {
@@ -344,7 +345,7 @@ pub fn inflate(data: &[u8]) {
         loop {
             if want.len() > limit {
                 want.truncate(limit);
-                want_err = Some(ProtocolError::MessageTooLarge);
+                want_err = Some(InflateError::TooLarge);
                 break;
             }
             if want.capacity() == want.len() {
@@ -357,7 +358,7 @@ pub fn inflate(data: &[u8]) {
             left = &left[used..];
             match result {
                 Err(_) => {
-                    want_err = Some(ProtocolError::InvalidCompressedData);
+                    want_err = Some(InflateError::Corrupt);
                     break;
                 }
                 Ok(Status::StreamEnd) => {
@@ -374,7 +375,7 @@ pub fn inflate(data: &[u8]) {
         }
         if want.len() > limit {
             want.truncate(limit);
-            want_err = Some(ProtocolError::MessageTooLarge);
+            want_err = Some(InflateError::TooLarge);
         }
         if ended {
             reference.reset(false);
@@ -389,7 +390,7 @@ pub fn inflate(data: &[u8]) {
             loop {
                 let cap = got.len().saturating_add(step);
                 match inf.inflate(piece, &mut got, limit, cap) {
-                    Ok((used, full)) => {
+                    Ok(Inflated { used, full }) => {
                         piece = &piece[used..];
                         assert!(got.len() <= cap, "past the cap");
                         if !full {

@@ -66,6 +66,8 @@
 //!   `version` header; frames before CONNECT, a second CONNECT, missing required headers
 //!   give ERROR (with `receipt-id` when asked) and close.
 
+#![forbid(unsafe_code)]
+
 mod ack;
 mod broker;
 mod client;

@@ -6,6 +6,7 @@ use bytes::Bytes;
 
 use crate::close::{self, CloseFrame};
 use crate::config::Config;
+#[cfg(feature = "deflate")]
 use crate::deflate::{self, DeflateParams};
 use crate::entropy::{Entropy, MaskKeys};
 use crate::error::{Error, ProtocolError, UsageError};
@@ -109,6 +110,7 @@ pub struct Connection {
     receiver: Receiver,
     sender: Sender,
     subprotocol: Option<String>,
+    #[cfg(feature = "deflate")]
     deflate: Option<DeflateParams>,
     /// A protocol error found by `next_event_batched`, acted on by the next `next_event`.
     deferred: Option<ProtocolError>,
@@ -145,7 +147,9 @@ impl Connection {
         );
         let mut nonce = [0u8; 16];
         conn.sender.fill_random(&mut nonce);
+        #[cfg(feature = "deflate")]
         let mut request = request;
+        #[cfg(feature = "deflate")]
         if let Some(cfg) = &conn.config.deflate {
             request.extensions.push(deflate::client_offer(cfg));
         }
@@ -184,6 +188,7 @@ impl Connection {
     /// For a connection made with [`open_server`](Self::open_server) or
     /// [`open_client`](Self::open_client): permessage-deflate was negotiated by the host with
     /// these parameters (`Config::deflate` supplies level, window and threshold).
+    #[cfg(feature = "deflate")]
     pub fn with_deflate(mut self, params: DeflateParams) -> Self {
         self.enable_deflate(params);
         self
@@ -203,6 +208,7 @@ impl Connection {
             config,
             handshake,
             subprotocol: None,
+            #[cfg(feature = "deflate")]
             deflate: None,
             deferred: None,
             early_overflow: false,
@@ -227,6 +233,7 @@ impl Connection {
     }
 
     /// The negotiated permessage-deflate parameters, if the extension is in use.
+    #[cfg(feature = "deflate")]
     pub fn deflate(&self) -> Option<&DeflateParams> {
         self.deflate.as_ref()
     }

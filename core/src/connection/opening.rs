@@ -2,7 +2,10 @@
 //! server's `accept`/`reject`, and the switch to frames (with permessage-deflate when it was
 //! agreed). Parsing and building the HTTP heads is [`crate::handshake`]'s.
 
-use super::{Connection, Role};
+use super::Connection;
+#[cfg(feature = "deflate")]
+use super::Role;
+#[cfg(feature = "deflate")]
 use crate::deflate::{self, DeflateParams, Deflater, Inflater};
 use crate::error::{Error, HandshakeError, UsageError};
 use crate::event::Event;
@@ -36,18 +39,23 @@ impl Connection {
                 "accept: a plain HTTP request (Config::plain_http) is answered with reject",
             ));
         }
+        #[cfg(feature = "deflate")]
         let deflate = self
             .config
             .deflate
             .as_ref()
             .filter(|_| !accept.decline_deflate)
             .and_then(|cfg| deflate::server_negotiate(&request.extensions, cfg));
+        #[cfg(feature = "deflate")]
         let extension = deflate.map(|params| params.header_value());
+        #[cfg(not(feature = "deflate"))]
+        let extension: Option<String> = None;
         let response = accept_response(request, &accept, extension.as_deref())?;
         self.sender.raw(&response);
         self.subprotocol = accept.subprotocol;
         self.handshake = Handshake::Done;
         self.life.opened();
+        #[cfg(feature = "deflate")]
         if let Some(params) = deflate {
             self.enable_deflate(params);
         }
@@ -75,6 +83,7 @@ impl Connection {
     }
 
     /// The handshake failed on our side's checks: nothing to send, the connection is over.
+    #[cfg(feature = "deflate")]
     pub(super) fn refuse(&mut self, error: HandshakeError) -> Error {
         self.handshake = Handshake::Done;
         self.life.refused();
@@ -82,6 +91,7 @@ impl Connection {
     }
 
     /// Switches permessage-deflate on with the agreed parameters.
+    #[cfg(feature = "deflate")]
     pub(super) fn enable_deflate(&mut self, params: DeflateParams) {
         let cfg = self.config.deflate.clone().unwrap_or_default();
         let (ours, peer) = match self.role {
@@ -89,17 +99,16 @@ impl Connection {
             Role::Client => (Role::Client, Role::Server),
         };
         let bits = cfg.max_window_bits.min(params.max_window_bits(ours));
-        self.sender.enable_deflate(Deflater::new(
-            cfg.level,
-            bits,
-            params.no_context_takeover(ours),
-            cfg.min_size,
-            cfg.low_memory,
-        ));
-        self.receiver.enable_inflate(Inflater::new(
-            params.no_context_takeover(peer),
-            params.max_window_bits(peer),
-        ));
+        self.sender.enable_deflate(
+            Deflater::new(cfg.level, bits)
+                .with_no_context_takeover(params.no_context_takeover(ours))
+                .with_min_size(cfg.min_size)
+                .with_low_memory(cfg.low_memory),
+        );
+        self.receiver.enable_inflate(
+            Inflater::new(params.max_window_bits(peer))
+                .with_no_context_takeover(params.no_context_takeover(peer)),
+        );
         self.deflate = Some(params);
     }
 
@@ -130,24 +139,30 @@ impl Connection {
             },
             Handshake::Client(hs) => match hs.poll(buf, config, eof) {
                 Ok(Some(ClientOutcome::Accepted(response))) => {
-                    let cfg = self.config.deflate.clone().unwrap_or_default();
-                    let mut answers = response
-                        .extensions
-                        .iter()
-                        .filter(|e| e.name.eq_ignore_ascii_case(deflate::EXTENSION_NAME));
-                    let params = match (answers.next(), answers.next()) {
-                        (None, _) => None,
-                        (Some(answer), None) => match deflate::client_accept(answer, &cfg) {
-                            Ok(params) => Some(params),
-                            Err(e) => return Err(self.refuse(e)),
-                        },
-                        (Some(_), Some(second)) => {
-                            return Err(self
-                                .refuse(HandshakeError::UnexpectedExtension(second.to_string())));
+                    // Without the feature nothing was offered, and the handshake refuses
+                    // an extension that was not offered.
+                    #[cfg(feature = "deflate")]
+                    {
+                        let cfg = self.config.deflate.clone().unwrap_or_default();
+                        let mut answers = response
+                            .extensions
+                            .iter()
+                            .filter(|e| e.name.eq_ignore_ascii_case(deflate::EXTENSION_NAME));
+                        let params = match (answers.next(), answers.next()) {
+                            (None, _) => None,
+                            (Some(answer), None) => match deflate::client_accept(answer, &cfg) {
+                                Ok(params) => Some(params),
+                                Err(e) => return Err(self.refuse(e)),
+                            },
+                            (Some(_), Some(second)) => {
+                                return Err(self.refuse(HandshakeError::UnexpectedExtension(
+                                    second.to_string(),
+                                )));
+                            }
+                        };
+                        if let Some(params) = params {
+                            self.enable_deflate(params);
                         }
-                    };
-                    if let Some(params) = params {
-                        self.enable_deflate(params);
                     }
                     self.subprotocol = response.subprotocol.clone();
                     self.handshake = Handshake::Done;

@@ -1,45 +1,40 @@
-//! permessage-deflate (RFC 7692): negotiation and the per-connection codec.
-//!
-//! Compressing is sansocket's own DEFLATE compressor (`compress.rs`, `huffman.rs`: LZ77
-//! over the negotiated window, zlib's match strategy, dynamic/static/stored blocks, a sync
-//! flush per message); inflating is sansocket's own decoder (`inflate.rs`,
-//! `inflate_fast.rs`, `inflate_table.rs`, `window.rs`: libdeflate's design, as fast as zlib-rs on the
-//! benchmark's messages). Neither needs a dependency.
+//! permessage-deflate (RFC 7692): negotiation, and the per-connection codec from the
+//! `sansocket-deflate` crate (cargo feature `deflate`, on by default).
 //!
 //! Memory (`tests/memory.rs` measures it): compressor and decompressor state is allocated
 //! on the first compressed message, not when the extension is negotiated, so a connection
 //! that never exchanges a compressed message holds none of it. Afterwards, by default, a
 //! connection keeps its compressor, which scales with the window: about 5 × 2^bits bytes
 //! (21 KiB at 12 bits: the 4 KiB window and some slack, an 8 KiB hash table and 8 KiB of
-//! chain links; 136 KiB at 15 bits; zlib-rs needed 259 KiB at 12 bits), and its
-//! decompressor's history: the last 2^bits bytes inflated, for the peer's negotiated window
-//! (32 KiB when none was negotiated; zlib-rs kept 46 KiB whatever the window). Decode tables
-//! (7.6 KiB) live only while messages are inflated: they are freed once the receiver has
-//! decoded all it was given. About 53 KiB of compression state per idle connection, 61 KiB
-//! of heap in all after a 64 KiB message each way (was 71 KiB with zlib-rs). Without
-//! context takeover no history is kept (29 KiB in all). With
-//! [`DeflateConfig::low_memory`] the compressor's hash tables (16 KiB at 12 bits) are
-//! dropped between messages and only the window's bytes are kept, and a server asks the
-//! client to compress with its window (`client_max_window_bits`, when the client's offer
-//! allows it), so that its history is 4 KiB at 12 bits: 17 KiB per idle server
-//! connection (45 KiB per client connection, whose server chooses its own window).
+//! chain links; 136 KiB at 15 bits), and its decompressor's history: the last 2^bits bytes
+//! inflated, for the peer's negotiated window (32 KiB when none was negotiated). Decode
+//! tables (7.6 KiB) live only while messages are inflated: they are freed once the
+//! receiver has decoded all it was given. About 61 KiB of heap in all per connection after
+//! a 64 KiB message each way; without context takeover no history is kept. With
+//! [`DeflateConfig::low_memory`] the compressor's hash tables are dropped between messages
+//! and only the window's bytes are kept, and a server asks the client to compress with its
+//! window (`client_max_window_bits`, when the client's offer allows it), so that its
+//! history is 4 KiB at 12 bits: 17 KiB per idle server connection.
 
-mod codec;
-mod compress;
-mod huffman;
-mod inflate;
-mod inflate_fast;
-mod inflate_table;
-mod matcher;
 mod negotiate;
-mod symbols;
-mod window;
 
-pub(crate) use codec::{Deflater, Inflated, Inflater};
+pub(crate) use sansocket_deflate::{
+    Inflated, MessageCompressor as Deflater, MessageInflater as Inflater,
+};
+
 pub use negotiate::DeflateParams;
 pub(crate) use negotiate::{client_accept, client_offer, server_negotiate};
 
 use crate::error::ProtocolError;
+
+impl From<sansocket_deflate::InflateError> for ProtocolError {
+    fn from(e: sansocket_deflate::InflateError) -> Self {
+        match e {
+            sansocket_deflate::InflateError::TooLarge => Self::MessageTooLarge,
+            _ => Self::InvalidCompressedData,
+        }
+    }
+}
 
 /// The extension token.
 pub const EXTENSION_NAME: &str = "permessage-deflate";
@@ -92,79 +87,5 @@ impl Default for DeflateConfig {
             min_size: 64,
             low_memory: false,
         }
-    }
-}
-
-/// sansocket's message compressor on its own (what a connection's sender uses), for
-/// property tests and fuzzing. Not a stable API.
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct MessageCompressor(Deflater);
-
-impl MessageCompressor {
-    /// A compressor with these settings (`max_window_bits` 8–15, `level` 0–9), sending
-    /// every message it can make smaller compressed.
-    pub fn new(
-        level: u32,
-        max_window_bits: u8,
-        no_context_takeover: bool,
-        low_memory: bool,
-    ) -> Self {
-        Self(Deflater::new(
-            level,
-            max_window_bits,
-            no_context_takeover,
-            0,
-            low_memory,
-        ))
-    }
-
-    /// Appends `data` compressed (RFC 7692 §7.2.1: its `00 00 ff ff` tail removed) to
-    /// `out` and returns `true`, or returns `false` (and leaves `out` alone) if the message
-    /// is to be sent uncompressed, in which case it is not part of the context either.
-    pub fn compress(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
-        self.0.compress(data, out)
-    }
-}
-
-/// sansocket's message decompressor on its own (what a connection's receiver uses), for
-/// property tests and fuzzing. Not a stable API.
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct MessageInflater(Inflater);
-
-impl MessageInflater {
-    /// A decompressor for a peer compressing with at most 2^`window_bits` bytes of history
-    /// (8–15), resetting after every message if `no_context_takeover`.
-    pub fn new(window_bits: u8, no_context_takeover: bool) -> Self {
-        Self(Inflater::new(no_context_takeover, window_bits))
-    }
-
-    /// Inflates part of a message (its tail removed) into `out`, as a connection's receiver
-    /// does: fails with [`ProtocolError::MessageTooLarge`] once `out` would pass `limit`
-    /// bytes and with [`ProtocolError::InvalidCompressedData`] on corrupt data; stops once
-    /// `out` holds `cap` bytes. Returns the input bytes used (the rest is to be fed again)
-    /// and whether output stopped at the cap.
-    pub fn inflate(
-        &mut self,
-        input: &[u8],
-        out: &mut Vec<u8>,
-        limit: usize,
-        cap: usize,
-    ) -> Result<(usize, bool), ProtocolError> {
-        self.0
-            .inflate(input, out, limit, cap)
-            .map(|step| (step.used, step.full))
-    }
-
-    /// Ends the message (feeds the removed tail, resets without context takeover).
-    pub fn finish(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), ProtocolError> {
-        self.0.finish(out, limit)
-    }
-
-    /// Frees what an idle decompressor need not hold (as a receiver does once it has
-    /// decoded all it was given).
-    pub fn release(&mut self) {
-        self.0.release();
     }
 }

@@ -14,7 +14,7 @@ pub use headers::ExtensionOffer;
 pub use server::{Accept, Request};
 
 pub(crate) use client::{ClientHandshake, ClientOutcome};
-#[cfg(test)]
+#[cfg(all(test, feature = "deflate"))]
 pub(crate) use headers::extensions as parse_extensions;
 pub(crate) use server::{ServerHandshake, accept_response, error_response, reject_response};
 

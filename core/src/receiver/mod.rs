@@ -283,6 +283,7 @@ impl Receiver {
     }
 
     /// permessage-deflate was negotiated: RSV1 marks compressed messages (RFC 7692 §6).
+    #[cfg(feature = "deflate")]
     pub(crate) fn enable_inflate(&mut self, inflater: Inflater) {
         self.inflater = Some(inflater);
         self.rsv_allowed = 0b100;

@@ -12,7 +12,7 @@ Prints MB/s of message bytes, in CPU time of the process (best of N runs), and t
 compressed size. Run it in a throwaway virtual environment:
 
     python3 -m venv /tmp/wsvenv && /tmp/wsvenv/bin/pip install websockets
-    /tmp/wsvenv/bin/python core/benches/deflate_websockets.py [REPS]
+    /tmp/wsvenv/bin/python bench/benches/deflate_websockets.py [REPS]
 
 The messages are generated as in `benches/common/compressed.rs`; the checksums below
 (also checked by the Rust bench) prove they are the same bytes.

@@ -1,4 +1,4 @@
-//! sansocket's DEFLATE decoder (`MessageInflater`, what a connection's receiver uses)
+//! The DEFLATE decoder (`MessageInflater`, what a sansocket connection's receiver uses)
 //! against zlib-rs (flate2, raw inflate): every window size, random and compressible data,
 //! stored, fixed and dynamic blocks from sansocket's compressor and from zlib's at several
 //! levels, context takeover across messages, every split of the input, tiny output caps,
@@ -6,14 +6,13 @@
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 use proptest::prelude::*;
-use sansocket::ProtocolError;
-use sansocket::deflate::{MessageCompressor, MessageInflater};
+use sansocket_deflate::{InflateError, Inflated, MessageCompressor, MessageInflater};
 
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 const NO_LIMIT: usize = 1 << 30;
 
 /// What inflating a message gave: its bytes, and the error that stopped it (if any).
-type Outcome = (Vec<u8>, Option<ProtocolError>);
+type Outcome = (Vec<u8>, Option<InflateError>);
 
 /// Inflates one message given in `pieces` (as frames or reads would cut it), `step` output
 /// bytes at a time at most (a streaming receiver's cap), as the receiver drives it.
@@ -24,7 +23,7 @@ fn ours(inf: &mut MessageInflater, pieces: &[&[u8]], step: usize, limit: usize) 
         loop {
             let cap = out.len().saturating_add(step);
             match inf.inflate(rest, &mut out, limit, cap) {
-                Ok((used, full)) => {
+                Ok(Inflated { used, full }) => {
                     rest = &rest[used..];
                     if !full {
                         assert!(rest.is_empty(), "not full, input left");
@@ -63,7 +62,7 @@ fn zlib(d: &mut Decompress, wire: &[u8], ended: &mut bool) -> Outcome {
         let produced = (d.total_out() - before_out) as usize;
         rest = &rest[used..];
         match result {
-            Err(_) => return (out, Some(ProtocolError::InvalidCompressedData)),
+            Err(_) => return (out, Some(InflateError::Corrupt)),
             Ok(Status::StreamEnd) => {
                 *ended = true;
                 return (out, None);
@@ -180,7 +179,7 @@ fn messages(seed: u64) -> Vec<Vec<u8>> {
 fn wires(messages: &[Vec<u8>], bits: u8, reset: bool) -> Vec<(String, Vec<Vec<u8>>)> {
     let mut all = Vec::new();
     for level in [1, 6, 9] {
-        let mut c = MessageCompressor::new(level, bits, reset, false);
+        let mut c = MessageCompressor::new(level, bits).with_no_context_takeover(reset);
         let wire = messages
             .iter()
             .map(|m| {
@@ -224,7 +223,7 @@ fn inflates_what_every_compressor_makes_at_every_window() {
     for bits in 8..=15u8 {
         for reset in [false, true] {
             for (name, wire) in wires(&msgs, bits, reset) {
-                let mut inf = MessageInflater::new(bits, reset);
+                let mut inf = MessageInflater::new(bits).with_no_context_takeover(reset);
                 let mut reference = Decompress::new_with_window_bits(false, 15);
                 let mut ended = false;
                 for (n, (msg, w)) in msgs.iter().zip(&wire).enumerate() {
@@ -250,7 +249,7 @@ fn final_blocks_end_the_stream_and_the_next_message_starts_anew() {
     // §7.2.3.4: a message ending with a final block (zlib's finish); the rest is ignored.
     for level in [0, 1, 6, 9] {
         let msgs = messages(level as u64);
-        let mut inf = MessageInflater::new(15, false);
+        let mut inf = MessageInflater::new(15);
         for msg in &msgs {
             let mut c = Compress::new_with_window_bits(Compression::new(level), false, 15);
             let mut w = zlib_compress(&mut c, msg, true);
@@ -277,7 +276,7 @@ fn check_split(
     split: &dyn Fn(&[u8]) -> Vec<usize>,
     step: usize,
 ) {
-    let mut inf = MessageInflater::new(bits, reset);
+    let mut inf = MessageInflater::new(bits).with_no_context_takeover(reset);
     for (n, (msg, w)) in msgs.iter().zip(wire).enumerate() {
         if w.is_empty() && !msg.is_empty() {
             continue;
@@ -328,15 +327,15 @@ fn tiny_caps_stream_long_messages() {
 #[test]
 fn the_limit_stops_a_message_at_its_size() {
     let msg = text(5, 50_000);
-    let mut c = MessageCompressor::new(6, 15, true, false);
+    let mut c = MessageCompressor::new(6, 15).with_no_context_takeover(true);
     let mut w = Vec::new();
     assert!(c.compress(&msg, &mut w));
     for limit in [0, 1, 100, 4095, 4096, 4097, 49_999, 50_000, 50_001] {
         for step in [usize::MAX, 1000] {
-            let mut inf = MessageInflater::new(15, true);
+            let mut inf = MessageInflater::new(15).with_no_context_takeover(true);
             let (got, err) = ours(&mut inf, &[&w], step, limit);
             if limit < msg.len() {
-                assert_eq!(err, Some(ProtocolError::MessageTooLarge), "limit {limit}");
+                assert_eq!(err, Some(InflateError::TooLarge), "limit {limit}");
                 assert!(got.len() <= limit && got.capacity() <= limit + 1);
                 assert!(got[..] == msg[..got.len()]);
             } else {
@@ -346,13 +345,13 @@ fn the_limit_stops_a_message_at_its_size() {
         }
     }
     // A bomb: 10 MiB of zeros, limit 1 MiB: it allocates at most the limit and a byte.
-    let mut c = MessageCompressor::new(9, 15, true, false);
+    let mut c = MessageCompressor::new(9, 15).with_no_context_takeover(true);
     let mut w = Vec::new();
     assert!(c.compress(&vec![0; 10 << 20], &mut w));
-    let mut inf = MessageInflater::new(15, true);
+    let mut inf = MessageInflater::new(15).with_no_context_takeover(true);
     let mut out = Vec::new();
     let err = inf.inflate(&w, &mut out, 1 << 20, usize::MAX).unwrap_err();
-    assert_eq!(err, ProtocolError::MessageTooLarge);
+    assert_eq!(err, InflateError::TooLarge);
     assert!(out.len() <= 1 << 20 && out.capacity() <= (1 << 20) + 1);
 }
 
@@ -479,7 +478,7 @@ fn fixed_lit(b: &mut Bits, s: u32) {
 }
 
 /// Corrupt streams, each with a prefix of good output: ours and zlib must both fail with
-/// 1007 after the same output, however the input is cut.
+/// `Corrupt` after the same output, however the input is cut.
 fn corrupt_cases() -> Vec<(&'static str, Vec<u8>)> {
     let mut cases = Vec::new();
     // Every case starts with a stored block holding "ok" (output kept before the error).
@@ -698,28 +697,19 @@ fn corrupt_cases() -> Vec<(&'static str, Vec<u8>)> {
 }
 
 #[test]
-fn corrupt_streams_fail_with_1007_after_the_same_output() {
+fn corrupt_streams_fail_after_the_same_output() {
     for (name, wire) in corrupt_cases() {
         let mut reference = Decompress::new_with_window_bits(false, 15);
         let (want, err) = zlib(&mut reference, &wire, &mut false);
-        assert_eq!(
-            err,
-            Some(ProtocolError::InvalidCompressedData),
-            "zlib: {name}"
-        );
+        assert_eq!(err, Some(InflateError::Corrupt), "zlib: {name}");
         for k in 0..=wire.len() {
             for step in [usize::MAX, 1] {
-                let mut inf = MessageInflater::new(15, false);
+                let mut inf = MessageInflater::new(15);
                 let (got, err) = ours(&mut inf, &[&wire[..k], &wire[k..]], step, NO_LIMIT);
-                assert_eq!(
-                    err,
-                    Some(ProtocolError::InvalidCompressedData),
-                    "{name}, split {k}"
-                );
+                assert_eq!(err, Some(InflateError::Corrupt), "{name}, split {k}");
                 assert_eq!(got, want, "{name}: output before the error");
             }
         }
-        assert_eq!(ProtocolError::InvalidCompressedData.close_code(), 1007);
     }
 }
 
@@ -734,11 +724,11 @@ fn distances_reach_into_the_last_message_and_no_further() {
     fixed_lit(&mut b, 256);
     b.put(0, 3); // the sync flush's empty stored block, whose LEN and NLEN are the tail
     let again = b.bytes();
-    let mut c = MessageCompressor::new(6, 15, false, false);
+    let mut c = MessageCompressor::new(6, 15);
     let mut first = Vec::new();
     let abcd = b"abcd".repeat(30);
     assert!(c.compress(&abcd, &mut first));
-    let mut inf = MessageInflater::new(15, false);
+    let mut inf = MessageInflater::new(15);
     assert_eq!(
         ours(&mut inf, &[&first], usize::MAX, NO_LIMIT),
         (abcd.clone(), None)
@@ -749,26 +739,22 @@ fn distances_reach_into_the_last_message_and_no_further() {
             (b"abcd".to_vec(), None)
         );
     }
-    let mut inf = MessageInflater::new(15, true);
+    let mut inf = MessageInflater::new(15).with_no_context_takeover(true);
     assert_eq!(
         ours(&mut inf, &[&first], usize::MAX, NO_LIMIT),
         (abcd, None)
     );
     let (_, err) = ours(&mut inf, &[&again], usize::MAX, NO_LIMIT);
-    assert_eq!(
-        err,
-        Some(ProtocolError::InvalidCompressedData),
-        "after a reset"
-    );
+    assert_eq!(err, Some(InflateError::Corrupt), "after a reset");
     // A peer that goes past its negotiated window (zlib at 15 bits, read with 9).
     let msg = [noise(1, 600), noise(1, 600)].concat();
     let mut z = Compress::new_with_window_bits(Compression::new(6), false, 15);
     let w = zlib_compress(&mut z, &msg, false);
     for bits in [9, 10] {
-        let mut inf = MessageInflater::new(bits, false);
+        let mut inf = MessageInflater::new(bits);
         let (got, err) = ours(&mut inf, &[&w], usize::MAX, NO_LIMIT);
         if bits == 9 {
-            assert_eq!(err, Some(ProtocolError::InvalidCompressedData));
+            assert_eq!(err, Some(InflateError::Corrupt));
             assert!(got.len() < msg.len() && got[..] == msg[..got.len()]);
         } else {
             assert_eq!((err, got == msg), (None, true));
@@ -802,7 +788,7 @@ proptest! {
         } else {
             let mut w = Vec::new();
             let doubled = [&data[..], &data[..data.len() / 2]].concat();
-            if !MessageCompressor::new(level, 15, false, false).compress(&doubled, &mut w) {
+            if !MessageCompressor::new(level, 15).compress(&doubled, &mut w) {
                 w = doubled;
             }
             w
@@ -815,7 +801,7 @@ proptest! {
         }
         let cuts: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
         let pieces = cut(&wire, cuts);
-        let mut inf = MessageInflater::new(15, false);
+        let mut inf = MessageInflater::new(15);
         let mut reference = Decompress::new_with_window_bits(false, 15);
         let mut ended = false;
         // Twice: the second message reads the first's history (or garbage state).

@@ -2,7 +2,7 @@
 //!
 //! LZ77 over the negotiated window only: a hash table of 2^bits heads (2^(bits − 1) from 14
 //! bits on) and a chain link per window position (both `u16`), and the window's bytes
-//! themselves, so a 12-bit window costs 20 KiB in all (zlib-rs: 259 KiB); as many heads as
+//! themselves, so a 12-bit window costs 21 KiB in all (zlib-rs: 259 KiB); as many heads as
 //! window positions, not half as many, make chains that hold fewer other strings, walked
 //! faster (64 KiB messages compress 5–10 % faster for the 4 KiB more). Matching is zlib's (greedy at levels 1–3,
 //! lazy from 4, zlib's lengths per level; level 6 follows 32 chain links, not 128), on
@@ -23,10 +23,10 @@
 //! comparison, never correctness (a walk that loops on them ends with its chain's
 //! length). That spares clearing tables between messages.
 
-use super::huffman::{
+use crate::huffman::{
     BitWriter, DISTANCES, LITERALS, dist_code, len_code, match_token, write_block,
 };
-use super::matcher::{MIN_MATCH, Search};
+use crate::matcher::{MIN_MATCH, Search};
 
 /// Tokens per block (zlib's default memLevel gives 16 K as well).
 const BLOCK_TOKENS: usize = 16 << 10;
@@ -136,7 +136,6 @@ impl Compressor {
     }
 
     /// Heap bytes held (for tests and the docs).
-    #[cfg(test)]
     pub(crate) fn heap(&self) -> usize {
         self.buf.capacity()
             + self

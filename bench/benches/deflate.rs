@@ -5,11 +5,11 @@
 //! with `DeflateConfig::low_memory` (sockudo-ws as in the case without it). Python
 //! websockets is measured on the same messages by `deflate_websockets.py` next to this file.
 //!
-//! `cargo bench -p sansocket --bench deflate` (criterion, wall time; add
+//! `cargo bench -p sansocket-bench --bench deflate` (criterion, wall time; add
 //! `-- --measurement-time 2 --warm-up-time 1` for a quick run), or
-//! `cargo bench -p sansocket --bench deflate -- table 5` (CPU time of the thread, best of 5,
+//! `cargo bench -p sansocket-bench --bench deflate -- table 5` (CPU time of the thread, best of 5,
 //! no criterion: for a busy machine; `DEFLATE_MODE=compress` or `inflate` runs one half), or
-//! `cargo bench -p sansocket --bench deflate -- compress sansocket 1KiB 100` (one
+//! `cargo bench -p sansocket-bench --bench deflate -- compress sansocket 1KiB 100` (one
 //! implementation, mode and case, for profilers). Both tables print MB/s of uncompressed
 //! message bytes; the compressed sizes are printed first (see BENCHMARKS.md).
 

@@ -15,7 +15,7 @@
 //! Decoding a length or distance is then one lookup and one shift: the extra bits come with
 //! the code (see [`value`]).
 
-use super::symbols::{DIST_BASE, DIST_EXTRA, LEN_BASE, LEN_EXTRA};
+use crate::symbols::{DIST_BASE, DIST_EXTRA, LEN_BASE, LEN_EXTRA};
 
 /// A literal byte.
 pub(super) const LITERAL: u32 = 0x8000;

@@ -106,7 +106,6 @@ impl Window {
     }
 
     /// Heap bytes held.
-    #[cfg(test)]
     pub(super) fn heap(&self) -> usize {
         self.buf.capacity()
     }

@@ -2,11 +2,11 @@
 //! loop decodes while plenty of input and output room are left, so that it checks neither
 //! per symbol; matches are copied 32 bytes a step where the room allows.
 
-use super::inflate::{Corrupt, Status};
-use super::inflate_table::{
+use crate::inflate::{Corrupt, Status};
+use crate::inflate_table::{
     DIST_ROOT, DIST_SIZE, END, FLAGS, LITERAL, LITLEN_ROOT, LITLEN_SIZE, SUB, lookup, value,
 };
-use super::window::Window;
+use crate::window::Window;
 
 /// Output room the fast loop keeps: a longest match (258) plus what a 32-byte copy step
 /// writes past it.

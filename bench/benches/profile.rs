@@ -3,12 +3,12 @@
 //! summary table measured in CPU time, which other processes on a busy machine do not
 //! inflate the way they inflate wall time.
 //!
-//! `cargo bench -p sansocket --bench profile -- decode 16B sansocket 1000`
+//! `cargo bench -p sansocket-bench --bench profile -- decode 16B sansocket 1000`
 //! (`decode|encode`, a case name from `common::CASES`, an implementation, passes: `sansocket`,
 //! `tungstenite`, `fastwebsockets`, `tokio-websockets`, `ceiling`; when decoding also
 //! `sansocket-read-buf`, the host reading into sansocket's buffer, and `sansocket-tws-reads`,
 //! sansocket fed tokio-websockets' reads), or
-//! `cargo bench -p sansocket --bench profile -- table decode 5` (best of 5 runs).
+//! `cargo bench -p sansocket-bench --bench profile -- table decode 5` (best of 5 runs).
 
 mod common;
 
@@ -43,6 +43,26 @@ fn main() {
         && table == "table"
     {
         return print_table(mode, reps.parse().expect("a number of repetitions"));
+    }
+    if args.iter().any(|a| a == "--test") {
+        // A check that every implementation runs every case (`cargo bench -- --test`).
+        for mode in ["decode", "encode"] {
+            let ours = if mode == "decode" {
+                DECODE_OURS
+            } else {
+                &IMPLS[..1]
+            };
+            for case in CASES
+                .iter()
+                .filter(|c| mode == "decode" || (c.kind == Kind::Binary && c.fragments == 1))
+            {
+                for name in ours.iter().chain(&IMPLS[1..]) {
+                    run(mode, case, name, 1);
+                }
+            }
+        }
+        println!("profile: every implementation ran every case once (--test)");
+        return;
     }
     let [mode, case, name, passes] = &args[..] else {
         eprintln!("usage: profile decode|encode CASE IMPL PASSES | table decode|encode REPS");

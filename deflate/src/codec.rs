@@ -1,13 +1,13 @@
 //! Compressing and decompressing messages (RFC 7692 §7.2), within limits.
 //!
-//! Compressing is sansocket's compressor (`compress.rs`), appending to a `Vec`; inflating
-//! is sansocket's decoder (`inflate.rs`), writing straight into the message's `Vec`, so no
-//! staging buffer is copied.
+//! Compressing is the compressor of `compress.rs`, appending to a `Vec`; inflating is the
+//! decoder of `inflate.rs`, writing straight into the message's `Vec`, so no staging buffer
+//! is copied.
 
-use super::compress::Compressor;
-use super::inflate::{Decoder, FAST_ROOM, Status};
+use std::fmt;
 
-use crate::error::ProtocolError;
+use crate::compress::Compressor;
+use crate::inflate::{Decoder, FAST_ROOM, Status};
 
 /// §7.2.1: the empty stored block a sync flush ends with; removed from sent messages and
 /// appended to received ones.
@@ -21,9 +21,34 @@ const MIN_STEP: usize = 4 << 10;
 /// one allocate as much).
 const HINT_RATIO: usize = 64;
 
-/// Our side's compressor.
+/// Compresses the messages of one direction of a connection into raw DEFLATE (RFC 1951), each
+/// ended with a sync flush whose `00 00 ff ff` is left out (RFC 7692 §7.2.1).
+///
+/// Make one with [`new`](Self::new) (and the `with_*` settings), then call
+/// [`compress`](Self::compress) once per message, in the order the messages are sent: with
+/// context takeover (the default) each message may refer to the ones before it, so the
+/// peer must inflate them in the same order with one [`MessageInflater`].
+///
+/// Memory: nothing until the first message is compressed; then about 5 × 2^`window_bits`
+/// bytes (21 KiB at 12 bits), or only the window's 2^`window_bits` bytes between messages
+/// [`with_low_memory`](Self::with_low_memory); [`heap_size`](Self::heap_size) tells.
+///
+/// ```
+/// use sansocket_deflate::{MessageCompressor, MessageInflater};
+///
+/// let mut compressor = MessageCompressor::new(6, 12);
+/// let mut inflater = MessageInflater::new(12);
+/// let message = b"a message, a message, a message, a message".repeat(4);
+/// let mut wire = Vec::new();
+/// assert!(compressor.compress(&message, &mut wire)); // smaller: sent compressed
+/// let mut out = Vec::new();
+/// inflater.inflate(&wire, &mut out, 1 << 20, usize::MAX)?;
+/// inflater.finish(&mut out, 1 << 20)?; // the end of the message
+/// assert_eq!(out, message);
+/// # Ok::<(), sansocket_deflate::InflateError>(())
+/// ```
 #[derive(Debug)]
-pub(crate) struct Deflater {
+pub struct MessageCompressor {
     /// Made on the first compressed message: 21 KiB at 12 bits (the window and its hash
     /// tables), about 5 × 2^bits bytes for other windows.
     state: Option<Compressor>,
@@ -32,33 +57,59 @@ pub(crate) struct Deflater {
     window_bits: u8,
     reset_each_message: bool,
     min_size: usize,
-    /// Keep only the window between messages ([`DeflateConfig::low_memory`](super::DeflateConfig)).
+    /// Keep only the window between messages ([`MessageCompressor::with_low_memory`]).
     low_memory: bool,
 }
 
-impl Deflater {
-    pub(crate) fn new(
-        level: u32,
-        window_bits: u8,
-        reset_each_message: bool,
-        min_size: usize,
-        low_memory: bool,
-    ) -> Self {
+impl MessageCompressor {
+    /// A compressor at `level` 0–9 (as zlib's: 1–3 greedy, 4–9 lazy matching with longer
+    /// hash chains; 0 sends every message uncompressed) with a window of 2^`window_bits`
+    /// bytes, 8–15 (values outside are clamped). Context takeover on, no minimum size,
+    /// tables kept between messages.
+    #[must_use]
+    pub fn new(level: u32, window_bits: u8) -> Self {
         Self {
             state: None,
             level: level.min(9),
             window_bits: window_bits.clamp(8, 15),
-            reset_each_message,
-            min_size,
-            low_memory,
+            reset_each_message: false,
+            min_size: 0,
+            low_memory: false,
         }
+    }
+
+    /// Starts every message afresh (`*_no_context_takeover`): worse ratio on small
+    /// messages; with [`with_low_memory`](Self::with_low_memory) nothing at all is kept
+    /// between messages.
+    #[must_use]
+    pub fn with_no_context_takeover(mut self, yes: bool) -> Self {
+        self.reset_each_message = yes;
+        self
+    }
+
+    /// Messages shorter than `bytes` are not compressed ([`compress`](Self::compress)
+    /// returns `false`).
+    #[must_use]
+    pub fn with_min_size(mut self, bytes: usize) -> Self {
+        self.min_size = bytes;
+        self
+    }
+
+    /// Keeps only the window between messages: the hash tables (3/4 of the memory) are
+    /// dropped after each message and rebuilt from the window at the next one. Messages
+    /// compress to the same bytes; small ones take longer.
+    #[must_use]
+    pub fn with_low_memory(mut self, yes: bool) -> Self {
+        self.low_memory = yes;
+        self
     }
 
     /// Appends the compressed form of `data` (tail removed) to `out` and returns `true`, or
     /// returns `false` if the message should go uncompressed: shorter than `min_size`,
     /// level 0, or not made smaller by compression (the peer's context does not change
     /// then, and ours does not either).
-    pub(crate) fn compress(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
+    /// In that case nothing was appended and the message is not part of the context.
+    pub fn compress(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
         if self.level == 0 || data.len() < self.min_size {
             return false;
         }
@@ -80,30 +131,63 @@ impl Deflater {
         compressed
     }
 
-    /// Whether this side keeps no more than it must between messages.
-    pub(crate) fn low_memory(&self) -> bool {
+    /// Whether this compressor keeps no more than it must between messages
+    /// ([`with_low_memory`](Self::with_low_memory)).
+    #[must_use]
+    pub fn low_memory(&self) -> bool {
         self.low_memory
     }
 
-    /// Heap bytes the compressor holds.
-    #[cfg(test)]
-    fn heap(&self) -> usize {
+    /// Heap bytes the compressor holds now.
+    #[must_use]
+    pub fn heap_size(&self) -> usize {
         self.state.as_ref().map_or(0, Compressor::heap)
     }
 }
 
-/// How far one [`Inflater::inflate`] call went.
+/// How far one [`MessageInflater::inflate`] call went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Inflated {
+pub struct Inflated {
     /// Input bytes consumed (the rest is to be fed again).
-    pub(crate) used: usize,
+    pub used: usize,
     /// Output stopped at the cap: more may come, even from no more input.
-    pub(crate) full: bool,
+    pub full: bool,
 }
 
-/// Our side's decompressor.
+/// Why a message could not be inflated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InflateError {
+    /// The message inflates past the limit given (a WebSocket endpoint closes with 1009).
+    TooLarge,
+    /// The data is not a valid DEFLATE stream (a WebSocket endpoint closes with 1007).
+    Corrupt,
+}
+
+impl fmt::Display for InflateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::TooLarge => "message inflates past the limit",
+            Self::Corrupt => "invalid DEFLATE data",
+        })
+    }
+}
+
+impl std::error::Error for InflateError {}
+
+/// Inflates the compressed messages of one direction of a connection, in the order they
+/// were compressed, each fed in pieces split anywhere (frames, reads).
+///
+/// Per message: [`inflate`](Self::inflate) as its bytes arrive (without the removed
+/// `00 00 ff ff`), then [`finish`](Self::finish) once. Output is appended to the caller's
+/// `Vec`, within a limit (decompression bombs stop there) and, for streaming, a cap per
+/// call. Call [`release`](Self::release) when idle to drop the decode tables.
+///
+/// Memory: nothing until the first message; the history of the peer's window
+/// (2^`window_bits` bytes) between messages with context takeover, plus 7.6 KiB of decode
+/// tables while messages are inflated; [`heap_size`](Self::heap_size) tells.
 #[derive(Debug)]
-pub(crate) struct Inflater {
+pub struct MessageInflater {
     /// sansocket's decoder: its history (2^window_bits bytes) is kept between messages
     /// with context takeover, its tables only while messages are inflated.
     decoder: Decoder,
@@ -117,33 +201,47 @@ pub(crate) struct Inflater {
     hint: usize,
 }
 
-impl Inflater {
+impl MessageInflater {
     /// An inflater for a peer whose compressor uses at most 2^`window_bits` bytes of
-    /// history (8–15: the negotiated `*_max_window_bits`, 15 if none) and, if
-    /// `reset_each_message`, starts every message afresh.
-    pub(crate) fn new(reset_each_message: bool, window_bits: u8) -> Self {
+    /// history (8–15: the negotiated `*_max_window_bits`, 15 if none), with context
+    /// takeover.
+    #[must_use]
+    pub fn new(window_bits: u8) -> Self {
         Self {
             decoder: Decoder::new(window_bits),
-            reset_each_message,
+            reset_each_message: false,
             ended: false,
             produced: 0,
             hint: 0,
         }
     }
 
+    /// The peer starts every message afresh (`*_no_context_takeover`): no history is kept
+    /// between messages.
+    #[must_use]
+    pub fn with_no_context_takeover(mut self, yes: bool) -> Self {
+        self.reset_each_message = yes;
+        self
+    }
+
     /// Decompresses `input` (part of a compressed message) and appends the result to `out`,
-    /// failing with 1009 as soon as `out` would pass `limit` bytes (decompression bombs) and
-    /// with 1007 on corrupt data. Output stops once `out` holds `cap` bytes (at most
+    /// failing with [`InflateError::TooLarge`] as soon as `out` would pass `limit` bytes
+    /// (decompression bombs: `out` then holds `limit` bytes) and with
+    /// [`InflateError::Corrupt`] on corrupt data (`out` holds what inflated before it). Output stops once `out` holds `cap` bytes (at most
     /// `limit + 1`), so that a streaming receiver hands out a bounded chunk: then
     /// [`Inflated::full`] is set, and the input not used yet (and output the inflater holds)
     /// is to be fed again.
-    pub(crate) fn inflate(
+    ///
+    /// # Errors
+    /// [`InflateError`]; the message cannot be continued, and the inflater's context is
+    /// lost (make a new one for the next message).
+    pub fn inflate(
         &mut self,
         input: &[u8],
         out: &mut Vec<u8>,
         limit: usize,
         cap: usize,
-    ) -> Result<Inflated, ProtocolError> {
+    ) -> Result<Inflated, InflateError> {
         let all = Inflated {
             used: input.len(),
             full: false,
@@ -187,12 +285,9 @@ impl Inflater {
             // for the caller to check first: errors come in stream order, whatever the reads.
             if out.len() > limit {
                 out.truncate(limit);
-                return Err(ProtocolError::MessageTooLarge);
+                return Err(InflateError::TooLarge);
             }
-            match ran
-                .status
-                .map_err(|_| ProtocolError::InvalidCompressedData)?
-            {
+            match ran.status.map_err(|_| InflateError::Corrupt)? {
                 // §7.2.3.4: a sender that cannot sync-flush ends the message with a final
                 // block followed by an empty block's header; what follows is not inflated.
                 Status::End => {
@@ -210,7 +305,10 @@ impl Inflater {
     /// the peer does not keep it. Room left in `out` is given back (in place, for most
     /// allocators), so the message is handed out in an allocation of its size (which also
     /// spares `Bytes::from` an allocation of its own).
-    pub(crate) fn finish(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), ProtocolError> {
+    ///
+    /// # Errors
+    /// As [`inflate`](Self::inflate).
+    pub fn finish(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), InflateError> {
         // The tail adds no output to a well-formed stream, and at most a few KiB to any:
         // only the limit applies.
         self.inflate(&TAIL, out, limit, usize::MAX)?;
@@ -226,13 +324,13 @@ impl Inflater {
     /// Frees what the decompressor need not hold while idle (its decode tables, and its
     /// history's buffer when it holds no history); messages that follow at once reuse them
     /// instead.
-    pub(crate) fn release(&mut self) {
+    pub fn release(&mut self) {
         self.decoder.release();
     }
 
-    /// Heap bytes the decompressor holds.
-    #[cfg(test)]
-    fn heap(&self) -> usize {
+    /// Heap bytes the decompressor holds now.
+    #[must_use]
+    pub fn heap_size(&self) -> usize {
         self.decoder.heap()
     }
 }
@@ -241,7 +339,11 @@ impl Inflater {
 mod tests {
     use super::*;
 
-    fn roundtrip(deflater: &mut Deflater, inflater: &mut Inflater, msg: &[u8]) -> Vec<u8> {
+    fn roundtrip(
+        deflater: &mut MessageCompressor,
+        inflater: &mut MessageInflater,
+        msg: &[u8],
+    ) -> Vec<u8> {
         let mut wire = Vec::new();
         if !deflater.compress(msg, &mut wire) {
             // Sent as is: not smaller compressed.
@@ -267,8 +369,10 @@ mod tests {
             .flat_map(|(b, r)| [(b, r, false), (b, r, true)])
         {
             {
-                let mut d = Deflater::new(6, bits, reset, 0, low_memory);
-                let mut i = Inflater::new(reset, 15);
+                let mut d = MessageCompressor::new(6, bits)
+                    .with_no_context_takeover(reset)
+                    .with_low_memory(low_memory);
+                let mut i = MessageInflater::new(15).with_no_context_takeover(reset);
                 for msg in [
                     &b""[..],
                     b"Hello",
@@ -294,17 +398,19 @@ mod tests {
             .collect();
         let alone = {
             let mut wire = Vec::new();
-            Deflater::new(6, 10, true, 0, false).compress(&msg, &mut wire);
+            MessageCompressor::new(6, 10)
+                .with_no_context_takeover(true)
+                .compress(&msg, &mut wire);
             wire.len()
         };
-        let mut d = Deflater::new(6, 10, false, 0, true);
-        let mut plain = Deflater::new(6, 10, false, 0, false);
-        let mut i = Inflater::new(false, 15);
+        let mut d = MessageCompressor::new(6, 10).with_low_memory(true);
+        let mut plain = MessageCompressor::new(6, 10);
+        let mut i = MessageInflater::new(15);
         assert_eq!(roundtrip(&mut d, &mut i, &msg), msg);
         assert!(
-            d.heap() <= 1024 + 1024 / 4 + 256,
+            d.heap_size() <= 1024 + 1024 / 4 + 256,
             "only the window: {}",
-            d.heap()
+            d.heap_size()
         );
         // The second message refers to the first (context takeover): a few bytes, the same
         // as with the tables kept, and the same decompressor reads it.
@@ -319,7 +425,9 @@ mod tests {
         i.finish(&mut out, 1 << 20).unwrap();
         assert_eq!(out, msg);
         // Without context takeover nothing is kept at all.
-        let mut d = Deflater::new(6, 12, true, 0, true);
+        let mut d = MessageCompressor::new(6, 12)
+            .with_no_context_takeover(true)
+            .with_low_memory(true);
         assert!(d.compress(&msg, &mut Vec::new()));
         assert!(d.state.is_none());
     }
@@ -330,15 +438,15 @@ mod tests {
             .flat_map(|i| format!("{{\"n\":{i}}}").into_bytes())
             .collect();
         for bits in 8..=15u8 {
-            let mut d = Deflater::new(6, bits, false, 0, false);
+            let mut d = MessageCompressor::new(6, bits);
             assert!(d.compress(&msg, &mut Vec::new()));
             let window = 1usize << bits;
             // The window (and a quarter of it as slack), 2^bits heads (2^(bits-1) from 14
             // bits on), a link per window position.
             let heads = if bits < 14 { window } else { window / 2 };
             let most = window + window / 4 + 256 + 2 * heads.max(256) + 2 * window;
-            println!("compressor at {bits} bits: {} bytes", d.heap());
-            assert!(d.heap() <= most, "{bits} bits: {}", d.heap());
+            println!("compressor at {bits} bits: {} bytes", d.heap_size());
+            assert!(d.heap_size() <= most, "{bits} bits: {}", d.heap_size());
         }
     }
 
@@ -347,14 +455,18 @@ mod tests {
         // "Hello" compressed (§7.2.3.1), and again with context takeover (§7.2.3.2).
         const HELLO: [u8; 7] = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
         const AGAIN: [u8; 5] = [0xf2, 0x00, 0x11, 0x00, 0x00];
-        let message = |i: &mut Inflater, out: &mut Vec<u8>, wire: &[u8]| {
+        let message = |i: &mut MessageInflater, out: &mut Vec<u8>, wire: &[u8]| {
             i.inflate(wire, out, 100, 101).unwrap();
             i.finish(out, 100).unwrap();
         };
         let mut out = Vec::new();
-        message(&mut Inflater::new(true, 15), &mut out, &HELLO);
+        message(
+            &mut MessageInflater::new(15).with_no_context_takeover(true),
+            &mut out,
+            &HELLO,
+        );
         assert_eq!(&out[..], b"Hello");
-        let mut i = Inflater::new(false, 15);
+        let mut i = MessageInflater::new(15);
         let mut out = Vec::new();
         message(&mut i, &mut out, &HELLO);
         message(&mut i, &mut out, &AGAIN);
@@ -363,23 +475,23 @@ mod tests {
 
     #[test]
     fn bombs_stop_at_the_limit() {
-        let mut d = Deflater::new(9, 15, false, 0, false);
+        let mut d = MessageCompressor::new(9, 15);
         let mut wire = Vec::new();
         d.compress(&vec![0u8; 10 << 20], &mut wire);
         assert!(wire.len() < 20_000);
         let mut out = Vec::new();
-        let err = Inflater::new(false, 15)
+        let err = MessageInflater::new(15)
             .inflate(&wire, &mut out, 1 << 20, usize::MAX)
             .unwrap_err();
-        assert_eq!(err, ProtocolError::MessageTooLarge);
+        assert_eq!(err, InflateError::TooLarge);
         assert!(out.len() <= 1 << 20);
         assert!(out.capacity() <= (1 << 20) + 1, "{}", out.capacity());
     }
 
     #[test]
     fn output_buffers_fit_the_messages() {
-        let mut d = Deflater::new(6, 12, false, 0, false);
-        let mut i = Inflater::new(false, 15);
+        let mut d = MessageCompressor::new(6, 12);
+        let mut i = MessageInflater::new(15);
         for size in [1000, 1000, 100, 70_000, 70_000, 1000] {
             let msg: Vec<u8> = (0..size)
                 .map(|n| b"abcdefgh"[n % 7 + n / 5000 % 2])
@@ -402,8 +514,12 @@ mod tests {
     #[test]
     fn small_incompressible_and_level_0_messages_go_uncompressed() {
         let mut out = Vec::new();
-        assert!(!Deflater::new(6, 15, false, 64, false).compress(b"short", &mut out));
-        assert!(!Deflater::new(0, 15, false, 0, false).compress(&[b'a'; 1000], &mut out));
+        assert!(
+            !MessageCompressor::new(6, 15)
+                .with_min_size(64)
+                .compress(b"short", &mut out)
+        );
+        assert!(!MessageCompressor::new(0, 15).compress(&[b'a'; 1000], &mut out));
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
         let noise: Vec<u8> = (0..4000)
             .map(|_| {
@@ -413,10 +529,10 @@ mod tests {
                 (x >> 24) as u8
             })
             .collect();
-        assert!(!Deflater::new(6, 15, false, 0, false).compress(&noise, &mut out));
+        assert!(!MessageCompressor::new(6, 15).compress(&noise, &mut out));
         assert!(out.is_empty());
         // 8-bit windows are compressed (zlib cannot, sansocket's compressor can).
-        assert!(Deflater::new(6, 8, false, 0, false).compress(&[b'a'; 1000], &mut out));
+        assert!(MessageCompressor::new(6, 8).compress(&[b'a'; 1000], &mut out));
     }
 
     #[test]
@@ -426,16 +542,16 @@ mod tests {
             .collect();
         for bits in 8..=15u8 {
             for reset in [false, true] {
-                let mut d = Deflater::new(6, bits, reset, 0, false);
-                let mut i = Inflater::new(reset, bits);
-                assert_eq!(i.heap(), 0, "nothing before the first message");
+                let mut d = MessageCompressor::new(6, bits).with_no_context_takeover(reset);
+                let mut i = MessageInflater::new(bits).with_no_context_takeover(reset);
+                assert_eq!(i.heap_size(), 0, "nothing before the first message");
                 for _ in 0..2 {
                     assert_eq!(roundtrip(&mut d, &mut i, &msg), msg);
                     // Idle, the history of the peer's window (the tables are gone), or
                     // nothing.
                     i.release();
                     let kept = if reset { 0 } else { 1 << bits };
-                    assert_eq!(i.heap(), kept, "bits {bits} reset {reset}");
+                    assert_eq!(i.heap_size(), kept, "bits {bits} reset {reset}");
                 }
             }
         }
@@ -444,9 +560,9 @@ mod tests {
     #[test]
     fn corrupt_data_is_1007() {
         let mut out = Vec::new();
-        let err = Inflater::new(false, 15)
+        let err = MessageInflater::new(15)
             .inflate(&[0xff, 0xff, 0xff], &mut out, 100, usize::MAX)
             .unwrap_err();
-        assert_eq!(err.close_code(), 1007);
+        assert_eq!(err, InflateError::Corrupt);
     }
 }

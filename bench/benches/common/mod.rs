@@ -16,8 +16,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use sansocket::frame::{MAX_HEADER_LEN, OpCode, write_header};
-use sansocket::mask::apply_mask;
+use sansocket::frame::{MAX_HEADER_LEN, OpCode};
+use sansocket_test_support::frame;
 
 /// Bytes handed over per "socket read", as a server reading 64 KiB at a time would.
 pub(crate) const CHUNK: usize = 64 << 10;
@@ -210,12 +210,7 @@ pub(crate) fn client_wire(case: &Case, payload: &[u8]) -> Vec<u8> {
             };
             let key = (rng.next() as u32).to_ne_bytes();
             let fin = i + 1 == pieces.len();
-            let mut header = [0u8; MAX_HEADER_LEN];
-            let n = write_header(&mut header, fin, 0, opcode, Some(key), part.len() as u64);
-            wire.extend_from_slice(&header[..n]);
-            let start = wire.len();
-            wire.extend_from_slice(part);
-            apply_mask(&mut wire[start..], key, 0);
+            wire.extend_from_slice(&frame(fin, opcode as u8, Some(key), part));
         }
     }
     wire

@@ -11,14 +11,14 @@
 //! inflated (from one to the next, until [`Decoder::release`]); an idle decoder keeps
 //! only the history ([`Window`]).
 
-pub(super) use super::inflate_fast::FAST_ROOM;
-use super::inflate_fast::{copy_slow, fast};
-use super::inflate_table::{
+pub(super) use crate::inflate_fast::FAST_ROOM;
+use crate::inflate_fast::{copy_slow, fast};
+use crate::inflate_table::{
     Alphabet, CODELEN_ROOT, CODELEN_SIZE, DIST_ROOT, DIST_SIZE, END, FLAGS, LITERAL, LITLEN_ROOT,
     LITLEN_SIZE, MAX_DIST, MAX_LITLEN, build, fixed_litlen_lengths, lookup, value,
 };
-use super::symbols::CODELEN_ORDER;
-use super::window::Window;
+use crate::symbols::CODELEN_ORDER;
+use crate::window::Window;
 
 /// Why a run stopped (when it did not fail).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -157,7 +157,6 @@ impl Decoder {
     }
 
     /// Heap bytes held.
-    #[cfg(test)]
     pub(super) fn heap(&self) -> usize {
         self.window.heap() + self.tables.as_ref().map_or(0, |_| size_of::<Tables>())
     }

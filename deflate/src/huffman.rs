@@ -5,7 +5,7 @@
 pub(super) const LITERALS: usize = 286;
 /// Distance symbols.
 pub(super) const DISTANCES: usize = 30;
-use super::symbols::{CODE_LENGTHS, CODELEN_ORDER, DIST_BASE, DIST_EXTRA, LEN_BASE, LEN_EXTRA};
+use crate::symbols::{CODE_LENGTHS, CODELEN_ORDER, DIST_BASE, DIST_EXTRA, LEN_BASE, LEN_EXTRA};
 
 /// End of block.
 const END: usize = 256;

@@ -1,16 +1,16 @@
-//! Helpers shared by the integration tests: connected pairs, draining events, frames
-//! written by hand from RFC 6455 §5.2.
+//! Helpers shared by sansocket's integration tests, fuzz targets and benchmarks: connected
+//! pairs, draining events, and frames written by hand from RFC 6455 §5.2 ([`wire`], which
+//! does not use sansocket's own encoder).
 
-#![allow(dead_code)]
+pub mod wire;
 
-use sansocket::frame::{MAX_HEADER_LEN, OpCode, write_header};
-use sansocket::mask::apply_mask;
+use sansocket::frame::OpCode;
 use sansocket::{
     Accept, ClientRequest, Config, Connection, Delivery, Error, Event, MessageKind, SeededEntropy,
 };
 
 /// RFC 6455 §1.2: the sample opening handshake.
-pub(crate) const SAMPLE_REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\n\
+pub const SAMPLE_REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\n\
 Host: server.example.com\r\n\
 Upgrade: websocket\r\n\
 Connection: Upgrade\r\n\
@@ -20,7 +20,7 @@ Sec-WebSocket-Protocol: chat, superchat\r\n\
 Sec-WebSocket-Version: 13\r\n\r\n";
 
 /// A server and a client with the handshake done between them in memory.
-pub(crate) fn pair(server_config: Config, client_config: Config) -> (Connection, Connection) {
+pub fn pair(server_config: Config, client_config: Config) -> (Connection, Connection) {
     let mut server = Connection::server(server_config);
     let mut client = Connection::client(
         ClientRequest::new("example.com", "/"),
@@ -41,12 +41,12 @@ pub(crate) fn pair(server_config: Config, client_config: Config) -> (Connection,
 }
 
 /// A pair with the default configuration.
-pub(crate) fn default_pair() -> (Connection, Connection) {
+pub fn default_pair() -> (Connection, Connection) {
     pair(Config::default(), Config::default())
 }
 
 /// A server that received the RFC's sample request and waits for accept or reject.
-pub(crate) fn pending_server(config: Config) -> Connection {
+pub fn pending_server(config: Config) -> Connection {
     let mut server = Connection::server(config);
     server.receive_data(SAMPLE_REQUEST);
     let Ok(Some(Event::Request(_))) = server.next_event() else {
@@ -56,18 +56,14 @@ pub(crate) fn pending_server(config: Config) -> Connection {
 }
 
 /// Moves everything `from` queued into `to`.
-pub(crate) fn transfer(from: &mut Connection, to: &mut Connection) {
+pub fn transfer(from: &mut Connection, to: &mut Connection) {
     let bytes = from.data_to_send();
     to.receive_data(&bytes);
 }
 
 /// Moves everything `from` queued into `to` in pieces of `size` bytes, draining `to`'s
 /// events after each piece.
-pub(crate) fn transfer_in_pieces(
-    from: &mut Connection,
-    to: &mut Connection,
-    size: usize,
-) -> Outcome {
+pub fn transfer_in_pieces(from: &mut Connection, to: &mut Connection, size: usize) -> Outcome {
     let bytes = from.data_to_send();
     let mut outcome = Outcome::default();
     for piece in bytes.chunks(size.max(1)) {
@@ -79,9 +75,11 @@ pub(crate) fn transfer_in_pieces(
 
 /// What draining a connection produced: events, then at most one error.
 #[derive(Debug, Default, PartialEq)]
-pub(crate) struct Outcome {
-    pub(crate) events: Vec<Event>,
-    pub(crate) error: Option<Error>,
+pub struct Outcome {
+    /// The events decoded, in order.
+    pub events: Vec<Event>,
+    /// The error that ended decoding, if any.
+    pub error: Option<Error>,
 }
 
 impl Outcome {
@@ -99,7 +97,7 @@ impl Outcome {
 
 /// Calls `next_event` until `Ok(None)`; an error is recorded and must be followed by
 /// `Ok(None)`.
-pub(crate) fn drain(conn: &mut Connection) -> Outcome {
+pub fn drain(conn: &mut Connection) -> Outcome {
     let mut outcome = Outcome::default();
     for _ in 0..10_000_000 {
         match conn.next_event() {
@@ -118,7 +116,7 @@ pub(crate) fn drain(conn: &mut Connection) -> Outcome {
 }
 
 /// The events of a connection that must not fail.
-pub(crate) fn events(conn: &mut Connection) -> Vec<Event> {
+pub fn events(conn: &mut Connection) -> Vec<Event> {
     let outcome = drain(conn);
     assert_eq!(outcome.error, None, "after {:?}", outcome.events);
     outcome.events
@@ -126,7 +124,7 @@ pub(crate) fn events(conn: &mut Connection) -> Vec<Event> {
 
 /// Joins chunk events into whole messages (and leaves other events alone), so chunked
 /// delivery can be compared with whole-message delivery.
-pub(crate) fn join_chunks(events: Vec<Event>) -> Vec<Event> {
+pub fn join_chunks(events: Vec<Event>) -> Vec<Event> {
     let mut out = Vec::new();
     let mut pending: Option<(MessageKind, Vec<u8>)> = None;
     for e in events {
@@ -154,7 +152,7 @@ pub(crate) fn join_chunks(events: Vec<Event>) -> Vec<Event> {
 }
 
 /// A whole-message event.
-pub(crate) fn message(kind: MessageKind, data: Vec<u8>) -> Event {
+pub fn message(kind: MessageKind, data: Vec<u8>) -> Event {
     match kind {
         MessageKind::Text => Event::Text(std::str::from_utf8(&data).expect("UTF-8").into()),
         MessageKind::Binary => Event::Binary(data.into()),
@@ -162,37 +160,22 @@ pub(crate) fn message(kind: MessageKind, data: Vec<u8>) -> Event {
 }
 
 /// A frame as RFC 6455 §5.2 lays it out, masked with `mask` if given.
-pub(crate) fn frame(fin: bool, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
-    let mut out = vec![(u8::from(fin) << 7) | opcode];
-    let m = if mask.is_some() { 0x80 } else { 0 };
-    match payload.len() {
-        n @ 0..=125 => out.push(m | n as u8),
-        n @ 126..=0xffff => {
-            out.push(m | 126);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            out.push(m | 127);
-            out.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    match mask {
-        Some(key) => {
-            out.extend_from_slice(&key);
-            out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
-        }
-        None => out.extend_from_slice(payload),
-    }
-    out
+pub fn frame(fin: bool, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
+    wire::encode(
+        (u8::from(fin) << 7) | opcode,
+        mask,
+        payload,
+        wire::LenForm::Minimal,
+    )
 }
 
 /// A frame as a client sends it (masked with the RFC 6455 §5.7 key).
-pub(crate) fn client_frame(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
+pub fn client_frame(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
     frame(fin, opcode, Some([0x37, 0xfa, 0x21, 0x3d]), payload)
 }
 
 /// Text of exactly `len` bytes mixing 1- to 4-byte characters.
-pub(crate) fn text_of_len(len: usize) -> String {
+pub fn text_of_len(len: usize) -> String {
     let mut s = String::with_capacity(len);
     for c in "aé€𝄞".chars().cycle() {
         if s.len() + c.len_utf8() > len {
@@ -207,19 +190,13 @@ pub(crate) fn text_of_len(len: usize) -> String {
 }
 
 /// A masked client frame with `key`.
-pub(crate) fn masked_frame(op: OpCode, fin: bool, payload: &[u8], key: [u8; 4]) -> Vec<u8> {
-    let mut header = [0u8; MAX_HEADER_LEN];
-    let n = write_header(&mut header, fin, 0, op, Some(key), payload.len() as u64);
-    let mut out = header[..n].to_vec();
-    let start = out.len();
-    out.extend_from_slice(payload);
-    apply_mask(&mut out[start..], key, 0);
-    out
+pub fn masked_frame(op: OpCode, fin: bool, payload: &[u8], key: [u8; 4]) -> Vec<u8> {
+    frame(fin, op as u8, Some(key), payload)
 }
 
 /// Feeds `parts` to `conn` read by read, collecting events until the first error, which
 /// ends the feed: the events decoded before it and the error.
-pub(crate) fn feed_until_error(
+pub fn feed_until_error(
     conn: &mut Connection,
     parts: &[&[u8]],
 ) -> (Vec<Event>, Option<sansocket::Error>) {
@@ -240,7 +217,7 @@ pub(crate) fn feed_until_error(
 /// The messages a server decodes from `wire` fed in reads of the `pieces` sizes (cycled),
 /// chunks joined (each text chunk asserted to be whole characters); panics on an error or
 /// an event other than a message, a chunk or a ping `p`.
-pub(crate) fn decode_in_pieces(
+pub fn decode_in_pieces(
     wire: &[u8],
     pieces: &[usize],
     delivery: Delivery,
@@ -299,7 +276,7 @@ fn messages_of(events: Vec<Event>) -> Vec<(MessageKind, Vec<u8>)> {
 /// What a host reading its transport into the engine's buffer does with `data` (the bytes
 /// the transport has): reads of at most the room offered and `cap` bytes, as many as it
 /// takes, through `take_read_buffer`/`give_read_buffer`, draining events after each read.
-pub(crate) fn read_into(conn: &mut Connection, mut data: &[u8], cap: usize) -> Outcome {
+pub fn read_into(conn: &mut Connection, mut data: &[u8], cap: usize) -> Outcome {
     let mut outcome = Outcome::default();
     loop {
         let mut buf = conn.take_read_buffer();
@@ -322,7 +299,7 @@ pub(crate) fn read_into(conn: &mut Connection, mut data: &[u8], cap: usize) -> O
 
 /// [`decode_in_pieces`] through the read buffer: the transport has the pieces one after
 /// the other, each read limited to `cap` bytes (and to the room offered).
-pub(crate) fn decode_in_reads(
+pub fn decode_in_reads(
     wire: &[u8],
     pieces: &[usize],
     cap: usize,

@@ -2,7 +2,7 @@
 //! and the search for the longest match at a position (see the module docs of
 //! `compress.rs` for the tables and how a chain walk tests its candidates).
 
-use super::compress::Params;
+use crate::compress::Params;
 
 pub(super) const MIN_MATCH: usize = 3;
 const MAX_MATCH: usize = 258;

@@ -2,7 +2,7 @@
 //! fastwebsockets and tokio-websockets, each writing every message out as it is sent, next to
 //! a copy-and-XOR ceiling.
 //!
-//! `cargo bench -p sansocket --bench encode` (add `-- --measurement-time 2 --warm-up-time 1`
+//! `cargo bench -p sansocket-bench --bench encode` (add `-- --measurement-time 2 --warm-up-time 1`
 //! for a quick run). Prints criterion's output, then a summary table (see BENCHMARKS.md).
 
 mod common;

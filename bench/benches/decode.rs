@@ -3,7 +3,7 @@
 //! (sansocket: `receive_data` per read, and `sansocket-read-buf`, the host reading from the
 //! same 64 KiB chunks into sansocket's own buffer with `take_read_buffer`).
 //!
-//! `cargo bench -p sansocket --bench decode` (add `-- --measurement-time 2 --warm-up-time 1`
+//! `cargo bench -p sansocket-bench --bench decode` (add `-- --measurement-time 2 --warm-up-time 1`
 //! for a quick run). Prints criterion's output, then a summary table (see BENCHMARKS.md).
 
 mod common;
