@@ -16,6 +16,7 @@ mod connection;
 mod convert;
 mod errors;
 mod events;
+mod proxy;
 #[allow(unsafe_code)]
 mod text;
 
@@ -49,6 +50,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         py.get_type::<errors::RemoteProtocolError>(),
     )?;
     m.add("HandshakeError", py.get_type::<errors::HandshakeError>())?;
+    m.add("ProxyError", py.get_type::<proxy::ProxyError>())?;
+    m.add_class::<proxy::ProxyConnect>()?;
+    m.add_class::<proxy::ProxyConnected>()?;
+    m.add_class::<proxy::ProxyRejected>()?;
     Ok(())
 }
 

@@ -20,7 +20,7 @@ Server::
         async for message in ws:
             await ws.send(message)
 
-    async with await serve(echo, "127.0.0.1", 9002) as server:
+    async with serve(echo, "127.0.0.1", 9002) as server:
         await server.serve_forever()
 
 Client::
@@ -55,6 +55,7 @@ from typing import (
 )
 from urllib.parse import urlsplit
 
+from ._proxy import ProxyRefused, open_tunnel, resolve_proxy
 from ._core import (
     AcceptConnection,
     BytesMessage,
@@ -76,6 +77,7 @@ from ._core import (
 __all__ = [
     "ConnectionClosed",
     "ConnectionRejected",
+    "ProxyRefused",
     "Server",
     "WebSocket",
     "connect",
@@ -542,20 +544,13 @@ class Server:
             self._connections.discard(ws)
 
 
-async def serve(
-    handler: Handler,
-    host: Optional[str] = None,
-    port: int = 0,
-    *,
-    subprotocols: Sequence[str] = (),
-    process_request: Optional[Callable[[Request], Optional[Refusal]]] = None,
-    read_limit: int = 1 << 18,
-    open_timeout: Optional[float] = 10.0,
-    close_timeout: float = 10.0,
-    ssl: Optional[ssl_module.SSLContext] = None,
-    **options: Any,
-) -> Server:
+class serve:
     """Listen on ``host``:``port`` and run ``await handler(ws)`` for every connection.
+
+    ``async with serve(handler, host, port) as server:`` listens for the block and closes
+    every connection on exit (1001, then waits for the handlers); ``server = await
+    serve(...)`` returns the :class:`Server` to close yourself (``async with await
+    serve(...)`` works too).
 
     ``subprotocols`` are in the server's order of preference: the first one the client
     offers is selected, none if none matches. ``process_request(request)`` may return
@@ -563,20 +558,49 @@ async def serve(
     :class:`~sansocket.ServerConnection` (limits, ``allowed_origins``...). The connection
     is closed (1000) when the handler returns, 1011 if it raises.
     """
-    if "delivery" in options:
-        raise TypeError("sansocket.asyncio delivers whole messages; 'delivery' is not an option")
-    ServerConnection(**options)  # check the options now rather than per connection
-    ws_options: Dict[str, Any] = dict(
-        read_limit=read_limit,
-        open_timeout=open_timeout,
-        close_timeout=close_timeout,
-        subprotocols=subprotocols,
-        process_request=process_request,
-    )
-    server = Server(handler, options, ws_options)
-    loop = asyncio.get_running_loop()
-    server._server = await loop.create_server(server._protocol, host, port, ssl=ssl)
-    return server
+
+    def __init__(
+        self,
+        handler: Handler,
+        host: Optional[str] = None,
+        port: int = 0,
+        *,
+        subprotocols: Sequence[str] = (),
+        process_request: Optional[Callable[[Request], Optional[Refusal]]] = None,
+        read_limit: int = 1 << 18,
+        open_timeout: Optional[float] = 10.0,
+        close_timeout: float = 10.0,
+        ssl: Optional[ssl_module.SSLContext] = None,
+        **options: Any,
+    ) -> None:
+        if "delivery" in options:
+            raise TypeError("sansocket.asyncio delivers whole messages; 'delivery' is not an option")
+        ServerConnection(**options)  # check the options now rather than per connection
+        ws_options: Dict[str, Any] = dict(
+            read_limit=read_limit,
+            open_timeout=open_timeout,
+            close_timeout=close_timeout,
+            subprotocols=subprotocols,
+            process_request=process_request,
+        )
+        self._server = Server(handler, options, ws_options)
+        self._address = (host, port)
+        self._ssl = ssl
+
+    async def _start(self) -> Server:
+        loop = asyncio.get_running_loop()
+        host, port = self._address
+        self._server._server = await loop.create_server(self._server._protocol, host, port, ssl=self._ssl)
+        return self._server
+
+    def __await__(self) -> Generator[Any, None, Server]:
+        return self._start().__await__()
+
+    async def __aenter__(self) -> Server:
+        return await self._start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._server.__aexit__(*exc_info)
 
 
 class connect:
@@ -587,6 +611,13 @@ class connect:
     :class:`~sansocket.HandshakeError` if its answer is invalid, and
     :class:`asyncio.TimeoutError` after ``open_timeout`` seconds. ``options`` go to
     :class:`~sansocket.ClientConnection` (limits...).
+
+    ``proxy``: an ``http://[user:password@]host:port`` proxy URL to tunnel through
+    (``CONNECT``; TLS for ``wss://`` runs inside the tunnel), ``True`` (the default) for the
+    proxy the environment names (``HTTPS_PROXY`` for ``wss://``, ``HTTP_PROXY`` for
+    ``ws://``, else ``ALL_PROXY``, skipped for hosts in ``NO_PROXY``), ``None`` to connect
+    directly. A refusing proxy raises :class:`ProxyRefused`, one that does not answer HTTP
+    :class:`~sansocket.ProxyError`.
     """
 
     def __init__(
@@ -600,6 +631,7 @@ class connect:
         open_timeout: Optional[float] = 10.0,
         close_timeout: float = 10.0,
         ssl: Optional[ssl_module.SSLContext] = None,
+        proxy: Union[str, bool, None] = True,
         **options: Any,
     ) -> None:
         if "delivery" in options:
@@ -611,6 +643,7 @@ class connect:
         self._host = parts.hostname
         self._port = parts.port or (443 if secure else 80)
         self._ssl = ssl if ssl is not None else (ssl_module.create_default_context() if secure else None)
+        self._proxy = resolve_proxy(proxy, secure, self._host, self._port)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self._conn = ClientConnection(
             parts.netloc.rpartition("@")[2],
@@ -628,9 +661,27 @@ class connect:
 
     async def _open(self) -> WebSocket:
         loop = asyncio.get_running_loop()
-        transport, ws = await loop.create_connection(
-            lambda: WebSocket(self._conn, **self._ws_options), self._host, self._port, ssl=self._ssl
-        )
+        if self._proxy is None:
+            transport, ws = await loop.create_connection(
+                lambda: WebSocket(self._conn, **self._ws_options), self._host, self._port, ssl=self._ssl
+            )
+        else:
+            sock, rest = await open_tunnel(self._proxy, self._host, self._port)
+            if rest and self._ssl is not None:
+                sock.close()
+                raise ConnectionError("the server spoke before the TLS handshake through the proxy")
+            try:
+                transport, ws = await loop.create_connection(
+                    lambda: WebSocket(self._conn, **self._ws_options),
+                    sock=sock,
+                    ssl=self._ssl,
+                    server_hostname=self._host if self._ssl is not None else None,
+                )
+            except BaseException:
+                sock.close()
+                raise
+            if rest:
+                ws.data_received(rest)
         try:
             await ws._opened
         except BaseException:
