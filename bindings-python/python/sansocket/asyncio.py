@@ -55,6 +55,7 @@ from typing import (
 )
 from urllib.parse import urlsplit
 
+from ._driver import Driver
 from ._proxy import ProxyRefused, open_tunnel, resolve_proxy
 from ._core import (
     AcceptConnection,
@@ -154,9 +155,11 @@ class WebSocket(asyncio.Protocol):
         self._closing = False  # the application called close(): decode all, drop messages
         self._recv_waiter: Optional[asyncio.Future[None]] = None
         self._write_paused = False
-        self._read_paused = False
         self._drain_waiters: List[asyncio.Future[None]] = []
-        self._pings: Deque[Tuple[bytes, asyncio.Future[float], float]] = deque()
+        # Pulls, flushes, pauses reading and matches pongs (shared with sansocket.uvicorn).
+        self._driver: Driver[asyncio.Future[float]] = Driver(
+            conn, read_limit=read_limit, max_ahead=_MAX_AHEAD
+        )
         self._timer: Optional[asyncio.TimerHandle] = None
         self._opened: asyncio.Future[None] = self._loop.create_future()
         self._closed: asyncio.Future[None] = self._loop.create_future()
@@ -253,9 +256,8 @@ class WebSocket(asyncio.Protocol):
         payload, 4 random bytes are sent."""
         self._check_open()
         data = os.urandom(4) if payload is None else bytes(payload)
-        self._conn.ping(data)
         waiter: asyncio.Future[float] = self._loop.create_future()
-        self._pings.append((data, waiter, self._loop.time()))
+        self._driver.ping(data, waiter, self._loop.time())
         self._flush()
         return await waiter
 
@@ -289,6 +291,7 @@ class WebSocket(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        self._driver.transport = transport
         if self._open_timeout is not None:
             self._timer = self._loop.call_later(self._open_timeout, self._abort)
         self._flush()  # a client's upgrade request
@@ -319,10 +322,10 @@ class WebSocket(asyncio.Protocol):
         if not self._opened.done():
             self._opened.set_exception(closed)
             self._opened.exception()  # mark retrieved: nobody may be waiting
-        for _, waiter, _ in self._pings:
+        for _, waiter, _ in self._driver.pings:
             if not waiter.done():
                 waiter.set_exception(closed)
-        self._pings.clear()
+        self._driver.pings.clear()
         self._wake_recv()
         self._wake_drain_waiters()
         self._closed.set_result(None)
@@ -333,11 +336,10 @@ class WebSocket(asyncio.Protocol):
         """Decodes events until a message waits for the application (all of them while a
         ping waits or when closing), then writes what the engine queued."""
         try:
-            while everything or self._closing or self._pings or not self._messages:
-                event = self._conn.next_event()
-                if event is None:
-                    break
-                self._handle(event)
+            self._driver.pull(
+                self._handle,
+                lambda: everything or self._closing or bool(self._driver.pings) or not self._messages,
+            )
         except RemoteProtocolError as exc:
             self._set_closed(exc.code, "")
         except HandshakeError as exc:
@@ -346,7 +348,8 @@ class WebSocket(asyncio.Protocol):
         self._flush()
         self._update_reading()
 
-    def _handle(self, event: object) -> None:
+    def _handle(self, event: object) -> bool:
+        """Acts on one event; True: go on decoding (while ``_pull``'s condition holds)."""
         if isinstance(event, (TextMessage, BytesMessage)):
             if not self._closing:
                 self._messages.append(event.data)
@@ -367,6 +370,7 @@ class WebSocket(asyncio.Protocol):
             if not self._opened.done():
                 self._opened.set_exception(ConnectionRejected(event))
         # Ping: the engine has queued the pong.
+        return True
 
     def _answer(self, request: Request) -> None:
         assert isinstance(self._conn, ServerConnection)
@@ -398,25 +402,13 @@ class WebSocket(asyncio.Protocol):
 
     def _pong(self, payload: bytes) -> None:
         """Resolves the ping this pong answers, and every earlier one."""
-        if not any(data == payload for data, _, _ in self._pings):
-            return  # unsolicited
-        now = self._loop.time()
-        while self._pings:
-            data, waiter, sent = self._pings.popleft()
+        for waiter, rtt in self._driver.pong(payload, self._loop.time()):
             if not waiter.done():
-                waiter.set_result(now - sent)
-            if data == payload:
-                break
+                waiter.set_result(rtt)
 
     def _flush(self) -> None:
-        transport = self._transport
-        if transport is None or transport.is_closing():
-            return
-        data = self._conn.data_to_send()
-        if data:
-            transport.write(data)
-        if self._conn.should_close_transport:
-            transport.close()
+        if self._driver.flush() and self._transport is not None:
+            self._transport.close()
 
     def _check_open(self) -> None:
         if self._conn.state is not ConnectionState.OPEN:
@@ -427,20 +419,8 @@ class WebSocket(asyncio.Protocol):
 
     def _update_reading(self) -> None:
         """Reads while the application keeps up: not when a message waits for it and
-        ``read_limit`` bytes wait undecoded (or too many messages were decoded ahead). A full
-        write buffer does not pause reading: a peer that waits for us to read before it reads
-        what we wrote would never read again (two peers pipelining without bound)."""
-        pause = bool(self._messages) and (
-            self._conn.buffered_input >= self._read_limit or len(self._messages) >= _MAX_AHEAD
-        )
-        transport = self._transport
-        if pause == self._read_paused or transport is None or transport.is_closing():
-            return
-        self._read_paused = pause
-        if pause:
-            transport.pause_reading()
-        else:
-            transport.resume_reading()
+        ``read_limit`` bytes wait undecoded (or too many messages were decoded ahead)."""
+        self._driver.update_reading(len(self._messages))
 
     async def _drain(self) -> None:
         while self._write_paused and not self._closed.done():
