@@ -23,8 +23,11 @@ mod entropy;
 mod errors;
 mod events;
 mod options;
+mod proxy;
 
 pub use connection::RawConnection;
+pub use events::event_kinds;
+pub use proxy::RawProxyConnect;
 
 /// The instance's `WebAssembly.Memory`: JavaScript reads event tables and payloads from it
 /// (through views it renews whenever the memory grows).
