@@ -15,6 +15,7 @@ import { ProxyConnect, connect, serve } from '../lib/node.js';
 import { listen, next, within } from './helpers.mjs';
 
 const hasTinyproxy = spawnSync('tinyproxy', ['-v']).status === 0;
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 const skip = hasTinyproxy ? false : 'tinyproxy is not installed (bindings-wasm/test.sh installs it)';
 const ENV = ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY'];
 
@@ -159,7 +160,7 @@ test('a port the proxy refuses is a 403', { skip }, async () => {
   });
 });
 
-test('wss:// through tinyproxy: TLS inside the tunnel', { skip: skip || (tlsEcho ? false : 'no openssl') }, async () => {
+test('wss:// through tinyproxy: TLS inside the tunnel', { skip: skip || (hasOpenssl ? false : 'no openssl') }, async () => {
   const port = await tinyproxy([tlsEcho.port]);
   const reply = await roundTrip(`wss://127.0.0.1:${tlsEcho.port}/`, {
     proxy: `http://127.0.0.1:${port}`,
