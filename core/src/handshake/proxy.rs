@@ -1,33 +1,7 @@
 //! The client side of an HTTP `CONNECT` tunnel (RFC 9110 §9.3.6), sans-IO: how a client
 //! behind an HTTP proxy reaches a WebSocket server.
 //!
-//! A host connects its socket to the proxy, writes [`ProxyConnect::data_to_send`] (the
-//! `CONNECT host:port` request), and feeds what the proxy answers to
-//! [`ProxyConnect::receive_data`] until it returns an outcome:
-//!
-//! - [`ProxyOutcome::Connected`]: the proxy answered 2xx, the socket is now a tunnel to the
-//!   target. Start TLS over it for `wss://`, then run the WebSocket client
-//!   ([`Connection::client`](crate::Connection::client)) on the same socket, first handing it
-//!   the `rest`: bytes the proxy's answer was followed by, which belong to the target.
-//! - [`ProxyOutcome::Rejected`]: any other status (407 without or with wrong credentials, 403
-//!   for a port the proxy refuses, 502 when the target is down), with the proxy's headers and
-//!   body (at most [`ProxyConnect::with_max_body_size`] bytes of it). Close the socket.
-//!
-//! Errors are typed ([`ProxyError`]): an answer that is not HTTP, a head past its size limit,
-//! or the proxy closing before it answered ([`ProxyConnect::receive_eof`]).
-//!
-//! ```
-//! use sansocket::handshake::{ProxyConnect, ProxyOutcome};
-//!
-//! let mut proxy = ProxyConnect::new("example.com", 443)?.with_credentials("user", "pass");
-//! assert!(proxy.data_to_send().starts_with(b"CONNECT example.com:443 HTTP/1.1\r\n"));
-//! let answer = b"HTTP/1.1 200 Connection established\r\n\r\n";
-//! match proxy.receive_data(answer)? {
-//!     Some(ProxyOutcome::Connected { rest }) => assert!(rest.is_empty()),
-//!     other => panic!("{other:?}"),
-//! }
-//! # Ok::<(), sansocket::handshake::ProxyError>(())
-//! ```
+//! See [`ProxyConnect`].
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -41,7 +15,35 @@ const MAX_BODY: usize = 64 * 1024;
 /// Header lines parsed in the proxy's answer at most.
 const MAX_HEADERS: usize = 128;
 
-/// The client side of a `CONNECT` tunnel through an HTTP proxy (see the [module](self)).
+/// The client side of a `CONNECT` tunnel through an HTTP proxy.
+///
+/// A host connects its socket to the proxy, writes [`ProxyConnect::data_to_send`] (the
+/// `CONNECT host:port` request), and feeds what the proxy answers to
+/// [`ProxyConnect::receive_data`] until it returns an outcome:
+///
+/// - [`ProxyOutcome::Connected`]: the proxy answered 2xx, the socket is now a tunnel to the
+///   target. Start TLS over it for `wss://`, then run the WebSocket client
+///   ([`Connection::client`](crate::Connection::client)) on the same socket, first handing it
+///   the `rest`: bytes the proxy's answer was followed by, which belong to the target.
+/// - [`ProxyOutcome::Rejected`]: any other status (407 without or with wrong credentials, 403
+///   for a port the proxy refuses, 502 when the target is down), with the proxy's headers and
+///   body (at most [`ProxyConnect::with_max_body_size`] bytes of it). Close the socket.
+///
+/// Errors are typed ([`ProxyError`]): an answer that is not HTTP, a head past its size limit,
+/// or the proxy closing before it answered ([`ProxyConnect::receive_eof`]).
+///
+/// ```
+/// use sansocket::handshake::{ProxyConnect, ProxyOutcome};
+///
+/// let mut proxy = ProxyConnect::new("example.com", 443)?.with_credentials("user", "pass");
+/// assert!(proxy.data_to_send().starts_with(b"CONNECT example.com:443 HTTP/1.1\r\n"));
+/// let answer = b"HTTP/1.1 200 Connection established\r\n\r\n";
+/// match proxy.receive_data(answer)? {
+///     Some(ProxyOutcome::Connected { rest }) => assert!(rest.is_empty()),
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), sansocket::handshake::ProxyError>(())
+/// ```
 #[derive(Debug)]
 pub struct ProxyConnect {
     to_send: Vec<u8>,
@@ -66,7 +68,7 @@ enum ProxyState {
     Done,
 }
 
-/// What the proxy answered (see the [module](self)).
+/// What the proxy answered (see [`ProxyConnect`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ProxyOutcome {
@@ -95,7 +97,7 @@ pub struct ProxyRejection {
     pub body: Vec<u8>,
 }
 
-/// Why a tunnel could not be set up (see the [module](self)).
+/// Why a tunnel could not be set up (see [`ProxyConnect`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ProxyError {
