@@ -9,7 +9,8 @@
 # 3. the stubs against the module (mypy.stubtest), a typed usage file and the benchmarks
 #    (mypy --strict);
 # 4. pytest: the shared vectors, the sans-IO API, bad input, asyncio, interop with
-#    `websockets`, the echo server example, uvicorn with sansocket.uvicorn, sansocket.wsproto;
+#    `websockets`, the echo server example, uvicorn with sansocket.uvicorn, sansocket.wsproto, clients through
+#    HTTP proxies (a real tinyproxy on loopback, installed with apt above if missing);
 #    then wsproto 1.3.2's own test suite (downloaded from PyPI, sha256 checked) against
 #    sansocket.wsproto (tests/wsproto_compat/run.sh);
 # 5. Autobahn|Testsuite against `python -m sansocket.examples.echo_server` (the same expected
@@ -31,6 +32,12 @@ step() { echo "==> python: $*"; }
 if [ ! -x "$py" ]; then
   step "creating $venv"
   "${PYTHON:-python3}" -m venv "$venv"
+fi
+step "tinyproxy and openssl (the proxy tests: tests/test_proxy.py)"
+if ! command -v tinyproxy >/dev/null || ! command -v openssl >/dev/null; then
+  sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  retry 3 $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 install -y tinyproxy openssl >/dev/null ||
+    { $sudo_cmd apt-get update >/dev/null && retry 3 $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 install -y tinyproxy openssl >/dev/null; }
 fi
 step "installing the pinned test tools"
 retry 3 timeout 900 "$py" -m pip install --quiet -r requirements-test.txt

@@ -4,6 +4,7 @@
 #   1. the npm packages (npm ci, package-lock.json),
 #   2. the WASM build (npm run build: the wasm32 target and wasm-bindgen-cli if missing),
 #   3. Debian's chromium for the browser tests (apt-get, if /usr/bin/chromium is missing),
+#      and tinyproxy and openssl for the proxy tests (apt-get, if missing),
 # then runs `npm test` (node --test: vectors, API, memory, interop with ws, echo server,
 # headless Chromium), a short run of the benchmark (it must work; its numbers are not
 # checked), and the Autobahn testsuite against examples/echo_server.mjs, which must give the
@@ -47,6 +48,13 @@ if [ "${SANSOCKET_WASM_BROWSER:-1}" = 1 ]; then
   /usr/bin/chromium --version
 else
   browser=0
+fi
+
+# ---- tinyproxy and openssl (test/proxy.test.mjs: a real proxy on loopback) -------------
+if ! command -v tinyproxy >/dev/null || ! command -v openssl >/dev/null; then
+  log "installing Debian's tinyproxy and openssl for the proxy tests"
+  retry 3 timeout 300 apt-get update -qq
+  retry 3 timeout 600 env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq tinyproxy openssl
 fi
 
 # ---- tests ----------------------------------------------------------------------------

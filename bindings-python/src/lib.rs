@@ -1,15 +1,24 @@
 //! The native module `sansocket._core`: Python classes over the sansocket engine. It only
 //! converts types; every protocol decision is the core's. The pure-Python package
 //! `sansocket` (in `python/`) re-exports these and adds the asyncio integration.
+//!
+//! Built for the stable ABI of CPython 3.11 and later (`abi3-py311`), through pyo3's own
+//! API only: no hand-declared C functions, no private object layouts. `unsafe` is denied
+//! except in the modules that say why they need it ([`buffer`], [`convert`], [`text`]),
+//! each block with its `// SAFETY:` argument.
+#![deny(unsafe_code)]
 
+#[allow(unsafe_code)]
 mod buffer;
 mod config;
 mod connection;
+#[allow(unsafe_code)]
 mod convert;
 mod errors;
 mod events;
-mod latin1;
+mod proxy;
 mod stomp;
+#[allow(unsafe_code)]
 mod text;
 
 use pyo3::prelude::*;
@@ -18,12 +27,6 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    latin1::init(py);
-    // Private, for the tests: set as an attribute, outside `__all__` and the stubs.
-    m.setattr(
-        "_str_read_in_place",
-        wrap_pyfunction!(latin1::_str_read_in_place, m)?,
-    )?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<connection::ConnectionState>()?;
     m.add_class::<connection::Connection>()?;
@@ -49,6 +52,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add("HandshakeError", py.get_type::<errors::HandshakeError>())?;
     stomp::register(m)?;
+    m.add("ProxyError", py.get_type::<proxy::ProxyError>())?;
+    m.add_class::<proxy::ProxyConnect>()?;
+    m.add_class::<proxy::ProxyConnected>()?;
+    m.add_class::<proxy::ProxyRejected>()?;
     Ok(())
 }
 

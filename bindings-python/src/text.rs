@@ -1,35 +1,26 @@
 //! `str` arguments as UTF-8, borrowed from the `str` object instead of copied (long non-ASCII
 //! ones are encoded into a temporary `bytes`, see [`ENCODE_MIN`]).
 //!
-//! pyo3 built for the 3.9 stable ABI (`abi3-py39`) can only get a `str`'s UTF-8 as a new
-//! `bytes` object copied once more into a `String`. `PyUnicode_AsUTF8AndSize` returns the
-//! `str`'s own UTF-8: the characters themselves for an ASCII `str`, otherwise a UTF-8 copy that
-//! CPython caches in the object. It joined the stable ABI in 3.10, and every CPython 3.x before
-//! exports it with the same signature, so a 3.9 interpreter has it too.
-
-// CPython FFI: this module allows `unsafe` for itself (the crate denies it); every block
-// says why it is sound in a `// SAFETY:` comment.
-#![allow(unsafe_code)]
+//! pyo3's `PyString::to_str` (the stable ABI's `PyUnicode_AsUTF8AndSize`, 3.10 and later)
+//! returns the `str`'s own UTF-8: the characters themselves for an ASCII `str`, otherwise a
+//! UTF-8 copy that CPython caches in the object; `PyBackedStr` keeps that borrow together
+//! with a reference to the `str`.
+//!
+//! `unsafe` is allowed here for two things, each block with its `// SAFETY:` argument: a
+//! `bytes` this module made with a UTF-8 encoder used as `str` without checking it again,
+//! and the AVX2 versions of the Latin-1 to UTF-8 encoder (called only where the CPU has
+//! AVX2).
 
 use std::mem::MaybeUninit;
-use std::os::raw::c_char;
 
-use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedBytes;
+use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyBytes, PyString};
 use sansocket::Utf8Bytes;
 
-unsafe extern "C" {
-    fn PyUnicode_AsUTF8AndSize(
-        unicode: *mut ffi::PyObject,
-        size: *mut ffi::Py_ssize_t,
-    ) -> *const c_char;
-}
-
 /// From this many characters on, a `str` that is not ASCII is encoded into a temporary
-/// `bytes` instead of `PyUnicode_AsUTF8AndSize`'s cache: CPython builds that cache by
-/// encoding and then copying (one more pass), and keeps it as long as the `str` lives.
+/// `bytes` instead of `to_str`'s cache: CPython builds that cache by encoding and then
+/// copying (one more pass), and keeps it as long as the `str` lives.
 const ENCODE_MIN: usize = 4096;
 
 /// Runs `f` on the UTF-8 of `s`, without copying it.
@@ -44,10 +35,7 @@ pub(crate) fn with_str<R>(s: &Bound<'_, PyString>, f: impl FnOnce(&str) -> R) ->
         let text = unsafe { std::str::from_utf8_unchecked(utf8.as_bytes()) };
         return Ok(f(text));
     }
-    let (data, len) = as_utf8(s)?;
-    // SAFETY: see `as_utf8`: `len` bytes of UTF-8 owned by `s`, which outlives `f`.
-    let text = unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(data, len)) };
-    Ok(f(text))
+    Ok(f(s.to_str()?))
 }
 
 /// The UTF-8 of a `str` of at least `min` characters, ready to be shared with the engine
@@ -63,9 +51,9 @@ pub(crate) struct LargeText<'py> {
 }
 
 /// An ASCII `str` is not copied: its characters are its UTF-8. One whose characters are all
-/// below U+0100 (CPython keeps it as Latin-1) is encoded here, several times faster than
-/// CPython's UTF-8 encoder, from its characters in place where `latin1::chars` can read them
-/// (otherwise from a Latin-1 copy); CPython's encoder does the rest.
+/// below U+0100 (CPython keeps it as Latin-1) is copied as Latin-1 (`str.encode("latin-1")`,
+/// a plain copy of its characters) and encoded here, several times faster than CPython's
+/// UTF-8 encoder; CPython's encoder does the rest.
 pub(crate) fn large_text<'py>(
     s: &Bound<'py, PyString>,
     min: usize,
@@ -75,22 +63,13 @@ pub(crate) fn large_text<'py>(
         return Ok(None);
     }
     if s.call_method0(pyo3::intern!(py, "isascii"))?.is_truthy()? {
-        let (data, len) = as_utf8(s)?;
-        let owner = StrUtf8 {
-            _object: s.clone().unbind(),
-            data,
-            len,
-        };
+        let owner = PyBackedStr::try_from(s.clone())?;
         return Ok(Some(LargeText {
             utf8: Utf8Bytes::from_str_owner(owner),
             object: None,
         }));
     }
-    let utf8 = if let Some(latin1) = crate::latin1::chars(s) {
-        encode_latin1(py, latin1)?
-    } else {
-        copy_and_encode(s)?
-    };
+    let utf8 = copy_and_encode(s)?;
     // SAFETY: `utf8` was made just above by CPython's strict UTF-8 encoder, or by
     // `latin1_to_utf8`, which wrote whole UTF-8 sequences over all of it (`encode_latin1`
     // checks it filled the object), so its bytes are UTF-8; nothing else has seen the
@@ -120,58 +99,15 @@ fn encode_latin1<'py>(py: Python<'py>, latin1: &[u8]) -> PyResult<Bound<'py, PyB
     Ok(utf8)
 }
 
-/// The UTF-8 of a non-ASCII `str` whose characters cannot be read in place: a Latin-1
-/// one is copied as Latin-1 first, others go through CPython's encoder.
+/// The UTF-8 of a non-ASCII `str`: a Latin-1 one is copied as Latin-1 first and encoded
+/// here, others go through CPython's encoder.
 fn copy_and_encode<'py>(s: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyBytes>> {
     let py = s.py();
-    // SAFETY: `s` is a live `str` and the interpreter is attached. The result is a new
-    // reference to a `bytes`, or NULL with an exception set (a character above U+00FF).
-    let latin1 = unsafe { ffi::PyUnicode_AsLatin1String(s.as_ptr()) };
-    if latin1.is_null() {
-        drop(PyErr::take(py));
-        // CPython's strict encoder raises on lone surrogates and otherwise only produces
-        // UTF-8.
-        return s.encode_utf8();
-    }
-    // SAFETY: a non-NULL result of `PyUnicode_AsLatin1String` is an owned `bytes`.
-    let latin1 = unsafe { Bound::from_owned_ptr(py, latin1) };
-    encode_latin1(py, latin1.cast::<PyBytes>()?.as_bytes())
-}
-
-/// `PyUnicode_AsUTF8AndSize`: the address and length of `s`'s UTF-8, owned by `s` (its own
-/// characters for an ASCII `str`, otherwise a copy CPython encodes once and caches in it).
-fn as_utf8(s: &Bound<'_, PyString>) -> PyResult<(*const u8, usize)> {
-    let mut size: ffi::Py_ssize_t = 0;
-    // SAFETY: `s` is a live `str` (the interpreter is attached and `s` holds a reference).
-    // The result is NULL with an exception set (a lone surrogate cannot be encoded), or a
-    // pointer to `size` bytes owned by `s`, valid while `s` lives.
-    let data = unsafe { PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut size) };
-    if data.is_null() {
-        return Err(PyErr::fetch(s.py()));
-    }
-    Ok((data.cast::<u8>(), usize::try_from(size).unwrap_or(0)))
-}
-
-/// A `str`'s UTF-8 ([`as_utf8`]), kept alive by a reference to the `str`.
-struct StrUtf8 {
-    _object: Py<PyString>,
-    data: *const u8,
-    len: usize,
-}
-
-// SAFETY: the only non-`Send` part is the pointer, which points into the `str` object that
-// `_object` keeps alive (a `Py` may move between threads); the bytes never change while the
-// `str` lives: a `str` is immutable once other code holds a reference to it (CPython resizes
-// one in place only when its reference count is 1, and `_object` is a reference), and its
-// cached UTF-8 is freed only with the object.
-unsafe impl Send for StrUtf8 {}
-
-impl AsRef<str> for StrUtf8 {
-    fn as_ref(&self) -> &str {
-        // SAFETY: `data`/`len` are what `PyUnicode_AsUTF8AndSize` returned for the `str`
-        // `_object` keeps alive (see `unsafe impl Send`): `len` bytes, UTF-8 (the strict
-        // encoder made them or the `str` is ASCII).
-        unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(self.data, self.len)) }
+    match s.call_method1(pyo3::intern!(py, "encode"), (pyo3::intern!(py, "latin-1"),)) {
+        Ok(latin1) => encode_latin1(py, latin1.cast::<PyBytes>()?.as_bytes()),
+        // A character above U+00FF. CPython's strict encoder raises on lone surrogates and
+        // otherwise only produces UTF-8.
+        Err(_) => s.encode_utf8(),
     }
 }
 

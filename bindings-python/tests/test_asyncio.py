@@ -25,7 +25,8 @@ def url(server: Any, path: str = "/") -> str:
 
 def test_echo_and_ping() -> None:
     async def main() -> None:
-        async with await serve(echo, "127.0.0.1", 0) as server:
+        # `async with serve(...)` as in websockets (`async with await serve(...)` works too).
+        async with serve(echo, "127.0.0.1", 0) as server:
             async with connect(url(server, "/x?y=1")) as ws:
                 assert ws.state is ss.ConnectionState.OPEN
                 await ws.send("hello")

@@ -311,14 +311,3 @@ def test_a_lone_surrogate_in_any_kind_of_large_str_is_refused() -> None:
     assert conn.buffered_amount == 0
     conn.send_text("ok")
     assert conn.data_to_send() == frame(b"ok")
-
-
-def test_latin1_str_read_in_place_on_known_cpythons() -> None:
-    import platform
-    import sys
-
-    from sansocket import _core
-
-    known = platform.python_implementation() == "CPython" and (3, 9) <= sys.version_info[:2] <= (3, 14)
-    if known and sys.maxsize > 2**32:
-        assert _core._str_read_in_place()  # type: ignore[attr-defined]

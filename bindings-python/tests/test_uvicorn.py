@@ -380,7 +380,7 @@ def test_slow_consumer_pauses_reading(server: Server) -> None:
             sending = asyncio.ensure_future(_send_many(ws, count, size))
             await asyncio.sleep(0.5)
             (protocol,) = [p for p in server.protocols() if p.scope["path"] == "/slow"]
-            paused = protocol.read_paused, protocol.pending_messages, protocol.transport.is_reading()
+            paused = protocol.driver.read_paused, protocol.pending_messages, protocol.transport.is_reading()
             await sending
             return paused, await ws.recv()
 

@@ -19,14 +19,9 @@ const allocUnsafeSlow = globalThis.Buffer?.allocUnsafeSlow;
 /** Batches at least this large are copied into an unzeroed buffer (smaller: slice). */
 const UNZEROED_MIN = 4096;
 
-// Row kinds (src/events.rs).
-const TEXT = 1;
-const BINARY = 2;
-const TEXT_CHUNK = 3;
-const BINARY_CHUNK = 4;
-const PING = 5;
-const PONG = 6;
-const RICH = 7;
+// Row kinds: defined once, in src/events.rs, and read from the WASM module's eventKinds()
+// when the first connection is made.
+let TEXT, BINARY, TEXT_CHUNK, BINARY_CHUNK, PING, PONG, RICH;
 /** Bytes between two payloads (frame headers, a small frame) still copied in one piece. */
 const MAX_GAP = 256;
 
@@ -52,7 +47,10 @@ export function createClasses(getRaw) {
 
   /** Views of WASM memory, renewed whenever the memory grew (old buffers are detached). */
   function refresh() {
-    if (memory === null) memory = getRaw().wasmMemory();
+    if (memory === null) {
+      ({ TEXT, BINARY, TEXT_CHUNK, BINARY_CHUNK, PING, PONG, RICH } = getRaw().eventKinds());
+      memory = getRaw().wasmMemory();
+    }
     if (memory.buffer !== buffer) {
       buffer = memory.buffer;
       u8 = new Uint8Array(buffer);

@@ -9,11 +9,14 @@ import net from 'node:net';
 import tls from 'node:tls';
 
 import { ClientConnection, ServerConnection } from './node-wasm.js';
+import { openTunnel, resolveProxy } from './proxy.js';
 
 /** How long to wait for the peer to close TCP once the close handshake is under way. */
 const CLOSE_TIMEOUT = 2000;
 /** How long a client waits for the server's 101. */
 const HANDSHAKE_TIMEOUT = 10000;
+/** readyState by the engine's state, as in ws and the browser's WebSocket. */
+const READY_STATES = { connecting: 0, open: 1, closing: 2, closed: 3 };
 
 function toBuffer(u8) {
   return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
@@ -26,6 +29,11 @@ function toBuffer(u8) {
  * 'drain' (the socket's write buffer emptied).
  */
 export class WebSocket extends EventEmitter {
+  static CONNECTING = 0;
+  static OPEN = 1;
+  static CLOSING = 2;
+  static CLOSED = 3;
+
   #conn;
   #socket;
   #closeTimeout;
@@ -87,9 +95,25 @@ export class WebSocket extends EventEmitter {
     return this.#extensions;
   }
 
-  /** 'connecting' | 'open' | 'closing' | 'closed' */
+  get CONNECTING() {
+    return 0;
+  }
+
+  get OPEN() {
+    return 1;
+  }
+
+  get CLOSING() {
+    return 2;
+  }
+
+  get CLOSED() {
+    return 3;
+  }
+
+  /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED (the constants on the class and instances). */
   get readyState() {
-    return this.#closed || this.#conn.freed ? 'closed' : this.#conn.state;
+    return this.#closed || this.#conn.freed ? 3 : READY_STATES[this.#conn.state];
   }
 
   /** Bytes written but not yet handed to the kernel. */
@@ -104,26 +128,26 @@ export class WebSocket extends EventEmitter {
 
   /** Sends a message: a string as text, bytes as binary. False: wait for 'drain'. */
   send(data) {
-    if (typeof data === 'string') this.#live().sendText(data);
-    else this.#live().sendBinary(data);
+    if (typeof data === 'string') this.#act((c) => c.sendText(data));
+    else this.#act((c) => c.sendBinary(data));
     return this.#flush();
   }
 
   /** Sends one fragment of a message (`kind` 'text' or 'binary'; `fin` ends it). */
   sendFragment(kind, data, fin) {
-    this.#live().sendFragment(kind, data, fin);
+    this.#act((c) => c.sendFragment(kind, data, fin));
     return this.#flush();
   }
 
   /** Sends a ping. */
   ping(data = undefined) {
-    this.#live().ping(data);
+    this.#act((c) => c.ping(data));
     return this.#flush();
   }
 
   /** Sends a pong (a heartbeat; pings are answered automatically). */
   pong(data = undefined) {
-    this.#live().pong(data);
+    this.#act((c) => c.pong(data));
     return this.#flush();
   }
 
@@ -133,7 +157,7 @@ export class WebSocket extends EventEmitter {
    */
   close(code = 1000, reason = '') {
     if (this.#closed || this.#conn.freed || this.#conn.state === 'closed') return;
-    this.#conn.close(code, reason);
+    this.#act((c) => c.close(code, reason));
     this.#flush();
     this.#afterIo();
   }
@@ -156,6 +180,22 @@ export class WebSocket extends EventEmitter {
   #live() {
     if (this.#closed || this.#conn.freed) throw new Error('sansocket: the WebSocket is closed');
     return this.#conn;
+  }
+
+  /** Runs an action; the random source failing fails the connection, and throws. */
+  #act(action) {
+    try {
+      action(this.#live());
+    } catch (err) {
+      if (err?.code === 'entropy-failed') this.#fail(err);
+      throw err;
+    }
+  }
+
+  /** Ends the connection on an error that leaves nothing to send: 'error', then 'close'. */
+  #fail(err) {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    this.#socket.destroy();
   }
 
   #process(events) {
@@ -201,7 +241,13 @@ export class WebSocket extends EventEmitter {
   /** Writes what the connection queued; returns false while the socket's buffer is full. */
   #flush() {
     if (this.#conn.freed || this.#socket.destroyed) return false;
-    const out = this.#conn.dataToSend();
+    let out;
+    try {
+      out = this.#conn.dataToSend();
+    } catch (err) {
+      this.#fail(err); // the random source failed: nothing may be sent
+      return false;
+    }
     if (out.length === 0) return !this.#socket.writableNeedDrain;
     return this.#socket.write(out);
   }
@@ -326,15 +372,48 @@ export function serve(server, options = {}, onConnection = undefined) {
  * Opens a client WebSocket over net (ws://) or tls (wss://); resolves once the server
  * accepted. options: the ClientConnection options (subprotocols, origin, headers, limits,
  * deflate…; host and target come from the URL), plus tls (options for tls.connect),
- * handshakeTimeout (ms, default 10000) and closeTimeout (ms, default 2000).
- * A refusal rejects with an Error carrying status, headers and body.
+ * handshakeTimeout (ms, default 10000), closeTimeout (ms, default 2000) and proxy: an
+ * http:// proxy URL (credentials in it become Proxy-Authorization: Basic), true (the
+ * default: HTTPS_PROXY for wss://, HTTP_PROXY for ws://, else ALL_PROXY, unless NO_PROXY
+ * names the host) or null for a direct connection. TLS for wss:// runs inside the tunnel.
+ * A refusal rejects with an Error carrying status, headers and body (code 'rejected' from
+ * the server, 'proxy-rejected' from the proxy).
  */
 export function connect(url, options = {}) {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
+  let u;
+  try {
+    u = new URL(url);
     if (u.protocol !== 'ws:' && u.protocol !== 'wss:') {
       throw new TypeError(`connect: the URL must be ws:// or wss://, not ${u.protocol}`);
     }
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const { proxy = true, handshakeTimeout = HANDSHAKE_TIMEOUT, ...rest } = options;
+  const secure = u.protocol === 'wss:';
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = Number(u.port) || (secure ? 443 : 80);
+  let proxyUrl;
+  try {
+    proxyUrl = resolveProxy(proxy, secure, host, port);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  if (proxyUrl === null) return handshake(u, { handshakeTimeout, ...rest }, null);
+  const started = Date.now();
+  return openTunnel(proxyUrl, host, port, handshakeTimeout).then(({ socket, rest: early }) => {
+    if (early.length > 0 && secure) {
+      socket.destroy();
+      throw new Error('connect: the server spoke before the TLS handshake through the proxy');
+    }
+    const left = Math.max(1, handshakeTimeout - (Date.now() - started));
+    return handshake(u, { handshakeTimeout: left, ...rest }, { socket, early });
+  });
+}
+
+/** The WebSocket handshake on a new socket, or on a proxy's `tunnel` ({socket, early}). */
+function handshake(u, options, tunnel) {
+  return new Promise((resolve, reject) => {
     const {
       tls: tlsOptions = {},
       handshakeTimeout = HANDSHAKE_TIMEOUT,
@@ -344,14 +423,28 @@ export function connect(url, options = {}) {
     const secure = u.protocol === 'wss:';
     const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = Number(u.port) || (secure ? 443 : 80);
-    const conn = new ClientConnection({ host: u.host, target: `${u.pathname}${u.search}`, ...config });
+    let conn;
+    try {
+      conn = new ClientConnection({ host: u.host, target: `${u.pathname}${u.search}`, ...config });
+    } catch (err) {
+      tunnel?.socket.destroy();
+      throw err;
+    }
     let socket;
     try {
-      socket = secure
-        ? tls.connect({ host, port, servername: isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], ...tlsOptions })
-        : net.connect({ host, port });
+      const servername = isIP(host) ? undefined : host;
+      if (tunnel !== null) {
+        socket = secure
+          ? tls.connect({ socket: tunnel.socket, host, servername, ALPNProtocols: ['http/1.1'], ...tlsOptions })
+          : tunnel.socket;
+      } else {
+        socket = secure
+          ? tls.connect({ host, port, servername, ALPNProtocols: ['http/1.1'], ...tlsOptions })
+          : net.connect({ host, port });
+      }
     } catch (err) {
       conn.free();
+      tunnel?.socket.destroy();
       throw err;
     }
     socket.setNoDelay(true);
@@ -414,6 +507,12 @@ export function connect(url, options = {}) {
     socket.on('end', onEnd);
     socket.on('error', fail);
     socket.on('close', onClose);
-    socket.write(conn.dataToSend());
+    try {
+      socket.write(conn.dataToSend());
+    } catch (err) {
+      fail(err); // the random source failed
+      return;
+    }
+    if (tunnel !== null && tunnel.early.length > 0) onData(tunnel.early);
   });
 }

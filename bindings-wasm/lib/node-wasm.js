@@ -12,3 +12,6 @@ try {
 }
 
 export const { ServerConnection, ClientConnection, wasmMemorySize } = createClasses(() => raw);
+
+/** The HTTP CONNECT tunnel of the core (sans-IO); `connect(url, {proxy})` drives it. */
+export const ProxyConnect = raw.ProxyConnect;

@@ -9,7 +9,9 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::entropy;
-use crate::errors::{range_error, type_error, usage_error};
+use std::sync::atomic::Ordering;
+
+use crate::errors::{entropy_error, range_error, type_error, usage_error};
 use crate::events::{self, Batch};
 use crate::options::{self, Options};
 
@@ -26,6 +28,8 @@ pub struct RawConnection {
     out_regs: [u32; 2],
     /// A batch ended with an error the core has not acted on yet (`next_event_batched`).
     unsettled: bool,
+    /// Raised when `crypto.getRandomValues` failed (see [`entropy::Failed`]); never lowered.
+    entropy_failed: entropy::Failed,
 }
 
 fn usage<T>(result: Result<T, UsageError>) -> Result<T, JsValue> {
@@ -43,12 +47,13 @@ impl RawConnection {
         } else {
             Connection::server(config)
         };
-        Ok(Self::wrap(conn))
+        Ok(Self::wrap(conn, entropy::Failed::default()))
     }
 
     /// A client connection: queues the upgrade request, or starts open with `open: true`.
     pub fn client(opts: JsValue) -> Result<RawConnection, JsValue> {
         let o = Options::new(&opts, "ClientConnection", true)?;
+        let failed = entropy::Failed::default();
         let config = options::config(&o)?;
         let open = o.bool("open")?.unwrap_or(false);
         let conn = match o.seed("entropySeed")? {
@@ -69,19 +74,26 @@ impl RawConnection {
                 entropy::fill(&mut probe).map_err(|_| {
                     type_error("ClientConnection needs crypto.getRandomValues (Web Crypto)")
                 })?;
-                if open {
-                    Connection::open_client(config, o.string("subprotocol")?, entropy::source())
+                let source = entropy::source(failed.clone());
+                let conn = if open {
+                    Connection::open_client(config, o.string("subprotocol")?, source)
                 } else {
                     let request = options::client_request(&o)?;
-                    usage(Connection::client(request, config, entropy::source()))?
+                    usage(Connection::client(request, config, source))?
+                };
+                // The handshake key was drawn just now.
+                if failed.load(Ordering::Relaxed) {
+                    return Err(entropy_error());
                 }
+                conn
             }
         };
-        Ok(Self::wrap(conn))
+        Ok(Self::wrap(conn, failed))
     }
 
-    fn wrap(conn: Connection) -> Self {
+    fn wrap(conn: Connection, entropy_failed: entropy::Failed) -> Self {
         Self {
+            entropy_failed,
             conn,
             batch: Batch::default(),
             pending: None,
@@ -180,17 +192,30 @@ impl RawConnection {
     /// Takes what is queued for the transport; returns the address of `[address, length]`,
     /// or 0 when nothing is queued. The bytes stay valid until the next call.
     #[wasm_bindgen(js_name = takeOutput)]
-    pub fn take_output(&mut self) -> u32 {
+    pub fn take_output(&mut self) -> Result<u32, JsValue> {
         self.settle();
         self.out = self.conn.data_to_send();
+        if self.entropy_failed.load(Ordering::Relaxed) {
+            // Frames masked with keys that are not random: never sent.
+            self.out = Bytes::new();
+            return Err(entropy_error());
+        }
         if self.out.is_empty() {
-            return 0;
+            return Ok(0);
         }
         self.out_regs = [
             self.out.as_ptr() as usize as u32,
             u32::try_from(self.out.len()).unwrap_or(u32::MAX),
         ];
-        self.out_regs.as_ptr() as usize as u32
+        Ok(self.out_regs.as_ptr() as usize as u32)
+    }
+
+    /// The result of an action, or the entropy error if it drew randomness that failed.
+    fn drew(&self, result: Result<(), JsValue>) -> Result<(), JsValue> {
+        if self.entropy_failed.load(Ordering::Relaxed) {
+            return Err(entropy_error());
+        }
+        result
     }
 
     // ---- getters --------------------------------------------------------------------
@@ -290,13 +315,15 @@ impl RawConnection {
     /// Queue a text message.
     #[wasm_bindgen(js_name = sendText)]
     pub fn send_text(&mut self, text: &str) -> Result<(), JsValue> {
-        usage(self.conn.send_text(text))
+        let result = usage(self.conn.send_text(text));
+        self.drew(result)
     }
 
     /// Queue a binary message.
     #[wasm_bindgen(js_name = sendBinary)]
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), JsValue> {
-        usage(self.conn.send_binary(data))
+        let result = usage(self.conn.send_binary(data));
+        self.drew(result)
     }
 
     /// Queue one fragment of a message (`text` chooses the kind of a new message).
@@ -307,17 +334,20 @@ impl RawConnection {
         } else {
             MessageKind::Binary
         };
-        usage(self.conn.send_fragment(kind, data, fin))
+        let result = usage(self.conn.send_fragment(kind, data, fin));
+        self.drew(result)
     }
 
     /// Queue a ping.
     pub fn ping(&mut self, payload: &[u8]) -> Result<(), JsValue> {
-        usage(self.conn.ping(payload))
+        let result = usage(self.conn.ping(payload));
+        self.drew(result)
     }
 
     /// Queue a pong.
     pub fn pong(&mut self, payload: &[u8]) -> Result<(), JsValue> {
-        usage(self.conn.pong(payload))
+        let result = usage(self.conn.pong(payload));
+        self.drew(result)
     }
 
     /// Start the close handshake.
@@ -325,6 +355,7 @@ impl RawConnection {
         let code = options::to_usize(code)
             .and_then(|c| u16::try_from(c).ok())
             .ok_or_else(|| range_error(&format!("invalid close code {code}")))?;
-        usage(self.conn.close(code, reason))
+        let result = usage(self.conn.close(code, reason));
+        self.drew(result)
     }
 }

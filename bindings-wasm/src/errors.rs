@@ -21,6 +21,17 @@ fn error(name: &str, message: &str, code: &str) -> JsError {
     error
 }
 
+/// `crypto.getRandomValues` failed while a client drew a mask or handshake key: the
+/// connection can send nothing more (code `entropy-failed`).
+pub(crate) fn entropy_error() -> JsValue {
+    error(
+        "Error",
+        "crypto.getRandomValues failed: the connection cannot mask frames and sends nothing more",
+        "entropy-failed",
+    )
+    .into()
+}
+
 /// A `TypeError` for an argument of the wrong type (an option, a header list).
 pub(crate) fn type_error(message: &str) -> JsValue {
     js_sys::TypeError::new(message).into()

@@ -29,6 +29,24 @@ pub(crate) const PONG: u32 = 6;
 /// The next object of the rich list.
 pub(crate) const RICH: u32 = 7;
 
+/// The row kinds by name, for `lib/connection.js` (the one definition of them is above).
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = eventKinds)]
+pub fn event_kinds() -> Object {
+    let kinds = Object::new();
+    for (name, kind) in [
+        ("TEXT", TEXT),
+        ("BINARY", BINARY),
+        ("TEXT_CHUNK", TEXT_CHUNK),
+        ("BINARY_CHUNK", BINARY_CHUNK),
+        ("PING", PING),
+        ("PONG", PONG),
+        ("RICH", RICH),
+    ] {
+        set(&kinds, name, kind);
+    }
+    kinds
+}
+
 /// Words before the first row.
 const HEADER: usize = 2;
 

@@ -23,9 +23,12 @@ mod entropy;
 mod errors;
 mod events;
 mod options;
+mod proxy;
 mod stomp;
 
 pub use connection::RawConnection;
+pub use events::event_kinds;
+pub use proxy::RawProxyConnect;
 pub use stomp::{
     RawStompBroker, RawStompClient, RawStompDecoder, RawStompServer, stomp_encode, stomp_is_binary,
     stomp_subprotocol_version,

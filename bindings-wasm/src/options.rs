@@ -44,6 +44,7 @@ const DEFLATE_KEYS: &[&str] = &[
     "requestPeerNoContextTakeover",
     "level",
     "minSize",
+    "lowMemory",
 ];
 
 /// A checked options object (`undefined` and `null` read as empty).
@@ -282,6 +283,9 @@ fn deflate(o: &Options) -> Result<Option<DeflateConfig>, JsValue> {
     }
     if let Some(min) = d.size("minSize")? {
         cfg.min_size = min;
+    }
+    if let Some(on) = d.bool("lowMemory")? {
+        cfg.low_memory = on;
     }
     Ok(Some(cfg))
 }

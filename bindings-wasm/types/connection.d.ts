@@ -41,6 +41,12 @@ export interface DeflateOptions {
   level?: number;
   /** Messages shorter than this are sent uncompressed (default 64). */
   minSize?: number;
+  /**
+   * Keep only the compression window between messages, dropping the compressor's and
+   * decompressor's other state (less memory per idle connection, a little more CPU per
+   * message; default false).
+   */
+  lowMemory?: boolean;
 }
 
 /** Header fields: `[[name, value], ...]` or `{name: value}`. */

@@ -6,7 +6,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 
-import type { ClientOptions, ConnectionOptions, Headers, RequestEvent, State } from './connection.js';
+import type { ClientOptions, ConnectionOptions, Headers, RequestEvent } from './connection.js';
 
 export * from './connection.js';
 export * from './stomp.js';
@@ -14,11 +14,20 @@ export { StompBrokerHost } from './stomp-node.js';
 
 /** A WebSocket on a Node socket (made by handleUpgrade/serve and connect). */
 export declare class WebSocket extends EventEmitter {
+  static readonly CONNECTING: 0;
+  static readonly OPEN: 1;
+  static readonly CLOSING: 2;
+  static readonly CLOSED: 3;
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSING: 2;
+  readonly CLOSED: 3;
   /** The negotiated subprotocol, or ''. */
   readonly protocol: string;
   /** The negotiated permessage-deflate parameters, or ''. */
   readonly extensions: string;
-  readonly readyState: State;
+  /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED, as in ws and the browser. */
+  readonly readyState: 0 | 1 | 2 | 3;
   /** Bytes written to the socket but not yet sent. */
   readonly bufferedAmount: number;
   /** The close code once 'close' fired: the peer's, an error's, or 1006. */
@@ -85,6 +94,31 @@ export interface ConnectOptions extends Omit<ClientOptions, 'host' | 'target' | 
   handshakeTimeout?: number;
   /** ms to wait for the peer during the close handshake (default 2000). */
   closeTimeout?: number;
+  /**
+   * An http:// proxy URL to tunnel through with CONNECT (`http://user:pass@host:port`),
+   * `true` (the default) for HTTPS_PROXY / HTTP_PROXY / ALL_PROXY unless NO_PROXY names the
+   * host, `null` or `false` for a direct connection.
+   */
+  proxy?: string | URL | boolean | null;
+}
+
+/** What a proxy answered: the tunnel is open, or it refused. */
+export type ProxyOutcome =
+  | { type: 'connected'; rest: Uint8Array }
+  | { type: 'rejected'; status: number; reason: string; headers: Array<[string, string]>; body: Uint8Array };
+
+/**
+ * The client side of an HTTP CONNECT tunnel, sans-IO: write dataToSend() to the proxy, feed
+ * its answer to receiveData() until it returns an outcome; receiveEof() when it closes.
+ * Errors have a code: 'proxy-malformed', 'proxy-head-too-large', 'proxy-closed',
+ * 'proxy-invalid-target', 'proxy-finished'. Call free() when done.
+ */
+export declare class ProxyConnect {
+  constructor(host: string, port: number, username?: string | null, password?: string | null);
+  dataToSend(): Uint8Array;
+  receiveData(data: Uint8Array): ProxyOutcome | undefined;
+  receiveEof(): ProxyOutcome;
+  free(): void;
 }
 
 /** Opens a client WebSocket (ws:// over net, wss:// over tls). */

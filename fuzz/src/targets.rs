@@ -424,3 +424,55 @@ pub fn inflate(data: &[u8]) {
         }
     }
 }
+
+/// `handshake::ProxyConnect`, the proxy's answer to `CONNECT`: arbitrary bytes (the first
+/// byte picks the limits and where the input is cut), fed whole and in pieces. Never a
+/// panic; the same outcome or error however the bytes were cut (a `Connected`'s `rest`
+/// plus the pieces after it is the input after the head); a rejection's body within its
+/// limit; EOF after no outcome is one (a rejection read to its end) or an error.
+pub fn proxy_connect(data: &[u8]) {
+    use sansocket::handshake::{ProxyConnect, ProxyError, ProxyOutcome};
+
+    let Some((&knobs, answer)) = data.split_first() else {
+        return;
+    };
+    let max_body = usize::from(knobs & 0x0f) * 16;
+    let step = usize::from(knobs >> 4) + 1;
+    let make = || {
+        ProxyConnect::new("example.com", 443)
+            .expect("a valid target")
+            .with_credentials("user", "pass")
+            .with_max_head_size(512)
+            .with_max_body_size(max_body)
+    };
+    let feed = |pieces: &mut dyn Iterator<Item = &[u8]>| -> Result<ProxyOutcome, ProxyError> {
+        let mut proxy = make();
+        assert!(!proxy.data_to_send().is_empty());
+        let mut fed = 0;
+        for piece in pieces {
+            fed += piece.len();
+            match proxy.receive_data(piece)? {
+                Some(ProxyOutcome::Connected { mut rest }) => {
+                    rest.extend_from_slice(&answer[fed..]);
+                    return Ok(ProxyOutcome::Connected { rest });
+                }
+                Some(outcome) => return Ok(outcome),
+                None => {}
+            }
+        }
+        let outcome = proxy.receive_eof();
+        assert!(matches!(proxy.receive_eof(), Err(ProxyError::Finished)));
+        outcome
+    };
+    let whole = feed(&mut std::iter::once(answer));
+    let pieces = feed(&mut answer.chunks(step));
+    assert_eq!(whole, pieces, "cut every {step} bytes");
+    match whole {
+        Ok(ProxyOutcome::Connected { rest }) => assert!(answer.ends_with(&rest)),
+        Ok(ProxyOutcome::Rejected(r)) => {
+            assert!(r.body.len() <= max_body);
+            assert!(!(200..300).contains(&r.status));
+        }
+        _ => {}
+    }
+}

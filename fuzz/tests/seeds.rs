@@ -29,7 +29,7 @@ fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn every_seed_passes_its_target() {
     type Target = (&'static str, fn(&[u8]));
-    let targets: [Target; 10] = [
+    let targets: [Target; 11] = [
         ("handshake_server", targets::handshake_server),
         ("handshake_client", targets::handshake_client),
         ("frames_server", |d| targets::frames(d, false)),
@@ -40,6 +40,7 @@ fn every_seed_passes_its_target() {
         ("deflate", targets::deflate),
         ("inflate", targets::inflate),
         ("mask", targets::mask),
+        ("proxy_connect", targets::proxy_connect),
     ];
     for (name, target) in targets {
         for (seed, data) in seeds(name) {

@@ -24,6 +24,10 @@ __all__ = [
     "LocalProtocolError",
     "RemoteProtocolError",
     "HandshakeError",
+    "ProxyError",
+    "ProxyConnect",
+    "ProxyConnected",
+    "ProxyRejected",
 ]
 
 __version__: str
@@ -341,3 +345,45 @@ class ClientConnection(Connection):
         insecure_seed: Optional[int] = None,
         **options: Unpack[_Options],
     ) -> ClientConnection: ...
+
+class ProxyError(WebSocketError):
+    """An HTTP proxy's answer to ``CONNECT`` could not be used."""
+
+    kind: str
+
+@final
+class ProxyConnected:
+    """The proxy answered 2xx: the socket is a tunnel to the target."""
+
+    @property
+    def rest(self) -> bytes: ...
+
+@final
+class ProxyRejected:
+    """The proxy refused the tunnel."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def headers(self) -> List[Tuple[str, str]]: ...
+    @property
+    def body(self) -> bytes: ...
+
+@final
+class ProxyConnect:
+    """The client side of an HTTP ``CONNECT`` tunnel, sans-IO."""
+
+    def __new__(
+        cls,
+        host: str,
+        port: int,
+        *,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        headers: Optional[Iterable[_HeaderIn]] = None,
+    ) -> ProxyConnect: ...
+    def data_to_send(self) -> bytes: ...
+    def receive_data(self, data: _BytesLike) -> Optional[Union[ProxyConnected, ProxyRejected]]: ...
+    def receive_eof(self) -> Union[ProxyConnected, ProxyRejected]: ...

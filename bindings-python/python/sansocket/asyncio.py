@@ -20,7 +20,7 @@ Server::
         async for message in ws:
             await ws.send(message)
 
-    async with await serve(echo, "127.0.0.1", 9002) as server:
+    async with serve(echo, "127.0.0.1", 9002) as server:
         await server.serve_forever()
 
 Client::
@@ -55,6 +55,8 @@ from typing import (
 )
 from urllib.parse import urlsplit
 
+from ._driver import Driver
+from ._proxy import ProxyRefused, open_tunnel, resolve_proxy
 from ._core import (
     AcceptConnection,
     BytesMessage,
@@ -76,6 +78,7 @@ from ._core import (
 __all__ = [
     "ConnectionClosed",
     "ConnectionRejected",
+    "ProxyRefused",
     "Server",
     "WebSocket",
     "connect",
@@ -152,9 +155,11 @@ class WebSocket(asyncio.Protocol):
         self._closing = False  # the application called close(): decode all, drop messages
         self._recv_waiter: Optional[asyncio.Future[None]] = None
         self._write_paused = False
-        self._read_paused = False
         self._drain_waiters: List[asyncio.Future[None]] = []
-        self._pings: Deque[Tuple[bytes, asyncio.Future[float], float]] = deque()
+        # Pulls, flushes, pauses reading and matches pongs (shared with sansocket.uvicorn).
+        self._driver: Driver[asyncio.Future[float]] = Driver(
+            conn, read_limit=read_limit, max_ahead=_MAX_AHEAD
+        )
         self._timer: Optional[asyncio.TimerHandle] = None
         self._opened: asyncio.Future[None] = self._loop.create_future()
         self._closed: asyncio.Future[None] = self._loop.create_future()
@@ -251,9 +256,8 @@ class WebSocket(asyncio.Protocol):
         payload, 4 random bytes are sent."""
         self._check_open()
         data = os.urandom(4) if payload is None else bytes(payload)
-        self._conn.ping(data)
         waiter: asyncio.Future[float] = self._loop.create_future()
-        self._pings.append((data, waiter, self._loop.time()))
+        self._driver.ping(data, waiter, self._loop.time())
         self._flush()
         return await waiter
 
@@ -287,6 +291,7 @@ class WebSocket(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        self._driver.transport = transport
         if self._open_timeout is not None:
             self._timer = self._loop.call_later(self._open_timeout, self._abort)
         self._flush()  # a client's upgrade request
@@ -317,10 +322,10 @@ class WebSocket(asyncio.Protocol):
         if not self._opened.done():
             self._opened.set_exception(closed)
             self._opened.exception()  # mark retrieved: nobody may be waiting
-        for _, waiter, _ in self._pings:
+        for _, waiter, _ in self._driver.pings:
             if not waiter.done():
                 waiter.set_exception(closed)
-        self._pings.clear()
+        self._driver.pings.clear()
         self._wake_recv()
         self._wake_drain_waiters()
         self._closed.set_result(None)
@@ -331,11 +336,10 @@ class WebSocket(asyncio.Protocol):
         """Decodes events until a message waits for the application (all of them while a
         ping waits or when closing), then writes what the engine queued."""
         try:
-            while everything or self._closing or self._pings or not self._messages:
-                event = self._conn.next_event()
-                if event is None:
-                    break
-                self._handle(event)
+            self._driver.pull(
+                self._handle,
+                lambda: everything or self._closing or bool(self._driver.pings) or not self._messages,
+            )
         except RemoteProtocolError as exc:
             self._set_closed(exc.code, "")
         except HandshakeError as exc:
@@ -344,7 +348,8 @@ class WebSocket(asyncio.Protocol):
         self._flush()
         self._update_reading()
 
-    def _handle(self, event: object) -> None:
+    def _handle(self, event: object) -> bool:
+        """Acts on one event; True: go on decoding (while ``_pull``'s condition holds)."""
         if isinstance(event, (TextMessage, BytesMessage)):
             if not self._closing:
                 self._messages.append(event.data)
@@ -365,6 +370,7 @@ class WebSocket(asyncio.Protocol):
             if not self._opened.done():
                 self._opened.set_exception(ConnectionRejected(event))
         # Ping: the engine has queued the pong.
+        return True
 
     def _answer(self, request: Request) -> None:
         assert isinstance(self._conn, ServerConnection)
@@ -399,25 +405,13 @@ class WebSocket(asyncio.Protocol):
 
     def _pong(self, payload: bytes) -> None:
         """Resolves the ping this pong answers, and every earlier one."""
-        if not any(data == payload for data, _, _ in self._pings):
-            return  # unsolicited
-        now = self._loop.time()
-        while self._pings:
-            data, waiter, sent = self._pings.popleft()
+        for waiter, rtt in self._driver.pong(payload, self._loop.time()):
             if not waiter.done():
-                waiter.set_result(now - sent)
-            if data == payload:
-                break
+                waiter.set_result(rtt)
 
     def _flush(self) -> None:
-        transport = self._transport
-        if transport is None or transport.is_closing():
-            return
-        data = self._conn.data_to_send()
-        if data:
-            transport.write(data)
-        if self._conn.should_close_transport:
-            transport.close()
+        if self._driver.flush() and self._transport is not None:
+            self._transport.close()
 
     def _check_open(self) -> None:
         if self._conn.state is not ConnectionState.OPEN:
@@ -428,20 +422,8 @@ class WebSocket(asyncio.Protocol):
 
     def _update_reading(self) -> None:
         """Reads while the application keeps up: not when a message waits for it and
-        ``read_limit`` bytes wait undecoded (or too many messages were decoded ahead). A full
-        write buffer does not pause reading: a peer that waits for us to read before it reads
-        what we wrote would never read again (two peers pipelining without bound)."""
-        pause = bool(self._messages) and (
-            self._conn.buffered_input >= self._read_limit or len(self._messages) >= _MAX_AHEAD
-        )
-        transport = self._transport
-        if pause == self._read_paused or transport is None or transport.is_closing():
-            return
-        self._read_paused = pause
-        if pause:
-            transport.pause_reading()
-        else:
-            transport.resume_reading()
+        ``read_limit`` bytes wait undecoded (or too many messages were decoded ahead)."""
+        self._driver.update_reading(len(self._messages))
 
     async def _drain(self) -> None:
         while self._write_paused and not self._closed.done():
@@ -545,20 +527,13 @@ class Server:
             self._connections.discard(ws)
 
 
-async def serve(
-    handler: Handler,
-    host: Optional[str] = None,
-    port: int = 0,
-    *,
-    subprotocols: Sequence[str] = (),
-    process_request: Optional[Callable[[Request], Optional[Refusal]]] = None,
-    read_limit: int = 1 << 18,
-    open_timeout: Optional[float] = 10.0,
-    close_timeout: float = 10.0,
-    ssl: Optional[ssl_module.SSLContext] = None,
-    **options: Any,
-) -> Server:
+class serve:
     """Listen on ``host``:``port`` and run ``await handler(ws)`` for every connection.
+
+    ``async with serve(handler, host, port) as server:`` listens for the block and closes
+    every connection on exit (1001, then waits for the handlers); ``server = await
+    serve(...)`` returns the :class:`Server` to close yourself (``async with await
+    serve(...)`` works too).
 
     ``subprotocols`` are in the server's order of preference: the first one the client
     offers is selected, none if none matches. ``process_request(request)`` may return
@@ -569,20 +544,49 @@ async def serve(
     :class:`~sansocket.ServerConnection` (limits, ``allowed_origins``...). The connection
     is closed (1000) when the handler returns, 1011 if it raises.
     """
-    if "delivery" in options:
-        raise TypeError("sansocket.asyncio delivers whole messages; 'delivery' is not an option")
-    ServerConnection(**options)  # check the options now rather than per connection
-    ws_options: Dict[str, Any] = dict(
-        read_limit=read_limit,
-        open_timeout=open_timeout,
-        close_timeout=close_timeout,
-        subprotocols=subprotocols,
-        process_request=process_request,
-    )
-    server = Server(handler, options, ws_options)
-    loop = asyncio.get_running_loop()
-    server._server = await loop.create_server(server._protocol, host, port, ssl=ssl)
-    return server
+
+    def __init__(
+        self,
+        handler: Handler,
+        host: Optional[str] = None,
+        port: int = 0,
+        *,
+        subprotocols: Sequence[str] = (),
+        process_request: Optional[Callable[[Request], Optional[Refusal]]] = None,
+        read_limit: int = 1 << 18,
+        open_timeout: Optional[float] = 10.0,
+        close_timeout: float = 10.0,
+        ssl: Optional[ssl_module.SSLContext] = None,
+        **options: Any,
+    ) -> None:
+        if "delivery" in options:
+            raise TypeError("sansocket.asyncio delivers whole messages; 'delivery' is not an option")
+        ServerConnection(**options)  # check the options now rather than per connection
+        ws_options: Dict[str, Any] = dict(
+            read_limit=read_limit,
+            open_timeout=open_timeout,
+            close_timeout=close_timeout,
+            subprotocols=subprotocols,
+            process_request=process_request,
+        )
+        self._server = Server(handler, options, ws_options)
+        self._address = (host, port)
+        self._ssl = ssl
+
+    async def _start(self) -> Server:
+        loop = asyncio.get_running_loop()
+        host, port = self._address
+        self._server._server = await loop.create_server(self._server._protocol, host, port, ssl=self._ssl)
+        return self._server
+
+    def __await__(self) -> Generator[Any, None, Server]:
+        return self._start().__await__()
+
+    async def __aenter__(self) -> Server:
+        return await self._start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._server.__aexit__(*exc_info)
 
 
 class connect:
@@ -593,6 +597,13 @@ class connect:
     :class:`~sansocket.HandshakeError` if its answer is invalid, and
     :class:`asyncio.TimeoutError` after ``open_timeout`` seconds. ``options`` go to
     :class:`~sansocket.ClientConnection` (limits...).
+
+    ``proxy``: an ``http://[user:password@]host:port`` proxy URL to tunnel through
+    (``CONNECT``; TLS for ``wss://`` runs inside the tunnel), ``True`` (the default) for the
+    proxy the environment names (``HTTPS_PROXY`` for ``wss://``, ``HTTP_PROXY`` for
+    ``ws://``, else ``ALL_PROXY``, skipped for hosts in ``NO_PROXY``), ``None`` to connect
+    directly. A refusing proxy raises :class:`ProxyRefused`, one that does not answer HTTP
+    :class:`~sansocket.ProxyError`.
     """
 
     def __init__(
@@ -606,6 +617,7 @@ class connect:
         open_timeout: Optional[float] = 10.0,
         close_timeout: float = 10.0,
         ssl: Optional[ssl_module.SSLContext] = None,
+        proxy: Union[str, bool, None] = True,
         **options: Any,
     ) -> None:
         if "delivery" in options:
@@ -617,6 +629,7 @@ class connect:
         self._host = parts.hostname
         self._port = parts.port or (443 if secure else 80)
         self._ssl = ssl if ssl is not None else (ssl_module.create_default_context() if secure else None)
+        self._proxy = resolve_proxy(proxy, secure, self._host, self._port)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self._conn = ClientConnection(
             parts.netloc.rpartition("@")[2],
@@ -634,9 +647,27 @@ class connect:
 
     async def _open(self) -> WebSocket:
         loop = asyncio.get_running_loop()
-        transport, ws = await loop.create_connection(
-            lambda: WebSocket(self._conn, **self._ws_options), self._host, self._port, ssl=self._ssl
-        )
+        if self._proxy is None:
+            transport, ws = await loop.create_connection(
+                lambda: WebSocket(self._conn, **self._ws_options), self._host, self._port, ssl=self._ssl
+            )
+        else:
+            sock, rest = await open_tunnel(self._proxy, self._host, self._port)
+            if rest and self._ssl is not None:
+                sock.close()
+                raise ConnectionError("the server spoke before the TLS handshake through the proxy")
+            try:
+                transport, ws = await loop.create_connection(
+                    lambda: WebSocket(self._conn, **self._ws_options),
+                    sock=sock,
+                    ssl=self._ssl,
+                    server_hostname=self._host if self._ssl is not None else None,
+                )
+            except BaseException:
+                sock.close()
+                raise
+            if rest:
+                ws.data_received(rest)
         try:
             await ws._opened
         except BaseException:

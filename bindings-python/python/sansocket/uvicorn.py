@@ -39,6 +39,7 @@ from uvicorn.protocols.utils import (
 )
 from uvicorn.server import ServerState
 
+from ._driver import Driver
 from ._core import (
     BytesMessage,
     CloseConnection,
@@ -109,7 +110,8 @@ class WebSocketProtocol(asyncio.Protocol):
         self.close_timer: Optional[asyncio.TimerHandle] = None
         self.denial: Optional[tuple[int, list[tuple[bytes, bytes]], list[bytes]]] = None
 
-        self.read_paused = False
+        # Pulls, flushes, pauses reading and matches pongs (shared with sansocket.asyncio).
+        self.driver: Driver[None] = Driver(self.conn, read_limit=_READ_LIMIT, max_ahead=self.max_queue)
         self.pull_scheduled = False
         self.writable = asyncio.Event()
         self.writable.set()
@@ -118,8 +120,6 @@ class WebSocketProtocol(asyncio.Protocol):
         self.ping_timeout = config.ws_ping_timeout
         self.ping_timer: Optional[asyncio.TimerHandle] = None
         self.pong_timer: Optional[asyncio.TimerHandle] = None
-        self.pending_ping_payload: Optional[bytes] = None
-        self.ping_sent_at = 0.0
         self.last_ping_rtt = 0.0
 
     # asyncio.Protocol
@@ -127,6 +127,7 @@ class WebSocketProtocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.connections.add(self)  # type: ignore[arg-type]
         self.transport = cast(asyncio.Transport, transport)
+        self.driver.transport = self.transport
         self.server = get_local_addr(self.transport)
         self.client = get_remote_addr(self.transport)
         self.scheme = "wss" if is_ssl(self.transport) else "ws"
@@ -199,39 +200,41 @@ class WebSocketProtocol(asyncio.Protocol):
         """
         self.pull_scheduled = False
         more = False
-        while self.pending_messages < self.max_queue:
-            try:
-                event = self.conn.next_event()
-            except RemoteProtocolError as exc:
-                self.fail(exc.code, str(exc) if exc.code != 1006 else "")
-                return
-            except HandshakeError:
-                # The engine queued the HTTP error response (400, 426...).
-                self.handshake_complete = True
-                self.close_sent = True
-                self.flush()
-                self.transport.close()
-                return
-            if event is None:
-                break
+
+        def handle(event: object) -> bool:
+            nonlocal more
             if isinstance(event, (TextMessage, BytesMessage)):
                 if self.close_sent:
-                    continue  # the application is past websocket.close
+                    return True  # the application is past websocket.close
                 if isinstance(event, TextMessage):
                     self.queue.put_nowait({"type": "websocket.receive", "text": event.data})
                 else:
                     self.queue.put_nowait({"type": "websocket.receive", "bytes": event.data})
                 self.pending_messages += 1
                 more = True
-                break
-            elif isinstance(event, Request):
+                return False
+            if isinstance(event, Request):
                 self.handle_connect(event)
-                break  # nothing more until the application answers
-            elif isinstance(event, CloseConnection):
+                return False  # nothing more until the application answers
+            if isinstance(event, CloseConnection):
                 self.handle_close(event)
             elif isinstance(event, Pong):
                 self.handle_pong(event.payload)
             # Ping: the engine queued the pong.
+            return True
+
+        try:
+            self.driver.pull(handle, lambda: self.pending_messages < self.max_queue)
+        except RemoteProtocolError as exc:
+            self.fail(exc.code, str(exc) if exc.code != 1006 else "")
+            return
+        except HandshakeError:
+            # The engine queued the HTTP error response (400, 426...).
+            self.handshake_complete = True
+            self.close_sent = True
+            self.flush()
+            self.transport.close()
+            return
         self.flush()
         if self.conn.should_close_transport:
             self.transport.close()
@@ -240,15 +243,7 @@ class WebSocketProtocol(asyncio.Protocol):
             self.schedule_pull()
         # Reading pauses only while messages wait for the application (so a message being
         # received is never starved) and the engine holds enough of what follows.
-        pause = self.pending_messages > 0 and (
-            self.pending_messages >= self.max_queue or self.conn.buffered_input >= _READ_LIMIT
-        )
-        if pause != self.read_paused:
-            self.read_paused = pause
-            if pause:
-                self.transport.pause_reading()
-            else:
-                self.transport.resume_reading()
+        self.driver.update_reading(self.pending_messages)
 
     def schedule_pull(self) -> None:
         if not self.pull_scheduled and not self.disconnected:
@@ -256,9 +251,7 @@ class WebSocketProtocol(asyncio.Protocol):
             self.loop.call_soon(self.pull)
 
     def flush(self) -> None:
-        data = self.conn.data_to_send()
-        if data and not self.transport.is_closing():
-            self.transport.write(data)
+        self.driver.flush()  # pull() closes the transport when the engine asks
 
     def fail(self, code: int, reason: str) -> None:
         """The peer broke the protocol: the engine queued the close frame."""
@@ -310,10 +303,10 @@ class WebSocketProtocol(asyncio.Protocol):
         )
 
     def handle_pong(self, payload: bytes) -> None:
-        if self.pending_ping_payload is None or payload != self.pending_ping_payload:
+        answered = self.driver.pong(payload, self.loop.time())
+        if not answered:
             return  # unsolicited or stale
-        self.last_ping_rtt = self.loop.time() - self.ping_sent_at
-        self.pending_ping_payload = None
+        self.last_ping_rtt = answered[-1][1]
         if self.pong_timer is not None:
             self.pong_timer.cancel()
             self.pong_timer = None
@@ -332,7 +325,7 @@ class WebSocketProtocol(asyncio.Protocol):
         if self.pong_timer is not None:
             self.pong_timer.cancel()
             self.pong_timer = None
-        self.pending_ping_payload = None
+        self.driver.pings.clear()
 
     def schedule_ping(self) -> None:
         assert self.ping_interval is not None
@@ -343,9 +336,7 @@ class WebSocketProtocol(asyncio.Protocol):
         self.ping_timer = None
         if self.close_sent or self.transport.is_closing():
             return
-        self.pending_ping_payload = struct.pack("!I", random.getrandbits(32))
-        self.ping_sent_at = self.loop.time()
-        self.conn.ping(self.pending_ping_payload)
+        self.driver.ping(struct.pack("!I", random.getrandbits(32)), None, self.loop.time())
         self.flush()
         if self.ping_timeout is not None:
             self.pong_timer = self.loop.call_later(self.ping_timeout, self.keepalive_timeout)
@@ -354,7 +345,7 @@ class WebSocketProtocol(asyncio.Protocol):
 
     def keepalive_timeout(self) -> None:
         self.pong_timer = None
-        self.pending_ping_payload = None
+        self.driver.pings.clear()
         if self.close_sent or self.transport.is_closing():
             return
         if self.logger.level <= TRACE_LOG_LEVEL:

@@ -3,7 +3,9 @@ import { createServer } from 'node:http';
 
 import {
   ClientConnection,
+  ProxyConnect,
   ServerConnection,
+  WebSocket as WebSocketClass,
   connect,
   serve,
   wasmMemorySize,
@@ -73,3 +75,18 @@ async function run(): Promise<void> {
   ws.close();
 }
 void run;
+
+async function throughProxy(): Promise<void> {
+  const ws = await connect('wss://example.com/', { proxy: 'http://user:pass@127.0.0.1:3128', tls: { ca: 'x' } });
+  const open: boolean = ws.readyState === WebSocketClass.OPEN && ws.OPEN === 1;
+  void open;
+  await connect('ws://example.com/', { proxy: null });
+  const tunnel = new ProxyConnect('example.com', 443, 'user', 'pass');
+  const request: Uint8Array = tunnel.dataToSend();
+  const answer = tunnel.receiveData(request);
+  if (answer?.type === 'rejected') void [answer.status, answer.reason, answer.headers, answer.body];
+  else if (answer?.type === 'connected') void answer.rest;
+  tunnel.free();
+  new ServerConnection({ deflate: { lowMemory: true } }).free();
+}
+void throughProxy;

@@ -3,14 +3,18 @@
 //!
 //! [`Connection`](crate::Connection) drives these; they are public so that a host that does
 //! its own HTTP can reuse the pieces ([`accept_key`], [`Request`], [`ClientRequest`]).
+//! [`ProxyConnect`] is the step before them for a client behind an HTTP proxy: the
+//! `CONNECT` tunnel.
 
 mod client;
 mod head;
 mod headers;
+mod proxy;
 mod server;
 
 pub use client::{ClientRequest, Rejection, Response};
 pub use headers::ExtensionOffer;
+pub use proxy::{ProxyConnect, ProxyError, ProxyOutcome, ProxyRejection};
 pub use server::{Accept, Request};
 
 pub(crate) use client::{ClientHandshake, ClientOutcome};
