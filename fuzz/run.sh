@@ -14,7 +14,7 @@ CARGO_FUZZ_VERSION=0.13.2
 SECONDS_PER_TARGET=${1:-40}
 shift || true
 ALL=(handshake_server handshake_client frames_server frames_client
-     connection_server connection_client differential deflate deflate_compress inflate mask)
+     connection_server connection_client differential deflate deflate_compress inflate mask text)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=("${ALL[@]}")
 

@@ -33,10 +33,7 @@ fn pair(server_cfg: Config, client_cfg: Config) -> (Connection, Connection, Stri
 }
 
 fn deflate_config() -> Config {
-    Config {
-        deflate: Some(DeflateConfig::default()),
-        ..Config::default()
-    }
+    Config::default().deflate(Some(DeflateConfig::default()))
 }
 
 fn events(conn: &mut Connection) -> Vec<Event> {
@@ -94,10 +91,7 @@ fn compressed_messages_both_ways() {
 
 #[test]
 fn compressed_messages_in_chunks_split_anywhere() {
-    let chunks = Config {
-        delivery: Delivery::Chunks,
-        ..deflate_config()
-    };
+    let chunks = deflate_config().delivery(Delivery::Chunks);
     let (_, mut client, _) = pair(chunks.clone(), deflate_config());
     let text = "κόσμε ✓ ".repeat(3000);
     client.send_text(&text).unwrap();
@@ -128,10 +122,7 @@ fn compressed_messages_in_chunks_split_anywhere() {
 
 #[test]
 fn decompression_bomb_fails_with_1009_early() {
-    let small = Config {
-        max_message_size: 1 << 20,
-        ..deflate_config()
-    };
+    let small = deflate_config().max_message_size(1 << 20);
     let (mut server, mut client, _) = pair(small, deflate_config());
     let bomb = vec![b'a'; 8 << 20];
     client.send_binary(&bomb).unwrap();
@@ -147,11 +138,9 @@ fn decompression_bomb_fails_with_1009_early() {
 fn chunked_delivery_inflates_a_bomb_in_bounded_chunks() {
     // A streaming host with a raised limit must still get a few compressed bytes that
     // stand for megabytes in bounded pieces, not in one allocation (found by fuzzing).
-    let streaming = Config {
-        delivery: Delivery::Chunks,
-        max_message_size: 64 << 20,
-        ..deflate_config()
-    };
+    let streaming = deflate_config()
+        .delivery(Delivery::Chunks)
+        .max_message_size(64 << 20);
     let (_, mut client, _) = pair(streaming.clone(), deflate_config());
     let text = "ab✓".repeat(8 << 20); // 40 MiB of text, each character cut somewhere
     client.send_text(&text).unwrap();
@@ -214,10 +203,7 @@ fn chunked_delivery_inflates_a_bomb_in_bounded_chunks() {
         );
     }
     // Past the limit it still fails with 1009, after the chunks up to the limit.
-    let small = Config {
-        max_message_size: 1 << 20,
-        ..streaming
-    };
+    let small = streaming.max_message_size(1 << 20);
     let (mut server, _, _) = pair(small, deflate_config());
     server.receive_data(&wire);
     let mut delivered = 0;
@@ -272,13 +258,7 @@ fn rfc7692_hello_example_decodes() {
 
 #[test]
 fn low_memory_compresses_as_well_and_interoperates() {
-    let low = Config {
-        deflate: Some(DeflateConfig {
-            low_memory: true,
-            ..DeflateConfig::default()
-        }),
-        ..Config::default()
-    };
+    let low = Config::default().deflate(Some(DeflateConfig::default().low_memory(true)));
     // Messages that share most of their bytes with the previous ones: context takeover is
     // what makes them small.
     let messages: Vec<String> = (0..20)

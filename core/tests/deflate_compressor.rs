@@ -207,14 +207,12 @@ proptest! {
         no_context_takeover in any::<bool>(),
     ) {
         // The client compresses with these settings, the server's receiver inflates.
-        let deflate = DeflateConfig {
-            max_window_bits: bits,
-            no_context_takeover,
-            level,
-            min_size: 0,
-            ..DeflateConfig::default()
-        };
-        let config = Config { deflate: Some(deflate), ..Config::default() };
+        let deflate = DeflateConfig::default()
+            .max_window_bits(bits)
+            .no_context_takeover(no_context_takeover)
+            .level(level)
+            .min_size(0);
+        let config = Config::default().deflate(Some(deflate));
         let mut server = Connection::server(config.clone());
         let mut client =
             Connection::client(ClientRequest::new("h", "/"), config, SeededEntropy::new(3))
