@@ -1,6 +1,6 @@
 //! One function per fuzz target.
 
-use sansocket::{Config, Delivery, frame::parse_header};
+use sansocket::{Delivery, frame::parse_header};
 
 use crate::compare::{self, normalize};
 use crate::drive::{Entry, Feed, Op, Scenario, Start, run};
