@@ -15,7 +15,7 @@ SECONDS_PER_TARGET=${1:-40}
 shift || true
 ALL=(handshake_server handshake_client frames_server frames_client
      connection_server connection_client differential deflate deflate_compress inflate mask
-     stomp_decoder stomp_broker proxy_connect)
+     stomp_decoder stomp_broker proxy_connect text)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=("${ALL[@]}")
 

@@ -299,6 +299,18 @@ def builtin():
             write("mask", f"len-{length}-phase-{phase}",
                   bytes([0x37, 0xfa, 0x21, 0x3d, phase, length % 61, length % 37, 100])
                   + bytes((i * 7 + 3) % 256 for i in range(length)))
+    # The text target: flags (chunks, compressed, read buffer), fragment and read seeds,
+    # then the payload: valid text with characters of every width, and invalid sequences.
+    texts = {
+        "ascii": b"Hello",
+        "widths": "héllo 🎉 привет 你好".encode() * 3,
+        "invalid": b"ab\xc3\x28cd",
+        "surrogate": b"ok\xed\xa0\x80",
+        "truncated": "κόσμε".encode()[:-1],
+    }
+    for name, payload in texts.items():
+        for flags in (0, 3, 4):
+            write("text", f"{name}-{flags}", bytes([flags, 0x55, 0xAA]) + payload)
     for name in ("deflate", "rfc6455"):
         write("handshake_client", f"{name}-deflate",
               bytes([LIMITS_MAX, 0, 0, DEFLATE_FLAGS]) + HANDSHAKE_RESPONSES[name])

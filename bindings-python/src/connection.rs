@@ -167,7 +167,7 @@ impl Connection {
     fn data_to_send<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let (conn, shared) = self.parts();
         let len = conn.buffered_amount();
-        let out = convert::new_bytes(py, len, |buf| conn.data_to_send_into_uninit(buf));
+        let out = convert::new_bytes(py, len, |buf| conn.data_to_send_into(buf));
         shared.clear();
         out
     }
@@ -179,43 +179,35 @@ impl Connection {
     /// are joined into as few ``bytes`` as possible.
     fn data_to_send_list<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let (conn, shared) = self.parts();
-        let total = conn.buffered_amount();
-        if conn.len_to_shared() == total {
-            // Nothing shared (the common case for small messages): one `bytes`, or none.
-            shared.clear();
+        if shared.is_empty() {
+            // No payload to hand back (the common case for small messages, and always for a
+            // client): one `bytes`, or none.
+            let total = conn.buffered_amount();
             if total == 0 {
                 return Ok(PyList::empty(py));
             }
-            let out = convert::new_bytes(py, total, |buf| conn.data_to_send_into_uninit(buf))?;
+            let out = convert::new_bytes(py, total, |buf| conn.data_to_send_into(buf))?;
             return PyList::new(py, [out]);
         }
         let list = PyList::empty(py);
-        loop {
-            let len = conn.len_to_shared();
-            if len > 0 {
-                list.append(convert::new_bytes(py, len, |buf| {
-                    conn.data_to_send_into_uninit(buf)
-                })?)?;
-            }
-            match conn.take_shared_to_send() {
-                Some(payload) => {
-                    let key = payload.as_ptr() as usize;
-                    // Entries of payloads that left some other way (compressed, drained by
-                    // `data_to_send`) come before this one: they are dropped. A payload
-                    // without an entry (an ASCII `str`'s own characters) leaves the others.
-                    let found = shared.iter().position(|&(k, _)| k == key).and_then(|i| {
-                        shared.drain(..i);
-                        shared.pop_front().map(|(_, object)| object)
-                    });
-                    match found {
-                        Some(object) if object.bind(py).as_bytes().len() == payload.len() => {
-                            list.append(object)?;
-                        }
-                        _ => list.append(PyBytes::new(py, &payload))?,
-                    }
+        for piece in conn.data_to_send_vectored() {
+            let key = piece.as_ptr() as usize;
+            // Entries of payloads that left some other way (compressed, drained by
+            // `data_to_send`) come before this one: they are dropped. A piece without an
+            // entry (frames, or an ASCII `str`'s own characters) leaves the others.
+            let found = if piece.len() >= SHARE_MIN {
+                shared.iter().position(|&(k, _)| k == key).and_then(|i| {
+                    shared.drain(..i);
+                    shared.pop_front().map(|(_, object)| object)
+                })
+            } else {
+                None
+            };
+            match found {
+                Some(object) if object.bind(py).as_bytes().len() == piece.len() => {
+                    list.append(object)?;
                 }
-                None if len == 0 => break,
-                None => {}
+                _ => list.append(PyBytes::new(py, &piece))?,
             }
         }
         shared.clear();

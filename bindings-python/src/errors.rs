@@ -85,6 +85,15 @@ pub(crate) fn failure(py: Python<'_>, error: Error, role: Role) -> PyErr {
                 ("kind", attr(py, e.name())),
             ],
         ),
+        // A kind of failure newer than this binding: the base class, with its close code.
+        e => exception::<WebSocketError>(
+            py,
+            e.to_string(),
+            &[
+                ("code", attr(py, e.close_code())),
+                ("kind", attr(py, e.name())),
+            ],
+        ),
     }
 }
 

@@ -48,6 +48,8 @@ pub(crate) fn connection_error(e: &Error, server: bool) -> JsValue {
     let (name, close_code, status) = match e {
         Error::Protocol(p) => ("ProtocolError", Some(p.close_code()), None),
         Error::Handshake(h) => ("HandshakeError", None, h.status().filter(|_| server)),
+        // A kind of failure newer than this binding.
+        other => ("Error", other.close_code(), None),
     };
     let error = error(name, &e.to_string(), e.name());
     set(

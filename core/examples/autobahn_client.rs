@@ -59,12 +59,10 @@ fn run(host: &str, target: &str, echo: bool) -> io::Result<Option<String>> {
     let mut stream = TcpStream::connect(host)?;
     stream.set_nodelay(true)?;
     stream.set_read_timeout(Some(READ_TIMEOUT))?;
-    let config = Config {
-        max_frame_size: 64 << 20,
-        max_message_size: 64 << 20,
-        deflate: Some(DeflateConfig::default()),
-        ..Config::default()
-    };
+    let config = Config::default()
+        .max_frame_size(64 << 20)
+        .max_message_size(64 << 20)
+        .deflate(Some(DeflateConfig::default()));
     let entropy = |buf: &mut [u8]| getrandom::fill(buf).expect("the OS random source failed");
     let mut conn = Connection::client(ClientRequest::new(host, target), config, entropy)
         .map_err(io::Error::other)?;

@@ -48,12 +48,12 @@ fn main() {
         listener.local_addr().map_or(addr, |a| a.to_string())
     );
 
-    let config = Arc::new(Config {
-        max_frame_size: 64 << 20,
-        max_message_size: 64 << 20,
-        deflate: deflate.then(DeflateConfig::default),
-        ..Config::default()
-    });
+    let config = Arc::new(
+        Config::default()
+            .max_frame_size(64 << 20)
+            .max_message_size(64 << 20)
+            .deflate(deflate.then(DeflateConfig::default)),
+    );
     let subprotocols = Arc::new(subprotocols);
     let active = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {

@@ -20,13 +20,24 @@ pub enum Delivery {
 #[cfg(feature = "deflate")]
 use crate::deflate::DeflateConfig;
 
-/// Configuration shared by both roles.
+/// Configuration shared by both roles: limits and behaviour switches, every limit on by
+/// default.
+///
+/// Start from [`Config::default()`] and change what you need with the by-value setters,
+/// named after the fields (new options can then be added without breaking your code):
 ///
 /// ```
-/// let config = sansocket::Config { max_message_size: 64 << 20, ..Default::default() };
-/// # let _ = config;
+/// use sansocket::{Config, Delivery};
+///
+/// let config = Config::default()
+///     .max_message_size(64 << 20)
+///     .delivery(Delivery::Chunks);
+/// assert_eq!(config.max_message_size, 64 << 20);
 /// ```
+///
+/// The fields stay readable (and writable on a `Config` you hold).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Config {
     /// Largest frame payload accepted (default 16 MiB); bigger fails with 1009.
     pub max_frame_size: usize,
@@ -98,5 +109,53 @@ impl Default for Config {
             deflate: None,
             plain_http: false,
         }
+    }
+}
+
+/// By-value setters, one per field, for `Config::default().max_message_size(…)`.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty;)*) => {
+        $(
+            $(#[$doc])*
+            #[must_use]
+            pub fn $name(mut self, value: $ty) -> Self {
+                self.$name = value;
+                self
+            }
+        )*
+    };
+}
+pub(crate) use setters;
+
+impl Config {
+    setters! {
+        /// Sets [`max_frame_size`](Self::max_frame_size).
+        max_frame_size: usize;
+        /// Sets [`max_message_size`](Self::max_message_size).
+        max_message_size: usize;
+        /// Sets [`max_fragments`](Self::max_fragments).
+        max_fragments: usize;
+        /// Sets [`max_handshake_size`](Self::max_handshake_size).
+        max_handshake_size: usize;
+        /// Sets [`max_headers`](Self::max_headers).
+        max_headers: usize;
+        /// Sets [`max_rejection_body`](Self::max_rejection_body).
+        max_rejection_body: usize;
+        /// Sets [`auto_pong`](Self::auto_pong).
+        auto_pong: bool;
+        /// Sets [`auto_close_reply`](Self::auto_close_reply).
+        auto_close_reply: bool;
+        /// Sets [`delivery`](Self::delivery).
+        delivery: Delivery;
+        /// Sets [`allowed_origins`](Self::allowed_origins).
+        allowed_origins: Option<Vec<String>>;
+        /// Sets [`require_origin`](Self::require_origin).
+        require_origin: bool;
+        /// Sets [`plain_http`](Self::plain_http).
+        plain_http: bool;
+        #[cfg(feature = "deflate")]
+        /// Sets [`deflate`](Self::deflate): `Some(DeflateConfig::default())` offers (client)
+        /// or accepts (server) permessage-deflate.
+        deflate: Option<DeflateConfig>;
     }
 }

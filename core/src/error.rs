@@ -276,8 +276,9 @@ impl std::error::Error for HandshakeError {}
 
 /// What [`next_event`](crate::Connection::next_event) reports when the connection fails.
 /// Events decoded before the failure were returned first; after it, `next_event` returns
-/// `Ok(None)`.
+/// `Ok(None)`. Non-exhaustive: match it with a `_` arm (new kinds of failure may come).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Error {
     /// The peer violated RFC 6455 after the handshake.
     Protocol(ProtocolError),

@@ -48,7 +48,8 @@
 //! - A client accepts a `101` without `Sec-WebSocket-Protocol` even if it offered some
 //!   (RFC 6455 allows it; browsers would fail): [`Response::subprotocol`] is `None`.
 
-// `unsafe` only in `mask::simd` (AVX2 masking), which allows it for itself.
+// `unsafe` only in `mask::simd` (AVX2 masking) and `utf8_bytes` (one `from_utf8_unchecked`
+// on text checked when it arrived), which allow it for themselves.
 #![deny(unsafe_code)]
 
 pub mod close;
@@ -69,10 +70,11 @@ mod receiver;
 mod sender;
 mod state;
 mod utf8;
+mod utf8_bytes;
 
 pub use close::{CloseFrame, is_valid_close_code};
 pub use config::{Config, Delivery};
-pub use connection::{Connection, Role};
+pub use connection::{Connection, OutputBuf, Role};
 #[cfg(feature = "getrandom")]
 pub use entropy::OsEntropy;
 pub use entropy::{Entropy, SeededEntropy};

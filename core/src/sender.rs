@@ -39,9 +39,9 @@ const KEEP_SCRATCH: usize = 16 << 10;
 /// One piece of the outbox queue, in front of `Sender::out`.
 #[derive(Debug)]
 enum Piece {
-    /// Bytes that go out as they are: a frozen part of the outbox buffer, or (`shared`) a
-    /// server's shared payload.
-    Plain { bytes: Bytes, shared: bool },
+    /// Bytes that go out as they are: a frozen part of the outbox buffer, or a server's
+    /// shared payload.
+    Plain { bytes: Bytes },
     /// A client's shared payload, masked as it is drained; `phase` is the key position of
     /// its first byte not yet drained.
     Masked {
@@ -54,7 +54,7 @@ enum Piece {
 impl Piece {
     fn len(&self) -> usize {
         match self {
-            Piece::Plain { bytes, .. } | Piece::Masked { bytes, .. } => bytes.len(),
+            Piece::Plain { bytes } | Piece::Masked { bytes, .. } => bytes.len(),
         }
     }
 }
@@ -188,10 +188,7 @@ impl Sender {
                 key,
                 phase: 0,
             },
-            None => Piece::Plain {
-                bytes: payload,
-                shared: true,
-            },
+            None => Piece::Plain { bytes: payload },
         });
         Ok(())
     }
@@ -207,10 +204,7 @@ impl Sender {
             self.out.split().freeze()
         };
         self.queued += bytes.len();
-        self.pieces.push_back(Piece::Plain {
-            bytes,
-            shared: false,
-        });
+        self.pieces.push_back(Piece::Plain { bytes });
     }
 
     /// Queues one fragment of a message (§5.4): the first carries the kind, the rest are
@@ -250,7 +244,7 @@ impl Sender {
         if self.out.is_empty()
             && self.pieces.len() == 1
             && let Some(Piece::Plain { .. }) = self.pieces.front()
-            && let Some(Piece::Plain { bytes, .. }) = self.pieces.pop_front()
+            && let Some(Piece::Plain { bytes }) = self.pieces.pop_front()
         {
             self.queued = 0;
             return bytes;
@@ -258,7 +252,7 @@ impl Sender {
         let mut all = BytesMut::with_capacity(self.len());
         for piece in self.pieces.drain(..) {
             match piece {
-                Piece::Plain { bytes, .. } => all.extend_from_slice(&bytes),
+                Piece::Plain { bytes } => all.extend_from_slice(&bytes),
                 Piece::Masked { bytes, key, phase } => {
                     extend_masked(&mut all, &bytes, key, phase);
                 }
@@ -287,7 +281,7 @@ impl Sender {
         let mut all = Vec::with_capacity(self.pieces.len() + 1);
         for piece in self.pieces.drain(..) {
             match piece {
-                Piece::Plain { bytes, .. } => all.push(bytes),
+                Piece::Plain { bytes } => all.push(bytes),
                 Piece::Masked { bytes, key, phase } => {
                     let mut masked = BytesMut::with_capacity(bytes.len());
                     extend_masked(&mut masked, &bytes, key, phase);
@@ -302,34 +296,6 @@ impl Sender {
         all
     }
 
-    /// Takes the front of the queue if it is a server's shared payload (what is left of it,
-    /// if a drain took part of it already).
-    pub(crate) fn take_shared(&mut self) -> Option<Bytes> {
-        match self.pieces.front() {
-            Some(Piece::Plain { shared: true, .. }) => match self.pieces.pop_front() {
-                Some(Piece::Plain { bytes, .. }) => {
-                    self.queued -= bytes.len();
-                    Some(bytes)
-                }
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
-    /// How many bytes come before the first server's shared payload still queued (all of
-    /// them if there is none).
-    pub(crate) fn len_to_shared(&self) -> usize {
-        let mut n = 0;
-        for piece in &self.pieces {
-            if let Piece::Plain { shared: true, .. } = piece {
-                return n;
-            }
-            n += piece.len();
-        }
-        n + self.out.len()
-    }
-
     /// Moves the first `buf.len()` queued bytes (or all, if fewer) into `buf`, masking a
     /// client's shared payloads on the way; returns how many were written.
     pub(crate) fn drain_into<B: Sink + ?Sized>(&mut self, buf: &mut B) -> usize {
@@ -340,7 +306,7 @@ impl Sender {
                 break;
             };
             let n = match piece {
-                Piece::Plain { bytes, .. } => {
+                Piece::Plain { bytes } => {
                     let n = bytes.len().min(cap - done);
                     buf.put(done, &bytes[..n]);
                     bytes.advance(n);
@@ -376,8 +342,11 @@ impl Sender {
 }
 
 /// A destination of [`Sender::drain_into`]: initialized bytes, or memory the host has not
-/// initialized (a new buffer of its runtime), written without reading it.
-pub(crate) trait Sink {
+/// initialized (a new buffer of its runtime), written without reading it. The supertrait
+/// of the public [`OutputBuf`](crate::OutputBuf), which it seals: `pub` in a private
+/// module, so no other crate can implement it.
+#[allow(unreachable_pub)]
+pub trait Sink {
     fn len(&self) -> usize;
     /// Writes `src` at `at` (`at + src.len() <= len()`).
     fn put(&mut self, at: usize, src: &[u8]);

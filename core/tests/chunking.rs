@@ -108,14 +108,11 @@ fn replay_with(
 }
 
 fn config(chunks: bool) -> Config {
-    Config {
-        delivery: if chunks {
-            Delivery::Chunks
-        } else {
-            Delivery::Messages
-        },
-        ..Config::default()
-    }
+    Config::default().delivery(if chunks {
+        Delivery::Chunks
+    } else {
+        Delivery::Messages
+    })
 }
 
 proptest! {

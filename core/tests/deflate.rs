@@ -36,10 +36,7 @@ fn pair(server_cfg: Config, client_cfg: Config) -> (Connection, Connection, Stri
 }
 
 fn deflate_config() -> Config {
-    Config {
-        deflate: Some(DeflateConfig::default()),
-        ..Config::default()
-    }
+    Config::default().deflate(Some(DeflateConfig::default()))
 }
 
 fn events(conn: &mut Connection) -> Vec<Event> {
@@ -97,10 +94,7 @@ fn compressed_messages_both_ways() {
 
 #[test]
 fn compressed_messages_in_chunks_split_anywhere() {
-    let chunks = Config {
-        delivery: Delivery::Chunks,
-        ..deflate_config()
-    };
+    let chunks = deflate_config().delivery(Delivery::Chunks);
     let (_, mut client, _) = pair(chunks.clone(), deflate_config());
     let text = "κόσμε ✓ ".repeat(3000);
     client.send_text(&text).unwrap();
@@ -131,10 +125,7 @@ fn compressed_messages_in_chunks_split_anywhere() {
 
 #[test]
 fn decompression_bomb_fails_with_1009_early() {
-    let small = Config {
-        max_message_size: 1 << 20,
-        ..deflate_config()
-    };
+    let small = deflate_config().max_message_size(1 << 20);
     let (mut server, mut client, _) = pair(small, deflate_config());
     let bomb = vec![b'a'; 8 << 20];
     client.send_binary(&bomb).unwrap();
@@ -150,11 +141,9 @@ fn decompression_bomb_fails_with_1009_early() {
 fn chunked_delivery_inflates_a_bomb_in_bounded_chunks() {
     // A streaming host with a raised limit must still get a few compressed bytes that
     // stand for megabytes in bounded pieces, not in one allocation (found by fuzzing).
-    let streaming = Config {
-        delivery: Delivery::Chunks,
-        max_message_size: 64 << 20,
-        ..deflate_config()
-    };
+    let streaming = deflate_config()
+        .delivery(Delivery::Chunks)
+        .max_message_size(64 << 20);
     let (_, mut client, _) = pair(streaming.clone(), deflate_config());
     let text = "ab✓".repeat(8 << 20); // 40 MiB of text, each character cut somewhere
     client.send_text(&text).unwrap();
@@ -217,10 +206,7 @@ fn chunked_delivery_inflates_a_bomb_in_bounded_chunks() {
         );
     }
     // Past the limit it still fails with 1009, after the chunks up to the limit.
-    let small = Config {
-        max_message_size: 1 << 20,
-        ..streaming
-    };
+    let small = streaming.max_message_size(1 << 20);
     let (mut server, _, _) = pair(small, deflate_config());
     server.receive_data(&wire);
     let mut delivered = 0;
@@ -275,13 +261,7 @@ fn rfc7692_hello_example_decodes() {
 
 #[test]
 fn low_memory_compresses_as_well_and_interoperates() {
-    let low = Config {
-        deflate: Some(DeflateConfig {
-            low_memory: true,
-            ..DeflateConfig::default()
-        }),
-        ..Config::default()
-    };
+    let low = Config::default().deflate(Some(DeflateConfig::default().low_memory(true)));
     // Messages that share most of their bytes with the previous ones: context takeover is
     // what makes them small.
     let messages: Vec<String> = (0..20)
@@ -374,14 +354,12 @@ proptest! {
         no_context_takeover in any::<bool>(),
     ) {
         // The client compresses with these settings, the server's receiver inflates.
-        let deflate = DeflateConfig {
-            max_window_bits: bits,
-            no_context_takeover,
-            level,
-            min_size: 0,
-            ..DeflateConfig::default()
-        };
-        let config = Config { deflate: Some(deflate), ..Config::default() };
+        let deflate = DeflateConfig::default()
+            .max_window_bits(bits)
+            .no_context_takeover(no_context_takeover)
+            .level(level)
+            .min_size(0);
+        let config = Config::default().deflate(Some(deflate));
         let mut server = Connection::server(config.clone());
         let mut client =
             Connection::client(ClientRequest::new("h", "/"), config, SeededEntropy::new(3))

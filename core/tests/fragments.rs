@@ -153,20 +153,14 @@ fn a_message_cut_inside_a_character_fails() {
 fn limits_still_hold_for_joined_fragments() {
     let payload = binary(20_000, 1);
     let wire = fragmented(OpCode::Binary, &payload, &[1000]);
-    let small = Config {
-        max_message_size: 19_999,
-        ..Config::default()
-    };
+    let small = Config::default().max_message_size(19_999);
     let (events, error) = until_error(&wire, 4096, small);
     assert!(matches!(
         error,
         Error::Protocol(ProtocolError::MessageTooLarge)
     ));
     assert!(events.iter().all(|e| matches!(e, Event::Ping(_))));
-    let few = Config {
-        max_fragments: 19,
-        ..Config::default()
-    };
+    let few = Config::default().max_fragments(19);
     let (_, error) = until_error(&wire, wire.len(), few);
     assert!(matches!(
         error,
@@ -296,10 +290,7 @@ fn errors_in_fragments_joined_from_the_read_come_after_the_events_before_them() 
         let start = wire.len() + first.len();
         wire.extend(&first);
         wire.extend(rest);
-        let config = Config {
-            max_message_size: 9999,
-            ..Config::default()
-        };
+        let config = Config::default().max_message_size(9999);
         let mut conn = Connection::open_server(config, None);
         let (events, error) = feed_until_error(&mut conn, &[&wire[..start], &wire[start..]]);
         let error = error.unwrap_or_else(|| panic!("case {i}: no error"));
@@ -327,13 +318,7 @@ fn big_single_frames_joined_across_reads_keep_their_order() {
     let want: [&[u8]; 4] = [&a, &b, &c, b"tail"];
     for delivery in [Delivery::Messages, Delivery::Chunks] {
         for parts in [vec![cut, cut2], vec![cut, cut + 1, cut2], vec![1, cut2 - 1]] {
-            let mut conn = Connection::open_server(
-                Config {
-                    delivery,
-                    ..Config::default()
-                },
-                None,
-            );
+            let mut conn = Connection::open_server(Config::default().delivery(delivery), None);
             let mut got: Vec<Vec<u8>> = Vec::new();
             let mut partial = Vec::new();
             let mut at = 0;

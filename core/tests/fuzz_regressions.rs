@@ -74,10 +74,7 @@ fn chunked_rejection_with_a_last_chunk_lookalike_in_the_data() {
 fn chunked_rejection_body_limit() {
     let response = b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n\
         5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n";
-    let config = Config {
-        max_rejection_body: 10,
-        ..Config::default()
-    };
+    let config = Config::default().max_rejection_body(10);
     let expected = ["rejected 404 b\"helloworld\"", "eof"];
     rejected_the_same_in_any_chunking(response, config, &expected);
 }
@@ -86,11 +83,9 @@ fn chunked_rejection_body_limit() {
 /// The error an open server with permessage-deflate reports for `frames`, fed in pieces
 /// of `step` bytes (0: whole).
 fn deflate_server_error(frames: &[u8], step: usize, max_message_size: usize) -> String {
-    let config = Config {
-        max_message_size,
-        deflate: Some(DeflateConfig::default()),
-        ..Config::default()
-    };
+    let config = Config::default()
+        .max_message_size(max_message_size)
+        .deflate(Some(DeflateConfig::default()));
     let mut conn = Connection::open_server(config, None).with_deflate(DeflateParams::default());
     let step = if step == 0 { frames.len() } else { step };
     for piece in frames.chunks(step) {

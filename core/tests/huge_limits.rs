@@ -4,15 +4,13 @@
 use sansocket::{Accept, ClientRequest, Config, Connection, Event, SeededEntropy};
 
 fn huge() -> Config {
-    Config {
-        max_headers: usize::MAX,
-        max_handshake_size: usize::MAX,
-        max_frame_size: usize::MAX,
-        max_message_size: usize::MAX,
-        max_fragments: usize::MAX,
-        max_rejection_body: usize::MAX,
-        ..Config::default()
-    }
+    Config::default()
+        .max_headers(usize::MAX)
+        .max_handshake_size(usize::MAX)
+        .max_frame_size(usize::MAX)
+        .max_message_size(usize::MAX)
+        .max_fragments(usize::MAX)
+        .max_rejection_body(usize::MAX)
 }
 
 #[test]

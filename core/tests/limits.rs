@@ -17,12 +17,10 @@ fn receive(server: &mut Connection, client: &mut Connection) -> support::Outcome
 }
 
 fn limited(max_frame: usize, max_message: usize, delivery: Delivery) -> Config {
-    Config {
-        max_frame_size: max_frame,
-        max_message_size: max_message,
-        delivery,
-        ..Config::default()
-    }
+    Config::default()
+        .max_frame_size(max_frame)
+        .max_message_size(max_message)
+        .delivery(delivery)
 }
 
 #[test]
@@ -96,10 +94,7 @@ fn default_fragment_limit_bounds_a_flood_of_empty_fragments() {
 
 #[test]
 fn fragments_at_the_limit_pass() {
-    let config = Config {
-        max_fragments: 1000,
-        ..Config::default()
-    };
+    let config = Config::default().max_fragments(1000);
     let mut server = Connection::open_server(config, None);
     let mut input = client_frame(false, 1, b"a");
     for _ in 0..998 {
@@ -123,10 +118,7 @@ fn handshake_head_limits() {
         format!("{base}{}\r\n\r\n", "p".repeat(pad))
     };
     for (len, ok) in [(300, true), (301, false)] {
-        let config = Config {
-            max_handshake_size: 300,
-            ..Config::default()
-        };
+        let config = Config::default().max_handshake_size(300);
         let mut server = Connection::server(config);
         server.receive_data(head(len).as_bytes());
         let result = server.next_event();
@@ -136,10 +128,7 @@ fn handshake_head_limits() {
         }
     }
     // Client: the response head is limited too.
-    let config = Config {
-        max_handshake_size: 64,
-        ..Config::default()
-    };
+    let config = Config::default().max_handshake_size(64);
     let mut client =
         Connection::client(ClientRequest::new("h", "/"), config, SeededEntropy::new(1)).unwrap();
     client.receive_data(&[b'x'; 65]);
@@ -151,10 +140,7 @@ fn handshake_head_limits() {
 
 #[test]
 fn rejection_body_is_capped() {
-    let config = Config {
-        max_rejection_body: 10,
-        ..Config::default()
-    };
+    let config = Config::default().max_rejection_body(10);
     let mut client =
         Connection::client(ClientRequest::new("h", "/"), config, SeededEntropy::new(1)).unwrap();
     client.receive_data(b"HTTP/1.1 500 Internal Server Error\r\n\r\n");

@@ -174,15 +174,10 @@ fn deflate_heap() {
     // inflater's history: the peer's window, 32 KiB unless negotiated smaller (a
     // `low_memory` server asks the client for its own 12 bits: 4 KiB), nothing without
     // context takeover; besides the outbox left from the last frame (~8 KiB here).
-    let no_context = DeflateConfig {
-        no_context_takeover: true,
-        request_peer_no_context_takeover: true,
-        ..DeflateConfig::default()
-    };
-    let low = |c: &DeflateConfig| DeflateConfig {
-        low_memory: true,
-        ..c.clone()
-    };
+    let no_context = DeflateConfig::default()
+        .no_context_takeover(true)
+        .request_peer_no_context_takeover(true);
+    let low = |c: &DeflateConfig| c.clone().low_memory(true);
     let websockets_default = 64 << 10;
     for (name, deflate, most) in [
         ("default", DeflateConfig::default(), websockets_default),
@@ -204,10 +199,7 @@ fn deflate_heap() {
 /// settings on both sides: after the handshake, then idle after one compressed message each
 /// way. Returns the larger of the idle server's and the idle client's heap.
 fn compressing(name: &str, deflate: DeflateConfig) -> isize {
-    let config = |deflate| Config {
-        deflate: Some(deflate),
-        ..Config::default()
-    };
+    let config = |deflate| Config::default().deflate(Some(deflate));
     // 64 KiB of JSON records (compresses about 8 times).
     let text: String = (0..2000)
         .map(|i| {

@@ -100,10 +100,7 @@ fn the_other_checks_still_apply_to_plain_requests() {
             String::from_utf8_lossy(&out)
         );
     }
-    let mut server = Connection::server(Config {
-        max_handshake_size: 64,
-        ..plain_server_config()
-    });
+    let mut server = Connection::server(plain_server_config().max_handshake_size(64));
     server.receive_data(&[b"GET /".as_slice(), &[b'a'; 100], b" HTTP/1.1\r\n"].concat());
     assert!(matches!(
         server.next_event(),
@@ -112,8 +109,5 @@ fn the_other_checks_still_apply_to_plain_requests() {
 }
 
 fn plain_server_config() -> Config {
-    Config {
-        plain_http: true,
-        ..Config::default()
-    }
+    Config::default().plain_http(true)
 }

@@ -163,10 +163,7 @@ fn malformed_whole_frames_are_still_reported() {
         Error::Protocol(ProtocolError::UnmaskedFrame)
     ));
     // Over the frame limit.
-    let config = Config {
-        max_frame_size: 10,
-        ..Config::default()
-    };
+    let config = Config::default().max_frame_size(10);
     let mut conn = Connection::open_server(config, None);
     conn.receive_data(&frame(OpCode::Binary, true, &[0; 11], [1, 1, 1, 1]));
     assert!(matches!(

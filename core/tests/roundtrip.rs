@@ -11,10 +11,7 @@ use support::{events, join_chunks, pair, text_of_len, transfer, transfer_in_piec
 const SIZES: [usize; 9] = [0, 1, 125, 126, 127, 65535, 65536, 65537, 1 << 20];
 
 fn config(delivery: Delivery) -> Config {
-    Config {
-        delivery,
-        ..Config::default()
-    }
+    Config::default().delivery(delivery)
 }
 
 /// Both directions of a pair: (sender, receiver) for client→server and server→client.

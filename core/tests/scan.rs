@@ -170,11 +170,9 @@ proptest! {
         chunks in any::<bool>(),
         small_limit in any::<bool>(),
     ) {
-        let config = Config {
-            delivery: if chunks { Delivery::Chunks } else { Delivery::Messages },
-            max_message_size: if small_limit { 3000 } else { Config::default().max_message_size },
-            ..Config::default()
-        };
+        let config = Config::default()
+            .delivery(if chunks { Delivery::Chunks } else { Delivery::Messages })
+            .max_message_size(if small_limit { 3000 } else { Config::default().max_message_size });
         let wire = wire(&frames, server);
         let expected = run(&wire, &[(1, true)], server, config.clone());
         let got = run(&wire, &reads, server, config);

@@ -96,7 +96,7 @@ fn fragments_must_stay_in_order() {
     server
         .send_fragment(MessageKind::Text, b"a", false)
         .unwrap();
-    server.data_to_send();
+    let _ = server.data_to_send(); // not checked here
     assert_eq!(server.send_text("b"), Err(UsageError::FragmentOrder));
     assert_eq!(server.send_binary(b"b"), Err(UsageError::FragmentOrder));
     assert_eq!(

@@ -173,7 +173,7 @@ fn run_with(
     } else if case["role"] == "server" && !initial.is_empty() {
         return Err("a server queued bytes before any input".into());
     }
-    let chunks = conn.config().delivery == Delivery::Chunks;
+    let chunks = setup::config(case).delivery == Delivery::Chunks;
     for (index, group) in groups.iter().enumerate() {
         let at = |what: &str| format!("step group {index} ({what})");
         let mut events = Vec::new();

@@ -32,23 +32,22 @@ impl FuzzConfig {
             |byte: u8, shift: u8, values: [usize; 4]| values[usize::from((byte >> shift) & 3)];
         let l = self.limits;
         let h = self.handshake;
-        Config {
-            max_frame_size: pick(l, 0, [8, 130, 1000, 70_000]),
-            max_message_size: pick(l, 2, [16, 300, 4000, 100_000]),
-            max_fragments: pick(l, 4, [1, 3, 16, 1000]),
-            delivery: if l & 0x40 != 0 {
+        Config::default()
+            .max_frame_size(pick(l, 0, [8, 130, 1000, 70_000]))
+            .max_message_size(pick(l, 2, [16, 300, 4000, 100_000]))
+            .max_fragments(pick(l, 4, [1, 3, 16, 1000]))
+            .delivery(if l & 0x40 != 0 {
                 Delivery::Chunks
             } else {
                 Delivery::Messages
-            },
-            auto_pong: l & 0x80 == 0,
-            max_handshake_size: pick(h, 0, [16 << 10, 120, 400, 1024]),
-            max_headers: pick(h, 2, [128, 3, 8, 32]),
-            max_rejection_body: pick(h, 4, [64 << 10, 0, 10, 100]),
-            allowed_origins: (h & 0x40 != 0).then(|| vec!["http://example.com".to_owned()]),
-            require_origin: h & 0x80 != 0,
-            deflate: deflate_config(self.deflate),
-        }
+            })
+            .auto_pong(l & 0x80 == 0)
+            .max_handshake_size(pick(h, 0, [16 << 10, 120, 400, 1024]))
+            .max_headers(pick(h, 2, [128, 3, 8, 32]))
+            .max_rejection_body(pick(h, 4, [64 << 10, 0, 10, 100]))
+            .allowed_origins((h & 0x40 != 0).then(|| vec!["http://example.com".to_owned()]))
+            .require_origin(h & 0x80 != 0)
+            .deflate(deflate_config(self.deflate))
     }
 }
 
@@ -68,14 +67,13 @@ pub fn input_bound(config: &Config) -> usize {
 /// also picks `low_memory`), bit 5 no context takeover, bit 6 ask the peer for none, bit 7
 /// leave messages under 64 bytes uncompressed.
 pub fn deflate_config(flags: u8) -> Option<DeflateConfig> {
-    (flags & 2 != 0).then(|| DeflateConfig {
-        max_window_bits: 8 + ((flags >> 2) & 7),
-        no_context_takeover: flags & 0x20 != 0,
-        request_peer_no_context_takeover: flags & 0x40 != 0,
-        level: 6,
-        min_size: if flags & 0x80 != 0 { 64 } else { 0 },
-        low_memory: flags & 0x04 != 0,
-    })
+    (flags & 2 != 0).then(|| DeflateConfig::default()
+        .max_window_bits(8 + ((flags >> 2) & 7))
+        .no_context_takeover(flags & 0x20 != 0)
+        .request_peer_no_context_takeover(flags & 0x40 != 0)
+        .level(6)
+        .min_size(if flags & 0x80 != 0 { 64 } else { 0 })
+        .low_memory(flags & 0x04 != 0))
 }
 
 /// Negotiated parameters for an open connection, from the same flags byte: bit 1 on, bits

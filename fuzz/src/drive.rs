@@ -444,6 +444,7 @@ impl<'a> Driver<'a> {
                 }
                 assert_eq!(h.status(), status);
             }
+            other => panic!("an error the harness does not know: {other:?}"),
         }
         assert!(
             self.conn.should_close_transport(),

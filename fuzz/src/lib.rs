@@ -12,7 +12,8 @@
 //! - [`outbox`]: checks what a connection sent (HTTP head, frame syntax, nothing after a
 //!   close frame) and decodes it with the opposite endpoint (round trip);
 //! - [`wire`]: a deliberately plain frame encoder and parser;
-//! - [`reference`]: a deliberately plain, slow reference decoder for the differential target.
+//! - [`reference`]: a deliberately plain, slow reference decoder for the differential target;
+//! - [`text`]: the target aimed at `Utf8Bytes::as_str`'s unchecked read.
 //!
 //! A violated invariant panics, which libFuzzer reports as a crash.
 
@@ -24,5 +25,6 @@ pub mod outbox;
 pub mod reference;
 pub mod stomp;
 pub mod targets;
+pub mod text;
 /// The plain frame encoder and parser, shared with the tests and benchmarks.
 pub use sansocket_test_support::wire;

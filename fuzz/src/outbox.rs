@@ -193,10 +193,7 @@ pub fn check_frames(bytes: &[u8], masked: bool, deflate: Option<(u8, bool)>) -> 
 
 /// The opposite endpoint decodes the stream to the same messages, without an error.
 fn round_trip(bytes: &[u8], from_client: bool, deflate: Option<DeflateParams>, expected: &[Entry]) {
-    let config = Config {
-        deflate: Some(DeflateConfig::default()),
-        ..Config::default()
-    };
+    let config = Config::default().deflate(Some(DeflateConfig::default()));
     let peer = if from_client {
         Connection::open_server(config, None)
     } else {

@@ -1,6 +1,6 @@
 //! One function per fuzz target.
 
-use sansocket::{Config, Delivery, frame::parse_header};
+use sansocket::{Delivery, frame::parse_header};
 
 use crate::compare::{self, normalize};
 use crate::drive::{Entry, Feed, Op, Scenario, Start, run};
@@ -54,10 +54,7 @@ pub fn differential(data: &[u8]) {
     let runs =
         [Delivery::Messages, Delivery::Chunks].map(|d| [(d, Feed::AsGiven), (d, Feed::Bytewise)]);
     for (delivery, feed) in runs.into_iter().flatten() {
-        let config = Config {
-            delivery,
-            ..config.clone()
-        };
+        let config = config.clone().delivery(delivery);
         let mut ops = vec![Op::Data(bytes.to_vec())];
         if eof {
             ops.push(Op::Eof);

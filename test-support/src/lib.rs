@@ -240,10 +240,7 @@ fn decode_pieces_with(
     delivery: Delivery,
     mut feed: impl FnMut(&mut Connection, &[u8]) -> Vec<Event>,
 ) -> Vec<(MessageKind, Vec<u8>)> {
-    let config = Config {
-        delivery,
-        ..Config::default()
-    };
+    let config = Config::default().delivery(delivery);
     let mut conn = Connection::open_server(config, None);
     let mut events = Vec::new();
     let mut rest = wire;

@@ -125,17 +125,14 @@ pub(crate) fn params(case: &DeflateCase) -> DeflateParams {
 }
 
 fn sansocket_config(case: &DeflateCase) -> sansocket::Config {
-    sansocket::Config {
-        deflate: Some(DeflateConfig {
-            max_window_bits: WINDOW_BITS,
-            no_context_takeover: !case.context_takeover,
-            level: LEVEL,
-            min_size: MIN_SIZE,
-            low_memory: case.low_memory,
-            ..DeflateConfig::default()
-        }),
-        ..sansocket::Config::default()
-    }
+    sansocket::Config::default().deflate(Some(
+        DeflateConfig::default()
+            .max_window_bits(WINDOW_BITS)
+            .no_context_takeover(!case.context_takeover)
+            .level(LEVEL)
+            .min_size(MIN_SIZE)
+            .low_memory(case.low_memory),
+    ))
 }
 
 fn sockudo_config(case: &DeflateCase) -> SockudoConfig {
@@ -191,7 +188,7 @@ impl Inflater for SansocketReceiver {
             conn.receive_data(chunk);
             while let Some(event) = conn.next_event().expect("valid frames") {
                 match event {
-                    sansocket::Event::Text(text) => consume(text.as_bytes()),
+                    sansocket::Event::Text(text) => consume(text.as_str().as_bytes()),
                     other => panic!("unexpected {other:?}"),
                 }
             }

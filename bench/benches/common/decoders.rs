@@ -1,5 +1,7 @@
 //! Server-side decoders of the same client wire bytes: sansocket and its Rust peers, each
-//! fed 64 KiB reads and consuming every whole message, plus the copy-and-XOR ceiling.
+//! fed 64 KiB reads and consuming every whole message, plus the copy-and-XOR ceiling. Text
+//! is consumed as `&str`, the way an application reads it (`Utf8Bytes::as_str`,
+//! tungstenite's `Utf8Bytes::as_str`), so that any cost of getting the `str` is counted.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -34,7 +36,7 @@ impl Decoder for Sansocket {
             while let Some(event) = self.conn.next_event().expect("valid frames") {
                 match event {
                     sansocket::Event::Binary(data) => consume(&data),
-                    sansocket::Event::Text(text) => consume(text.as_bytes()),
+                    sansocket::Event::Text(text) => consume(text.as_str().as_bytes()),
                     other => panic!("unexpected {other:?}"),
                 }
             }
@@ -71,7 +73,7 @@ impl Decoder for SansocketReadBuf {
             while let Some(event) = self.conn.next_event().expect("valid frames") {
                 match event {
                     sansocket::Event::Binary(data) => consume(&data),
-                    sansocket::Event::Text(text) => consume(text.as_bytes()),
+                    sansocket::Event::Text(text) => consume(text.as_str().as_bytes()),
                     other => panic!("unexpected {other:?}"),
                 }
             }
@@ -103,7 +105,7 @@ impl Decoder for SansocketReads {
             while let Some(event) = self.conn.next_event().expect("valid frames") {
                 match event {
                     sansocket::Event::Binary(data) => consume(&data),
-                    sansocket::Event::Text(text) => consume(text.as_bytes()),
+                    sansocket::Event::Text(text) => consume(text.as_str().as_bytes()),
                     other => panic!("unexpected {other:?}"),
                 }
             }

@@ -22,6 +22,14 @@ mod read_buffer;
 
 use opening::Handshake;
 
+/// A buffer that [`Connection::data_to_send_into`] fills: `[u8]`, or `[MaybeUninit<u8>]`
+/// for memory not initialized yet. Implemented for these two only (sealed).
+pub trait OutputBuf: crate::sender::Sink {}
+
+impl OutputBuf for [u8] {}
+
+impl OutputBuf for [MaybeUninit<u8>] {}
+
 /// Which end of the connection this is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -66,6 +74,21 @@ pub enum Role {
 /// [`Config::auto_close_reply`] is off: then the application replies with `close`). A server
 /// closes the transport when the handshake completes; a client waits for the server to do
 /// it (with a timeout of its choosing, e.g. 2 s) and then closes too.
+///
+/// # The methods, by group
+///
+/// | group | methods |
+/// | --- | --- |
+/// | construction | [`server`](Self::server), [`client`](Self::client), [`open_server`](Self::open_server), [`open_client`](Self::open_client), [`with_deflate`](Self::with_deflate) |
+/// | input | [`receive_data`](Self::receive_data), [`receive_eof`](Self::receive_eof) |
+/// | events | [`next_event`](Self::next_event) |
+/// | actions | [`accept`](Self::accept), [`reject`](Self::reject), [`send_text`](Self::send_text), [`send_binary`](Self::send_binary), [`send_fragment`](Self::send_fragment), [`ping`](Self::ping), [`pong`](Self::pong), [`close`](Self::close) |
+/// | output | [`data_to_send`](Self::data_to_send), [`data_to_send_vectored`](Self::data_to_send_vectored), [`data_to_send_into`](Self::data_to_send_into) |
+/// | state | [`role`](Self::role), [`state`](Self::state), [`subprotocol`](Self::subprotocol), [`deflate`](Self::deflate), [`should_close_transport`](Self::should_close_transport), [`buffered_amount`](Self::buffered_amount), [`buffered_input`](Self::buffered_input) |
+/// | advanced: fewer copies, batches | [`take_read_buffer`](Self::take_read_buffer), [`give_read_buffer`](Self::give_read_buffer), [`send_binary_shared`](Self::send_binary_shared), [`send_text_shared`](Self::send_text_shared), [`next_event_batched`](Self::next_event_batched) |
+///
+/// Each group is one `impl` block below, in this order. A host that drives the engine the
+/// plain way (copying reads in, one buffer out) needs none of the advanced group.
 ///
 /// ```
 /// use sansocket::{Accept, ClientRequest, Config, Connection, Event, SeededEntropy};
@@ -120,8 +143,14 @@ pub struct Connection {
     early_overflow: bool,
 }
 
+/// # Construction
+///
+/// A connection that does the opening handshake ([`server`](Self::server),
+/// [`client`](Self::client)), or one whose handshake the host did
+/// ([`open_server`](Self::open_server), [`open_client`](Self::open_client)).
 impl Connection {
     /// A server connection that starts by reading the client's HTTP upgrade request.
+    #[must_use]
     pub fn server(config: Config) -> Self {
         Self::new(
             Role::Server,
@@ -134,6 +163,9 @@ impl Connection {
     /// A client connection; the upgrade request is queued at once in
     /// [`data_to_send`](Self::data_to_send). `entropy` supplies the handshake key and the
     /// mask keys (use the OS: see [`Entropy`]).
+    ///
+    /// Fails with a [`UsageError`] if the request cannot be sent (a host, path or header
+    /// that is not valid in an HTTP head).
     pub fn client(
         request: ClientRequest,
         config: Config,
@@ -161,6 +193,7 @@ impl Connection {
 
     /// A server connection already open: the host did the handshake itself (an ASGI
     /// server, or WebSocket over HTTP/2 as in RFC 8441).
+    #[must_use]
     pub fn open_server(config: Config, subprotocol: Option<String>) -> Self {
         let mut conn = Self::new(Role::Server, config, None, Handshake::Done);
         conn.life.opened();
@@ -169,6 +202,7 @@ impl Connection {
     }
 
     /// A client connection already open (the host did the handshake).
+    #[must_use]
     pub fn open_client(
         config: Config,
         subprotocol: Option<String>,
@@ -189,6 +223,7 @@ impl Connection {
     /// [`open_client`](Self::open_client): permessage-deflate was negotiated by the host with
     /// these parameters (`Config::deflate` supplies level, window and threshold).
     #[cfg(feature = "deflate")]
+    #[must_use]
     pub fn with_deflate(mut self, params: DeflateParams) -> Self {
         self.enable_deflate(params);
         self
@@ -214,55 +249,14 @@ impl Connection {
             early_overflow: false,
         }
     }
+}
 
-    // ---- getters ------------------------------------------------------------------
-
-    /// Client or server.
-    pub fn role(&self) -> Role {
-        self.role
-    }
-
-    /// Where the connection is in its life.
-    pub fn state(&self) -> State {
-        self.life.state()
-    }
-
-    /// The negotiated subprotocol, once open.
-    pub fn subprotocol(&self) -> Option<&str> {
-        self.subprotocol.as_deref()
-    }
-
-    /// The negotiated permessage-deflate parameters, if the extension is in use.
-    #[cfg(feature = "deflate")]
-    pub fn deflate(&self) -> Option<&DeflateParams> {
-        self.deflate.as_ref()
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    /// True when the host should close the transport after writing
-    /// [`data_to_send`](Self::data_to_send): the connection failed, the handshake was
-    /// refused, the peer's EOF arrived, or (server) the close handshake completed.
-    pub fn should_close_transport(&self) -> bool {
-        self.life.should_close_transport()
-    }
-
-    /// How many bytes wait in the outbox. A host can stop reading while this is high
-    /// (backpressure).
-    pub fn buffered_amount(&self) -> usize {
-        self.sender.len()
-    }
-
-    /// How many received bytes are held: undecoded input plus an unfinished message.
-    pub fn buffered_input(&self) -> usize {
-        self.receiver.buffered()
-    }
-
-    // ---- input --------------------------------------------------------------------
-
+/// # Input
+///
+/// What the transport delivered: bytes, and the end of the stream. Then call
+/// [`next_event`](Self::next_event). (Reading straight into the engine's buffer, without a
+/// copy, is in the advanced group: [`take_read_buffer`](Self::take_read_buffer).)
+impl Connection {
     /// Bytes read from the transport. They are decoded by [`next_event`](Self::next_event).
     /// Bytes that arrive after the connection failed or the peer's close frame are dropped.
     ///
@@ -301,26 +295,228 @@ impl Connection {
     pub fn receive_eof(&mut self) {
         self.life.eof();
     }
+}
 
-    // ---- output -------------------------------------------------------------------
-
+/// # Events
+///
+/// What the input meant, one event per call, until `Ok(None)`.
+impl Connection {
     /// The next event, `Ok(None)` when more input is needed (or the connection is over).
     pub fn next_event(&mut self) -> Result<Option<Event>, Error> {
         self.next(false)
     }
+}
+
+/// # Actions
+///
+/// What the application does. Each only queues bytes (write
+/// [`data_to_send`](Self::data_to_send) afterwards); an action the state does not allow
+/// returns a [`UsageError`] and queues nothing.
+impl Connection {
+    /// Queue a text message.
+    pub fn send_text(&mut self, text: &str) -> Result<(), UsageError> {
+        self.check_send()?;
+        self.sender.message(MessageKind::Text, text.as_bytes())
+    }
+
+    /// Queue a binary message.
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), UsageError> {
+        self.check_send()?;
+        self.sender.message(MessageKind::Binary, data)
+    }
+
+    /// Queue one fragment of a message (RFC 6455 §5.4): the first call starts a message of
+    /// `kind`, later calls with the same kind continue it, `fin` ends it. Control frames and
+    /// `close` may be sent between fragments; other messages may not. For text, the
+    /// fragments together must be UTF-8 (a character may span fragments).
+    pub fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        data: &[u8],
+        fin: bool,
+    ) -> Result<(), UsageError> {
+        self.check_send()?;
+        self.sender.fragment(kind, data, fin)
+    }
+
+    /// Queue a ping (payload at most 125 bytes).
+    pub fn ping(&mut self, payload: &[u8]) -> Result<(), UsageError> {
+        self.control(OpCode::Ping, payload)
+    }
+
+    /// Queue a pong (payload at most 125 bytes); an unsolicited pong is a heartbeat.
+    pub fn pong(&mut self, payload: &[u8]) -> Result<(), UsageError> {
+        self.control(OpCode::Pong, payload)
+    }
+
+    /// Start the close handshake: queue a close frame with `code` and `reason` (at most 123
+    /// bytes), or, with [`Config::auto_close_reply`] off and the peer's close frame received,
+    /// reply to it (the connection is then closed). Code 1005 sends a close frame without a
+    /// code. Calling it again once a close frame was sent does nothing. After it, nothing but
+    /// the peer's messages and close reply arrive, and nothing more can be sent.
+    pub fn close(&mut self, code: u16, reason: &str) -> Result<(), UsageError> {
+        if self.life.has_sent_close() {
+            return Ok(());
+        }
+        if !self.life.can_send() {
+            return Err(UsageError::InvalidState("the connection is not open"));
+        }
+        let payload = close::close_payload(code, reason)?;
+        self.sender.frame(OpCode::Close, true, &payload);
+        self.life.close_sent();
+        Ok(())
+    }
+}
+
+/// # Output
+///
+/// The bytes to write to the transport, after each input (the handshake answer, pongs, the
+/// close reply) and each action: all at once ([`data_to_send`](Self::data_to_send)), as
+/// buffers for `writev` ([`data_to_send_vectored`](Self::data_to_send_vectored)), or into the
+/// host's own buffer ([`data_to_send_into`](Self::data_to_send_into)). They may be mixed.
+impl Connection {
+    /// Everything queued for the transport, in order; empty if nothing is. Write it all,
+    /// then call it again after the next input or action.
+    ///
+    /// When payloads were queued with [`send_binary_shared`](Self::send_binary_shared) or
+    /// [`send_text_shared`](Self::send_text_shared), this gathers them and the frames around
+    /// them into one new buffer (a copy); [`data_to_send_vectored`](Self::data_to_send_vectored)
+    /// hands a server's shared payloads back without one, and
+    /// [`data_to_send_into`](Self::data_to_send_into) copies into the host's own buffer.
+    #[must_use = "the bytes are taken from the outbox: write them to the transport"]
+    pub fn data_to_send(&mut self) -> Bytes {
+        self.sender.take()
+    }
+
+    /// Everything queued for the transport, in order, as buffers to write one after the
+    /// other (`writev`, `sendmsg`): a server's shared payloads are the `Bytes` the host
+    /// gave (no copy: a host that keeps its own handle to a payload can recognise it by
+    /// its address, as the Python binding does), a client's are masked into new buffers,
+    /// and the frames between them come in the fewest buffers the outbox holds them in.
+    /// Empty if nothing is queued.
+    #[must_use = "the bytes are taken from the outbox: write them to the transport"]
+    pub fn data_to_send_vectored(&mut self) -> Vec<Bytes> {
+        self.sender.take_vectored()
+    }
+
+    /// Moves the first `buf.len()` queued bytes (all of them if fewer are queued) into
+    /// `buf`, in order, and returns how many it wrote; the rest stays queued for the next
+    /// call. A client's shared payloads are masked on the way, straight into `buf`: with a
+    /// buffer of [`buffered_amount`](Self::buffered_amount) bytes, everything leaves in one
+    /// pass.
+    ///
+    /// `buf` is a `[u8]`, or a `[MaybeUninit<u8>]` for memory that is not initialized yet
+    /// (a runtime's new, unfilled buffer, such as `BytesMut::spare_capacity_mut`): then the
+    /// first `n` elements are initialized on return, `n` being the result, and the buffer is
+    /// never read. Pass an array or a `Vec` as a slice (`&mut buf[..]`).
+    ///
+    /// ```
+    /// use std::mem::MaybeUninit;
+    /// use sansocket::{Config, Connection};
+    ///
+    /// let mut conn = Connection::open_server(Config::default(), None);
+    /// conn.send_text("hello").unwrap();
+    /// let mut head = [0u8; 4];
+    /// assert_eq!(conn.data_to_send_into(&mut head[..]), 4);
+    /// assert_eq!(head, *b"\x81\x05he");
+    /// let mut rest = [MaybeUninit::<u8>::uninit(); 16];
+    /// assert_eq!(conn.data_to_send_into(&mut rest[..]), 3);
+    /// assert_eq!(conn.buffered_amount(), 0);
+    /// ```
+    #[must_use = "the result is how many bytes of `buf` to write: the rest of it is not output"]
+    pub fn data_to_send_into<B: OutputBuf + ?Sized>(&mut self, buf: &mut B) -> usize {
+        self.sender.drain_into(buf)
+    }
+}
+
+/// # State
+///
+/// Getters: where the connection is, what was negotiated, and how much it holds.
+impl Connection {
+    /// Client or server.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Where the connection is in its life.
+    pub fn state(&self) -> State {
+        self.life.state()
+    }
+
+    /// The negotiated subprotocol, once open.
+    pub fn subprotocol(&self) -> Option<&str> {
+        self.subprotocol.as_deref()
+    }
+
+    /// The negotiated permessage-deflate parameters, if the extension is in use.
+    #[cfg(feature = "deflate")]
+    pub fn deflate(&self) -> Option<&DeflateParams> {
+        self.deflate.as_ref()
+    }
+
+    /// True when the host should close the transport after writing
+    /// [`data_to_send`](Self::data_to_send): the connection failed, the handshake was
+    /// refused, the peer's EOF arrived, or (server) the close handshake completed.
+    pub fn should_close_transport(&self) -> bool {
+        self.life.should_close_transport()
+    }
+
+    /// How many bytes wait in the outbox. A host can stop reading while this is high
+    /// (backpressure).
+    pub fn buffered_amount(&self) -> usize {
+        self.sender.len()
+    }
+
+    /// How many received bytes are held: undecoded input plus an unfinished message.
+    pub fn buffered_input(&self) -> usize {
+        self.receiver.buffered()
+    }
+}
+
+/// # Advanced: fewer copies, batches
+///
+/// For hosts that measure every copy (reading into the engine's receive buffer, large
+/// payloads shared instead of copied) or hand events over in batches; the receive buffer's
+/// two methods ([`take_read_buffer`](Self::take_read_buffer),
+/// [`give_read_buffer`](Self::give_read_buffer)) belong to this group too. None of them is
+/// needed to drive a connection.
+impl Connection {
+    /// Queue a binary message whose payload the outbox keeps as it is instead of copying it
+    /// (from 4 KiB on; shorter ones, and messages that permessage-deflate compresses, are
+    /// copied as by [`send_binary`](Self::send_binary)). A host that holds its data in a
+    /// reference-counted buffer hands it over with `Bytes::from_owner`, and gets a
+    /// server's payload back untouched from
+    /// [`data_to_send_vectored`](Self::data_to_send_vectored); a client's payload is masked
+    /// when it is drained. The frames on the wire are the same as `send_binary`'s.
+    pub fn send_binary_shared(&mut self, data: Bytes) -> Result<(), UsageError> {
+        self.check_send()?;
+        self.sender.message_shared(MessageKind::Binary, data)
+    }
+
+    /// Queue a text message without copying its bytes (see
+    /// [`send_binary_shared`](Self::send_binary_shared)); [`Utf8Bytes::from_utf8`] checks
+    /// a `Bytes` is UTF-8.
+    pub fn send_text_shared(&mut self, text: Utf8Bytes) -> Result<(), UsageError> {
+        self.check_send()?;
+        self.sender
+            .message_shared(MessageKind::Text, text.into_bytes())
+    }
 
     /// [`next_event`](Self::next_event) for hosts that hand events over in batches (the
-    /// WASM and Python bindings). A protocol error is returned at once but not acted on
-    /// yet, so that the application can still answer the events decoded before it, as it
-    /// can between `next_event` calls: the connection stays as it was, and this method
-    /// returns `Ok(None)` from then on. The next `next_event` call fails the connection as
-    /// it would have (queues the close frame) and returns the error again: call it once
-    /// after the application has handled the batch. Handshake errors and the abnormal
-    /// closure are acted on at once, as by `next_event`, which then returns `Ok(None)`.
+    /// WASM binding does: it decodes a read's events into one table for JavaScript). A
+    /// protocol error is returned at once but not acted on yet, so that the application can
+    /// still answer the events decoded before it, as it can between `next_event` calls: the
+    /// connection stays as it was, and this method returns `Ok(None)` from then on. The
+    /// next `next_event` call fails the connection as it would have (queues the close frame)
+    /// and returns the error again: call it once after the application has handled the
+    /// batch. Handshake errors and the abnormal closure are acted on at once, as by
+    /// `next_event`, which then returns `Ok(None)`.
     pub fn next_event_batched(&mut self) -> Result<Option<Event>, Error> {
         self.next(true)
     }
+}
 
+impl Connection {
     fn next(&mut self, defer: bool) -> Result<Option<Event>, Error> {
         if let Some(error) = self.deferred {
             if defer {
@@ -365,138 +561,6 @@ impl Connection {
             return Err(Error::Protocol(ProtocolError::AbnormalClosure));
         }
         Ok(None)
-    }
-
-    /// Everything queued for the transport, in order; empty if nothing is.
-    ///
-    /// When payloads were queued with [`send_binary_shared`](Self::send_binary_shared) or
-    /// [`send_text_shared`](Self::send_text_shared), this gathers them and the frames around
-    /// them into one new buffer (a copy); [`data_to_send_vectored`](Self::data_to_send_vectored)
-    /// hands a server's shared payloads back without one, and
-    /// [`data_to_send_into`](Self::data_to_send_into) copies into the host's own buffer.
-    pub fn data_to_send(&mut self) -> Bytes {
-        self.sender.take()
-    }
-
-    /// Everything queued for the transport, in order, as buffers to write one after the
-    /// other (`writev`, `sendmsg`): a server's shared payloads are the `Bytes` the host
-    /// gave (no copy), a client's are masked into new buffers, and the frames between them
-    /// come in the fewest buffers the outbox holds them in. Empty if nothing is queued.
-    pub fn data_to_send_vectored(&mut self) -> Vec<Bytes> {
-        self.sender.take_vectored()
-    }
-
-    /// Moves the first `buf.len()` queued bytes (all of them if fewer are queued) into
-    /// `buf`, in order, and returns how many it wrote; the rest stays queued for the next
-    /// call. A client's shared payloads are masked on the way, straight into `buf`: with a
-    /// buffer of [`buffered_amount`](Self::buffered_amount) bytes, everything leaves in one
-    /// pass.
-    pub fn data_to_send_into(&mut self, buf: &mut [u8]) -> usize {
-        self.sender.drain_into(buf)
-    }
-
-    /// [`data_to_send_into`](Self::data_to_send_into) for memory that is not initialized yet
-    /// (a runtime's new, unfilled buffer): the first `n` elements of `buf` are initialized on
-    /// return, `n` being the result; the buffer is never read.
-    pub fn data_to_send_into_uninit(&mut self, buf: &mut [MaybeUninit<u8>]) -> usize {
-        self.sender.drain_into(buf)
-    }
-
-    /// For hosts that drain piece by piece (as the Python binding does): if the outbox now
-    /// starts with a payload a **server** shared ([`send_binary_shared`](Self::send_binary_shared),
-    /// [`send_text_shared`](Self::send_text_shared)), takes it (the same `Bytes`, or what is
-    /// left of it after a partial [`data_to_send_into`](Self::data_to_send_into)) and
-    /// returns it; otherwise returns `None` and takes nothing. A client's payloads are
-    /// never returned here (they must be masked: they leave through `data_to_send_into`).
-    pub fn take_shared_to_send(&mut self) -> Option<Bytes> {
-        self.sender.take_shared()
-    }
-
-    /// How many queued bytes come before the next payload that
-    /// [`take_shared_to_send`](Self::take_shared_to_send) would return (all of them,
-    /// [`buffered_amount`](Self::buffered_amount), when there is none). A host drains them
-    /// with [`data_to_send_into`](Self::data_to_send_into) into a buffer of this size, then
-    /// takes the shared payload, and so on until both are empty/zero.
-    pub fn len_to_shared(&self) -> usize {
-        self.sender.len_to_shared()
-    }
-
-    // ---- message actions ------------------------------------------------------------
-
-    /// Queue a text message.
-    pub fn send_text(&mut self, text: &str) -> Result<(), UsageError> {
-        self.check_send()?;
-        self.sender.message(MessageKind::Text, text.as_bytes())
-    }
-
-    /// Queue a binary message.
-    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), UsageError> {
-        self.check_send()?;
-        self.sender.message(MessageKind::Binary, data)
-    }
-
-    /// Queue a binary message whose payload the outbox keeps as it is instead of copying it
-    /// (from 4 KiB on; shorter ones, and messages that permessage-deflate compresses, are
-    /// copied as by [`send_binary`](Self::send_binary)). A host that holds its data in a
-    /// reference-counted buffer hands it over with `Bytes::from_owner`, and gets a
-    /// server's payload back untouched from
-    /// [`data_to_send_vectored`](Self::data_to_send_vectored) or
-    /// [`take_shared_to_send`](Self::take_shared_to_send); a client's payload is masked
-    /// when it is drained. The frames on the wire are the same as `send_binary`'s.
-    pub fn send_binary_shared(&mut self, data: Bytes) -> Result<(), UsageError> {
-        self.check_send()?;
-        self.sender.message_shared(MessageKind::Binary, data)
-    }
-
-    /// Queue a text message without copying its bytes (see
-    /// [`send_binary_shared`](Self::send_binary_shared)); [`Utf8Bytes::from_utf8`] checks
-    /// a `Bytes` is UTF-8.
-    pub fn send_text_shared(&mut self, text: Utf8Bytes) -> Result<(), UsageError> {
-        self.check_send()?;
-        self.sender
-            .message_shared(MessageKind::Text, text.into_bytes())
-    }
-
-    /// Queue one fragment of a message (RFC 6455 §5.4): the first call starts a message of
-    /// `kind`, later calls with the same kind continue it, `fin` ends it. Control frames and
-    /// `close` may be sent between fragments; other messages may not. For text, the
-    /// fragments together must be UTF-8 (a character may span fragments).
-    pub fn send_fragment(
-        &mut self,
-        kind: MessageKind,
-        data: &[u8],
-        fin: bool,
-    ) -> Result<(), UsageError> {
-        self.check_send()?;
-        self.sender.fragment(kind, data, fin)
-    }
-
-    /// Queue a ping (payload at most 125 bytes).
-    pub fn ping(&mut self, payload: &[u8]) -> Result<(), UsageError> {
-        self.control(OpCode::Ping, payload)
-    }
-
-    /// Queue a pong (payload at most 125 bytes); an unsolicited pong is a heartbeat.
-    pub fn pong(&mut self, payload: &[u8]) -> Result<(), UsageError> {
-        self.control(OpCode::Pong, payload)
-    }
-
-    /// Start the close handshake: queue a close frame with `code` and `reason` (at most 123
-    /// bytes), or, with [`Config::auto_close_reply`] off and the peer's close frame received,
-    /// reply to it (the connection is then closed). Code 1005 sends a close frame without a
-    /// code. Calling it again once a close frame was sent does nothing. After it, nothing but
-    /// the peer's messages and close reply arrive, and nothing more can be sent.
-    pub fn close(&mut self, code: u16, reason: &str) -> Result<(), UsageError> {
-        if self.life.has_sent_close() {
-            return Ok(());
-        }
-        if !self.life.can_send() {
-            return Err(UsageError::InvalidState("the connection is not open"));
-        }
-        let payload = close::close_payload(code, reason)?;
-        self.sender.frame(OpCode::Close, true, &payload);
-        self.life.close_sent();
-        Ok(())
     }
 
     // ---- internals ----------------------------------------------------------------

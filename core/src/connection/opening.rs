@@ -27,6 +27,9 @@ pub(super) enum Handshake {
     Done,
 }
 
+/// # Actions: the server's answer to the handshake
+///
+/// A server's reply to [`Event::Request`](crate::Event::Request): one of the two, once.
 impl Connection {
     /// Server: accept the pending request; queues the `101` response. Frames that arrived
     /// with the request are decoded from now on.

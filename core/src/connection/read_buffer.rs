@@ -5,6 +5,11 @@ use bytes::BytesMut;
 use super::{Connection, Handshake};
 use crate::error::UsageError;
 
+/// # Advanced: the receive buffer
+///
+/// Reading from the transport straight into the engine's buffer, instead of
+/// [`receive_data`](Connection::receive_data)'s copy: [`take_read_buffer`](Self::take_read_buffer),
+/// append the read, [`give_read_buffer`](Self::give_read_buffer).
 impl Connection {
     /// The receive buffer, for the host to read from its transport straight into it: the
     /// zero-copy alternative to [`receive_data`](Self::receive_data), which has to copy
@@ -49,6 +54,7 @@ impl Connection {
     /// assert_eq!(text.as_str(), "Hello");
     /// assert!(conn.next_event().unwrap().is_none());
     /// ```
+    #[must_use = "the buffer holds the undecoded input: give it back with `give_read_buffer`"]
     pub fn take_read_buffer(&mut self) -> BytesMut {
         let framing = matches!(self.handshake, Handshake::Done);
         self.receiver.lend(framing)

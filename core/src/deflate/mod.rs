@@ -44,8 +44,17 @@ pub const EXTENSION_NAME: &str = "permessage-deflate";
 /// Set [`Config::deflate`](crate::Config::deflate) to `Some(DeflateConfig::default())` to
 /// offer (client) or accept (server) the extension. Defaults: our compressor's window 12 bits
 /// (as `websockets`), level 6, messages under 64 bytes sent uncompressed, context takeover on
-/// both sides.
+/// both sides. Change them with the by-value setters, named after the fields:
+///
+/// ```
+/// use sansocket::{Config, deflate::DeflateConfig};
+///
+/// let deflate = DeflateConfig::default().max_window_bits(10).low_memory(true);
+/// let config = Config::default().deflate(Some(deflate));
+/// # let _ = config;
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DeflateConfig {
     /// The largest window our compressor uses, 8–15 bits (smaller saves memory: the
     /// compressor holds about 5 × 2^bits bytes). Every size is honoured, 8 bits included
@@ -87,5 +96,22 @@ impl Default for DeflateConfig {
             min_size: 64,
             low_memory: false,
         }
+    }
+}
+
+impl DeflateConfig {
+    crate::config::setters! {
+        /// Sets [`max_window_bits`](Self::max_window_bits) (8–15).
+        max_window_bits: u8;
+        /// Sets [`no_context_takeover`](Self::no_context_takeover).
+        no_context_takeover: bool;
+        /// Sets [`request_peer_no_context_takeover`](Self::request_peer_no_context_takeover).
+        request_peer_no_context_takeover: bool;
+        /// Sets [`level`](Self::level) (0–9).
+        level: u32;
+        /// Sets [`min_size`](Self::min_size).
+        min_size: usize;
+        /// Sets [`low_memory`](Self::low_memory).
+        low_memory: bool;
     }
 }

@@ -591,7 +591,7 @@ fn finish(kind: MessageKind, utf8: &Utf8Validator) -> Result<(), ProtocolError> 
 /// A whole message as an event; text was checked on the way in.
 fn message_event(kind: MessageKind, data: Bytes) -> Event {
     match kind {
-        MessageKind::Text => Event::Text(Utf8Bytes::new_unchecked_by_type(data)),
+        MessageKind::Text => Event::Text(Utf8Bytes::from_checked(data)),
         MessageKind::Binary => Event::Binary(data),
     }
 }

@@ -110,6 +110,7 @@ pub(crate) fn error(e: &Error, role: Role) -> Value {
             }
             _ => json!({"type": "error", "kind": h.name()}),
         },
+        other => panic!("a kind of error the vectors do not know: {other:?}"),
     }
 }
 
