@@ -22,7 +22,7 @@ log() { echo "chat.sh: $*"; }
 need() {
   command -v "$1" >/dev/null || { log "$1 not found: $2" >&2; exit 1; }
 }
-need python3 "install Python 3.9 or newer (Debian: apt-get install python3 python3-venv)"
+need python3 "install Python 3.11 or newer (Debian: apt-get install python3 python3-venv)"
 need cargo "install Rust with rustup: https://rustup.rs"
 need node "install Node.js 20 or newer (Debian: apt-get install nodejs npm)"
 need npm "install npm (Debian: apt-get install npm)"
