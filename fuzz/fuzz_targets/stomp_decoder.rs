@@ -1,2 +1,3 @@
+//! The `stomp_decoder` fuzz target (see `fuzz/README.md`); its logic is in `src/stomp.rs`.
 #![no_main]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| sansocket_fuzz::stomp::decoder(data));
