@@ -6,14 +6,84 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import shutil
+import signal
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
+
+import pytest
 
 from sansocket.asyncio import ConnectionClosed, WebSocket, connect
-from sansocket.chat.server import ChatOptions, ChatServer, start
+from sansocket.chat.server import ChatOptions, start
 from sansocket.stomp import ClientSession, Connected, Message, Receipt
 
 from .conftest import run
+
+REPO = Path(__file__).resolve().parents[2]
+NODE_SERVER = REPO / "bindings-wasm/examples/chat_server.mjs"
+
+
+class NodeChatServer:
+    """``node bindings-wasm/examples/chat_server.mjs`` in a child process, with what the
+    tests use of :class:`ChatServer`: :meth:`addresses` and ``async with``."""
+
+    def __init__(self, proc: "asyncio.subprocess.Process", address: Tuple[str, int]) -> None:
+        self.proc = proc
+        self.address = address
+
+    @classmethod
+    async def start(cls, options: ChatOptions) -> "NodeChatServer":
+        proc = await asyncio.create_subprocess_exec(
+            "node", str(NODE_SERVER), "127.0.0.1:0", "--history", str(options.history),
+            "--heart-beat-floor", str(options.heart_beat_floor), "--grace", str(options.grace),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert proc.stdout is not None
+        line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()
+        match = re.fullmatch(r"chat: http://([^/]+):(\d+)/\s*", line)
+        if match is None:
+            proc.kill()
+            await proc.wait()
+            raise AssertionError(f"the Node chat server did not start: {line!r}")
+        return cls(proc, (match.group(1), int(match.group(2))))
+
+    def addresses(self) -> List[Tuple[str, int]]:
+        return [self.address]
+
+    async def __aenter__(self) -> "NodeChatServer":
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(self.proc.wait(), 15) == 0
+
+
+Starter = Callable[[ChatOptions], Awaitable[Any]]
+
+
+def _node_available() -> bool:
+    return shutil.which("node") is not None and (REPO / "bindings-wasm/pkg/node").is_dir()
+
+
+@pytest.fixture(
+    params=[
+        "python",
+        pytest.param(
+            "node",
+            marks=pytest.mark.skipif(
+                not _node_available(), reason="node or the npm package's build (npm run build) missing"
+            ),
+        ),
+    ]
+)
+def start_server(request: Any) -> Starter:
+    """Starts the chat server under test: ``python -m sansocket.chat``'s, in process, or the
+    Node one (the same tests prove both behave the same)."""
+    if request.param == "node":
+        return NodeChatServer.start
+    return lambda options: start("127.0.0.1", 0, options)
 
 
 def now() -> int:
@@ -30,7 +100,7 @@ class Client:
         self.pending: List[Any] = []
 
     @classmethod
-    async def open(cls, server: ChatServer, user: str, room: Optional[str] = None) -> "Client":
+    async def open(cls, server: Any, user: str, room: Optional[str] = None) -> "Client":
         host, port = server.addresses()[0]
         ws = await connect(f"ws://{host}:{port}/stomp", subprotocols=["v12.stomp"])
         client = cls(ws, ClientSession(now(), login=user, heart_beat=(0, 0)), user)
@@ -87,9 +157,9 @@ class Client:
         await self.flush()
 
 
-def test_join_history_posts_and_leaves() -> None:
+def test_join_history_posts_and_leaves(start_server: Starter) -> None:
     async def main() -> None:
-        async with await start("127.0.0.1", 0, ChatOptions(history=2)) as server:
+        async with await start_server(ChatOptions(history=2)) as server:
             alice = await Client.open(server, "alice")
             history = await alice.join("r")
             assert history == {"type": "history", "posts": [], "online": ["alice"]}
@@ -122,9 +192,9 @@ def test_join_history_posts_and_leaves() -> None:
     run(main())
 
 
-def test_topics_and_queues_directly_as_with_springs_simple_broker() -> None:
+def test_topics_and_queues_directly_as_with_springs_simple_broker(start_server: Starter) -> None:
     async def main() -> None:
-        async with await start("127.0.0.1", 0, ChatOptions()) as server:
+        async with await start_server(ChatOptions()) as server:
             a = await Client.open(server, "a")
             b = await Client.open(server, "b")
             b.session.subscribe("/queue/work", headers=[("receipt", "sub")])
@@ -141,9 +211,9 @@ def test_topics_and_queues_directly_as_with_springs_simple_broker() -> None:
     run(main())
 
 
-def test_a_malformed_frame_gets_error_then_close() -> None:
+def test_a_malformed_frame_gets_error_then_close(start_server: Starter) -> None:
     async def main() -> None:
-        async with await start("127.0.0.1", 0, ChatOptions()) as server:
+        async with await start_server(ChatOptions()) as server:
             host, port = server.addresses()[0]
             ws = await connect(f"ws://{host}:{port}/stomp", subprotocols=["v12.stomp"])
             await ws.send("CONNECT\naccept-version:1.2\nhost:/\nlogin:x\n\n\0")
@@ -163,9 +233,9 @@ def test_a_malformed_frame_gets_error_then_close() -> None:
     run(main())
 
 
-def test_a_flooding_client_does_not_stall_the_others() -> None:
+def test_a_flooding_client_does_not_stall_the_others(start_server: Starter) -> None:
     async def main() -> None:
-        async with await start("127.0.0.1", 0, ChatOptions()) as server:
+        async with await start_server(ChatOptions()) as server:
             alice = await Client.open(server, "alice", "quiet")
             bob = await Client.open(server, "bob", "quiet")
             await alice.next_json()  # bob's join
@@ -199,9 +269,9 @@ def test_a_flooding_client_does_not_stall_the_others() -> None:
     run(main())
 
 
-def test_200_clients_receive_every_post_in_order_per_sender() -> None:
+def test_200_clients_receive_every_post_in_order_per_sender(start_server: Starter) -> None:
     async def main() -> None:
-        async with await start("127.0.0.1", 0, ChatOptions()) as server:
+        async with await start_server(ChatOptions()) as server:
             clients = [await Client.open(server, f"u{i}", "big") for i in range(200)]
             senders, posts = clients[:4], 10
             for s in senders:

@@ -27,7 +27,8 @@ const now = () => performance.now();
  * Bytes read go to the broker; its bytes go out (a text message when they are UTF-8,
  * binary otherwise); transports are closed when the broker says so; heart-beat timers
  * run on setTimeout. `onEvent(event)` gets the broker's authenticate, app-message and
- * closed events (it may call broker.accept/reject/publish). `close()` stops the timer.
+ * closed events (it may call broker.accept/reject/publish). Both handle methods return the
+ * broker's id for the connection. `close()` stops the timer.
  */
 export class StompBrokerHost {
   constructor(broker, onEvent = undefined) {
@@ -82,6 +83,7 @@ export class StompBrokerHost {
     });
     ws.on('close', () => this.#gone(id));
     ws.on('error', () => {});
+    return id;
   }
 
   handleSocket(socket) {
@@ -92,6 +94,7 @@ export class StompBrokerHost {
     });
     socket.on('close', () => this.#gone(id));
     socket.on('error', () => {});
+    return id;
   }
 
   close() {
