@@ -73,9 +73,12 @@ export class StompBrokerHost {
   }
 
   handleWebSocket(ws) {
+    // Once the WebSocket is closing (the peer's close frame, or ours) nothing more can be
+    // sent; its 'close' event follows and the broker forgets the connection.
+    const open = () => ws.readyState === ws.OPEN;
     const id = this.#attach(stompVersionForSubprotocol(ws.protocol), {
-      write: (data) => ws.send(isBinaryFrame(data) ? data : Buffer.from(data).toString('utf8')),
-      end: () => ws.close(1000),
+      write: (data) => open() && ws.send(isBinaryFrame(data) ? data : Buffer.from(data).toString('utf8')),
+      end: () => open() && ws.close(1000),
     });
     ws.on('message', (data) => {
       this.broker.receiveData(id, typeof data === 'string' ? data : data, now());
