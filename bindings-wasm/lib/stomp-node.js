@@ -26,7 +26,9 @@ const now = () => performance.now();
  * offers none is served 1.2), `handleSocket(socket)` for a net.Socket (STOMP over TCP).
  * Bytes read go to the broker; its bytes go out (a text message when they are UTF-8,
  * binary otherwise); transports are closed when the broker says so; heart-beat timers
- * run on setTimeout. `onEvent(event)` gets the broker's authenticate, app-message and
+ * run on setTimeout. What arrives in one turn of the event loop is flushed once, after it
+ * (setImmediate): a publish to many connections costs one write per connection per turn,
+ * not one per frame. `onEvent(event)` gets the broker's authenticate, app-message and
  * closed events (it may call broker.accept/reject/publish). Both handle methods return the
  * broker's id for the connection. `close()` stops the timer.
  */
@@ -36,6 +38,15 @@ export class StompBrokerHost {
     this.onEvent = onEvent;
     this.transports = new Map();
     this.timer = undefined;
+    this.scheduled = undefined;
+  }
+
+  /** Flushes after what else arrived in this turn of the event loop (see flush()). */
+  #later() {
+    this.scheduled ??= setImmediate(() => {
+      this.scheduled = undefined;
+      this.flush();
+    });
   }
 
   /** Hands out events and bytes, and re-arms the heart-beat timer. */
@@ -82,7 +93,7 @@ export class StompBrokerHost {
     });
     ws.on('message', (data) => {
       this.broker.receiveData(id, typeof data === 'string' ? data : data, now());
-      this.flush();
+      this.#later();
     });
     ws.on('close', () => this.#gone(id));
     ws.on('error', () => {});
@@ -93,7 +104,7 @@ export class StompBrokerHost {
     const id = this.#attach('1.2', { write: (data) => socket.write(data), end: () => socket.end() });
     socket.on('data', (data) => {
       this.broker.receiveData(id, data, now());
-      this.flush();
+      this.#later();
     });
     socket.on('close', () => this.#gone(id));
     socket.on('error', () => {});
@@ -102,5 +113,7 @@ export class StompBrokerHost {
 
   close() {
     clearTimeout(this.timer);
+    clearImmediate(this.scheduled);
+    this.scheduled = undefined;
   }
 }

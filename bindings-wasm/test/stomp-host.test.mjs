@@ -21,14 +21,29 @@ class ClosingWebSocket extends EventEmitter {
   }
 }
 
+test('frames of one turn of the event loop are flushed once, after it', async () => {
+  const host = new StompBrokerHost(new StompBroker({ heartBeat: [0, 0] }));
+  const ws = new ClosingWebSocket();
+  host.handleWebSocket(ws);
+  ws.emit('message', Buffer.from('CONNECT\naccept-version:1.2\nhost:/\n\n\0'));
+  ws.emit('message', Buffer.from('SUBSCRIBE\nid:1\ndestination:/topic/t\nreceipt:r\n\n\0'));
+  assert.equal(ws.sent.length, 0);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(ws.sent.length, 1);
+  assert.match(String(ws.sent[0]), /^CONNECTED\n[^]*\0RECEIPT\nreceipt-id:r\n/);
+  host.close();
+});
+
 test('a closing WebSocket gets nothing more, and flush() does not throw', () => {
   const host = new StompBrokerHost(new StompBroker({ heartBeat: [0, 0] }));
   const ws = new ClosingWebSocket();
   const id = host.handleWebSocket(ws);
   assert.equal(typeof id, 'number');
   ws.emit('message', Buffer.from('CONNECT\naccept-version:1.2\nhost:/\n\n\0'));
+  host.flush(); // (the host flushes by itself once this turn of the event loop ends)
   assert.ok(String(ws.sent[0]).startsWith('CONNECTED\n'));
   ws.emit('message', Buffer.from('SUBSCRIBE\nid:1\ndestination:/topic/t\n\n\0'));
+  host.flush();
   ws.readyState = 2; // the peer's close frame arrived; 'close' comes later
   host.broker.publish('/topic/t', 'late');
   assert.doesNotThrow(() => host.flush());
