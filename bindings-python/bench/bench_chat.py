@@ -43,6 +43,11 @@ def frame(command: str, headers: Dict[str, str], body: str = "") -> str:
     return "\n".join(lines) + "\n\n" + body + "\0"
 
 
+def text(message: object) -> str:
+    """A WebSocket message as text (RabbitMQ's Web-STOMP here sends binary messages)."""
+    return message.decode() if isinstance(message, bytes) else str(message)
+
+
 def parse(data: str) -> List[Tuple[str, Dict[str, str], str]]:
     """The frames of one WebSocket message (heart-beat newlines skipped)."""
     frames = []
@@ -73,12 +78,12 @@ class Client:
             frame("CONNECT", {"accept-version": "1.2", "host": "/", "login": login,
                               "passcode": passcode, "heart-beat": "0,0"})
         )
-        while not any(c == "CONNECTED" for c, _, _ in parse(str(await self.ws.recv()))):
+        while not any(c == "CONNECTED" for c, _, _ in parse(text(await self.ws.recv()))):
             pass
         live = {"id": "live", "destination": f"/topic/{self.room}"}
         if self.direct:
             await self.ws.send(frame("SUBSCRIBE", {**live, "receipt": "joined"}))
-            while not any(c == "RECEIPT" for c, _, _ in parse(str(await self.ws.recv()))):
+            while not any(c == "RECEIPT" for c, _, _ in parse(text(await self.ws.recv()))):
                 pass
             return
         reply = f"/topic/_me.{login}.{id(self)}"
@@ -88,14 +93,14 @@ class Client:
             frame("SEND", {"destination": f"/app/rooms/{self.room}/join", "reply-to": reply})
         )
         while not any(
-            h.get("subscription") == "reply" for _, h, _ in parse(str(await self.ws.recv()))
+            h.get("subscription") == "reply" for _, h, _ in parse(text(await self.ws.recv()))
         ):
             pass
 
     async def receive(self, expected: int) -> None:
         got = 0
         while got < expected:
-            for command, headers, body in parse(str(await self.ws.recv())):
+            for command, headers, body in parse(text(await self.ws.recv())):
                 if command == "ERROR":
                     raise RuntimeError(f"ERROR {headers.get('message')}: {body}")
                 if command != "MESSAGE" or headers.get("subscription") != "live":
