@@ -6,84 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-import shutil
-import signal
 import time
-from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
-
-import pytest
+from typing import Any, Dict, List, Optional, Tuple
 
 from sansocket.asyncio import ConnectionClosed, WebSocket, connect
-from sansocket.chat.server import ChatOptions, start
+from sansocket.chat.server import ChatOptions
 from sansocket.stomp import ClientSession, Connected, Message, Receipt
 
+from .chat_servers import Starter, start_server  # noqa: F401  (a fixture)
 from .conftest import run
 
-REPO = Path(__file__).resolve().parents[2]
-NODE_SERVER = REPO / "bindings-wasm/examples/chat_server.mjs"
-
-
-class NodeChatServer:
-    """``node bindings-wasm/examples/chat_server.mjs`` in a child process, with what the
-    tests use of :class:`ChatServer`: :meth:`addresses` and ``async with``."""
-
-    def __init__(self, proc: "asyncio.subprocess.Process", address: Tuple[str, int]) -> None:
-        self.proc = proc
-        self.address = address
-
-    @classmethod
-    async def start(cls, options: ChatOptions) -> "NodeChatServer":
-        proc = await asyncio.create_subprocess_exec(
-            "node", str(NODE_SERVER), "127.0.0.1:0", "--history", str(options.history),
-            "--heart-beat-floor", str(options.heart_beat_floor), "--grace", str(options.grace),
-            stdout=asyncio.subprocess.PIPE,
-        )
-        assert proc.stdout is not None
-        line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()
-        match = re.fullmatch(r"chat: http://([^/]+):(\d+)/\s*", line)
-        if match is None:
-            proc.kill()
-            await proc.wait()
-            raise AssertionError(f"the Node chat server did not start: {line!r}")
-        return cls(proc, (match.group(1), int(match.group(2))))
-
-    def addresses(self) -> List[Tuple[str, int]]:
-        return [self.address]
-
-    async def __aenter__(self) -> "NodeChatServer":
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(self.proc.wait(), 15) == 0
-
-
-Starter = Callable[[ChatOptions], Awaitable[Any]]
-
-
-def _node_available() -> bool:
-    return shutil.which("node") is not None and (REPO / "bindings-wasm/pkg/node").is_dir()
-
-
-@pytest.fixture(
-    params=[
-        "python",
-        pytest.param(
-            "node",
-            marks=pytest.mark.skipif(
-                not _node_available(), reason="node or the npm package's build (npm run build) missing"
-            ),
-        ),
-    ]
-)
-def start_server(request: Any) -> Starter:
-    """Starts the chat server under test: ``python -m sansocket.chat``'s, in process, or the
-    Node one (the same tests prove both behave the same)."""
-    if request.param == "node":
-        return NodeChatServer.start
-    return lambda options: start("127.0.0.1", 0, options)
 
 
 def now() -> int:

@@ -87,7 +87,8 @@ const sockets = new Set();
 
 const server = createServer((req, res) => {
   const { status, headers, body } = files.answer(req.url.split('?')[0]);
-  res.writeHead(status, [...headers, ['Content-Length', String(body.length)]].flat());
+  // One answer per connection, as the Python server (its engine closes after it).
+  res.writeHead(status, [...headers, ['Content-Length', String(body.length)], ['Connection', 'close']].flat());
   res.end(req.method === 'HEAD' ? undefined : body);
 });
 server.maxConnections = MAX_CONNECTIONS;
