@@ -225,3 +225,30 @@ def test_200_clients_receive_every_post_in_order_per_sender(start_server: Starte
             await asyncio.gather(*(c.close() for c in clients))
 
     run(main(), timeout=120)
+
+
+def test_heart_beats_granted_down_to_the_floor_and_a_silent_client_dropped(
+    start_server: Starter,
+) -> None:
+    async def main() -> None:
+        async with await start_server(ChatOptions(heart_beat_floor=200, grace=1.5)) as server:
+            host, port = server.addresses()[0]
+            ws = await connect(f"ws://{host}:{port}/stomp", subprotocols=["v12.stomp"])
+            # The client says it sends every 50 ms and wants one every 10 s.
+            await ws.send("CONNECT\naccept-version:1.2\nhost:/\nlogin:x\nheart-beat:50,10000\n\n\0")
+            connected = str(await ws.recv())
+            assert connected.startswith("CONNECTED\n")
+            # The server offers its floor both ways: negotiated, the client must send every
+            # max(50, 200) ms.
+            assert "\nheart-beat:200,200\n" in connected, connected
+            started = time.monotonic()
+            received = []
+            try:
+                while True:  # silent: dropped after about 200 ms x 1.5
+                    received.append(await ws.recv())
+            except ConnectionClosed:
+                pass
+            assert 0.2 < time.monotonic() - started < 5.0
+            assert any(str(m).startswith("ERROR\n") for m in received), received
+
+    run(main())
