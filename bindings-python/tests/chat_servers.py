@@ -33,6 +33,13 @@ class NodeChatServer:
             "node", str(NODE_SERVER), "127.0.0.1:0", "--history", str(options.history),
             "--heart-beat-floor", str(options.heart_beat_floor), "--grace", str(options.grace),
             *(["--npm-dir", str(options.npm_dir)] if options.npm_dir is not None else []),
+            *(
+                ["--relay", f"{options.relay[0]}:{options.relay[1]}", "--relay-login",
+                 options.relay_login, "--relay-passcode", options.relay_passcode,
+                 "--relay-vhost", options.relay_vhost]
+                if options.relay is not None
+                else []
+            ),
             stdout=asyncio.subprocess.PIPE,
         )
         assert proc.stdout is not None
@@ -42,7 +49,13 @@ class NodeChatServer:
             proc.kill()
             await proc.wait()
             raise AssertionError(f"the Node chat server did not start: {line!r}")
-        return cls(proc, (match.group(1), int(match.group(2))))
+        server = cls(proc, (match.group(1), int(match.group(2))))
+        if options.relay is not None:  # wait for its relay, as the tests do for Python's
+            while not (await asyncio.wait_for(proc.stdout.readline(), 20)).startswith(
+                b"chat: relay connected"
+            ):
+                pass
+        return server
 
     def addresses(self) -> List[Tuple[str, int]]:
         return [self.address]
@@ -51,14 +64,19 @@ class NodeChatServer:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        self.proc.send_signal(signal.SIGTERM)
+        await self.close()
+
+    async def close(self) -> None:
+        """SIGTERM; the server must exit 0 (twice is harmless)."""
+        if self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(self.proc.wait(), 15) == 0
 
 
 Starter = Callable[[ChatOptions], Awaitable[Any]]
 
 
-def _node_available() -> bool:
+def node_available() -> bool:
     return shutil.which("node") is not None and (REPO / "bindings-wasm/pkg/node").is_dir()
 
 
@@ -68,7 +86,7 @@ def _node_available() -> bool:
         pytest.param(
             "node",
             marks=pytest.mark.skipif(
-                not _node_available(), reason="node or the npm package's build (npm run build) missing"
+                not node_available(), reason="node or the npm package's build (npm run build) missing"
             ),
         ),
     ]

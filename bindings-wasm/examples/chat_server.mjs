@@ -13,12 +13,16 @@
 // asks for but at least the floor; a client silent for the interval times the grace is
 // dropped with an ERROR. Prints `chat: http://HOST:PORT/` once it listens (PORT 0 picks a
 // free port); stops cleanly on SIGINT and SIGTERM (closing every connection with 1001).
-// Sharing rooms through an external broker (--relay) is the Python server's only.
+// --relay HOST:PORT (--relay-login, --relay-passcode, --relay-vhost: guest, guest, /) shares
+// rooms with other chat servers, Python or Node, through an external STOMP broker such as
+// RabbitMQ (chat/relay.mjs); `chat: relay connected to HOST:PORT` is printed on each
+// connection to it.
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 
 import { STOMP_SUBPROTOCOLS, StompBroker, StompBrokerHost, serve } from '../lib/node.js';
 import { ChatApp } from './chat/app.mjs';
+import { Relay } from './chat/relay.mjs';
 import { Rooms } from './chat/rooms.mjs';
 import { StaticFiles, defaultNpmDir } from './chat/static_files.mjs';
 
@@ -30,7 +34,8 @@ function usage(problem) {
   console.error(`chat_server: ${problem}`);
   console.error(
     'usage: node bindings-wasm/examples/chat_server.mjs HOST:PORT [--npm-dir DIR] [--history N]\n' +
-      '       [--max-message-size BYTES] [--heart-beat-floor MS] [--grace FACTOR]',
+      '       [--max-message-size BYTES] [--heart-beat-floor MS] [--grace FACTOR]\n' +
+      '       [--relay HOST:PORT [--relay-login L] [--relay-passcode P] [--relay-vhost V]]',
   );
   process.exit(2);
 }
@@ -52,6 +57,9 @@ try {
       'heart-beat-floor': { type: 'string', default: '1000' },
       grace: { type: 'string', default: '2' },
       relay: { type: 'string' },
+      'relay-login': { type: 'string', default: 'guest' },
+      'relay-passcode': { type: 'string', default: 'guest' },
+      'relay-vhost': { type: 'string', default: '/' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -60,7 +68,6 @@ try {
 }
 const { values, positionals } = parsed;
 if (values.help) usage('the chat room: the page at / and STOMP over WebSocket at /stomp, on one port');
-if (values.relay !== undefined) usage('--relay is not available on the Node server (use python -m sansocket.chat)');
 if (positionals.length !== 1) usage('expected one HOST:PORT');
 const m = positionals[0].match(/^\[?(.*?)\]?:(\d+)$/);
 if (!m || Number(m[2]) > 65535) usage(`expected HOST:PORT, got ${positionals[0]}`);
@@ -71,6 +78,12 @@ const maxMessageSize = number('max-message-size', values['max-message-size']);
 const floor = number('heart-beat-floor', values['heart-beat-floor']);
 const grace = number('grace', values.grace, { integer: false });
 const npmDir = values['npm-dir'] ?? defaultNpmDir();
+let relayAddress = null;
+if (values.relay !== undefined) {
+  const r = values.relay.match(/^\[?(.*?)\]?:(\d+)$/);
+  if (!r || Number(r[2]) > 65535) usage(`--relay: expected HOST:PORT, got ${values.relay}`);
+  relayAddress = { host: r[1] || '127.0.0.1', port: Number(r[2]) };
+}
 
 const files = new StaticFiles(undefined, npmDir);
 const broker = new StompBroker({
@@ -84,6 +97,15 @@ const broker = new StompBroker({
 const app = new ChatApp(broker, new Rooms({ history }), (msg) => console.error(msg));
 const host_ = new StompBrokerHost(broker, (event) => app.onEvent(event));
 const sockets = new Set();
+app.flush = () => host_.flush();
+if (relayAddress !== null) {
+  app.relay = new Relay(relayAddress, (destination, body) => app.relayed(destination, body), {
+    login: values['relay-login'],
+    passcode: values['relay-passcode'],
+    vhost: values['relay-vhost'],
+    onConnected: () => console.log(`chat: relay connected to ${relayAddress.host}:${relayAddress.port}`),
+  });
+}
 
 const server = createServer((req, res) => {
   const { status, headers, body } = files.answer(req.url.split('?')[0]);
@@ -139,6 +161,7 @@ async function stop() {
     console.error(`chat: connections still open after ${CLOSE_WAIT_MS / 1000} s; stopping anyway`);
   }
   clearTimeout(timer);
+  await app.relay?.close(); // after the leaves went out through it
   host_.close();
   server.closeAllConnections?.();
   console.log('chat: stopped');
@@ -150,4 +173,5 @@ process.on('SIGTERM', stop);
 server.listen(port, host, () => {
   const a = server.address();
   console.log(`chat: http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/`);
+  app.relay?.start();
 });

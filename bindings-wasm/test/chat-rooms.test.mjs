@@ -55,3 +55,18 @@ test('rooms are bounded, idle ones forgotten first', () => {
   assert.deepEqual(rooms.leaveAll('s1'), [['busy', { type: 'leave', user: 'ann', online: [] }]]);
   assert.notEqual(rooms.join('s3', 'cid', 'third'), null);
 });
+
+test('relayed posts are numbered where they are kept, and remote users counted', () => {
+  const rooms = new Rooms({ clock });
+  const stamped = rooms.stamp('ann', 'r', ' hi ');
+  assert.deepEqual(stamped, { type: 'post', user: 'ann', text: 'hi', time: 1_700_000_000_250 });
+  assert.notEqual(rooms.join('s', 'bob', 'r'), null);
+  assert.deepEqual(rooms.record('r', stamped), { ...stamped, id: 0 });
+  assert.deepEqual(rooms.record('r', { ...stamped, text: 'again' }), { ...stamped, text: 'again', id: 1 });
+  assert.equal(rooms.stamp('ann', 'r', ''), null);
+  assert.equal(rooms.record('bad/name', stamped), null);
+  assert.deepEqual(rooms.remote('r', { type: 'join', user: 'zed' }), { type: 'join', user: 'zed', online: ['bob', 'zed'] });
+  assert.equal(rooms.remote('r', { type: 'post', user: 'zed' }), null);
+  assert.deepEqual(rooms.remote('r', { type: 'leave', user: 'zed' }), { type: 'leave', user: 'zed', online: ['bob'] });
+  assert.deepEqual(rooms.join('s2', 'cy', 'r')[0].posts.map((p) => p.id), [0, 1]);
+});

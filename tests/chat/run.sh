@@ -7,10 +7,11 @@
 # 1. builds what the chat needs (scripts/chat.sh --build-only) and Debian's chromium;
 # 2. pytest: the room logic and the HTTP side (the page on the WebSocket's port);
 # 3. pytest: the server end to end with sansocket's STOMP client (joins, history, posts,
-#    leaves, a malformed frame, a flooding client, 200 clients in one room; each test runs
-#    against both servers), and two
-#    servers relaying one room through RabbitMQ (started by tests/services/rabbitmq.sh,
-#    and stopped again if this started it);
+#    leaves, heart-beats, a malformed frame, a flooding client, 200 clients in one room),
+#    and two servers relaying one room through RabbitMQ (started by
+#    tests/services/rabbitmq.sh, and stopped again if this started it); the HTTP and STOMP
+#    tests run against both servers, the relay test with Python+Python, Node+Node and
+#    both mixes;
 # 4. a chat server on 127.0.0.1 (an ephemeral port) and two headless Chromium pages
 #    (tests/chat/two_pages.mjs) that chat in one room:
 #    - through our server, with the page's default client (sansocket's STOMP client from

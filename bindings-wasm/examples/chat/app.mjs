@@ -1,6 +1,5 @@
 // The chat's application destinations on a StompBroker, as Spring's @MessageMapping methods
-// would be: the JavaScript twin of the Python package's sansocket/chat/app.py (without the
-// relay). The broker (made with `authenticate: true` and `appPrefixes: ['/app/']`) hands
+// would be: the JavaScript twin of the Python package's sansocket/chat/app.py. The broker (made with `authenticate: true` and `appPrefixes: ['/app/']`) hands
 // over every SEND to /app/… and every ended session; ChatApp answers with broker.publish():
 //
 // - SEND /app/rooms/<room>/join with `reply-to: /topic/_me.<token>`: the history (last
@@ -10,6 +9,10 @@
 // - a session that ends leaves its rooms (announced on /topic/<room>).
 //
 // Other /app/… destinations are ignored. The rules themselves are Rooms (rooms.mjs).
+//
+// With a Relay (relay.mjs) the posts, joins and leaves go to the external broker instead,
+// tagged with this server's `origin`; what the broker sends back (from every server) is
+// numbered, kept and published here by relayed().
 import { stompHeader } from '../../lib/node.js';
 
 /** Where a page asks for its replies: a topic only it subscribes to. */
@@ -25,13 +28,18 @@ export class ChatApp {
     this.rooms = rooms;
     this.log = log;
     this.users = new Map(); // connection -> name
+    /** Set by the server when rooms are relayed to an external broker. */
+    this.relay = null;
+    /** Called after events published from outside a broker event (relayed ones). */
+    this.flush = () => {};
+    this.origin = `${process.pid}-${Date.now().toString(16)}`;
   }
 
   /** A broker event (authenticate, app-message or closed). */
   onEvent(event) {
     if (event.type === 'authenticate') {
       // Anyone may chat: the login is the name shown, not a credential.
-      const user = cutName((event.login ?? '').trim()) || `guest-${event.connection}`;
+      const user = cut((event.login ?? '').trim(), 64) || `guest-${event.connection}`;
       this.users.set(event.connection, user);
       this.broker.accept(event.connection);
     } else if (event.type === 'app-message') {
@@ -47,7 +55,7 @@ export class ChatApp {
    */
   connectionGone(conn) {
     this.users.delete(conn);
-    for (const [room, announce] of this.rooms.leaveAll(String(conn))) this.#publish(`/topic/${room}`, announce);
+    for (const [room, announce] of this.rooms.leaveAll(String(conn))) this.#toRoom(room, announce);
   }
 
   #appMessage(conn, frame) {
@@ -61,12 +69,54 @@ export class ChatApp {
       const joined = this.rooms.join(String(conn), user, room);
       if (joined === null) return;
       const [history, announce] = joined;
+      this.relay?.subscribe(`/topic/${room}`);
       this.#publish(replyTo, history);
-      if (announce !== null) this.#publish(`/topic/${room}`, announce);
+      if (announce !== null) this.#toRoom(room, announce);
+      return;
+    }
+    if (this.relay !== null) {
+      const stamped = this.rooms.stamp(user, room, decoder.decode(frame.body));
+      if (stamped !== null) this.#toRoom(room, stamped);
       return;
     }
     const post = this.rooms.post(String(conn), user, room, decoder.decode(frame.body));
     if (post !== null) this.#publish(`/topic/${room}`, post);
+  }
+
+  #toRoom(room, event) {
+    if (this.relay === null) this.#publish(`/topic/${room}`, event);
+    else this.relay.publish(`/topic/${room}`, JSON.stringify({ ...event, origin: this.origin }));
+  }
+
+  /**
+   * A MESSAGE from the external broker: a post to number, keep and publish, or a join or
+   * leave (another server's ones counted in the online list).
+   */
+  relayed(destination, body) {
+    const room = destination.startsWith('/topic/') ? destination.slice('/topic/'.length) : '';
+    let event;
+    try {
+      event = JSON.parse(decoder.decode(body));
+    } catch {
+      return;
+    }
+    if (event === null || typeof event !== 'object' || Array.isArray(event)) return;
+    const mine = event.origin === this.origin;
+    delete event.origin;
+    let shown;
+    if (event.type === 'post') {
+      const { user, text, time } = event;
+      if (typeof user !== 'string' || typeof text !== 'string' || !Number.isInteger(time)) return;
+      shown = this.rooms.record(room, { type: 'post', user: cut(user, 64), text: cut(text, 2000), time });
+    } else if (mine) {
+      shown = { ...event, online: this.rooms.online(room) };
+    } else {
+      shown = this.rooms.remote(room, event);
+    }
+    if (shown !== null) {
+      this.#publish(`/topic/${room}`, shown);
+      this.flush();
+    }
   }
 
   #publish(destination, event) {
@@ -78,7 +128,7 @@ export class ChatApp {
   }
 }
 
-/** At most 64 code points of a name (as Python's name[:64]). */
-function cutName(name) {
-  return name.length <= 64 ? name : Array.from(name).slice(0, 64).join('');
+/** At most `n` code points of `text` (as Python's text[:n]). */
+function cut(text, n) {
+  return text.length <= n ? text : Array.from(text).slice(0, n).join('');
 }

@@ -135,6 +135,19 @@ export class Rooms {
     return event;
   }
 
+  /**
+   * A join or leave announced by another server (through a relay): counted in the room's
+   * online list, which the returned copy carries; null if it is not one.
+   */
+  remote(name, event) {
+    const room = validRoom(name) ? this.#room(name, true) : null;
+    const user = event?.user;
+    if (room === null || (event.type !== 'join' && event.type !== 'leave') || typeof user !== 'string') return null;
+    if (event.type === 'join') bump(room.remote, user, 1);
+    else if ((room.remote.get(user) ?? 0) > 0) bump(room.remote, user, -1);
+    return { type: event.type, user, online: this.online(name) };
+  }
+
   /** `session` leaves room `name`: the announcements (one per user whose last session it was). */
   leave(session, name) {
     const key = `${session}\n${name}`;
