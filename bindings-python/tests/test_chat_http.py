@@ -11,8 +11,9 @@ import pytest
 
 import sansocket as ss
 from sansocket.asyncio import ConnectionRejected, connect, serve
-from sansocket.chat.server import ChatOptions, start
+from sansocket.chat.server import ChatOptions
 
+from .chat_servers import Starter, start_server  # noqa: F401  (a fixture)
 from .conftest import run
 
 
@@ -27,6 +28,8 @@ async def get(port: int, target: str, extra: str = "") -> Tuple[int, bytes, byte
 
 
 def port_of(server: Any) -> int:
+    if hasattr(server, "addresses"):  # a chat server (either)
+        return int(server.addresses()[0][1])
     return int(server.sockets[0].getsockname()[1])
 
 
@@ -40,9 +43,9 @@ def npm_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_the_page_and_its_scripts_are_served(tmp_path: Path) -> None:
+def test_the_page_and_its_scripts_are_served(tmp_path: Path, start_server: Starter) -> None:
     async def main() -> None:
-        server = await start("127.0.0.1", 0, ChatOptions(npm_dir=npm_dir(tmp_path)))
+        server = await start_server(ChatOptions(npm_dir=npm_dir(tmp_path)))
         async with server:
             port = port_of(server)
             status, head, body = await get(port, "/?room=a&user=b")
@@ -73,9 +76,11 @@ def test_the_page_and_its_scripts_are_served(tmp_path: Path) -> None:
         "/clients/",
     ],
 )
-def test_nothing_outside_the_roots_is_served(tmp_path: Path, target: str) -> None:
+def test_nothing_outside_the_roots_is_served(
+    tmp_path: Path, target: str, start_server: Starter
+) -> None:
     async def main() -> None:
-        server = await start("127.0.0.1", 0, ChatOptions(npm_dir=npm_dir(tmp_path)))
+        server = await start_server(ChatOptions(npm_dir=npm_dir(tmp_path)))
         async with server:
             status, _, body = await get(port_of(server), target)
             assert status == 404, (target, body)
@@ -83,9 +88,9 @@ def test_nothing_outside_the_roots_is_served(tmp_path: Path, target: str) -> Non
     run(main())
 
 
-def test_upgrades_elsewhere_than_stomp_get_404() -> None:
+def test_upgrades_elsewhere_than_stomp_get_404(start_server: Starter) -> None:
     async def main() -> None:
-        server = await start("127.0.0.1", 0, ChatOptions())
+        server = await start_server(ChatOptions())
         async with server:
             with pytest.raises(ConnectionRejected) as info:
                 await connect(f"ws://127.0.0.1:{port_of(server)}/other")

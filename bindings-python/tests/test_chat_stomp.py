@@ -10,10 +10,12 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from sansocket.asyncio import ConnectionClosed, WebSocket, connect
-from sansocket.chat.server import ChatOptions, ChatServer, start
+from sansocket.chat.server import ChatOptions
 from sansocket.stomp import ClientSession, Connected, Message, Receipt
 
+from .chat_servers import Starter, start_server  # noqa: F401  (a fixture)
 from .conftest import run
+
 
 
 def now() -> int:
@@ -30,7 +32,7 @@ class Client:
         self.pending: List[Any] = []
 
     @classmethod
-    async def open(cls, server: ChatServer, user: str, room: Optional[str] = None) -> "Client":
+    async def open(cls, server: Any, user: str, room: Optional[str] = None) -> "Client":
         host, port = server.addresses()[0]
         ws = await connect(f"ws://{host}:{port}/stomp", subprotocols=["v12.stomp"])
         client = cls(ws, ClientSession(now(), login=user, heart_beat=(0, 0)), user)
@@ -87,9 +89,9 @@ class Client:
         await self.flush()
 
 
-def test_join_history_posts_and_leaves() -> None:
+def test_join_history_posts_and_leaves(start_server: Starter) -> None:
     async def main() -> None:
-        async with await start("127.0.0.1", 0, ChatOptions(history=2)) as server:
+        async with await start_server(ChatOptions(history=2)) as server:
             alice = await Client.open(server, "alice")
             history = await alice.join("r")
             assert history == {"type": "history", "posts": [], "online": ["alice"]}
@@ -122,9 +124,9 @@ def test_join_history_posts_and_leaves() -> None:
     run(main())
 
 
-def test_topics_and_queues_directly_as_with_springs_simple_broker() -> None:
+def test_topics_and_queues_directly_as_with_springs_simple_broker(start_server: Starter) -> None:
     async def main() -> None:
-        async with await start("127.0.0.1", 0, ChatOptions()) as server:
+        async with await start_server(ChatOptions()) as server:
             a = await Client.open(server, "a")
             b = await Client.open(server, "b")
             b.session.subscribe("/queue/work", headers=[("receipt", "sub")])
@@ -141,9 +143,9 @@ def test_topics_and_queues_directly_as_with_springs_simple_broker() -> None:
     run(main())
 
 
-def test_a_malformed_frame_gets_error_then_close() -> None:
+def test_a_malformed_frame_gets_error_then_close(start_server: Starter) -> None:
     async def main() -> None:
-        async with await start("127.0.0.1", 0, ChatOptions()) as server:
+        async with await start_server(ChatOptions()) as server:
             host, port = server.addresses()[0]
             ws = await connect(f"ws://{host}:{port}/stomp", subprotocols=["v12.stomp"])
             await ws.send("CONNECT\naccept-version:1.2\nhost:/\nlogin:x\n\n\0")
@@ -163,9 +165,9 @@ def test_a_malformed_frame_gets_error_then_close() -> None:
     run(main())
 
 
-def test_a_flooding_client_does_not_stall_the_others() -> None:
+def test_a_flooding_client_does_not_stall_the_others(start_server: Starter) -> None:
     async def main() -> None:
-        async with await start("127.0.0.1", 0, ChatOptions()) as server:
+        async with await start_server(ChatOptions()) as server:
             alice = await Client.open(server, "alice", "quiet")
             bob = await Client.open(server, "bob", "quiet")
             await alice.next_json()  # bob's join
@@ -199,9 +201,9 @@ def test_a_flooding_client_does_not_stall_the_others() -> None:
     run(main())
 
 
-def test_200_clients_receive_every_post_in_order_per_sender() -> None:
+def test_200_clients_receive_every_post_in_order_per_sender(start_server: Starter) -> None:
     async def main() -> None:
-        async with await start("127.0.0.1", 0, ChatOptions()) as server:
+        async with await start_server(ChatOptions()) as server:
             clients = [await Client.open(server, f"u{i}", "big") for i in range(200)]
             senders, posts = clients[:4], 10
             for s in senders:
@@ -223,3 +225,30 @@ def test_200_clients_receive_every_post_in_order_per_sender() -> None:
             await asyncio.gather(*(c.close() for c in clients))
 
     run(main(), timeout=120)
+
+
+def test_heart_beats_granted_down_to_the_floor_and_a_silent_client_dropped(
+    start_server: Starter,
+) -> None:
+    async def main() -> None:
+        async with await start_server(ChatOptions(heart_beat_floor=200, grace=1.5)) as server:
+            host, port = server.addresses()[0]
+            ws = await connect(f"ws://{host}:{port}/stomp", subprotocols=["v12.stomp"])
+            # The client says it sends every 50 ms and wants one every 10 s.
+            await ws.send("CONNECT\naccept-version:1.2\nhost:/\nlogin:x\nheart-beat:50,10000\n\n\0")
+            connected = str(await ws.recv())
+            assert connected.startswith("CONNECTED\n")
+            # The server offers its floor both ways: negotiated, the client must send every
+            # max(50, 200) ms.
+            assert "\nheart-beat:200,200\n" in connected, connected
+            started = time.monotonic()
+            received = []
+            try:
+                while True:  # silent: dropped after about 200 ms x 1.5
+                    received.append(await ws.recv())
+            except ConnectionClosed:
+                pass
+            assert 0.2 < time.monotonic() - started < 5.0
+            assert any(str(m).startswith("ERROR\n") for m in received), received
+
+    run(main())

@@ -26,8 +26,11 @@ const now = () => performance.now();
  * offers none is served 1.2), `handleSocket(socket)` for a net.Socket (STOMP over TCP).
  * Bytes read go to the broker; its bytes go out (a text message when they are UTF-8,
  * binary otherwise); transports are closed when the broker says so; heart-beat timers
- * run on setTimeout. `onEvent(event)` gets the broker's authenticate, app-message and
- * closed events (it may call broker.accept/reject/publish). `close()` stops the timer.
+ * run on setTimeout. What arrives in one turn of the event loop is flushed once, after it
+ * (setImmediate): a publish to many connections costs one write per connection per turn,
+ * not one per frame. `onEvent(event)` gets the broker's authenticate, app-message and
+ * closed events (it may call broker.accept/reject/publish). Both handle methods return the
+ * broker's id for the connection. `close()` stops the timer.
  */
 export class StompBrokerHost {
   constructor(broker, onEvent = undefined) {
@@ -35,6 +38,15 @@ export class StompBrokerHost {
     this.onEvent = onEvent;
     this.transports = new Map();
     this.timer = undefined;
+    this.scheduled = undefined;
+  }
+
+  /** Flushes after what else arrived in this turn of the event loop (see flush()). */
+  #later() {
+    this.scheduled ??= setImmediate(() => {
+      this.scheduled = undefined;
+      this.flush();
+    });
   }
 
   /** Hands out events and bytes, and re-arms the heart-beat timer. */
@@ -72,29 +84,36 @@ export class StompBrokerHost {
   }
 
   handleWebSocket(ws) {
+    // Once the WebSocket is closing (the peer's close frame, or ours) nothing more can be
+    // sent; its 'close' event follows and the broker forgets the connection.
+    const open = () => ws.readyState === ws.OPEN;
     const id = this.#attach(stompVersionForSubprotocol(ws.protocol), {
-      write: (data) => ws.send(isBinaryFrame(data) ? data : Buffer.from(data).toString('utf8')),
-      end: () => ws.close(1000),
+      write: (data) => open() && ws.send(isBinaryFrame(data) ? data : Buffer.from(data).toString('utf8')),
+      end: () => open() && ws.close(1000),
     });
     ws.on('message', (data) => {
       this.broker.receiveData(id, typeof data === 'string' ? data : data, now());
-      this.flush();
+      this.#later();
     });
     ws.on('close', () => this.#gone(id));
     ws.on('error', () => {});
+    return id;
   }
 
   handleSocket(socket) {
     const id = this.#attach('1.2', { write: (data) => socket.write(data), end: () => socket.end() });
     socket.on('data', (data) => {
       this.broker.receiveData(id, data, now());
-      this.flush();
+      this.#later();
     });
     socket.on('close', () => this.#gone(id));
     socket.on('error', () => {});
+    return id;
   }
 
   close() {
     clearTimeout(this.timer);
+    clearImmediate(this.scheduled);
+    this.scheduled = undefined;
   }
 }

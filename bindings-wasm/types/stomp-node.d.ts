@@ -9,10 +9,10 @@ import type { StompBroker, StompBrokerEvent } from './stomp.js';
 export declare class StompBrokerHost {
   constructor(broker: StompBroker, onEvent?: (event: StompBrokerEvent) => void);
   readonly broker: StompBroker;
-  /** A WebSocket from serve/handleUpgrade (subprotocols: STOMP_SUBPROTOCOLS). */
-  handleWebSocket(ws: WebSocket): void;
-  /** A TCP socket (STOMP over TCP). */
-  handleSocket(socket: Socket): void;
+  /** A WebSocket from serve/handleUpgrade (subprotocols: STOMP_SUBPROTOCOLS); returns the broker's id for it. */
+  handleWebSocket(ws: WebSocket): number;
+  /** A TCP socket (STOMP over TCP); returns the broker's id for it. */
+  handleSocket(socket: Socket): number;
   /** Delivers the broker's events and bytes, re-arms the heart-beat timer. */
   flush(): void;
   /** Stops the heart-beat timer. */

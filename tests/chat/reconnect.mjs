@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The page reconnects after the server restarts: starts `PYTHON -m sansocket.chat` on an
+// The page reconnects after the server restarts: starts `PYTHON -m sansocket.chat` (or, given
+// the Node server's chat_server.mjs instead of PYTHON, `node chat_server.mjs`) on an
 // ephemeral port, opens a headless Chromium page, stops the server (SIGTERM), starts it
 // again on the same port, and checks that the page comes back online by itself and that a
 // post made after the restart appears.
 //
-//   node tests/chat/reconnect.mjs PYTHON [QUERY]
+//   node tests/chat/reconnect.mjs PYTHON|path/to/chat_server.mjs [QUERY]
 //
 // Prints one JSON line; exit status 0 on success. Bounded: 30 s per step.
 import { spawn } from 'node:child_process';
@@ -17,11 +18,12 @@ import { fileURLToPath } from 'node:url';
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const require = createRequire(join(repo, 'bindings-wasm/package.json'));
 const { chromium } = require('playwright-core');
-const [python, extra = ''] = process.argv.slice(2);
+const [serverArg, extra = ''] = process.argv.slice(2);
+const command = serverArg.endsWith('.mjs') ? [process.execPath, serverArg] : [serverArg, '-m', 'sansocket.chat'];
 const STEP = 30000;
 
 function startServer(port) {
-  const child = spawn(python, ['-m', 'sansocket.chat', `127.0.0.1:${port}`, '--npm-dir', join(repo, 'bindings-wasm')], {
+  const child = spawn(command[0], [...command.slice(1), `127.0.0.1:${port}`, '--npm-dir', join(repo, 'bindings-wasm')], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# The chat suite: the chat server (`python -m sansocket.chat`) with real browsers.
+# The chat suite: the chat servers (`python -m sansocket.chat` and its Node twin,
+# `node bindings-wasm/examples/chat_server.mjs`) with real browsers.
 #
 #   bash tests/chat/run.sh
 #
 # 1. builds what the chat needs (scripts/chat.sh --build-only) and Debian's chromium;
 # 2. pytest: the room logic and the HTTP side (the page on the WebSocket's port);
 # 3. pytest: the server end to end with sansocket's STOMP client (joins, history, posts,
-#    leaves, a malformed frame, a flooding client, 200 clients in one room), and two
-#    servers relaying one room through RabbitMQ (started by tests/services/rabbitmq.sh,
-#    and stopped again if this started it);
+#    leaves, heart-beats, a malformed frame, a flooding client, 200 clients in one room),
+#    and two servers relaying one room through RabbitMQ (started by
+#    tests/services/rabbitmq.sh, and stopped again if this started it); the HTTP and STOMP
+#    tests run against both servers, the relay test with Python+Python, Node+Node and
+#    both mixes;
 # 4. a chat server on 127.0.0.1 (an ephemeral port) and two headless Chromium pages
 #    (tests/chat/two_pages.mjs) that chat in one room:
 #    - through our server, with the page's default client (sansocket's STOMP client from
@@ -17,7 +20,8 @@
 #      its direct mode: posts straight to /topic/<room>);
 #    then SIGTERM: the server must exit 0 within 15 s;
 # 5. a page reconnects by itself after the server restarts (tests/chat/reconnect.mjs),
-#    with either client.
+#    with either client;
+# 6. steps 4 (without RabbitMQ) and 5 again with the Node server.
 # Everything it starts, it stops (trap), whatever happens. Env: CHAT_RABBITMQ_WS_URL and
 # CHAT_RELAY (both set) use a RabbitMQ already running (web-STOMP URL, STOMP HOST:PORT).
 set -euo pipefail
@@ -66,9 +70,16 @@ log "pytest: rooms, HTTP, STOMP end to end, the relay"
   "$repo/bindings-python/tests/test_chat_http.py" "$repo/bindings-python/tests/test_chat_stomp.py" \
   "$repo/bindings-python/tests/test_chat_relay.py" -p no:cacheprovider -q) || status=1
 
-# Starts `python -m sansocket.chat 127.0.0.1:0 ARGS...`; sets $server_pid and $server_url.
+node_server="$repo/bindings-wasm/examples/chat_server.mjs"
+# Starts `python -m sansocket.chat 127.0.0.1:0 ARGS...` (`node chat_server.mjs ...` when
+# $server_cmd is node); sets $server_pid and $server_url.
+server_cmd=python
 start_server() {
-  "$py" -m sansocket.chat 127.0.0.1:0 --npm-dir "$repo/bindings-wasm" "$@" >"$tmp/server.log" 2>&1 &
+  if [ "$server_cmd" = node ]; then
+    node "$node_server" 127.0.0.1:0 --npm-dir "$repo/bindings-wasm" "$@" >"$tmp/server.log" 2>&1 &
+  else
+    "$py" -m sansocket.chat 127.0.0.1:0 --npm-dir "$repo/bindings-wasm" "$@" >"$tmp/server.log" 2>&1 &
+  fi
   server_pid=$!
   server_url=""
   for _ in $(seq 100); do
@@ -106,6 +117,15 @@ stop_server || status=1
 log "a page reconnects after the server restarts"
 timeout 180 node tests/chat/reconnect.mjs "$py" || status=1
 timeout 180 node tests/chat/reconnect.mjs "$py" client=stompjs || status=1
+
+log "the same with the Node server"
+server_cmd=node
+start_server || exit 1
+pages "$server_url" "" sansocket
+pages "$server_url" "client=stompjs" stompjs
+stop_server || status=1
+timeout 180 node tests/chat/reconnect.mjs "$node_server" || status=1
+timeout 180 node tests/chat/reconnect.mjs "$node_server" client=stompjs || status=1
 
 [ "$status" = 0 ] && log "ok" || log "FAILED"
 exit "$status"
