@@ -4,7 +4,7 @@
 //!
 //! Built for the stable ABI of CPython 3.11 and later (`abi3-py311`), through pyo3's own
 //! API only: no hand-declared C functions, no private object layouts. `unsafe` is denied
-//! except in the modules that say why they need it ([`buffer`], [`convert`], [`text`]),
+//! except in the modules that say why they need it (`buffer`, `convert`, `text`),
 //! each block with its `// SAFETY:` argument.
 #![deny(unsafe_code)]
 
