@@ -87,7 +87,7 @@ pub use ack::AckMode;
 pub use broker::{Broker, BrokerConfig, BrokerEvent, ConnectionId, Grants};
 pub use client::{ClientConfig, ClientEvent, ClientSession, Connected, Message};
 pub use decoder::{DecodeEvent, Decoder};
-pub use encoder::{Encoder, encode, encode_into};
+pub use encoder::{Encoder, encode, encode_head_into, encode_into};
 pub use error::{DecodeError, EncodeError, SessionError, UsageError};
 pub use frame::{Command, Frame};
 pub use heartbeat::{DEFAULT_GRACE, HeartBeat};

@@ -14,5 +14,7 @@ mod convert;
 mod sessions;
 
 pub use broker::RawStompBroker;
-pub use codec::{RawStompDecoder, stomp_encode, stomp_is_binary, stomp_subprotocol_version};
+pub use codec::{
+    RawStompDecoder, stomp_encode, stomp_encode_head, stomp_is_binary, stomp_subprotocol_version,
+};
 pub use sessions::{RawStompClient, RawStompServer};
