@@ -3,7 +3,7 @@
 //! Speed: a decoded frame crosses into JavaScript as one packed row in WASM memory
 //! ([`RawStompDecoder::next_packed`]) that `lib/stomp.js` reads with one string decode for
 //! all of its text and one copy of its body; a frame to encode crosses as one packed string
-//! ([`stomp_encode_head`]) and only its head comes back, the body never entering WASM.
+//! ([`stomp_encode_head_scratch`]) and only its head comes back, the body never entering WASM.
 
 use std::cell::RefCell;
 
@@ -145,19 +145,46 @@ pub fn stomp_encode(
 }
 
 thread_local! {
-    /// The last head of [`stomp_encode_head`]: its length (4 bytes, little-endian), then
+    /// The last head of [`stomp_encode_head_scratch`]: its length (4 bytes, little-endian), then
     /// the head.
     static HEAD: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// Where JavaScript writes the packed string of [`stomp_encode_head_scratch`].
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Makes room for `len` bytes in the scratch buffer and returns its address (valid until
+/// the next call of this function; JavaScript writes the packed string there with
+/// `TextEncoder.encodeInto`, which is faster than passing a string).
+#[wasm_bindgen(js_name = stompEncodeScratch)]
+pub fn stomp_encode_scratch(len: u32) -> u32 {
+    let len = usize::try_from(len).unwrap_or(0);
+    SCRATCH.with_borrow_mut(|scratch| {
+        scratch.resize(len, 0);
+        addr(scratch.as_ptr() as usize)
+    })
 }
 
 /// The head of a frame (see `sansocket_stomp::encode_head_into`): the frame is this head,
-/// the body, and a NUL. `packed`: the command, the version and each header's name and value,
-/// each followed by a NUL but the last; `count`: the number of headers. Returns the address
-/// of the head's length (`u32`, little-endian) followed by the head, valid until the next
-/// call; 0 when `packed` does not hold exactly `2 + 2 * count` parts (a NUL inside a name
-/// or value: encode with `stompEncode` instead). Throws as `stompEncode`.
-#[wasm_bindgen(js_name = stompEncodeHead)]
-pub fn stomp_encode_head(packed: &str, count: u32, body_len: u32) -> Result<u32, JsValue> {
+/// the body, and a NUL. The first `len` bytes of the scratch buffer hold the command, the
+/// version and each header's name and value, each followed by a NUL but the last (UTF-8;
+/// else a `TypeError`, as for `len` beyond the buffer); `count`: the number of headers.
+/// Returns the address of the head's length (`u32`, little-endian) followed by the head,
+/// valid until the next call; 0 when the packed string does not hold exactly `2 + 2 *
+/// count` parts (a NUL inside a name or value: encode with `stompEncode` instead). Throws
+/// as `stompEncode`.
+#[wasm_bindgen(js_name = stompEncodeHeadScratch)]
+pub fn stomp_encode_head_scratch(len: u32, count: u32, body_len: u32) -> Result<u32, JsValue> {
+    SCRATCH.with_borrow(|scratch| {
+        let packed = usize::try_from(len)
+            .ok()
+            .and_then(|len| scratch.get(..len))
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
+            .ok_or_else(|| JsValue::from(js_sys::TypeError::new("bad scratch string")))?;
+        head(packed, count, body_len)
+    })
+}
+
+fn head(packed: &str, count: u32, body_len: u32) -> Result<u32, JsValue> {
     let mut parts = packed.split('\0');
     let parts_len = packed.bytes().filter(|b| *b == 0).count() + 1;
     if u64::try_from(parts_len).ok() != Some(2 + 2 * u64::from(count)) {
@@ -170,10 +197,7 @@ pub fn stomp_encode_head(packed: &str, count: u32, body_len: u32) -> Result<u32,
         )))
     })?;
     let version: Version = convert::version(parts.next().unwrap_or_default())?;
-    let mut headers = Vec::with_capacity(parts_len / 2);
-    while let (Some(name), Some(value)) = (parts.next(), parts.next()) {
-        headers.push((name, value));
-    }
+    let headers = std::iter::from_fn(|| Some((parts.next()?, parts.next()?)));
     let body_len = usize::try_from(body_len).unwrap_or(usize::MAX);
     HEAD.with_borrow_mut(|out| {
         out.clear();
