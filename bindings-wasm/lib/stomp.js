@@ -54,6 +54,8 @@ export function createStompClasses(getRaw) {
   /** The scratch buffer in WASM memory that encodeFrame writes its packed string to. */
   let scratchAt = 0;
   let scratchLen = 0;
+  /** A view of it (renewed with the views of WASM memory). */
+  let scratch = null;
 
   /** Views of WASM memory, renewed whenever the memory grew (old buffers are detached). */
   function refresh() {
@@ -62,6 +64,7 @@ export function createStompClasses(getRaw) {
       buffer = memory.buffer;
       u8 = new Uint8Array(buffer);
       u32 = new Uint32Array(buffer);
+      scratch = null;
     }
   }
 
@@ -167,9 +170,11 @@ export function createStompClasses(getRaw) {
       if (packed.length * 3 > scratchLen) {
         scratchLen = Math.max(packed.length * 3, 1024);
         scratchAt = raw.stompEncodeScratch(scratchLen);
+        scratch = null;
       }
       refresh();
-      const { written } = encoder.encodeInto(packed, u8.subarray(scratchAt, scratchAt + scratchLen));
+      scratch ??= u8.subarray(scratchAt, scratchAt + scratchLen);
+      const { written } = encoder.encodeInto(packed, scratch);
       at = raw.stompEncodeHeadScratch(written, headers.length, body.length);
     }
     // 0: a NUL inside the command or a header (or not packable): the general path.
