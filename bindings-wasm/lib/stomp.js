@@ -177,7 +177,8 @@ export function createStompClasses(getRaw) {
       const { written } = encoder.encodeInto(packed, scratch);
       at = raw.stompEncodeHeadScratch(written, headers.length, body.length);
     }
-    // 0: a NUL inside the command or a header (or not packable): the general path.
+    // 0: not packable, a NUL inside the command or a header, or an invalid frame: the general
+    // path, which encodes it or throws the error.
     if (at === 0) return raw.stompEncode(frame.command, headers, body, version);
     refresh();
     const headLen = (u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24)) >>> 0;
