@@ -5,7 +5,9 @@ import { createRequire } from 'node:module';
 import { STOMP_SUBPROTOCOLS, createStompClasses } from './stomp.js';
 
 const require = createRequire(import.meta.url);
-const raw = () => require('../pkg/node/sansocket_wasm.js');
+// Loaded on first use, then kept: a require() per call resolves the path every time.
+let module;
+const raw = () => (module ??= require('../pkg/node/sansocket_wasm.js'));
 
 export const {
   StompDecoder,

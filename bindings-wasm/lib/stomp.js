@@ -8,8 +8,23 @@
 // Errors named StompDecodeError, StompEncodeError, StompUsageError or StompSessionError
 // with a kebab-case `code`.
 
+//
+// Speed: StompDecoder and encodeFrame cross into WASM once per frame. A decoded frame is a
+// packed row in WASM memory (src/stomp/codec.rs): its command, header names and values are
+// read with one string decode and sliced; its body is copied out once. To encode, the
+// command, version and headers are written into WASM memory as one string and the Rust encoder returns the frame's
+// head; the body is copied once, straight into the frame, and never enters WASM.
+
 const encoder = new TextEncoder();
+// Header text was validated as UTF-8 by the engine, so the decoder need not be fatal.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const EMPTY = new Uint8Array(0);
+// Node: an ArrayBuffer without the zero fill (its bytes are overwritten at once).
+const allocUnsafeSlow = globalThis.Buffer?.allocUnsafeSlow;
+/** Bodies at least this large are copied into an unzeroed buffer (smaller: slice). */
+const UNZEROED_MIN = 4096;
+/** Packed decoder row kinds (src/stomp/codec.rs). */
+const ROW_FRAME = 1;
 
 /** The WebSocket subprotocols of STOMP, in a server's order of preference. */
 export const STOMP_SUBPROTOCOLS = Object.freeze(['v12.stomp', 'v11.stomp', 'v10.stomp']);
@@ -32,6 +47,56 @@ export function stompHeader(frame, name) {
 
 /** Makes the STOMP classes for one instance of the WASM module (see connection.js). */
 export function createStompClasses(getRaw) {
+  let memory = null;
+  let buffer = null;
+  let u8 = null;
+  let u32 = null;
+  /** The scratch buffer in WASM memory that encodeFrame writes its packed string to. */
+  let scratchAt = 0;
+  let scratchLen = 0;
+  /** A view of it (renewed with the views of WASM memory). */
+  let scratch = null;
+
+  /** Views of WASM memory, renewed whenever the memory grew (old buffers are detached). */
+  function refresh() {
+    if (memory === null) memory = getRaw().wasmMemory();
+    if (memory.buffer !== buffer) {
+      buffer = memory.buffer;
+      u8 = new Uint8Array(buffer);
+      u32 = new Uint32Array(buffer);
+      scratch = null;
+    }
+  }
+
+  /** The event of the packed decoder row at `at` (see src/stomp/codec.rs). */
+  function unpack(at) {
+    refresh();
+    const q = at >>> 2;
+    if (u32[q] !== ROW_FRAME) return { type: 'heart-beat' };
+    const textAt = u32[q + 1];
+    const text = decoder.decode(u8.subarray(textAt, textAt + u32[q + 2]));
+    const count = u32[q + 3];
+    const bodyAt = u32[q + 4];
+    const bodyLen = u32[q + 5];
+    let pos = u32[q + 6];
+    const command = text.slice(0, pos);
+    const headers = new Array(count);
+    for (let i = 0, p = q + 7; i < count; i++, p += 2) {
+      const nameEnd = pos + u32[p];
+      const valueEnd = nameEnd + u32[p + 1];
+      headers[i] = [text.slice(pos, nameEnd), text.slice(nameEnd, valueEnd)];
+      pos = valueEnd;
+    }
+    let body;
+    if (allocUnsafeSlow === undefined || bodyLen < UNZEROED_MIN) {
+      body = u8.slice(bodyAt, bodyAt + bodyLen);
+    } else {
+      body = new Uint8Array(allocUnsafeSlow(bodyLen).buffer, 0, bodyLen);
+      body.set(u8.subarray(bodyAt, bodyAt + bodyLen));
+    }
+    return { type: 'frame', command, headers, body };
+  }
+
   /** Drains `next()` into an array (stops at the first thrown error, which propagates). */
   function* drain(raw) {
     for (let e = raw.nextEvent(); e !== undefined; e = raw.nextEvent()) yield e;
@@ -49,11 +114,12 @@ export function createStompClasses(getRaw) {
     }
     /** The next {type: 'frame', command, headers, body} or {type: 'heart-beat'}, or undefined. */
     nextEvent() {
-      return this.#raw.nextEvent();
+      const at = this.#raw.nextPacked();
+      return at === 0 ? undefined : unpack(at);
     }
     /** Every event decoded so far. */
     events() {
-      return drain(this.#raw);
+      return drain(this);
     }
     setVersion(version) {
       this.#raw.setVersion(version);
@@ -73,9 +139,60 @@ export function createStompClasses(getRaw) {
     }
   }
 
+  /**
+   * The command, version and headers as one string for stompEncodeHeadScratch (parts separated by
+   * NUL), or undefined when the headers are not an array of [string, string] pairs
+   * (stompEncode then throws the TypeError).
+   */
+  function pack(command, version, headers) {
+    if (typeof command !== 'string' || typeof version !== 'string' || !Array.isArray(headers)) return undefined;
+    let packed = `${command}\0${version}`;
+    for (let i = 0; i < headers.length; i++) {
+      const pair = headers[i];
+      if (!Array.isArray(pair) || pair.length !== 2) return undefined;
+      const name = pair[0];
+      const value = pair[1];
+      if (typeof name !== 'string' || typeof value !== 'string') return undefined;
+      packed += `\0${name}\0${value}`;
+    }
+    return packed;
+  }
+
   /** A frame as bytes for `version`; headers escaped for it, content-length on bodies. */
   function encodeFrame(frame, version = '1.2') {
-    return getRaw().stompEncode(frame.command, frame.headers ?? [], toBytes(frame.body, 'encodeFrame'), version);
+    const headers = frame.headers ?? [];
+    const body = toBytes(frame.body, 'encodeFrame');
+    const raw = getRaw();
+    const packed = pack(frame.command, version, headers);
+    let at = 0;
+    if (packed !== undefined) {
+      // Written into WASM memory here: faster than passing a string (UTF-8: ≤ 3 bytes a unit).
+      if (packed.length * 3 > scratchLen) {
+        scratchLen = Math.max(packed.length * 3, 1024);
+        scratchAt = raw.stompEncodeScratch(scratchLen);
+        scratch = null;
+      }
+      refresh();
+      scratch ??= u8.subarray(scratchAt, scratchAt + scratchLen);
+      const { written } = encoder.encodeInto(packed, scratch);
+      at = raw.stompEncodeHeadScratch(written, headers.length, body.length);
+    }
+    // 0: not packable, a NUL inside the command or a header, or an invalid frame: the general
+    // path, which encodes it or throws the error.
+    if (at === 0) return raw.stompEncode(frame.command, headers, body, version);
+    refresh();
+    const headLen = (u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24)) >>> 0;
+    const len = headLen + body.length + 1;
+    let out;
+    if (allocUnsafeSlow === undefined || len < UNZEROED_MIN) {
+      out = new Uint8Array(len);
+    } else {
+      out = new Uint8Array(allocUnsafeSlow(len).buffer, 0, len);
+    }
+    out.set(u8.subarray(at + 4, at + 4 + headLen));
+    out.set(body, headLen);
+    out[len - 1] = 0; // the NUL that ends the frame
+    return out;
   }
 
   /** Whether encoded frames must go in a binary WebSocket message (not UTF-8). */

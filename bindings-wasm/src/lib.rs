@@ -30,8 +30,8 @@ pub use connection::RawConnection;
 pub use events::event_kinds;
 pub use proxy::RawProxyConnect;
 pub use stomp::{
-    RawStompBroker, RawStompClient, RawStompDecoder, RawStompServer, stomp_encode, stomp_is_binary,
-    stomp_subprotocol_version,
+    RawStompBroker, RawStompClient, RawStompDecoder, RawStompServer, stomp_encode,
+    stomp_encode_head_scratch, stomp_encode_scratch, stomp_is_binary, stomp_subprotocol_version,
 };
 
 /// The instance's `WebAssembly.Memory`: JavaScript reads event tables and payloads from it

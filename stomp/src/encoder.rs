@@ -1,7 +1,7 @@
 //! Frame to bytes.
 
 use crate::escape::escape_into;
-use crate::{EncodeError, Frame, Version};
+use crate::{Command, EncodeError, Frame, Version};
 
 /// Encodes frames for one negotiated [`Version`]. See [`encode`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,23 +75,60 @@ fn estimate(frame: &Frame) -> usize {
 pub fn encode_into(frame: &Frame, version: Version, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     let start = out.len();
     out.reserve(estimate(frame));
-    let result = write(frame, version, out);
+    let headers = frame
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()));
+    let body = frame.body();
+    let result = write_head(frame.command(), headers, body.len(), version, out);
+    if result.is_err() {
+        out.truncate(start);
+        return result;
+    }
+    out.extend_from_slice(body);
+    out.push(0);
+    Ok(())
+}
+
+/// The head of a frame, appended to `out`: what [`encode_into`] writes before the body —
+/// the command line, the headers escaped for `version`, `content-length: body_len` where
+/// the command takes a body, and the blank line. The whole frame is this head, then the
+/// `body_len` bytes of the body, then one NUL byte. For hosts that hold the body elsewhere
+/// (the WASM binding copies it only once, into the frame). On error `out` is left as it
+/// was.
+///
+/// # Errors
+/// As [`encode`] (`body_len > 0` on a command without a body is
+/// [`EncodeError::BodyNotAllowed`]).
+pub fn encode_head_into<'a>(
+    command: Command,
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    body_len: usize,
+    version: Version,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
+    let start = out.len();
+    let result = write_head(command, headers, body_len, version, out);
     if result.is_err() {
         out.truncate(start);
     }
     result
 }
 
-fn write(frame: &Frame, version: Version, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-    let command = frame.command();
-    let body = frame.body();
-    if !command.allows_body() && !body.is_empty() {
+fn write_head<'a>(
+    command: Command,
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    body_len: usize,
+    version: Version,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
+    if !command.allows_body() && body_len > 0 {
         return Err(EncodeError::BodyNotAllowed);
     }
     let escaped = command.escapes_headers();
     out.extend_from_slice(command.as_str().as_bytes());
     out.push(b'\n');
-    for (name, value) in frame.headers() {
+    for (name, value) in headers {
         if name == "content-length" {
             continue;
         }
@@ -102,12 +139,10 @@ fn write(frame: &Frame, version: Version, out: &mut Vec<u8>) -> Result<(), Encod
     }
     if command.allows_body() {
         out.extend_from_slice(b"content-length:");
-        write_decimal(out, body.len());
+        write_decimal(out, body_len);
         out.push(b'\n');
     }
     out.push(b'\n');
-    out.extend_from_slice(body);
-    out.push(0);
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 mod support;
 
 use proptest::prelude::*;
-use sansocket_stomp::{Command, Frame, Limits, Version, encode};
+use sansocket_stomp::{Command, Frame, Limits, Version, encode, encode_head_into};
 use support::{decode_pieces, frames};
 
 fn command() -> impl Strategy<Value = Command> {
@@ -88,6 +88,31 @@ proptest! {
         prop_assert_eq!(frames(&whole), expected);
         let pieces = cut(&wire, &cuts);
         prop_assert_eq!(decode_pieces(&pieces, v, limits), whole);
+    }
+
+    #[test]
+    fn head_then_body_then_nul_is_the_frame(f in frame(), v in version(), extra_body in 0usize..3) {
+        // Also bodies on frames that take none (`extra_body`), and any content-length header.
+        let mut f = f;
+        f.push_header("content-length", "7");
+        if extra_body > 0 {
+            f.set_body(vec![b'x'; extra_body]);
+        }
+        let mut head = b"kept".to_vec();
+        let headers = f.headers().iter().map(|(n, val)| (n.as_str(), val.as_str()));
+        let result = encode_head_into(f.command(), headers, f.body().len(), v, &mut head);
+        match encode(&f, v) {
+            Ok(whole) => {
+                prop_assert_eq!(result, Ok(()));
+                head.extend_from_slice(f.body());
+                head.push(0);
+                prop_assert_eq!(&head[4..], &whole[..]);
+            }
+            Err(e) => {
+                prop_assert_eq!(result, Err(e));
+                prop_assert_eq!(&head[..], b"kept");
+            }
+        }
     }
 
     #[test]

@@ -14,5 +14,8 @@ mod convert;
 mod sessions;
 
 pub use broker::RawStompBroker;
-pub use codec::{RawStompDecoder, stomp_encode, stomp_is_binary, stomp_subprotocol_version};
+pub use codec::{
+    RawStompDecoder, stomp_encode, stomp_encode_head_scratch, stomp_encode_scratch,
+    stomp_is_binary, stomp_subprotocol_version,
+};
 pub use sessions::{RawStompClient, RawStompServer};
