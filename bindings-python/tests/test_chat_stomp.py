@@ -178,7 +178,9 @@ def test_a_flooding_client_does_not_stall_the_others(start_server: Starter) -> N
             async def flood() -> int:
                 sent = 0
                 try:
-                    while not stop.is_set():  # never reads: its own posts pile up for it
+                    # Never reads: its own posts pile up for it. Bounded (20 MB of posts), so
+                    # that a server which keeps feeding it cannot grow this process forever.
+                    while not stop.is_set() and sent < 20_000:
                         await flooder.post("loud", body)
                         sent += 1
                 except ConnectionClosed:
