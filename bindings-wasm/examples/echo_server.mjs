@@ -3,24 +3,25 @@
 // core/examples/echo_server.rs, with the same command line and behaviour.
 //
 //   node bindings-wasm/examples/echo_server.mjs 127.0.0.1:9003 \
-//       [--subprotocol v12.stomp --subprotocol v11.stomp] [--no-deflate]
+//       [--subprotocol v12.stomp --subprotocol v11.stomp] [--no-deflate] [--max-connections N]
 //
 // Every text and binary message is sent back (up to 64 MiB). With --subprotocol, the first
 // of those names (in the order given) that the client offers is selected; without a match
 // the connection is accepted with no subprotocol. permessage-deflate is negotiated when the
-// client offers it, unless --no-deflate. At most 1024 connections at once; a connection
-// silent for 60 s is dropped. This is the server the Autobahn harness runs for the package
+// client offers it, unless --no-deflate. At most 1024 connections at once, or N with
+// --max-connections; a connection silent for 60 s is dropped. This is the server the
+// Autobahn harness runs for the package
 // (SERVER_CMD='node bindings-wasm/examples/echo_server.mjs {addr}' tests/autobahn/run.sh server).
 import { createServer } from 'node:http';
 
 import { serve } from '../lib/node.js';
 
-const MAX_CONNECTIONS = 1024;
+let maxConnections = 1024;
 const READ_TIMEOUT_MS = 60_000;
 
 function usage(problem) {
   console.error(`echo_server: ${problem}`);
-  console.error('usage: echo_server ADDR [--subprotocol NAME]... [--no-deflate]');
+  console.error('usage: echo_server ADDR [--subprotocol NAME]... [--no-deflate] [--max-connections N]');
   process.exit(2);
 }
 
@@ -34,6 +35,9 @@ for (let i = 0; i < args.length; i++) {
     if (i + 1 < args.length) subprotocols.push(args[++i]);
   } else if (arg === '--no-deflate') {
     deflate = false;
+  } else if (arg === '--max-connections') {
+    maxConnections = Number(args[++i]);
+    if (!Number.isInteger(maxConnections) || maxConnections < 1) usage('--max-connections needs a positive integer');
   } else if (addr === null && !arg.startsWith('-')) {
     addr = arg;
   } else {
@@ -50,7 +54,7 @@ const server = createServer((req, res) => {
   res.writeHead(426, { Upgrade: 'websocket', 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
   res.end('this is a WebSocket endpoint: Upgrade: websocket required\n');
 });
-server.maxConnections = MAX_CONNECTIONS;
+server.maxConnections = maxConnections;
 
 const options = {
   maxFrameSize: 64 << 20,

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The end-to-end benchmark: echo servers on loopback, one load client (Rust, e2e-client) on
+# its own core, and a markdown table of the figures and the ratios against the peers.
+#
+#   bash bench/e2e/run.sh [--quick] [SERVER...]
+#
+# 1. builds the client (cargo build --release -p sansocket-e2e), a venv in bench/e2e/.venv
+#    with the pinned servers of requirements.txt and sansocket built from bindings-python
+#    (release wheel), ws and bufferutil in bench/e2e/node_modules (package-lock.json), and
+#    the npm package's WASM build (bindings-wasm: npm ci, npm run build);
+# 2. for each server: starts it on 127.0.0.1 (a free port) pinned to core 0, runs the client
+#    pinned to core 1 (every column, then 10,000 idle connections), stops the server;
+# 3. prints the table (also written to bench/e2e/results/table.md, raw lines in
+#    results/results.tsv, server output in results/*.log).
+#
+# SERVER names (default: all): sansocket-asyncio picows picows-websockets websockets aiohttp
+# uvicorn-sansocket uvicorn-websockets-sansio uvicorn-websockets uvicorn-wsproto
+# node-sansocket node-ws.
+# --quick: 0.7 s per column instead of 2 s, 2,000 idle connections instead of 10,000.
+# Env: E2E_UVLOOP=0 runs every Python server on asyncio's own loop instead of uvloop;
+# E2E_BUILD=0 skips step 1 but the client build; E2E_SECONDS, E2E_IDLE override the figures.
+# Not a test: tests/run-all.sh does not call it. Exit status 1 if any column failed.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+. "$repo/tests/retry.sh"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+seconds=2 warmup=0.5 idle=10000
+servers=()
+for arg in "$@"; do
+  case "$arg" in
+    --quick) seconds=0.7 warmup=0.3 idle=2000 ;;
+    -*) echo "usage: bash bench/e2e/run.sh [--quick] [SERVER...]" >&2; exit 2 ;;
+    *) servers+=("$arg") ;;
+  esac
+done
+seconds="${E2E_SECONDS:-$seconds}" idle="${E2E_IDLE:-$idle}"
+start_time=$(date +%s)
+step() { echo "==> e2e: $*" >&2; }
+
+# Two file descriptors per idle connection in all (client and server), plus some.
+ulimit -n "$(( $(ulimit -Hn) < 65536 ? $(ulimit -Hn) : 65536 ))"
+if [ "$(ulimit -n)" -lt $(( idle + 1000 )) ]; then
+  echo "e2e: ulimit -n $(ulimit -n) is too low for $idle idle connections" >&2
+  exit 1
+fi
+# Servers on core 0, the client on core 1 (no pinning on a single core).
+server_cpu=(); client_cpu=()
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+  server_cpu=(taskset -c 0); client_cpu=(taskset -c 1)
+fi
+
+step "building the load client"
+(cd "$repo" && cargo build --release --quiet -p sansocket-e2e)
+client="$repo/target/release/e2e-client"
+
+venv="$here/.venv"
+py="$venv/bin/python"
+if [ "${E2E_BUILD:-1}" = 1 ]; then
+  [ -x "$py" ] || "${PYTHON:-python3}" -m venv "$venv"
+  step "the Python servers (requirements.txt) and sansocket (release wheel)"
+  retry 3 timeout 900 "$py" -m pip install --quiet -r "$here/requirements.txt"
+  (cd "$repo" && retry 3 timeout 1200 "$py" -m pip install --quiet --force-reinstall --no-deps ./bindings-python)
+  step "ws and bufferutil (npm ci), the npm package's WASM build"
+  (cd "$here" && retry 3 timeout 600 npm ci --no-audit --no-fund --silent)
+  (cd "$repo/bindings-wasm" && retry 3 timeout 600 npm ci --no-audit --no-fund --silent && npm run --silent build >/dev/null)
+fi
+
+declare -A cmd=(
+  [sansocket-asyncio]="$py $here/servers/run_module.py sansocket.examples.echo_server {addr} --no-deflate"
+  [picows]="$py $here/servers/picows_echo.py {addr}"
+  [picows-websockets]="$py $here/servers/picows_websockets_echo.py {addr}"
+  [websockets]="$py $here/servers/websockets_echo.py {addr}"
+  [aiohttp]="$py $here/servers/aiohttp_echo.py {addr}"
+  [uvicorn-sansocket]="$py $here/servers/uvicorn_echo.py {addr} sansocket.uvicorn:WebSocketProtocol"
+  [uvicorn-websockets-sansio]="$py $here/servers/uvicorn_echo.py {addr} websockets-sansio"
+  [uvicorn-websockets]="$py $here/servers/uvicorn_echo.py {addr} websockets"
+  [uvicorn-wsproto]="$py $here/servers/uvicorn_echo.py {addr} wsproto"
+  [node-sansocket]="node $repo/bindings-wasm/examples/echo_server.mjs {addr} --no-deflate --max-connections $((idle + 100))"
+  [node-ws]="node $here/servers/ws_echo.mjs {addr}"
+)
+order=(sansocket-asyncio picows picows-websockets websockets aiohttp uvicorn-sansocket
+  uvicorn-websockets-sansio uvicorn-websockets uvicorn-wsproto node-sansocket node-ws)
+[ ${#servers[@]} -gt 0 ] || servers=("${order[@]}")
+for name in "${servers[@]}"; do
+  [ -n "${cmd[$name]:-}" ] || { echo "e2e: unknown server $name (one of: ${order[*]})" >&2; exit 2; }
+done
+
+results="$here/results"
+mkdir -p "$results"
+tsv="$results/results.tsv"
+: >"$tsv"
+uptime_before="$(uptime)"
+server_pid=""
+stop_server() {
+  [ -n "$server_pid" ] || return 0
+  kill "$server_pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+trap stop_server EXIT
+
+status=0
+for name in "${servers[@]}"; do
+  port="$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  line="${cmd[$name]//\{addr\}/127.0.0.1:$port}"
+  step "$name: $line"
+  # shellcheck disable=SC2086 # the command line is split on purpose
+  (cd "$here/servers" && exec "${server_cpu[@]}" $line) >"$results/$name.log" 2>&1 &
+  server_pid=$!
+  if ! "${client_cpu[@]}" timeout 600 "$client" --addr "127.0.0.1:$port" --pid "$server_pid" \
+      --server "$name" --seconds "$seconds" --warmup "$warmup" --idle "$idle" | tee -a "$tsv" >&2; then
+    status=1
+    tail -5 "$results/$name.log" >&2 || true
+  fi
+  stop_server
+done
+
+"$py" "$here/table.py" "$tsv" --uptime-before "$uptime_before" --uptime-after "$(uptime)" \
+  --seconds "$seconds" --loop "$([ "${E2E_UVLOOP:-1}" = 0 ] && echo asyncio || echo uvloop)" \
+  --elapsed "$(( $(date +%s) - start_time ))" | tee "$results/table.md"
+exit $status

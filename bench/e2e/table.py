@@ -1,0 +1,173 @@
+"""The end-to-end benchmark's markdown table, from the client's tab-separated lines.
+
+    python bench/e2e/table.py results/results.tsv [--uptime-before ...] [--elapsed S] ...
+
+Lines: ``SERVER COLUMN msgs/s p50_us p99_us cpu_us_per_msg``, ``SERVER idle CONNS
+bytes_per_conn seconds_to_open`` or ``SERVER COLUMN ERROR message``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+from typing import Dict, List, Optional, Tuple
+
+COLUMNS = [
+    ("rr256", "rr 256 B"),
+    ("rr16k", "rr 16 KiB"),
+    ("rr256t", "rr 256 B text"),
+    ("pipe1k", "pipelined 1 KiB"),
+    ("pipe64k", "pipelined 64 KiB"),
+    ("conn100", "100 connections"),
+]
+#: (sansocket server, peer): the ratios the benchmark exists for.
+RATIOS = [
+    ("sansocket-asyncio", "picows"),
+    ("uvicorn-sansocket", "uvicorn-websockets-sansio"),
+    ("node-sansocket", "node-ws"),
+]
+NAMES = {
+    "sansocket-asyncio": "`python -m sansocket.examples.echo_server`",
+    "picows": "picows (core API)",
+    "picows-websockets": "picows (`picows.websockets`)",
+    "websockets": "websockets (asyncio)",
+    "aiohttp": "aiohttp",
+    "uvicorn-sansocket": "uvicorn + `sansocket.uvicorn`",
+    "uvicorn-websockets-sansio": "uvicorn + websockets-sansio",
+    "uvicorn-websockets": "uvicorn + websockets",
+    "uvicorn-wsproto": "uvicorn + wsproto",
+    "node-sansocket": "Node: `examples/echo_server.mjs`",
+    "node-ws": "Node: ws + bufferutil",
+}
+
+Cell = Tuple[float, float, float, float]  # msgs/s, p50 µs, p99 µs, CPU µs per message
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def read(path: str) -> Tuple[List[str], Dict[Tuple[str, str], object]]:
+    servers: List[str] = []
+    cells: Dict[Tuple[str, str], object] = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 3:
+                continue
+            server, column = parts[0], parts[1]
+            if server not in servers:
+                servers.append(server)
+            if parts[2] == "ERROR":
+                cells[server, column] = "error: " + "\t".join(parts[3:])
+            elif column == "idle":
+                cells[server, column] = (int(parts[2]), float(parts[3]), float(parts[4]))
+            else:
+                cells[server, column] = tuple(float(p) for p in parts[2:6])
+    return servers, cells
+
+
+def num(x: float) -> str:
+    return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
+
+
+def rate_cell(cell: object) -> str:
+    if isinstance(cell, tuple):
+        rate, _, _, cpu = cell
+        return f"{num(rate)} ({cpu:.1f} µs)"
+    return "–" if cell is None else "**" + str(cell)[:60].replace("|", "/") + "**"
+
+
+def latency_cell(cell: object) -> str:
+    if isinstance(cell, tuple):
+        return f"{num(cell[1])} / {num(cell[2])}"
+    return "–"
+
+
+def idle_cell(cell: object) -> str:
+    if isinstance(cell, tuple):
+        return f"{cell[1] / 1024:.1f}"
+    return "–" if cell is None else "**" + str(cell)[:60].replace("|", "/") + "**"
+
+
+def ratio(ours: object, peer: object, index: int, inverse: bool = False) -> Optional[float]:
+    if not isinstance(ours, tuple) or not isinstance(peer, tuple):
+        return None
+    a, b = ours[index], peer[index]
+    if inverse:
+        a, b = b, a
+    return a / b if b else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("tsv")
+    parser.add_argument("--uptime-before", default="")
+    parser.add_argument("--uptime-after", default="")
+    parser.add_argument("--seconds", default="?")
+    parser.add_argument("--loop", default="uvloop")
+    parser.add_argument("--elapsed", default="")
+    args = parser.parse_args()
+    servers, cells = read(args.tsv)
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    out = [
+        f"End to end, {now}, {cpu_model()}: servers pinned to core 0, the load client to core 1; "
+        f"Python servers on {args.loop}; {args.seconds} s per column.",
+        "",
+        f"Load: before `{args.uptime_before.strip()}`, after `{args.uptime_after.strip()}`.",
+        "",
+        "Messages per second (server CPU per message, user + system, the server's process tree); "
+        "memory: server RSS per idle connection.",
+        "",
+        "| server | " + " | ".join(title for _, title in COLUMNS) + " | KiB per idle connection |",
+        "|---" * (len(COLUMNS) + 2) + "|",
+    ]
+    for s in servers:
+        row = [rate_cell(cells.get((s, c))) for c, _ in COLUMNS] + [idle_cell(cells.get((s, "idle")))]
+        out.append(f"| {NAMES.get(s, s)} | " + " | ".join(row) + " |")
+    out += [
+        "",
+        "Latency p50 / p99, µs (pipelined: from queueing a message in the window to its echo).",
+        "",
+        "| server | " + " | ".join(title for _, title in COLUMNS) + " |",
+        "|---" * (len(COLUMNS) + 1) + "|",
+    ]
+    for s in servers:
+        out.append(f"| {NAMES.get(s, s)} | " + " | ".join(latency_cell(cells.get((s, c))) for c, _ in COLUMNS) + " |")
+    pairs = [(a, b) for a, b in RATIOS if a in servers and b in servers]
+    if pairs:
+        out += [
+            "",
+            "Ratios: messages per second, sansocket ÷ peer (CPU per message, peer ÷ sansocket: "
+            "above 1 is sansocket ahead on both); memory per idle connection, sansocket ÷ peer "
+            "(below 1 is sansocket ahead).",
+            "",
+            "| same run | " + " | ".join(title for _, title in COLUMNS) + " | idle memory |",
+            "|---" * (len(COLUMNS) + 2) + "|",
+        ]
+        for a, b in pairs:
+            row = []
+            for c, _ in COLUMNS:
+                r = ratio(cells.get((a, c)), cells.get((b, c)), 0)
+                q = ratio(cells.get((a, c)), cells.get((b, c)), 3, inverse=True)
+                row.append("–" if r is None else f"{r:.2f}× ({q:.2f}×)" if q else f"{r:.2f}×")
+            ia, ib = cells.get((a, "idle")), cells.get((b, "idle"))
+            mem = "–"
+            if isinstance(ia, tuple) and isinstance(ib, tuple) and ib[1] > 0:
+                mem = f"{ia[1] / ib[1]:.2f}×"
+            out.append(f"| {NAMES.get(a, a)} ÷ {NAMES.get(b, b)} | " + " | ".join(row) + f" | {mem} |")
+    if args.elapsed:
+        out += ["", f"Run time: {args.elapsed} s."]
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
