@@ -2,7 +2,7 @@
 
     python bench/e2e/table.py results/results.tsv [--uptime-before ...] [--elapsed S] ...
 
-Lines: ``SERVER COLUMN msgs/s p50_us p99_us cpu_us_per_msg``, ``SERVER idle CONNS
+Lines: ``SERVER COLUMN msgs/s p50_us p99_us server_cpu_us client_cpu_us`` (per message), ``SERVER idle CONNS
 bytes_per_conn seconds_to_open`` or ``SERVER COLUMN ERROR message``.
 """
 
@@ -41,7 +41,7 @@ NAMES = {
     "node-ws": "Node: ws + bufferutil",
 }
 
-Cell = Tuple[float, float, float, float]  # msgs/s, p50 µs, p99 µs, CPU µs per message
+Cell = Tuple[float, ...]  # msgs/s, p50 µs, p99 µs, server and client CPU µs per message
 
 
 def cpu_model() -> str:
@@ -71,7 +71,7 @@ def read(path: str) -> Tuple[List[str], Dict[Tuple[str, str], object]]:
             elif column == "idle":
                 cells[server, column] = (int(parts[2]), float(parts[3]), float(parts[4]))
             else:
-                cells[server, column] = tuple(float(p) for p in parts[2:6])
+                cells[server, column] = tuple(float(p) for p in parts[2:7])
     return servers, cells
 
 
@@ -81,7 +81,7 @@ def num(x: float) -> str:
 
 def rate_cell(cell: object) -> str:
     if isinstance(cell, tuple):
-        rate, _, _, cpu = cell
+        rate, cpu = cell[0], cell[3]
         return f"{num(rate)} ({cpu:.1f} µs)"
     return "–" if cell is None else "**" + str(cell)[:60].replace("|", "/") + "**"
 
@@ -164,6 +164,18 @@ def main() -> None:
             if isinstance(ia, tuple) and isinstance(ib, tuple) and ib[1] > 0:
                 mem = f"{ia[1] / ib[1]:.2f}×"
             out.append(f"| {NAMES.get(a, a)} ÷ {NAMES.get(b, b)} | " + " | ".join(row) + f" | {mem} |")
+    busy = [
+        (cell[4] * cell[0] / 1e6, s, c)
+        for (s, c), cell in cells.items()
+        if isinstance(cell, tuple) and len(cell) > 4
+    ]
+    if busy:
+        share, s, c = max(busy)
+        out += [
+            "",
+            f"The load client's core was busy {share:.0%} of the time at most ({NAMES.get(s, s)}, "
+            f"{dict(COLUMNS)[c]}): the client is not what limits the rates.",
+        ]
     if args.elapsed:
         out += ["", f"Run time: {args.elapsed} s."]
     print("\n".join(out))

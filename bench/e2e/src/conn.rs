@@ -8,8 +8,8 @@ use mio::net::TcpStream;
 
 use crate::frame::{self, Message};
 
-/// Bytes read per `read` call.
-const READ_BUF: usize = 256 << 10;
+/// Bytes read per `read` call, at most (an idle connection gets the least).
+const READ_BUF: (usize, usize) = (16 << 10, 256 << 10);
 /// The largest handshake response head accepted.
 const MAX_HEAD: usize = 16 << 10;
 
@@ -52,7 +52,7 @@ impl Conn {
             open: false,
             out,
             out_pos: 0,
-            buf: vec![0; READ_BUF],
+            buf: vec![0; (window * (msg_size + 14)).clamp(READ_BUF.0, READ_BUF.1)],
             buf_len: 0,
             next_send: 0,
             next_recv: 0,

@@ -28,6 +28,8 @@ pub(crate) struct Figures {
     pub(crate) p50_us: f64,
     pub(crate) p99_us: f64,
     pub(crate) cpu_seconds: f64,
+    /// The load client's own CPU seconds over the same time.
+    pub(crate) client_cpu_seconds: f64,
 }
 
 /// Time limits of a run.
@@ -78,8 +80,13 @@ pub(crate) fn open(
                 continue;
             }
             if event.is_error() {
-                let err = conn.stream.take_error().ok().flatten();
-                return Err(format!("connection {}: {err:?}", event.token().0));
+                let err = conn
+                    .stream
+                    .take_error()
+                    .ok()
+                    .flatten()
+                    .map_or("error".into(), |e| e.to_string());
+                return Err(format!("connection {}: {err}", event.token().0));
             }
             if event.is_writable() {
                 conn.flush().map_err(|e| format!("write: {e}"))?;
@@ -134,6 +141,8 @@ pub(crate) fn run(
     let mut counting = false;
     let mut counted: u64 = 0;
     let mut cpu0 = 0.0;
+    let mut client_cpu0 = 0.0;
+    let me = std::process::id();
     let mut t0 = start;
     // Fill every window.
     for conn in &mut conns {
@@ -144,6 +153,7 @@ pub(crate) fn run(
         if !counting && now >= warm_end {
             counting = true;
             cpu0 = procfs::tree_cpu_seconds(pid);
+            client_cpu0 = procfs::cpu_seconds(me);
             t0 = Instant::now();
         }
         if now >= end {
@@ -173,6 +183,7 @@ pub(crate) fn run(
     }
     let seconds = t0.elapsed().as_secs_f64();
     let cpu_seconds = procfs::tree_cpu_seconds(pid) - cpu0;
+    let client_cpu_seconds = procfs::cpu_seconds(me) - client_cpu0;
     drain(&mut poll, &mut conns, &msg, timing.patience)?;
 
     latencies.sort_unstable();
@@ -189,6 +200,7 @@ pub(crate) fn run(
         p50_us: pct(0.50),
         p99_us: pct(0.99),
         cpu_seconds,
+        client_cpu_seconds,
     })
 }
 

@@ -9,7 +9,8 @@
 //! thread and non-blocking sockets: frames are built once per column and masked with a fixed
 //! key, each echo is compared byte for byte with what was sent (a sequence number in each
 //! payload catches lost, repeated or reordered echoes). Prints one tab-separated line per
-//! column on stdout: `NAME COLUMN msgs/s p50_us p99_us server_cpu_us_per_msg`, then
+//! column on stdout: `NAME COLUMN msgs/s p50_us p99_us server_cpu_us client_cpu_us` (CPU
+//! microseconds per message, of the server's process tree and of this client), then
 //! `NAME idle CONNS bytes_per_conn`; a failed column prints `NAME COLUMN ERROR message` and
 //! makes the exit status 1. Run it on its own core (`taskset -c 1`).
 
@@ -165,9 +166,10 @@ fn main() -> ExitCode {
         match load::run(args.addr, args.pid, col, &timing) {
             Ok(f) => {
                 let rate = f.messages as f64 / f.seconds;
-                let cpu_us = f.cpu_seconds * 1e6 / f.messages.max(1) as f64;
+                let per_msg = |s: f64| s * 1e6 / f.messages.max(1) as f64;
+                let (cpu_us, client_us) = (per_msg(f.cpu_seconds), per_msg(f.client_cpu_seconds));
                 println!(
-                    "{name}\t{}\t{rate:.0}\t{:.1}\t{:.1}\t{cpu_us:.2}",
+                    "{name}\t{}\t{rate:.0}\t{:.1}\t{:.1}\t{cpu_us:.2}\t{client_us:.2}",
                     col.name, f.p50_us, f.p99_us
                 );
             }
