@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! e2e-client --addr 127.0.0.1:PORT --pid PID --server NAME [--seconds 2] [--warmup 0.5]
-//!            [--idle 10000] [--columns rr256,rr16k,...] [--wait 20]
+//!            [--prime 0.5] [--idle 10000] [--columns rr256,rr16k,...,idle] [--wait 20]
 //! ```
 //!
 //! Drives the WebSocket echo server at ADDR (process PID and its descendants) with one
@@ -12,9 +12,9 @@
 //! column on stdout: `NAME COLUMN msgs/s p50_us p99_us server_cpu_us client_cpu_us` (CPU
 //! microseconds per message, of the server's process tree and of this client), then
 //! `NAME idle CONNS bytes_per_conn`; a failed column prints `NAME COLUMN ERROR message` and
-//! makes the exit status 1. Every column runs once uncounted first (`--warmup` seconds), then
-//! again with a warm-up and `--seconds` of measurement. Run it on its own core
-//! (`taskset -c 1`).
+//! makes the exit status 1. Each column warms up for `--warmup` seconds, then measures for
+//! `--seconds`; `--prime S` first runs every column for S seconds uncounted (a JIT compiler
+//! sees every code path before anything is measured). Run it on its own core (`taskset -c 1`).
 
 mod conn;
 mod frame;
@@ -81,6 +81,7 @@ struct Args {
     server: String,
     seconds: f64,
     warmup: f64,
+    prime: f64,
     idle: usize,
     columns: Vec<String>,
     wait: f64,
@@ -93,6 +94,7 @@ fn parse_args() -> Result<Args, String> {
         server: "server".into(),
         seconds: 2.0,
         warmup: 0.5,
+        prime: 0.0,
         idle: 10_000,
         columns: COLUMNS
             .iter()
@@ -111,6 +113,7 @@ fn parse_args() -> Result<Args, String> {
             "--server" => args.server = value()?,
             "--seconds" => args.seconds = number(value()?)?,
             "--warmup" => args.warmup = number(value()?)?,
+            "--prime" => args.prime = number(value()?)?,
             "--wait" => args.wait = number(value()?)?,
             "--idle" => args.idle = value()?.parse().map_err(|e| format!("--idle: {e}"))?,
             "--columns" => args.columns = value()?.split(',').map(str::to_owned).collect(),
@@ -161,18 +164,20 @@ fn main() -> ExitCode {
     };
     let name = &args.server;
     let mut failed = false;
-    // A first pass over the columns, not counted: JIT compilers (Node) and caches warm up on
-    // every code path before any column is measured.
-    let prime = Timing {
-        warmup: timing.warmup,
-        measure: Duration::from_millis(100),
-        patience: timing.patience,
-    };
-    for col in COLUMNS
-        .iter()
-        .filter(|c| args.columns.iter().any(|n| n == c.name))
-    {
-        let _ = load::run(args.addr, args.pid, col, &prime);
+    // With --prime, a first pass over the columns, not counted: JIT compilers (Node) and
+    // caches warm up on every code path before any column is measured.
+    if args.prime > 0.0 {
+        let prime = Timing {
+            warmup: Duration::from_secs_f64(args.prime),
+            measure: Duration::from_millis(100),
+            patience: timing.patience,
+        };
+        for col in COLUMNS
+            .iter()
+            .filter(|c| args.columns.iter().any(|n| n == c.name))
+        {
+            let _ = load::run(args.addr, args.pid, col, &prime);
+        }
     }
     for col in COLUMNS
         .iter()
