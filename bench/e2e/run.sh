@@ -17,7 +17,8 @@
 #
 # SERVER names (default: all): sansocket-asyncio picows picows-websockets websockets aiohttp
 # uvicorn-sansocket uvicorn-websockets-sansio uvicorn-websockets uvicorn-wsproto
-# node-sansocket node-ws.
+# node-sansocket node-ws, and the host's floor: floor-python floor-node (servers/floor_echo.*:
+# the handshake answered, then every byte echoed unchanged, no WebSocket work).
 # --quick: one round, 0.7 s per column, 2,000 idle connections.
 # Env: E2E_UVLOOP=0 runs every Python server on asyncio's own loop instead of uvloop;
 # E2E_BUILD=0 skips step 1 but the client build; E2E_SECONDS, E2E_ROUNDS, E2E_IDLE override
@@ -66,17 +67,33 @@ npm_ci() {
   fi
 }
 
+# Whether $1 is missing or older than any file under the Rust crates it is built from or the
+# other paths given (relative to the repository).
+stale() {
+  local built=$1
+  shift
+  [ -e "$built" ] || return 0
+  [ -n "$(cd "$repo" && find core/src deflate/src stomp/src Cargo.lock "$@" -newer "$built" -print -quit)" ]
+}
+
 venv="$here/.venv"
 py="$venv/bin/python"
 if [ "${E2E_BUILD:-1}" = 1 ]; then
   [ -x "$py" ] || "${PYTHON:-python3}" -m venv "$venv"
   step "the Python servers (requirements.txt) and sansocket (release wheel)"
   retry 3 timeout 900 "$py" -m pip install --quiet -r "$here/requirements.txt"
-  (cd "$repo" && retry 3 timeout 1200 "$py" -m pip install --quiet --force-reinstall --no-deps ./bindings-python)
+  if stale "$venv/.e2e-wheel" bindings-python/src bindings-python/python bindings-python/Cargo.toml \
+      bindings-python/pyproject.toml; then
+    (cd "$repo" && retry 3 timeout 1200 "$py" -m pip install --quiet --force-reinstall --no-deps ./bindings-python)
+    touch "$venv/.e2e-wheel"
+  fi
   step "ws and bufferutil (npm ci), the npm package's WASM build"
   npm_ci "$here"
   npm_ci "$repo/bindings-wasm"
-  (cd "$repo/bindings-wasm" && npm run --silent build >/dev/null)
+  if stale "$repo/bindings-wasm/pkg/node/sansocket_wasm_bg.wasm" bindings-wasm/src \
+      bindings-wasm/Cargo.toml bindings-wasm/scripts; then
+    (cd "$repo/bindings-wasm" && npm run --silent build >/dev/null)
+  fi
 fi
 
 declare -A cmd=(
@@ -91,9 +108,14 @@ declare -A cmd=(
   [uvicorn-wsproto]="$py $here/servers/uvicorn_echo.py {addr} wsproto"
   [node-sansocket]="node $repo/bindings-wasm/examples/echo_server.mjs {addr} --no-deflate --max-connections $((idle + 100))"
   [node-ws]="node $here/servers/ws_echo.mjs {addr}"
+  [floor-python]="$py $here/servers/floor_echo.py {addr}"
+  [floor-node]="node $here/servers/floor_echo.mjs {addr}"
 )
+# The floors echo bytes without any WebSocket work: the client checks its own frames.
+declare -A client_flags=([floor-python]=--floor [floor-node]=--floor)
 order=(sansocket-asyncio picows picows-websockets websockets aiohttp uvicorn-sansocket
-  uvicorn-websockets-sansio uvicorn-websockets uvicorn-wsproto node-sansocket node-ws)
+  uvicorn-websockets-sansio uvicorn-websockets uvicorn-wsproto node-sansocket node-ws
+  floor-python floor-node)
 [ ${#servers[@]} -gt 0 ] || servers=("${order[@]}")
 for name in "${servers[@]}"; do
   [ -n "${cmd[$name]:-}" ] || { echo "e2e: unknown server $name (one of: ${order[*]})" >&2; exit 2; }
@@ -132,7 +154,7 @@ done
 status=0
 for round in $(seq "$rounds"); do
   for name in "${servers[@]}"; do
-    extra=(--warmup "$warmup" --columns rr256,rr16k,rr256t,pipe1k,pipe64k,conn100)
+    extra=(--warmup "$warmup" --columns rr256,rr16k,rr256t,pipe1k,pipe64k,conn100 ${client_flags[$name]:-})
     [ "$round" != 1 ] || extra+=(--prime "$warmup")
     [ "$round" != "$rounds" ] || extra+=(--columns rr256,rr16k,rr256t,pipe1k,pipe64k,conn100,idle)
     step "round $round/$rounds: $name"

@@ -40,6 +40,8 @@ NAMES = {
     "uvicorn-wsproto": "uvicorn + wsproto",
     "node-sansocket": "Node: `examples/echo_server.mjs`",
     "node-ws": "Node: ws + bufferutil",
+    "floor-python": "floor: Python bytes echo, no WebSocket",
+    "floor-node": "floor: Node bytes echo, no WebSocket",
 }
 
 Cell = Tuple[float, ...]  # msgs/s, p50 µs, p99 µs, server and client CPU µs per message

@@ -26,6 +26,9 @@ pub(crate) struct Progress {
 pub(crate) struct Conn {
     pub(crate) stream: TcpStream,
     pub(crate) open: bool,
+    /// The server is a plain byte echo (the host's floor): the echoes are the client's own
+    /// masked frames.
+    pub(crate) floor: bool,
     out: Vec<u8>,
     out_pos: usize,
     buf: Vec<u8>,
@@ -50,6 +53,7 @@ impl Conn {
         Conn {
             stream,
             open: false,
+            floor: false,
             out,
             out_pos: 0,
             buf: vec![0; (window * (msg_size + 14)).clamp(READ_BUF.0, READ_BUF.1)],
@@ -163,7 +167,13 @@ impl Conn {
             if self.frame_left > 0 {
                 let msg = msg.ok_or("data frame on an idle connection")?;
                 let n = self.frame_left.min(self.buf_len - pos);
-                if !msg.matches(self.next_recv, self.msg_off, &self.buf[pos..pos + n]) {
+                let chunk = &self.buf[pos..pos + n];
+                let same = if self.floor {
+                    msg.matches_masked(self.next_recv, self.msg_off, chunk)
+                } else {
+                    msg.matches(self.next_recv, self.msg_off, chunk)
+                };
+                if !same {
                     return Err(format!(
                         "echo {} differs from the message sent (at byte {})",
                         self.next_recv, self.msg_off
@@ -178,7 +188,7 @@ impl Conn {
                 }
                 continue;
             }
-            let Some(h) = frame::parse_header(&self.buf[pos..self.buf_len])? else {
+            let Some(h) = frame::parse_header(&self.buf[pos..self.buf_len], self.floor)? else {
                 break;
             };
             match h.opcode {

@@ -148,6 +148,18 @@ impl Message {
         }
     }
 
+    /// [`Message::matches`] for a chunk still masked with [`MASK`] (a floor server's echo).
+    pub(crate) fn matches_masked(&self, seq: u64, offset: usize, chunk: &[u8]) -> bool {
+        let mut plain = [0u8; 64];
+        chunk.chunks(64).enumerate().all(|(i, piece)| {
+            let at = offset + i * 64;
+            for (j, (p, b)) in plain.iter_mut().zip(piece).enumerate() {
+                *p = b ^ MASK[(at + j) % 4];
+            }
+            self.matches(seq, at, &plain[..piece.len()])
+        })
+    }
+
     /// Whether `chunk`, found at `offset` in the echo of message `seq`, is what was sent.
     pub(crate) fn matches(&self, seq: u64, offset: usize, chunk: &[u8]) -> bool {
         let end = offset + chunk.len();
@@ -174,13 +186,15 @@ pub(crate) struct Header {
     pub(crate) fin: bool,
     pub(crate) opcode: u8,
     pub(crate) len: usize,
-    /// Header bytes consumed.
+    /// Header bytes consumed (with the masking key of a floor server's echo).
     pub(crate) size: usize,
 }
 
 /// Parses a server frame header at the start of `buf`: `Ok(None)` if more bytes are needed.
-/// Server frames are not masked and carry no RSV bits here (nothing was negotiated).
-pub(crate) fn parse_header(buf: &[u8]) -> Result<Option<Header>, String> {
+/// Server frames are not masked and carry no RSV bits here (nothing was negotiated). With
+/// `floor`, the server is a plain byte echo measuring the host's floor: the frame must be the
+/// client's own, masked with [`MASK`].
+pub(crate) fn parse_header(buf: &[u8], floor: bool) -> Result<Option<Header>, String> {
     if buf.len() < 2 {
         return Ok(None);
     }
@@ -188,8 +202,13 @@ pub(crate) fn parse_header(buf: &[u8]) -> Result<Option<Header>, String> {
     if b0 & 0x70 != 0 {
         return Err(format!("server frame with RSV bits {b0:#04x}"));
     }
-    if b1 & 0x80 != 0 {
-        return Err("masked server frame".into());
+    if (b1 & 0x80 != 0) != floor {
+        return Err(if floor {
+            "the floor server changed the frame"
+        } else {
+            "masked server frame"
+        }
+        .into());
     }
     let (len, size) = match b1 & 0x7f {
         126 if buf.len() >= 4 => (u16::from_be_bytes([buf[2], buf[3]]) as usize, 4),
@@ -204,6 +223,15 @@ pub(crate) fn parse_header(buf: &[u8]) -> Result<Option<Header>, String> {
         126 | 127 => return Ok(None),
         n => (n as usize, 2),
     };
+    if floor {
+        if buf.len() < size + 4 {
+            return Ok(None);
+        }
+        if buf[size..size + 4] != MASK {
+            return Err("the floor server changed the masking key".into());
+        }
+    }
+    let size = if floor { size + 4 } else { size };
     Ok(Some(Header {
         fin: b0 & 0x80 != 0,
         opcode: b0 & 0x0f,
@@ -241,23 +269,32 @@ mod tests {
             assert!(msg.matches(0x1234, 0, &payload));
             assert!(!msg.matches(0x1235, 0, &payload));
             assert!(msg.matches(0x1234, 7, &payload[7..20]));
+            assert!(msg.matches_masked(0x1234, 0, &out[at..]));
+            assert!(msg.matches_masked(0x1234, 5, &out[at + 5..at + 200.min(size)]));
+            assert!(!msg.matches_masked(0x1235, 0, &out[at..]));
             assert!(!msg.matches(0x1234, 1, &payload[10..15]));
         }
     }
 
     #[test]
     fn headers_parse_every_length_form() {
-        let h = parse_header(&[0x82, 5]).unwrap().unwrap();
+        let h = parse_header(&[0x82, 5], false).unwrap().unwrap();
         assert!(h.fin && h.opcode == OP_BINARY && h.len == 5 && h.size == 2);
-        let h = parse_header(&[0x01, 126, 1, 0]).unwrap().unwrap();
+        let h = parse_header(&[0x01, 126, 1, 0], false).unwrap().unwrap();
         assert!(!h.fin && h.opcode == OP_TEXT && h.len == 256 && h.size == 4);
-        let h = parse_header(&[0x82, 127, 0, 0, 0, 0, 0, 1, 0, 0])
+        let h = parse_header(&[0x82, 127, 0, 0, 0, 0, 0, 1, 0, 0], false)
             .unwrap()
             .unwrap();
         assert_eq!((h.len, h.size), (65536, 10));
-        assert!(parse_header(&[0x82, 126, 1]).unwrap().is_none());
-        assert!(parse_header(&[0x82, 0x85]).is_err());
-        assert!(parse_header(&[0xc2, 1]).is_err());
+        assert!(parse_header(&[0x82, 126, 1], false).unwrap().is_none());
+        assert!(parse_header(&[0x82, 0x85], false).is_err());
+        assert!(parse_header(&[0x82, 0x05], true).is_err());
+        let mut own = vec![0x82, 0x85];
+        own.extend_from_slice(&MASK);
+        assert_eq!(parse_header(&own, true).unwrap().unwrap().size, 6);
+        own[5] ^= 1;
+        assert!(parse_header(&own, true).is_err());
+        assert!(parse_header(&[0xc2, 1], false).is_err());
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub(crate) fn run(
     let before = procfs::tree_rss_bytes(pid);
     let mut poll = Poll::new().map_err(|e| format!("poll: {e}"))?;
     let t0 = Instant::now();
-    let mut conns = load::open(&mut poll, addr, n, 64, 1, 0, patience)?;
+    let mut conns = load::open(&mut poll, addr, n, 1, 0, false, patience)?;
     let seconds_to_open = t0.elapsed().as_secs_f64();
     thread::sleep(settle);
     let after = procfs::tree_rss_bytes(pid);

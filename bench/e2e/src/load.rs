@@ -40,15 +40,19 @@ pub(crate) struct Timing {
     pub(crate) patience: Duration,
 }
 
-/// Opens `n` connections (at most `batch` handshakes at once) and registers them with
-/// `poll`, tokens `0..n`. Returns once all are open, or fails after `patience`.
+/// Handshakes in progress at once while connections open (below the servers' listen backlog).
+const HANDSHAKES_AT_ONCE: usize = 64;
+
+/// Opens `n` connections ([`HANDSHAKES_AT_ONCE`] at a time) and registers them with
+/// `poll`, tokens `0..n`. Returns once all are open, or fails after `patience`. `floor`: the
+/// server is a plain byte echo (see [`Conn::floor`]).
 pub(crate) fn open(
     poll: &mut Poll,
     addr: SocketAddr,
     n: usize,
-    batch: usize,
     window: usize,
     msg_size: usize,
+    floor: bool,
     patience: Duration,
 ) -> Result<Vec<Conn>, String> {
     let host = addr.to_string();
@@ -58,13 +62,15 @@ pub(crate) fn open(
     let mut opened = 0;
     let mut no_latencies = Vec::new();
     while opened < n {
-        while conns.len() < n && conns.len() - opened < batch {
+        while conns.len() < n && conns.len() - opened < HANDSHAKES_AT_ONCE {
             let mut stream = TcpStream::connect(addr).map_err(|e| format!("connect: {e}"))?;
             let token = Token(conns.len());
             poll.registry()
                 .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
                 .map_err(|e| format!("register: {e}"))?;
-            conns.push(Conn::new(stream, &host, window, msg_size));
+            let mut conn = Conn::new(stream, &host, window, msg_size);
+            conn.floor = floor;
+            conns.push(conn);
         }
         let now = Instant::now();
         if now >= deadline {
@@ -114,15 +120,16 @@ pub(crate) fn run(
     pid: u32,
     col: &Column,
     timing: &Timing,
+    floor: bool,
 ) -> Result<Figures, String> {
     let mut poll = Poll::new().map_err(|e| format!("poll: {e}"))?;
     let mut conns = open(
         &mut poll,
         addr,
         col.conns,
-        64,
         col.window,
         col.size,
+        floor,
         timing.patience,
     )?;
     for conn in &mut conns {

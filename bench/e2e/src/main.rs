@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! e2e-client --addr 127.0.0.1:PORT --pid PID --server NAME [--seconds 2] [--warmup 0.5]
-//!            [--prime 0.5] [--idle 10000] [--columns rr256,rr16k,...,idle] [--wait 20]
+//!            [--prime 0.5] [--idle 10000] [--columns rr256,rr16k,...,idle] [--wait 20] [--floor]
 //! ```
 //!
 //! Drives the WebSocket echo server at ADDR (process PID and its descendants) with one
@@ -15,6 +15,9 @@
 //! makes the exit status 1. Each column warms up for `--warmup` seconds, then measures for
 //! `--seconds`; `--prime S` first runs every column for S seconds uncounted (a JIT compiler
 //! sees every code path before anything is measured). Run it on its own core (`taskset -c 1`).
+//! `--floor`: the server answers the handshake, then echoes the bytes it reads unchanged
+//! (servers/floor_echo.*): what the host costs with no WebSocket work; each echo must then
+//! be the client's own masked frame.
 
 mod conn;
 mod frame;
@@ -82,6 +85,7 @@ struct Args {
     seconds: f64,
     warmup: f64,
     prime: f64,
+    floor: bool,
     idle: usize,
     columns: Vec<String>,
     wait: f64,
@@ -95,6 +99,7 @@ fn parse_args() -> Result<Args, String> {
         seconds: 2.0,
         warmup: 0.5,
         prime: 0.0,
+        floor: false,
         idle: 10_000,
         columns: COLUMNS
             .iter()
@@ -114,6 +119,7 @@ fn parse_args() -> Result<Args, String> {
             "--seconds" => args.seconds = number(value()?)?,
             "--warmup" => args.warmup = number(value()?)?,
             "--prime" => args.prime = number(value()?)?,
+            "--floor" => args.floor = true,
             "--wait" => args.wait = number(value()?)?,
             "--idle" => args.idle = value()?.parse().map_err(|e| format!("--idle: {e}"))?,
             "--columns" => args.columns = value()?.split(',').map(str::to_owned).collect(),
@@ -176,14 +182,14 @@ fn main() -> ExitCode {
             .iter()
             .filter(|c| args.columns.iter().any(|n| n == c.name))
         {
-            let _ = load::run(args.addr, args.pid, col, &prime);
+            let _ = load::run(args.addr, args.pid, col, &prime, args.floor);
         }
     }
     for col in COLUMNS
         .iter()
         .filter(|c| args.columns.iter().any(|n| n == c.name))
     {
-        match load::run(args.addr, args.pid, col, &timing) {
+        match load::run(args.addr, args.pid, col, &timing, args.floor) {
             Ok(f) => {
                 let rate = f.messages as f64 / f.seconds;
                 let per_msg = |s: f64| s * 1e6 / f.messages.max(1) as f64;
