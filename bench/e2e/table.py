@@ -135,8 +135,8 @@ def main() -> None:
         "",
         f"Load: before `{args.uptime_before.strip()}`, after `{args.uptime_after.strip()}`.",
         "",
-        "Messages per second (server CPU per message, user + system, the server's process tree); "
-        "memory: server RSS per idle connection.",
+        "Messages per second (server CPU per message: the run time of the server process tree's "
+        "threads); memory: server RSS per idle connection.",
         "",
         "| server | " + " | ".join(title for _, title in COLUMNS) + " | KiB per idle connection |",
         "|---" * (len(COLUMNS) + 2) + "|",
