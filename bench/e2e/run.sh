@@ -7,7 +7,8 @@
 # 1. builds the client (cargo build --release -p sansocket-e2e), a venv in bench/e2e/.venv
 #    with the pinned servers of requirements.txt and sansocket built from bindings-python
 #    (release wheel), ws and bufferutil in bench/e2e/node_modules (package-lock.json), and
-#    the npm package's WASM build (bindings-wasm: npm ci, npm run build);
+#    the npm package's WASM build (bindings-wasm: npm ci, npm run build); the wheel and the
+#    WASM are rebuilt only when their sources are newer, npm ci runs when a lock changed;
 # 2. starts every server on 127.0.0.1 (free ports) pinned to core 0, then runs the client
 #    pinned to core 1 against each in turn, in 2 rounds (each column warms up 0.3 s and
 #    measures 1.5 s; round 1 first primes every column, uncounted; the last round then opens
@@ -44,7 +45,9 @@ start_time=$(date +%s)
 step() { echo "==> e2e: $*" >&2; }
 
 # Two file descriptors per idle connection in all (client and server), plus some.
-ulimit -n "$(( $(ulimit -Hn) < 65536 ? $(ulimit -Hn) : 65536 ))"
+hard="$(ulimit -Hn)"
+[ "$hard" = unlimited ] && hard=65536
+ulimit -n "$(( hard < 65536 ? hard : 65536 ))"
 if [ "$(ulimit -n)" -lt $(( idle + 1000 )) ]; then
   echo "e2e: ulimit -n $(ulimit -n) is too low for $idle idle connections" >&2
   exit 1
