@@ -12,8 +12,11 @@
 // Speed: StompDecoder and encodeFrame cross into WASM once per frame. A decoded frame is a
 // packed row in WASM memory (src/stomp/codec.rs): its command, header names and values are
 // read with one string decode and sliced; its body is copied out once. To encode, the
-// command, version and headers are written into WASM memory as one string and the Rust encoder returns the frame's
-// head; the body is copied once, straight into the frame, and never enters WASM.
+// command, version and headers are written into WASM memory, NUL-separated (ASCII a unit at a
+// time, other text through TextEncoder.encodeInto), the Rust encoder returns the frame's
+// head, and the head and body are copied once into the frame; a small frame is cut from a
+// shared pool (as Node's Buffer.allocUnsafe), since a new Uint8Array of its own costs V8 more
+// than the rest of the encoding.
 
 const encoder = new TextEncoder();
 // Header text was validated as UTF-8 by the engine, so the decoder need not be fatal.
@@ -23,6 +26,9 @@ const EMPTY = new Uint8Array(0);
 const allocUnsafeSlow = globalThis.Buffer?.allocUnsafeSlow;
 /** Bodies at least this large are copied into an unzeroed buffer (smaller: slice). */
 const UNZEROED_MIN = 4096;
+/** Encoded frames shorter than this share a pool of POOL_SIZE bytes (see allocate()). */
+const POOLED_MAX = 4096;
+const POOL_SIZE = 64 * 1024;
 /** Packed decoder row kinds (src/stomp/codec.rs). */
 const ROW_FRAME = 1;
 
@@ -140,22 +146,94 @@ export function createStompClasses(getRaw) {
   }
 
   /**
-   * The command, version and headers as one string for stompEncodeHeadScratch (parts separated by
-   * NUL), or undefined when the headers are not an array of [string, string] pairs
-   * (stompEncode then throws the TypeError).
+   * The length in UTF-16 code units of the command, version and headers with a separator
+   * after each but the last, or -1 when the headers are not an array of [string, string]
+   * pairs (stompEncode then throws the TypeError).
    */
-  function pack(command, version, headers) {
-    if (typeof command !== 'string' || typeof version !== 'string' || !Array.isArray(headers)) return undefined;
-    let packed = `${command}\0${version}`;
+  function packedLength(command, version, headers) {
+    if (typeof command !== 'string' || typeof version !== 'string' || !Array.isArray(headers)) return -1;
+    let len = command.length + 1 + version.length;
     for (let i = 0; i < headers.length; i++) {
       const pair = headers[i];
-      if (!Array.isArray(pair) || pair.length !== 2) return undefined;
+      if (!Array.isArray(pair) || pair.length !== 2) return -1;
       const name = pair[0];
       const value = pair[1];
-      if (typeof name !== 'string' || typeof value !== 'string') return undefined;
-      packed += `\0${name}\0${value}`;
+      if (typeof name !== 'string' || typeof value !== 'string') return -1;
+      len += name.length + value.length + 2;
     }
-    return packed;
+    return len;
+  }
+
+  /** Makes the scratch buffer in WASM memory at least `len` bytes long; renews the views. */
+  function reserveScratch(len) {
+    if (len > scratchLen) {
+      scratchLen = Math.max(len, 1024);
+      scratchAt = getRaw().stompEncodeScratch(scratchLen);
+      scratch = null;
+    }
+    refresh();
+    scratch ??= u8.subarray(scratchAt, scratchAt + scratchLen);
+  }
+
+  /** Writes `text` at `at` in WASM memory when it is ASCII without NUL; returns where it ends, or -1. */
+  function putAscii(text, at) {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0 || c > 0x7f) return -1;
+      u8[at++] = c;
+    }
+    return at;
+  }
+
+  /**
+   * Writes the command, version and headers into the scratch buffer (shaped as
+   * packedLength checked), each followed by a NUL but the last, in UTF-8; returns the
+   * byte count. ASCII is copied a unit at a time (most headers are ASCII: no string is
+   * built); other text is joined and encoded with TextEncoder.encodeInto.
+   */
+  function packInto(command, version, headers, len) {
+    reserveScratch(len);
+    let p = putAscii(command, scratchAt);
+    if (p >= 0) {
+      u8[p++] = 0;
+      p = putAscii(version, p);
+    }
+    for (let i = 0; i < headers.length && p >= 0; i++) {
+      u8[p++] = 0;
+      p = putAscii(headers[i][0], p);
+      if (p < 0) break;
+      u8[p++] = 0;
+      p = putAscii(headers[i][1], p);
+    }
+    if (p >= 0) return p - scratchAt;
+    let packed = `${command}\0${version}`;
+    for (let i = 0; i < headers.length; i++) packed += `\0${headers[i][0]}\0${headers[i][1]}`;
+    reserveScratch(len * 3); // UTF-8: at most 3 bytes a UTF-16 unit
+    return encoder.encodeInto(packed, scratch).written;
+  }
+
+  /** The pool small frames are cut from, and where its free part starts. */
+  let pool = null;
+  let poolAt = 0;
+
+  /**
+   * `len` bytes for an encoded frame: below POOLED_MAX a view into a shared pool (a new
+   * Uint8Array of more than 64 bytes costs V8 an ArrayBuffer of its own, which took half of
+   * the time of encoding a small frame), else a buffer of its own (on Node not zeroed
+   * first: every byte is written at once).
+   */
+  function allocate(len) {
+    if (len >= POOLED_MAX) {
+      if (allocUnsafeSlow === undefined) return new Uint8Array(len);
+      return new Uint8Array(allocUnsafeSlow(len).buffer, 0, len);
+    }
+    if (pool === null || poolAt + len > pool.byteLength) {
+      pool = new ArrayBuffer(POOL_SIZE);
+      poolAt = 0;
+    }
+    const out = new Uint8Array(pool, poolAt, len);
+    poolAt = (poolAt + len + 7) & ~7; // 8-byte aligned, as Node's Buffer pool
+    return out;
   }
 
   /** A frame as bytes for `version`; headers escaped for it, content-length on bodies. */
@@ -163,32 +241,16 @@ export function createStompClasses(getRaw) {
     const headers = frame.headers ?? [];
     const body = toBytes(frame.body, 'encodeFrame');
     const raw = getRaw();
-    const packed = pack(frame.command, version, headers);
-    let at = 0;
-    if (packed !== undefined) {
-      // Written into WASM memory here: faster than passing a string (UTF-8: ≤ 3 bytes a unit).
-      if (packed.length * 3 > scratchLen) {
-        scratchLen = Math.max(packed.length * 3, 1024);
-        scratchAt = raw.stompEncodeScratch(scratchLen);
-        scratch = null;
-      }
-      refresh();
-      scratch ??= u8.subarray(scratchAt, scratchAt + scratchLen);
-      const { written } = encoder.encodeInto(packed, scratch);
-      at = raw.stompEncodeHeadScratch(written, headers.length, body.length);
-    }
-    // 0: not packable, a NUL inside the command or a header, or an invalid frame: the general
-    // path, which encodes it or throws the error.
+    const packed = packedLength(frame.command, version, headers);
+    const at =
+      packed < 0 ? 0 : raw.stompEncodeHeadScratch(packInto(frame.command, version, headers, packed), headers.length, body.length);
+    // 0: not shaped as expected, a NUL inside the command or a header, or an invalid frame:
+    // the general path, which encodes it or throws the error.
     if (at === 0) return raw.stompEncode(frame.command, headers, body, version);
     refresh();
     const headLen = (u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24)) >>> 0;
     const len = headLen + body.length + 1;
-    let out;
-    if (allocUnsafeSlow === undefined || len < UNZEROED_MIN) {
-      out = new Uint8Array(len);
-    } else {
-      out = new Uint8Array(allocUnsafeSlow(len).buffer, 0, len);
-    }
+    const out = allocate(len);
     out.set(u8.subarray(at + 4, at + 4 + headLen));
     out.set(body, headLen);
     out[len - 1] = 0; // the NUL that ends the frame
