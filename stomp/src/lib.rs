@@ -81,6 +81,7 @@ mod heartbeat;
 mod limits;
 mod link;
 mod server;
+mod setters;
 mod version;
 mod websocket;
 
