@@ -267,14 +267,17 @@ export function createStompClasses(getRaw) {
     return getRaw().stompSubprotocolVersion(subprotocol || undefined);
   }
 
-  class StompClientSession {
+  /** Reads a session's WASM object (set in StompSession's static block). */
+  let rawOf;
+
+  /** What the client and the server sessions share: bytes in and out, events, timers. */
+  class StompSession {
     #raw;
-    /**
-     * Queues CONNECT. options: {host ('/'), login, passcode, maxVersion ('1.2'), heartBeat
-     * ([10000, 10000]), grace (2), limits, stompCommand (false), headers}.
-     */
-    constructor(now = 0, options = {}) {
-      this.#raw = new (getRaw().RawStompClient)(now, options);
+    static {
+      rawOf = (session) => session.#raw;
+    }
+    constructor(raw) {
+      this.#raw = raw;
     }
     receiveData(data, now) {
       this.#raw.receive(toBytes(data, 'receiveData'), now);
@@ -282,7 +285,7 @@ export function createStompClasses(getRaw) {
     receiveEof() {
       this.#raw.receiveEof();
     }
-    /** connected | message | receipt | disconnected | heart-beat, or undefined; throws StompSessionError. */
+    /** The next event, or undefined; throws StompSessionError (see each session). */
     nextEvent() {
       return this.#raw.nextEvent();
     }
@@ -291,36 +294,6 @@ export function createStompClasses(getRaw) {
     }
     sendFrame(frame) {
       this.#raw.sendFrame(frame.command, frame.headers ?? [], toBytes(frame.body, 'sendFrame'));
-    }
-    /** Returns the subscription id. ack: 'auto' | 'client' | 'client-individual'. */
-    subscribe(destination, ack = 'auto', headers = []) {
-      return this.#raw.subscribe(destination, ack, headers);
-    }
-    unsubscribe(id, headers = []) {
-      this.#raw.unsubscribe(id, headers);
-    }
-    send(destination, body = EMPTY, headers = []) {
-      this.#raw.send(destination, toBytes(body, 'send'), headers);
-    }
-    /** ACK a message event, with the headers of the negotiated version. */
-    ack(message, transaction = undefined) {
-      this.#raw.ack(message.headers, transaction);
-    }
-    nack(message, transaction = undefined) {
-      this.#raw.nack(message.headers, transaction);
-    }
-    /** Returns the transaction id. */
-    begin(headers = []) {
-      return this.#raw.begin(headers);
-    }
-    commit(id, headers = []) {
-      this.#raw.commit(id, headers);
-    }
-    abort(id, headers = []) {
-      this.#raw.abort(id, headers);
-    }
-    disconnect(receipt = true) {
-      this.#raw.disconnect(receipt);
     }
     /** The bytes to write (drained). */
     dataToSend(now) {
@@ -344,71 +317,73 @@ export function createStompClasses(getRaw) {
     get shouldCloseTransport() {
       return this.#raw.shouldCloseTransport;
     }
-    get pendingReceipts() {
-      return this.#raw.pendingReceipts;
-    }
+    /** Frees the WASM memory now (otherwise when garbage collected). */
     free() {
       this.#raw.free();
     }
   }
 
-  class StompServerSession {
-    #raw;
+  /** Events: connected | message | receipt | disconnected | heart-beat. */
+  class StompClientSession extends StompSession {
+    /**
+     * Queues CONNECT. options: {host ('/'), login, passcode, maxVersion ('1.2'), heartBeat
+     * ([10000, 10000]), grace (2), limits, stompCommand (false), headers}.
+     */
+    constructor(now = 0, options = {}) {
+      super(new (getRaw().RawStompClient)(now, options));
+    }
+    /** Returns the subscription id. ack: 'auto' | 'client' | 'client-individual'. */
+    subscribe(destination, ack = 'auto', headers = []) {
+      return rawOf(this).subscribe(destination, ack, headers);
+    }
+    unsubscribe(id, headers = []) {
+      rawOf(this).unsubscribe(id, headers);
+    }
+    send(destination, body = EMPTY, headers = []) {
+      rawOf(this).send(destination, toBytes(body, 'send'), headers);
+    }
+    /** ACK a message event, with the headers of the negotiated version. */
+    ack(message, transaction = undefined) {
+      rawOf(this).ack(message.headers, transaction);
+    }
+    nack(message, transaction = undefined) {
+      rawOf(this).nack(message.headers, transaction);
+    }
+    /** Returns the transaction id. */
+    begin(headers = []) {
+      return rawOf(this).begin(headers);
+    }
+    commit(id, headers = []) {
+      rawOf(this).commit(id, headers);
+    }
+    abort(id, headers = []) {
+      rawOf(this).abort(id, headers);
+    }
+    disconnect(receipt = true) {
+      rawOf(this).disconnect(receipt);
+    }
+    get pendingReceipts() {
+      return rawOf(this).pendingReceipts;
+    }
+  }
+
+  /** Events: connect | frame | disconnect | heart-beat; a StompSessionError has its ERROR queued. */
+  class StompServerSession extends StompSession {
     /** options: {maxVersion, heartBeat, grace, limits, serverName ('sansocket-stomp'; null: none)}. */
     constructor(now = 0, options = {}) {
-      this.#raw = new (getRaw().RawStompServer)(now, options);
-    }
-    receiveData(data, now) {
-      this.#raw.receive(toBytes(data, 'receiveData'), now);
-    }
-    receiveEof() {
-      this.#raw.receiveEof();
-    }
-    /** connect | frame | disconnect | heart-beat, or undefined; throws StompSessionError (ERROR queued). */
-    nextEvent() {
-      return this.#raw.nextEvent();
-    }
-    events() {
-      return drain(this.#raw);
+      super(new (getRaw().RawStompServer)(now, options));
     }
     accept(session = undefined, headers = []) {
-      this.#raw.accept(session, headers);
+      rawOf(this).accept(session, headers);
     }
     reject(message) {
-      this.#raw.reject(message);
-    }
-    sendFrame(frame) {
-      this.#raw.sendFrame(frame.command, frame.headers ?? [], toBytes(frame.body, 'sendFrame'));
+      rawOf(this).reject(message);
     }
     sendReceipt(receiptId) {
-      this.#raw.sendReceipt(receiptId);
+      rawOf(this).sendReceipt(receiptId);
     }
     sendError(message, receiptId = undefined) {
-      this.#raw.sendError(message, receiptId);
-    }
-    dataToSend(now) {
-      return this.#raw.dataToSend(now);
-    }
-    pollTimeout() {
-      return this.#raw.pollTimeout();
-    }
-    handleTimeout(now) {
-      this.#raw.handleTimeout(now);
-    }
-    get version() {
-      return this.#raw.version;
-    }
-    get isConnected() {
-      return this.#raw.isConnected;
-    }
-    get isClosed() {
-      return this.#raw.isClosed;
-    }
-    get shouldCloseTransport() {
-      return this.#raw.shouldCloseTransport;
-    }
-    free() {
-      this.#raw.free();
+      rawOf(this).sendError(message, receiptId);
     }
   }
 
