@@ -89,12 +89,11 @@ export class StompBrokerHost {
       this.broker.dataToSend(id, t);
       return;
     }
-    const closing = this.broker.shouldClose(id);
     // Left in the broker (bounded there); a connection it closes gets its last bytes.
-    if (transport.waiting && !closing) return;
-    const data = this.broker.dataToSend(id, t);
-    if (data.length > 0) transport.waiting = !transport.write(data);
-    if (closing) transport.end();
+    if (transport.waiting && !this.broker.shouldClose(id)) return;
+    const { data, close, binary } = this.broker.takeData(id, t);
+    if (data.length > 0) transport.waiting = !transport.write(data, binary);
+    if (close) transport.end();
   }
 
   #attach(maxVersion, transport) {
@@ -125,7 +124,8 @@ export class StompBrokerHost {
     // sent; its 'close' event follows and the broker forgets the connection.
     const open = () => ws.readyState === ws.OPEN;
     const id = this.#attach(stompVersionForSubprotocol(ws.protocol), {
-      write: (data) => !open() || ws.send(isBinaryFrame(data) ? data : Buffer.from(data).toString('utf8')) !== false,
+      write: (data, binary) =>
+        !open() || ws.send(binary ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')) !== false,
       end: () => open() && ws.close(1000),
     });
     ws.on('message', (data) => {

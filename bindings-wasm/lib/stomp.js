@@ -417,6 +417,20 @@ export function createStompClasses(getRaw) {
     dataToSend(id, now) {
       return this.#raw.dataToSend(id, now);
     }
+    /**
+     * dataToSend, shouldClose and isBinaryFrame in one call: {data, close, binary}. A
+     * `data` under 4 KiB is a view into a shared pool (as encodeFrame's).
+     */
+    takeData(id, now) {
+      const q = this.#raw.takePacked(id, now) >>> 2;
+      refresh();
+      const at = u32[q];
+      const len = u32[q + 1];
+      const flags = u32[q + 2];
+      const data = len === 0 ? EMPTY : allocate(len);
+      if (len > 0) data.set(u8.subarray(at, at + len));
+      return { data, close: (flags & 1) !== 0, binary: (flags & 2) !== 0 };
+    }
     connectionsToFlush() {
       return Array.from(this.#raw.connectionsToFlush());
     }

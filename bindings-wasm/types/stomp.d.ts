@@ -243,6 +243,8 @@ export declare class StompBroker {
   dataToSend(id: number, now: number): Uint8Array;
   connectionsToFlush(): number[];
   shouldClose(id: number): boolean;
+  /** dataToSend, shouldClose and isBinaryFrame in one call; `data` under 4 KiB is a view into a shared pool. */
+  takeData(id: number, now: number): { data: Uint8Array; close: boolean; binary: boolean };
   readonly connectionCount: number;
   queueDepth(destination: string): number;
   pollTimeout(): number | undefined;

@@ -29,7 +29,7 @@ pub struct RawStompDecoder {
 }
 
 /// A WASM address or length as a `u32` (addresses are 32-bit in wasm32).
-fn addr(n: usize) -> u32 {
+pub(super) fn addr(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
