@@ -1,12 +1,13 @@
-// StompBrokerHost (lib/stomp-node.js) with a real slow reader on loopback: once a socket's
+// StompBrokerHost (lib/stomp-node.js) with a real slow reader on loopback (TCP and WebSocket): once a socket's
 // write() says wait, the connection's bytes stay in the broker (bounded by maxOutgoing)
 // instead of piling up in Node's socket buffer, and go out on 'drain'.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import net from 'node:net';
 import { test } from 'node:test';
 
-import { StompBroker, StompBrokerHost, StompDecoder, stompHeader } from '../lib/node.js';
+import { STOMP_SUBPROTOCOLS, StompBroker, StompBrokerHost, StompDecoder, connect, serve, stompHeader } from '../lib/node.js';
 import { within } from './helpers.mjs';
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
@@ -106,4 +107,45 @@ test('bytes held back while the socket is full go out in order on drain', async 
   assert.deepEqual(seqs, Array.from({ length: published }, (_, i) => i));
   assert.equal(host.broker.shouldClose(0), false);
   decoder.free();
+});
+
+test('over WebSocket too: a client that does not read is closed as a slow consumer', async (t) => {
+  const host = new StompBrokerHost(new StompBroker({ heartBeat: [0, 0] }));
+  const http = createServer((req, res) => res.writeHead(404).end());
+  let serverWs;
+  serve(http, { subprotocols: [...STOMP_SUBPROTOCOLS] }, (ws) => {
+    serverWs = ws;
+    host.handleWebSocket(ws);
+  });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const client = await connect(`ws://127.0.0.1:${http.address().port}/`, { subprotocols: ['v12.stomp'], proxy: null });
+  t.after(() => {
+    client.terminate?.();
+    http.closeAllConnections?.();
+    http.close();
+    host.close();
+  });
+  const received = [];
+  client.on('message', (data) => received.push(Buffer.from(data)));
+  client.send('CONNECT\naccept-version:1.2\nhost:/\n\n\0SUBSCRIBE\nid:0\ndestination:/topic/t\nreceipt:r\n\n\0');
+  await within(5000, (async () => {
+    while (!Buffer.concat(received).includes('RECEIPT\nreceipt-id:r')) await once(client, 'message');
+  })(), 'the receipt');
+  client.pause();
+  const body = new Uint8Array(256 * 1024).fill(0x61);
+  let buffered = 0;
+  let turns = 0;
+  while (!host.broker.shouldClose(0) && turns < MAX_TURNS) {
+    host.broker.publish('/topic/t', body);
+    host.flush();
+    buffered = Math.max(buffered, serverWs.bufferedAmount);
+    turns += 1;
+    await turn();
+  }
+  assert.ok(host.broker.shouldClose(0), `still open after ${turns} publishes of 256 KiB`);
+  assert.ok(buffered <= 16 * 1024 + 1024 * 1024 + 2 * body.length, `${buffered} bytes in Node's buffer`);
+  client.resume();
+  await within(10000, once(client, 'close'), 'the close');
+  assert.match(Buffer.concat(received).toString('latin1').slice(-200), /ERROR\n[^\0]*message:slow consumer\n[^]*\0$/);
 });
