@@ -63,10 +63,13 @@ export function createStompClasses(getRaw) {
   /** A view of it (renewed with the views of WASM memory). */
   let scratch = null;
 
-  /** Views of WASM memory, renewed whenever the memory grew (old buffers are detached). */
+  /**
+   * Views of WASM memory, renewed whenever the memory grew: growing detaches the old buffer,
+   * whose views then have no bytes (cheaper to test than reading memory.buffer each time).
+   */
   function refresh() {
-    if (memory === null) memory = getRaw().wasmMemory();
-    if (memory.buffer !== buffer) {
+    if (u8 === null || u8.byteLength === 0) {
+      memory ??= getRaw().wasmMemory();
       buffer = memory.buffer;
       u8 = new Uint8Array(buffer);
       u32 = new Uint32Array(buffer);

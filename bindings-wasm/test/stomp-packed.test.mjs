@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 
-import { StompDecoder, encodeFrame } from '../lib/node.js';
+import { StompDecoder, encodeFrame, wasmMemorySize } from '../lib/node.js';
 
 const raw = createRequire(import.meta.url)('../pkg/node/sansocket_wasm.js');
 
@@ -92,3 +92,20 @@ test('a frame decoded before a bad one is handed out, then the error is thrown',
   assert.equal(decoder.hasFailed, true);
   assert.equal(decoder.nextEvent(), undefined);
 });
+
+test('encodeFrame and StompDecoder after WASM memory grew (views renewed)', () => {
+  const frame = { command: 'SEND', headers: [['destination', '/queue/a']], body: 'x' };
+  const before = Buffer.from(encodeFrame(frame));
+  const memory = wasmMemorySize();
+  const size = 32 * 1024 * 1024;
+  const decoder = new StompDecoder('1.2', { limits: { maxBody: size } });
+  decoder.receiveData(Buffer.concat([Buffer.from(`SEND\ncontent-length:${size}\n\n`), Buffer.alloc(size), Buffer.from('\0')]));
+  assert.equal(decoder.nextEvent().body.length, size);
+  assert.ok(wasmMemorySize() > memory, 'the memory grew');
+  assert.deepEqual(Buffer.from(encodeFrame(frame)), before);
+  decoder.receiveData(before);
+  assert.equal(stompHeaderOf(decoder.nextEvent(), 'destination'), '/queue/a');
+  decoder.free();
+});
+
+const stompHeaderOf = (event, name) => event.headers.find(([n]) => n === name)?.[1];
