@@ -33,6 +33,14 @@ const now = () => performance.now();
  * not one per frame. `onEvent(event)` gets the broker's authenticate, app-message and
  * closed events (it may call broker.accept/reject/publish). Both handle methods return the
  * broker's id for the connection. `close()` stops the timer.
+ *
+ * Backpressure: once a write to a connection returns false (the socket holds more than its
+ * `writableHighWaterMark`: 16 KiB by default; `net.createServer({highWaterMark})` and
+ * `http.createServer({highWaterMark})` set it), the connection's bytes stay in the broker
+ * until the socket's 'drain'. The broker's bound then applies (`maxOutgoing`, 1 MiB by
+ * default): a queue message waits for a subscriber with room, and a topic message that
+ * would pass the bound closes that connection with an ERROR (`message:slow consumer`). A
+ * client that does not read costs the server at most that bound plus one write.
  */
 export class StompBrokerHost {
   constructor(broker, onEvent = undefined) {
@@ -41,6 +49,8 @@ export class StompBrokerHost {
     this.transports = new Map();
     this.timer = undefined;
     this.scheduled = undefined;
+    /** Connections whose socket drained while their bytes waited in the broker. */
+    this.drained = new Set();
   }
 
   /** Flushes after what else arrived in this turn of the event loop (see flush()). */
@@ -56,12 +66,11 @@ export class StompBrokerHost {
     for (const event of this.broker.events()) this.onEvent?.(event);
     const t = now();
     for (const id of this.broker.connectionsToFlush()) {
-      const transport = this.transports.get(id);
-      const data = this.broker.dataToSend(id, t);
-      if (transport === undefined) continue;
-      if (data.length > 0) transport.write(data);
-      if (this.broker.shouldClose(id)) transport.end();
+      this.drained.delete(id);
+      this.#send(id, t);
     }
+    for (const id of this.drained) this.#send(id, t);
+    this.drained.clear();
     clearTimeout(this.timer);
     const due = this.broker.pollTimeout();
     if (due !== undefined) {
@@ -73,14 +82,39 @@ export class StompBrokerHost {
     }
   }
 
+  /** Writes the broker's bytes for `id`, unless its socket is waiting for 'drain'. */
+  #send(id, t) {
+    const transport = this.transports.get(id);
+    if (transport === undefined) {
+      this.broker.dataToSend(id, t);
+      return;
+    }
+    // Left in the broker (bounded there); a connection it closes gets its last bytes.
+    if (transport.waiting && !this.broker.shouldClose(id)) return;
+    const { data, close, binary } = this.broker.takeData(id, t);
+    if (data.length > 0) transport.waiting = !transport.write(data, binary);
+    if (close) transport.end();
+  }
+
   #attach(maxVersion, transport) {
     const id = this.broker.open(now(), maxVersion);
+    transport.waiting = false;
     this.transports.set(id, transport);
     return id;
   }
 
+  /** The socket's buffer emptied: what waited in the broker goes out after this turn. */
+  #drain(id) {
+    const transport = this.transports.get(id);
+    if (transport === undefined || !transport.waiting) return;
+    transport.waiting = false;
+    this.drained.add(id);
+    this.#later();
+  }
+
   #gone(id) {
     if (!this.transports.delete(id)) return;
+    this.drained.delete(id);
     this.broker.close(id);
     this.flush();
   }
@@ -90,13 +124,15 @@ export class StompBrokerHost {
     // sent; its 'close' event follows and the broker forgets the connection.
     const open = () => ws.readyState === ws.OPEN;
     const id = this.#attach(stompVersionForSubprotocol(ws.protocol), {
-      write: (data) => open() && ws.send(isBinaryFrame(data) ? data : Buffer.from(data).toString('utf8')),
+      write: (data, binary) =>
+        !open() || ws.send(binary ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')) !== false,
       end: () => open() && ws.close(1000),
     });
     ws.on('message', (data) => {
-      this.broker.receiveData(id, typeof data === 'string' ? data : data, now());
+      this.broker.receiveData(id, data, now());
       this.#later();
     });
+    ws.on('drain', () => this.#drain(id));
     ws.on('close', () => this.#gone(id));
     ws.on('error', () => {});
     return id;
@@ -108,6 +144,7 @@ export class StompBrokerHost {
       this.broker.receiveData(id, data, now());
       this.#later();
     });
+    socket.on('drain', () => this.#drain(id));
     socket.on('close', () => this.#gone(id));
     socket.on('error', () => {});
     return id;

@@ -12,8 +12,11 @@
 // Speed: StompDecoder and encodeFrame cross into WASM once per frame. A decoded frame is a
 // packed row in WASM memory (src/stomp/codec.rs): its command, header names and values are
 // read with one string decode and sliced; its body is copied out once. To encode, the
-// command, version and headers are written into WASM memory as one string and the Rust encoder returns the frame's
-// head; the body is copied once, straight into the frame, and never enters WASM.
+// command, version and headers are written into WASM memory, NUL-separated (ASCII a unit at a
+// time, other text through TextEncoder.encodeInto), the Rust encoder returns the frame's
+// head, and the head and body are copied once into the frame; a small frame is cut from a
+// shared pool (as Node's Buffer.allocUnsafe), since a new Uint8Array of its own costs V8 more
+// than the rest of the encoding.
 
 const encoder = new TextEncoder();
 // Header text was validated as UTF-8 by the engine, so the decoder need not be fatal.
@@ -23,6 +26,9 @@ const EMPTY = new Uint8Array(0);
 const allocUnsafeSlow = globalThis.Buffer?.allocUnsafeSlow;
 /** Bodies at least this large are copied into an unzeroed buffer (smaller: slice). */
 const UNZEROED_MIN = 4096;
+/** Encoded frames shorter than this share a pool of POOL_SIZE bytes (see allocate()). */
+const POOLED_MAX = 4096;
+const POOL_SIZE = 64 * 1024;
 /** Packed decoder row kinds (src/stomp/codec.rs). */
 const ROW_FRAME = 1;
 
@@ -57,10 +63,13 @@ export function createStompClasses(getRaw) {
   /** A view of it (renewed with the views of WASM memory). */
   let scratch = null;
 
-  /** Views of WASM memory, renewed whenever the memory grew (old buffers are detached). */
+  /**
+   * Views of WASM memory, renewed whenever the memory grew: growing detaches the old buffer,
+   * whose views then have no bytes (cheaper to test than reading memory.buffer each time).
+   */
   function refresh() {
-    if (memory === null) memory = getRaw().wasmMemory();
-    if (memory.buffer !== buffer) {
+    if (u8 === null || u8.byteLength === 0) {
+      memory ??= getRaw().wasmMemory();
       buffer = memory.buffer;
       u8 = new Uint8Array(buffer);
       u32 = new Uint32Array(buffer);
@@ -140,22 +149,94 @@ export function createStompClasses(getRaw) {
   }
 
   /**
-   * The command, version and headers as one string for stompEncodeHeadScratch (parts separated by
-   * NUL), or undefined when the headers are not an array of [string, string] pairs
-   * (stompEncode then throws the TypeError).
+   * The length in UTF-16 code units of the command, version and headers with a separator
+   * after each but the last, or -1 when the headers are not an array of [string, string]
+   * pairs (stompEncode then throws the TypeError).
    */
-  function pack(command, version, headers) {
-    if (typeof command !== 'string' || typeof version !== 'string' || !Array.isArray(headers)) return undefined;
-    let packed = `${command}\0${version}`;
+  function packedLength(command, version, headers) {
+    if (typeof command !== 'string' || typeof version !== 'string' || !Array.isArray(headers)) return -1;
+    let len = command.length + 1 + version.length;
     for (let i = 0; i < headers.length; i++) {
       const pair = headers[i];
-      if (!Array.isArray(pair) || pair.length !== 2) return undefined;
+      if (!Array.isArray(pair) || pair.length !== 2) return -1;
       const name = pair[0];
       const value = pair[1];
-      if (typeof name !== 'string' || typeof value !== 'string') return undefined;
-      packed += `\0${name}\0${value}`;
+      if (typeof name !== 'string' || typeof value !== 'string') return -1;
+      len += name.length + value.length + 2;
     }
-    return packed;
+    return len;
+  }
+
+  /** Makes the scratch buffer in WASM memory at least `len` bytes long; renews the views. */
+  function reserveScratch(len) {
+    if (len > scratchLen) {
+      scratchLen = Math.max(len, 1024);
+      scratchAt = getRaw().stompEncodeScratch(scratchLen);
+      scratch = null;
+    }
+    refresh();
+    scratch ??= u8.subarray(scratchAt, scratchAt + scratchLen);
+  }
+
+  /** Writes `text` at `at` in WASM memory when it is ASCII without NUL; returns where it ends, or -1. */
+  function putAscii(text, at) {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0 || c > 0x7f) return -1;
+      u8[at++] = c;
+    }
+    return at;
+  }
+
+  /**
+   * Writes the command, version and headers into the scratch buffer (shaped as
+   * packedLength checked), each followed by a NUL but the last, in UTF-8; returns the
+   * byte count. ASCII is copied a unit at a time (most headers are ASCII: no string is
+   * built); other text is joined and encoded with TextEncoder.encodeInto.
+   */
+  function packInto(command, version, headers, len) {
+    reserveScratch(len);
+    let p = putAscii(command, scratchAt);
+    if (p >= 0) {
+      u8[p++] = 0;
+      p = putAscii(version, p);
+    }
+    for (let i = 0; i < headers.length && p >= 0; i++) {
+      u8[p++] = 0;
+      p = putAscii(headers[i][0], p);
+      if (p < 0) break;
+      u8[p++] = 0;
+      p = putAscii(headers[i][1], p);
+    }
+    if (p >= 0) return p - scratchAt;
+    let packed = `${command}\0${version}`;
+    for (let i = 0; i < headers.length; i++) packed += `\0${headers[i][0]}\0${headers[i][1]}`;
+    reserveScratch(len * 3); // UTF-8: at most 3 bytes a UTF-16 unit
+    return encoder.encodeInto(packed, scratch).written;
+  }
+
+  /** The pool small frames are cut from, and where its free part starts. */
+  let pool = null;
+  let poolAt = 0;
+
+  /**
+   * `len` bytes for an encoded frame: below POOLED_MAX a view into a shared pool (a new
+   * Uint8Array of more than 64 bytes costs V8 an ArrayBuffer of its own, which took half of
+   * the time of encoding a small frame), else a buffer of its own (on Node not zeroed
+   * first: every byte is written at once).
+   */
+  function allocate(len) {
+    if (len >= POOLED_MAX) {
+      if (allocUnsafeSlow === undefined) return new Uint8Array(len);
+      return new Uint8Array(allocUnsafeSlow(len).buffer, 0, len);
+    }
+    if (pool === null || poolAt + len > pool.byteLength) {
+      pool = new ArrayBuffer(POOL_SIZE);
+      poolAt = 0;
+    }
+    const out = new Uint8Array(pool, poolAt, len);
+    poolAt = (poolAt + len + 7) & ~7; // 8-byte aligned, as Node's Buffer pool
+    return out;
   }
 
   /** A frame as bytes for `version`; headers escaped for it, content-length on bodies. */
@@ -163,32 +244,16 @@ export function createStompClasses(getRaw) {
     const headers = frame.headers ?? [];
     const body = toBytes(frame.body, 'encodeFrame');
     const raw = getRaw();
-    const packed = pack(frame.command, version, headers);
-    let at = 0;
-    if (packed !== undefined) {
-      // Written into WASM memory here: faster than passing a string (UTF-8: ≤ 3 bytes a unit).
-      if (packed.length * 3 > scratchLen) {
-        scratchLen = Math.max(packed.length * 3, 1024);
-        scratchAt = raw.stompEncodeScratch(scratchLen);
-        scratch = null;
-      }
-      refresh();
-      scratch ??= u8.subarray(scratchAt, scratchAt + scratchLen);
-      const { written } = encoder.encodeInto(packed, scratch);
-      at = raw.stompEncodeHeadScratch(written, headers.length, body.length);
-    }
-    // 0: not packable, a NUL inside the command or a header, or an invalid frame: the general
-    // path, which encodes it or throws the error.
+    const packed = packedLength(frame.command, version, headers);
+    const at =
+      packed < 0 ? 0 : raw.stompEncodeHeadScratch(packInto(frame.command, version, headers, packed), headers.length, body.length);
+    // 0: not shaped as expected, a NUL inside the command or a header, or an invalid frame:
+    // the general path, which encodes it or throws the error.
     if (at === 0) return raw.stompEncode(frame.command, headers, body, version);
     refresh();
     const headLen = (u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24)) >>> 0;
     const len = headLen + body.length + 1;
-    let out;
-    if (allocUnsafeSlow === undefined || len < UNZEROED_MIN) {
-      out = new Uint8Array(len);
-    } else {
-      out = new Uint8Array(allocUnsafeSlow(len).buffer, 0, len);
-    }
+    const out = allocate(len);
     out.set(u8.subarray(at + 4, at + 4 + headLen));
     out.set(body, headLen);
     out[len - 1] = 0; // the NUL that ends the frame
@@ -205,14 +270,17 @@ export function createStompClasses(getRaw) {
     return getRaw().stompSubprotocolVersion(subprotocol || undefined);
   }
 
-  class StompClientSession {
+  /** Reads a session's WASM object (set in StompSession's static block). */
+  let rawOf;
+
+  /** What the client and the server sessions share: bytes in and out, events, timers. */
+  class StompSession {
     #raw;
-    /**
-     * Queues CONNECT. options: {host ('/'), login, passcode, maxVersion ('1.2'), heartBeat
-     * ([10000, 10000]), grace (2), limits, stompCommand (false), headers}.
-     */
-    constructor(now = 0, options = {}) {
-      this.#raw = new (getRaw().RawStompClient)(now, options);
+    static {
+      rawOf = (session) => session.#raw;
+    }
+    constructor(raw) {
+      this.#raw = raw;
     }
     receiveData(data, now) {
       this.#raw.receive(toBytes(data, 'receiveData'), now);
@@ -220,7 +288,7 @@ export function createStompClasses(getRaw) {
     receiveEof() {
       this.#raw.receiveEof();
     }
-    /** connected | message | receipt | disconnected | heart-beat, or undefined; throws StompSessionError. */
+    /** The next event, or undefined; throws StompSessionError (see each session). */
     nextEvent() {
       return this.#raw.nextEvent();
     }
@@ -229,36 +297,6 @@ export function createStompClasses(getRaw) {
     }
     sendFrame(frame) {
       this.#raw.sendFrame(frame.command, frame.headers ?? [], toBytes(frame.body, 'sendFrame'));
-    }
-    /** Returns the subscription id. ack: 'auto' | 'client' | 'client-individual'. */
-    subscribe(destination, ack = 'auto', headers = []) {
-      return this.#raw.subscribe(destination, ack, headers);
-    }
-    unsubscribe(id, headers = []) {
-      this.#raw.unsubscribe(id, headers);
-    }
-    send(destination, body = EMPTY, headers = []) {
-      this.#raw.send(destination, toBytes(body, 'send'), headers);
-    }
-    /** ACK a message event, with the headers of the negotiated version. */
-    ack(message, transaction = undefined) {
-      this.#raw.ack(message.headers, transaction);
-    }
-    nack(message, transaction = undefined) {
-      this.#raw.nack(message.headers, transaction);
-    }
-    /** Returns the transaction id. */
-    begin(headers = []) {
-      return this.#raw.begin(headers);
-    }
-    commit(id, headers = []) {
-      this.#raw.commit(id, headers);
-    }
-    abort(id, headers = []) {
-      this.#raw.abort(id, headers);
-    }
-    disconnect(receipt = true) {
-      this.#raw.disconnect(receipt);
     }
     /** The bytes to write (drained). */
     dataToSend(now) {
@@ -282,71 +320,73 @@ export function createStompClasses(getRaw) {
     get shouldCloseTransport() {
       return this.#raw.shouldCloseTransport;
     }
-    get pendingReceipts() {
-      return this.#raw.pendingReceipts;
-    }
+    /** Frees the WASM memory now (otherwise when garbage collected). */
     free() {
       this.#raw.free();
     }
   }
 
-  class StompServerSession {
-    #raw;
+  /** Events: connected | message | receipt | disconnected | heart-beat. */
+  class StompClientSession extends StompSession {
+    /**
+     * Queues CONNECT. options: {host ('/'), login, passcode, maxVersion ('1.2'), heartBeat
+     * ([10000, 10000]), grace (2), limits, stompCommand (false), headers}.
+     */
+    constructor(now = 0, options = {}) {
+      super(new (getRaw().RawStompClient)(now, options));
+    }
+    /** Returns the subscription id. ack: 'auto' | 'client' | 'client-individual'. */
+    subscribe(destination, ack = 'auto', headers = []) {
+      return rawOf(this).subscribe(destination, ack, headers);
+    }
+    unsubscribe(id, headers = []) {
+      rawOf(this).unsubscribe(id, headers);
+    }
+    send(destination, body = EMPTY, headers = []) {
+      rawOf(this).send(destination, toBytes(body, 'send'), headers);
+    }
+    /** ACK a message event, with the headers of the negotiated version. */
+    ack(message, transaction = undefined) {
+      rawOf(this).ack(message.headers, transaction);
+    }
+    nack(message, transaction = undefined) {
+      rawOf(this).nack(message.headers, transaction);
+    }
+    /** Returns the transaction id. */
+    begin(headers = []) {
+      return rawOf(this).begin(headers);
+    }
+    commit(id, headers = []) {
+      rawOf(this).commit(id, headers);
+    }
+    abort(id, headers = []) {
+      rawOf(this).abort(id, headers);
+    }
+    disconnect(receipt = true) {
+      rawOf(this).disconnect(receipt);
+    }
+    get pendingReceipts() {
+      return rawOf(this).pendingReceipts;
+    }
+  }
+
+  /** Events: connect | frame | disconnect | heart-beat; a StompSessionError has its ERROR queued. */
+  class StompServerSession extends StompSession {
     /** options: {maxVersion, heartBeat, grace, limits, serverName ('sansocket-stomp'; null: none)}. */
     constructor(now = 0, options = {}) {
-      this.#raw = new (getRaw().RawStompServer)(now, options);
-    }
-    receiveData(data, now) {
-      this.#raw.receive(toBytes(data, 'receiveData'), now);
-    }
-    receiveEof() {
-      this.#raw.receiveEof();
-    }
-    /** connect | frame | disconnect | heart-beat, or undefined; throws StompSessionError (ERROR queued). */
-    nextEvent() {
-      return this.#raw.nextEvent();
-    }
-    events() {
-      return drain(this.#raw);
+      super(new (getRaw().RawStompServer)(now, options));
     }
     accept(session = undefined, headers = []) {
-      this.#raw.accept(session, headers);
+      rawOf(this).accept(session, headers);
     }
     reject(message) {
-      this.#raw.reject(message);
-    }
-    sendFrame(frame) {
-      this.#raw.sendFrame(frame.command, frame.headers ?? [], toBytes(frame.body, 'sendFrame'));
+      rawOf(this).reject(message);
     }
     sendReceipt(receiptId) {
-      this.#raw.sendReceipt(receiptId);
+      rawOf(this).sendReceipt(receiptId);
     }
     sendError(message, receiptId = undefined) {
-      this.#raw.sendError(message, receiptId);
-    }
-    dataToSend(now) {
-      return this.#raw.dataToSend(now);
-    }
-    pollTimeout() {
-      return this.#raw.pollTimeout();
-    }
-    handleTimeout(now) {
-      this.#raw.handleTimeout(now);
-    }
-    get version() {
-      return this.#raw.version;
-    }
-    get isConnected() {
-      return this.#raw.isConnected;
-    }
-    get isClosed() {
-      return this.#raw.isClosed;
-    }
-    get shouldCloseTransport() {
-      return this.#raw.shouldCloseTransport;
-    }
-    free() {
-      this.#raw.free();
+      rawOf(this).sendError(message, receiptId);
     }
   }
 
@@ -379,6 +419,20 @@ export function createStompClasses(getRaw) {
     }
     dataToSend(id, now) {
       return this.#raw.dataToSend(id, now);
+    }
+    /**
+     * dataToSend, shouldClose and isBinaryFrame in one call: {data, close, binary}. A
+     * `data` under 4 KiB is a view into a shared pool (as encodeFrame's).
+     */
+    takeData(id, now) {
+      const q = this.#raw.takePacked(id, now) >>> 2;
+      refresh();
+      const at = u32[q];
+      const len = u32[q + 1];
+      const flags = u32[q + 2];
+      const data = len === 0 ? EMPTY : allocate(len);
+      if (len > 0) data.set(u8.subarray(at, at + len));
+      return { data, close: (flags & 1) !== 0, binary: (flags & 2) !== 0 };
     }
     connectionsToFlush() {
       return Array.from(this.#raw.connectionsToFlush());

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 
-import { StompBroker, StompBrokerHost } from '../lib/node.js';
+import { StompBroker, StompBrokerHost, isBinaryFrame } from '../lib/node.js';
 
 class ClosingWebSocket extends EventEmitter {
   OPEN = 1;
@@ -51,4 +51,22 @@ test('a closing WebSocket gets nothing more, and flush() does not throw', () => 
   ws.emit('close');
   assert.equal(host.broker.connectionCount, 0);
   host.close();
+});
+
+test('takeData is dataToSend, shouldClose and isBinaryFrame in one call', () => {
+  const broker = new StompBroker({ heartBeat: [0, 0] });
+  const id = broker.open(0);
+  broker.receiveData(id, 'CONNECT\naccept-version:1.2\nhost:/\n\n\0SUBSCRIBE\nid:1\ndestination:/topic/t\n\n\0', 0);
+  const connected = broker.takeData(id, 0);
+  assert.match(Buffer.from(connected.data).toString(), /^CONNECTED\n/);
+  assert.deepEqual([connected.close, connected.binary], [false, false]);
+  assert.equal(broker.takeData(id, 0).data.length, 0);
+  broker.publish('/topic/t', new Uint8Array([0xff, 0xfe]));
+  const message = broker.takeData(id, 0);
+  assert.deepEqual([message.close, message.binary, isBinaryFrame(message.data)], [false, true, true]);
+  broker.receiveData(id, 'NOPE\n\n\0', 0);
+  const error = broker.takeData(id, 0);
+  assert.match(Buffer.from(error.data).toString(), /^ERROR\n/);
+  assert.deepEqual([error.close, broker.shouldClose(id)], [true, true]);
+  broker.free();
 });

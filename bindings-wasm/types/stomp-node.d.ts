@@ -5,7 +5,12 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from './index.js';
 import type { StompBroker, StompBrokerEvent } from './stomp.js';
 
-/** Runs a StompBroker over this package's WebSockets and net.Sockets. */
+/**
+ * Runs a StompBroker over this package's WebSockets and net.Sockets. Backpressure: once a
+ * write returns false (the socket's writableHighWaterMark), a connection's bytes stay in
+ * the broker until 'drain', where its maxOutgoing bound applies (a topic subscriber that
+ * would pass it gets ERROR `slow consumer` and is closed).
+ */
 export declare class StompBrokerHost {
   constructor(broker: StompBroker, onEvent?: (event: StompBrokerEvent) => void);
   readonly broker: StompBroker;

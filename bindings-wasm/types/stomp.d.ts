@@ -53,7 +53,11 @@ export interface StompSessionError extends StompError {
 export declare const STOMP_SUBPROTOCOLS: readonly string[];
 /** The first header called `name`, or undefined. */
 export declare function stompHeader(frame: { headers: StompHeaders }, name: string): string | undefined;
-/** A frame as bytes for `version` (default '1.2'); throws a StompEncodeError. */
+/**
+ * A frame as bytes for `version` (default '1.2'); throws a StompEncodeError. A frame under
+ * 4 KiB is a view into a shared buffer (as Node's `Buffer.allocUnsafe`): mind its
+ * `byteOffset` and `byteLength` when you use its `.buffer`.
+ */
 export declare function encodeFrame(frame: StompFrame, version?: StompVersion): Uint8Array;
 /** Whether encoded frames must go in a binary WebSocket message. */
 export declare function isBinaryFrame(encoded: StompBytes): boolean;
@@ -239,6 +243,8 @@ export declare class StompBroker {
   dataToSend(id: number, now: number): Uint8Array;
   connectionsToFlush(): number[];
   shouldClose(id: number): boolean;
+  /** dataToSend, shouldClose and isBinaryFrame in one call; `data` under 4 KiB is a view into a shared pool. */
+  takeData(id: number, now: number): { data: Uint8Array; close: boolean; binary: boolean };
   readonly connectionCount: number;
   queueDepth(destination: string): number;
   pollTimeout(): number | undefined;

@@ -67,35 +67,17 @@ impl ClientConfig {
         self.passcode = Some(passcode.into());
         self
     }
-    /// Sets [`ClientConfig::max_version`].
-    #[must_use]
-    pub const fn max_version(mut self, v: Version) -> Self {
-        self.max_version = v;
-        self
-    }
-    /// Sets [`ClientConfig::heart_beat`].
-    #[must_use]
-    pub const fn heart_beat(mut self, hb: HeartBeat) -> Self {
-        self.heart_beat = hb;
-        self
-    }
-    /// Sets [`ClientConfig::grace`].
-    #[must_use]
-    pub const fn grace(mut self, grace: f64) -> Self {
-        self.grace = grace;
-        self
-    }
-    /// Sets [`ClientConfig::limits`].
-    #[must_use]
-    pub const fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
-    }
-    /// Sets [`ClientConfig::stomp_command`].
-    #[must_use]
-    pub const fn stomp_command(mut self, yes: bool) -> Self {
-        self.stomp_command = yes;
-        self
+    crate::setters::setters! {
+        /// Sets [`ClientConfig::max_version`].
+        const max_version: Version;
+        /// Sets [`ClientConfig::heart_beat`].
+        const heart_beat: HeartBeat;
+        /// Sets [`ClientConfig::grace`].
+        const grace: f64;
+        /// Sets [`ClientConfig::limits`].
+        const limits: Limits;
+        /// Sets [`ClientConfig::stomp_command`].
+        const stomp_command: bool;
     }
     /// Adds a CONNECT header.
     #[must_use]

@@ -1,6 +1,8 @@
 //! Frame to bytes.
 
-use crate::escape::escape_into;
+use memchr::memchr_iter;
+
+use crate::escape::{escape_into, has_special};
 use crate::{Command, EncodeError, Frame, Version};
 
 /// Encodes frames for one negotiated [`Version`]. See [`encode`].
@@ -115,6 +117,68 @@ pub fn encode_head_into<'a>(
     result
 }
 
+/// [`encode_head_into`] with the headers packed in one string: each name and each value
+/// followed by a NUL, but the last value (`"name\0value\0name\0value"`; `""` for no
+/// headers), the layout a host can write in one go (the WASM binding does). A name or
+/// value cannot hold a NUL in this form. When no header needs escaping (no backslash, LF,
+/// CR or colon anywhere, no `content-length` name) the headers are copied as one block
+/// and only the separators are rewritten, which is the common case and the fast one.
+/// On error `out` is left as it was.
+///
+/// # Errors
+/// As [`encode_head_into`]; also [`EncodeError::Unencodable`] when `packed` holds an even
+/// number of NULs (a name without its value).
+pub fn encode_head_packed(
+    command: Command,
+    packed: &str,
+    body_len: usize,
+    version: Version,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
+    let bytes = packed.as_bytes();
+    if bytes.is_empty() {
+        return encode_head_into(command, [], body_len, version, out);
+    }
+    let start = out.len();
+    if !command.allows_body() && body_len > 0 {
+        return Err(EncodeError::BodyNotAllowed);
+    }
+    if !has_special(bytes) {
+        out.reserve(command.as_str().len() + bytes.len() + 40);
+        out.extend_from_slice(command.as_str().as_bytes());
+        out.push(b'\n');
+        let block = out.len();
+        out.extend_from_slice(bytes);
+        // Separators: NULs at even places end a name (':'), at odd places a value ('\n').
+        let mut name_start = 0;
+        let mut is_name = true;
+        let mut plain = true;
+        for at in memchr_iter(0, bytes) {
+            if is_name && &bytes[name_start..at] == b"content-length" {
+                plain = false;
+                break;
+            }
+            out[block + at] = if is_name { b':' } else { b'\n' };
+            name_start = at + 1;
+            is_name = !is_name;
+        }
+        if plain && !is_name {
+            out.push(b'\n');
+            write_tail(command, body_len, out);
+            return Ok(());
+        }
+        out.truncate(start);
+    }
+    // Escapes, a content-length header to drop, or a name without a value: header by header.
+    let mut parts = packed.split('\0');
+    let mut headers = Vec::new();
+    while let Some(name) = parts.next() {
+        let value = parts.next().ok_or(EncodeError::Unencodable)?;
+        headers.push((name, value));
+    }
+    encode_head_into(command, headers, body_len, version, out)
+}
+
 fn write_head<'a>(
     command: Command,
     headers: impl IntoIterator<Item = (&'a str, &'a str)>,
@@ -137,13 +201,19 @@ fn write_head<'a>(
         escape_into(out, value, escaped, version, false)?;
         out.push(b'\n');
     }
+    write_tail(command, body_len, out);
+    Ok(())
+}
+
+/// The end of a head after its headers: `content-length` where the command takes a body,
+/// then the blank line.
+fn write_tail(command: Command, body_len: usize, out: &mut Vec<u8>) {
     if command.allows_body() {
         out.extend_from_slice(b"content-length:");
         write_decimal(out, body_len);
         out.push(b'\n');
     }
     out.push(b'\n');
-    Ok(())
 }
 
 /// Appends `n` in decimal, without allocating.

@@ -59,7 +59,7 @@ const SPECIAL: [bool; 256] = {
 
 /// Whether `bytes` holds a backslash, LF, CR or colon: eight bytes at a time (the usual
 /// header has none, and this test is most of the encoder's work on a small frame).
-fn has_special(bytes: &[u8]) -> bool {
+pub(crate) fn has_special(bytes: &[u8]) -> bool {
     const LOW: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     /// Whether a byte of `x` is zero (exact as to whether; not as to which).

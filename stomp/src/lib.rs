@@ -11,7 +11,7 @@
 //! |---|---|---|
 //! | [`Decoder`] | [`Decoder::receive_data`]`(&[u8])`, split anywhere | [`Decoder::next_event`] → [`DecodeEvent::Frame`] / [`DecodeEvent::HeartBeat`], or a [`DecodeError`] |
 //! | [`encode`] / [`Encoder`] | a [`Frame`] and a [`Version`] | bytes (with `content-length`), or an [`EncodeError`] |
-//! | [`encode_head_into`] | a command, headers, a body length and a [`Version`] | the frame's bytes before its body (the body and a NUL follow), or an [`EncodeError`] |
+//! | [`encode_head_into`] / [`encode_head_packed`] | a command, headers (pairs, or one NUL-separated string), a body length and a [`Version`] | the frame's bytes before its body (the body and a NUL follow), or an [`EncodeError`] |
 //! | [`ClientSession`] | server bytes, time, commands (`subscribe`, `send`, `ack`…) | [`ClientEvent`]s, bytes to send, a [`SessionError`] |
 //! | [`ServerSession`] | client bytes, time, `accept`/`reject`, frames to send | [`ServerEvent`]s, bytes to send, a [`SessionError`] (ERROR queued) |
 //! | [`Broker`] | connections' bytes, time, `accept`/`reject`, `publish` | per-connection bytes, [`BrokerEvent`]s |
@@ -81,6 +81,7 @@ mod heartbeat;
 mod limits;
 mod link;
 mod server;
+mod setters;
 mod version;
 mod websocket;
 
@@ -88,7 +89,7 @@ pub use ack::AckMode;
 pub use broker::{Broker, BrokerConfig, BrokerEvent, ConnectionId, Grants};
 pub use client::{ClientConfig, ClientEvent, ClientSession, Connected, Message};
 pub use decoder::{DecodeEvent, Decoder};
-pub use encoder::{Encoder, encode, encode_head_into, encode_into};
+pub use encoder::{Encoder, encode, encode_head_into, encode_head_packed, encode_into};
 pub use error::{DecodeError, EncodeError, SessionError, UsageError};
 pub use frame::{Command, Frame};
 pub use heartbeat::{DEFAULT_GRACE, HeartBeat};

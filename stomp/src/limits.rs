@@ -36,31 +36,14 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// Sets [`Limits::max_headers`].
-    #[must_use]
-    pub const fn max_headers(mut self, n: usize) -> Self {
-        self.max_headers = n;
-        self
-    }
-
-    /// Sets [`Limits::max_line`].
-    #[must_use]
-    pub const fn max_line(mut self, n: usize) -> Self {
-        self.max_line = n;
-        self
-    }
-
-    /// Sets [`Limits::max_header_block`].
-    #[must_use]
-    pub const fn max_header_block(mut self, n: usize) -> Self {
-        self.max_header_block = n;
-        self
-    }
-
-    /// Sets [`Limits::max_body`].
-    #[must_use]
-    pub const fn max_body(mut self, n: usize) -> Self {
-        self.max_body = n;
-        self
+    crate::setters::setters! {
+        /// Sets [`Limits::max_headers`].
+        const max_headers: usize;
+        /// Sets [`Limits::max_line`].
+        const max_line: usize;
+        /// Sets [`Limits::max_header_block`].
+        const max_header_block: usize;
+        /// Sets [`Limits::max_body`].
+        const max_body: usize;
     }
 }

@@ -39,35 +39,17 @@ impl Default for ServerConfig {
 }
 
 impl ServerConfig {
-    /// Sets [`ServerConfig::max_version`].
-    #[must_use]
-    pub const fn max_version(mut self, v: Version) -> Self {
-        self.max_version = v;
-        self
-    }
-    /// Sets [`ServerConfig::heart_beat`].
-    #[must_use]
-    pub const fn heart_beat(mut self, hb: HeartBeat) -> Self {
-        self.heart_beat = hb;
-        self
-    }
-    /// Sets [`ServerConfig::grace`].
-    #[must_use]
-    pub const fn grace(mut self, grace: f64) -> Self {
-        self.grace = grace;
-        self
-    }
-    /// Sets [`ServerConfig::limits`].
-    #[must_use]
-    pub const fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
-    }
-    /// Sets [`ServerConfig::server_name`].
-    #[must_use]
-    pub fn server_name(mut self, name: Option<String>) -> Self {
-        self.server_name = name;
-        self
+    crate::setters::setters! {
+        /// Sets [`ServerConfig::max_version`].
+        const max_version: Version;
+        /// Sets [`ServerConfig::heart_beat`].
+        const heart_beat: HeartBeat;
+        /// Sets [`ServerConfig::grace`].
+        const grace: f64;
+        /// Sets [`ServerConfig::limits`].
+        const limits: Limits;
+        /// Sets [`ServerConfig::server_name`].
+        server_name: Option<String>;
     }
 }
 

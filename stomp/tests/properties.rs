@@ -4,7 +4,9 @@
 mod support;
 
 use proptest::prelude::*;
-use sansocket_stomp::{Command, Frame, Limits, Version, encode, encode_head_into};
+use sansocket_stomp::{
+    Command, EncodeError, Frame, Limits, Version, encode, encode_head_into, encode_head_packed,
+};
 use support::{decode_pieces, frames};
 
 fn command() -> impl Strategy<Value = Command> {
@@ -66,7 +68,37 @@ fn cut<'a>(input: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
     pieces
 }
 
+/// Header text that needs no escaping most of the time (the packed encoder's fast path),
+/// sometimes [`text`].
+fn plain_or_not() -> impl Strategy<Value = String> {
+    prop_oneof![3 => "[a-z0-9/._@-]{0,12}", 1 => text(), 1 => Just("content-length".to_owned())]
+}
+
 proptest! {
+    #[test]
+    fn packed_head_is_the_head(command in command(), v in version(), body_len in 0usize..3,
+                               headers in proptest::collection::vec((plain_or_not(), plain_or_not()), 0..5)) {
+        prop_assume!(headers.iter().all(|(n, val)| !n.contains('\0') && !val.contains('\0')));
+        let packed: Vec<String> = headers.iter().map(|(n, val)| format!("{n}\0{val}")).collect();
+        let packed = packed.join("\0");
+        let mut expected = b"kept".to_vec();
+        let pairs = headers.iter().map(|(n, val)| (n.as_str(), val.as_str()));
+        let want = encode_head_into(command, pairs, body_len, v, &mut expected);
+        let mut head = b"kept".to_vec();
+        prop_assert_eq!(encode_head_packed(command, &packed, body_len, v, &mut head), want);
+        prop_assert_eq!(head, expected);
+        if !packed.is_empty() {
+            // A name without its value.
+            let mut head = b"kept".to_vec();
+            let odd = format!("{packed}\0name");
+            let result = encode_head_packed(command, &odd, body_len, v, &mut head);
+            if command.allows_body() || body_len == 0 {
+                prop_assert_eq!(result, Err(EncodeError::Unencodable));
+            }
+            prop_assert_eq!(head, b"kept");
+        }
+    }
+
     #[test]
     fn round_trip(frames_in in proptest::collection::vec(frame(), 1..4), v in version(),
                   eols in proptest::collection::vec(0usize..3, 4), cuts in proptest::collection::vec(any::<usize>(), 0..6)) {

@@ -268,10 +268,7 @@ impl PyBroker {
         body: Option<&Bound<'_, PyAny>>,
         headers: Vec<(String, String)>,
     ) -> PyResult<()> {
-        let body = match body {
-            Some(b) => convert::body(b)?,
-            None => bytes::Bytes::new(),
-        };
+        let body = convert::optional_body(body)?;
         self.inner.publish(destination, body, &headers).or_raise(py)
     }
 }

@@ -36,6 +36,11 @@ pub(super) fn body(value: &Bound<'_, PyAny>) -> PyResult<Bytes> {
     }
 }
 
+/// [`body`] of an optional argument: none is an empty body.
+pub(super) fn optional_body(value: Option<&Bound<'_, PyAny>>) -> PyResult<Bytes> {
+    value.map_or_else(|| Ok(Bytes::new()), body)
+}
+
 pub(super) use crate::convert::with_bytes;
 
 /// Bytes into a Python `bytes`.

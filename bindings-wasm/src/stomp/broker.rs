@@ -3,6 +3,7 @@
 use sansocket_stomp::{Broker, BrokerConfig, BrokerEvent, Grants};
 use wasm_bindgen::prelude::*;
 
+use super::codec::addr;
 use super::convert::{self, event, frame_to_js, ms, opt_str, session_error, set, usage};
 use super::sessions::server_config;
 
@@ -10,6 +11,10 @@ use super::sessions::server_config;
 #[wasm_bindgen]
 pub struct RawStompBroker {
     inner: Broker,
+    /// The bytes of the last `takePacked`, kept where its row points.
+    out: Vec<u8>,
+    /// The row of the last `takePacked`.
+    row: Vec<u32>,
 }
 
 #[wasm_bindgen]
@@ -37,6 +42,8 @@ impl RawStompBroker {
             .max_unacked(n("maxUnacked", d.max_unacked)?);
         Ok(Self {
             inner: Broker::new(config),
+            out: Vec::new(),
+            row: Vec::with_capacity(3),
         })
     }
 
@@ -99,6 +106,25 @@ impl RawStompBroker {
     #[wasm_bindgen(js_name = dataToSend)]
     pub fn data_to_send(&mut self, id: f64, now: f64) -> Vec<u8> {
         self.inner.data_to_send(ms(id), ms(now))
+    }
+
+    /// `dataToSend`, `shouldClose` and `stompIsBinary` in one call (what a host does for
+    /// each connection to flush): returns the address of three `u32`s, `[bytes address,
+    /// byte count, flags]` (flags: 1 close the transport once they are written, 2 they go
+    /// in a binary WebSocket message), valid until the next call.
+    #[wasm_bindgen(js_name = takePacked)]
+    pub fn take_packed(&mut self, id: f64, now: f64) -> u32 {
+        let id = ms(id);
+        self.out = self.inner.data_to_send(id, ms(now));
+        let close = u32::from(self.inner.should_close(id));
+        let binary = u32::from(sansocket_stomp::is_binary(&self.out));
+        self.row.clear();
+        self.row.extend_from_slice(&[
+            addr(self.out.as_ptr() as usize),
+            addr(self.out.len()),
+            close | (binary << 1),
+        ]);
+        addr(self.row.as_ptr() as usize)
     }
 
     /// Connections with bytes to write or a transport to close.

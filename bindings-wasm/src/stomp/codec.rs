@@ -7,7 +7,7 @@
 
 use std::cell::RefCell;
 
-use sansocket_stomp::{Command, DecodeEvent, Decoder, Frame, Version, encode_head_into};
+use sansocket_stomp::{Command, DecodeEvent, Decoder, Frame, Version, encode_head_packed};
 use wasm_bindgen::prelude::*;
 
 use super::convert::{self, decode_error, encode_error};
@@ -29,7 +29,7 @@ pub struct RawStompDecoder {
 }
 
 /// A WASM address or length as a `u32` (addresses are 32-bit in wasm32).
-fn addr(n: usize) -> u32 {
+pub(super) fn addr(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
@@ -164,7 +164,7 @@ pub fn stomp_encode_scratch(len: u32) -> u32 {
     })
 }
 
-/// The head of a frame (see `sansocket_stomp::encode_head_into`): the frame is this head,
+/// The head of a frame (see `sansocket_stomp::encode_head_packed`): the frame is this head,
 /// the body, and a NUL. The first `len` bytes of the scratch buffer hold the command, the
 /// version and each header's name and value, each followed by a NUL but the last (UTF-8);
 /// `count`: the number of headers. Returns the address of the head's length (`u32`,
@@ -186,19 +186,25 @@ pub fn stomp_encode_head_scratch(len: u32, count: u32, body_len: u32) -> u32 {
 }
 
 fn head(packed: &str, count: u32, body_len: u32) -> Option<u32> {
-    let parts_len = packed.bytes().filter(|b| *b == 0).count() + 1;
-    if u64::try_from(parts_len).ok()? != 2 + 2 * u64::from(count) {
-        return None;
-    }
-    let mut parts = packed.split('\0');
-    let command = Command::from_bytes(parts.next()?.as_bytes())?;
-    let version = Version::parse(parts.next()?)?;
-    let headers = std::iter::from_fn(|| Some((parts.next()?, parts.next()?)));
+    let (command, rest) = packed.split_once('\0')?;
+    // A NUL inside a name or value would shift the parts: the general path encodes those.
+    let count = usize::try_from(count).ok()?;
+    let (version, headers) = match rest.split_once('\0') {
+        None if count == 0 => (rest, ""),
+        Some((version, headers))
+            if count > 0 && headers.bytes().filter(|b| *b == 0).count() + 1 == 2 * count =>
+        {
+            (version, headers)
+        }
+        _ => return None,
+    };
+    let command = Command::from_bytes(command.as_bytes())?;
+    let version = Version::parse(version)?;
     let body_len = usize::try_from(body_len).ok()?;
     HEAD.with_borrow_mut(|out| {
         out.clear();
         out.extend_from_slice(&[0; 4]);
-        encode_head_into(command, headers, body_len, version, out).ok()?;
+        encode_head_packed(command, headers, body_len, version, out).ok()?;
         let len = addr(out.len() - 4).to_le_bytes();
         out[..4].copy_from_slice(&len);
         Some(addr(out.as_ptr() as usize))

@@ -40,9 +40,91 @@ fn message_from_js(headers: &JsValue) -> Result<Message, JsValue> {
     })
 }
 
+/// Heart-beat intervals as a JavaScript `[send, receive]` (ms).
+fn heart_beat(send: u64, receive: u64) -> js_sys::Array {
+    js_sys::Array::of2(&(send as f64).into(), &(receive as f64).into())
+}
+
 fn poll(t: Option<u64>) -> Option<f64> {
     t.map(|t| t as f64)
 }
+
+/// The methods both sessions have, in a `#[wasm_bindgen]` impl block of their own.
+macro_rules! session_methods {
+    ($raw:ident) => {
+        #[wasm_bindgen]
+        impl $raw {
+            /// Bytes from the peer.
+            pub fn receive(&mut self, data: &[u8], now: f64) {
+                self.inner.receive_data(data, ms(now));
+            }
+
+            /// The peer closed its side.
+            #[wasm_bindgen(js_name = receiveEof)]
+            pub fn receive_eof(&mut self) {
+                self.inner.receive_eof();
+            }
+
+            /// Queues any frame of this side.
+            #[wasm_bindgen(js_name = sendFrame)]
+            pub fn send_frame(
+                &mut self,
+                command: &str,
+                headers: JsValue,
+                body: &[u8],
+            ) -> Result<(), JsValue> {
+                let frame = frame_from_js(command, &headers, body)?;
+                usage(self.inner.send_frame(&frame))
+            }
+
+            /// The bytes to write (drained).
+            #[wasm_bindgen(js_name = dataToSend)]
+            pub fn data_to_send(&mut self, now: f64) -> Vec<u8> {
+                self.inner.data_to_send(ms(now))
+            }
+
+            /// When to call `handleTimeout` (ms), or undefined.
+            #[wasm_bindgen(js_name = pollTimeout)]
+            pub fn poll_timeout(&self) -> Option<f64> {
+                poll(self.inner.poll_timeout())
+            }
+
+            /// Lets time pass.
+            #[wasm_bindgen(js_name = handleTimeout)]
+            pub fn handle_timeout(&mut self, now: f64) {
+                self.inner.handle_timeout(ms(now));
+            }
+
+            /// The negotiated version.
+            #[wasm_bindgen(getter)]
+            pub fn version(&self) -> String {
+                self.inner.version().as_str().to_owned()
+            }
+
+            /// Whether CONNECTED was received (client) or sent (server) and the session
+            /// is open.
+            #[wasm_bindgen(getter, js_name = isConnected)]
+            pub fn is_connected(&self) -> bool {
+                self.inner.is_connected()
+            }
+
+            /// Whether the session is over.
+            #[wasm_bindgen(getter, js_name = isClosed)]
+            pub fn is_closed(&self) -> bool {
+                self.inner.is_closed()
+            }
+
+            /// Whether to close the transport.
+            #[wasm_bindgen(getter, js_name = shouldCloseTransport)]
+            pub fn should_close_transport(&self) -> bool {
+                self.inner.should_close_transport()
+            }
+        }
+    };
+}
+
+session_methods!(RawStompClient);
+session_methods!(RawStompServer);
 
 /// The client session (`StompClientSession` in `lib/stomp.js`).
 #[wasm_bindgen]
@@ -74,17 +156,6 @@ impl RawStompClient {
         })
     }
 
-    /// Bytes from the server.
-    pub fn receive(&mut self, data: &[u8], now: f64) {
-        self.inner.receive_data(data, ms(now));
-    }
-
-    /// The server closed its side.
-    #[wasm_bindgen(js_name = receiveEof)]
-    pub fn receive_eof(&mut self) {
-        self.inner.receive_eof();
-    }
-
     /// The next event or undefined; throws `StompSessionError`.
     #[wasm_bindgen(js_name = nextEvent)]
     pub fn next_event(&mut self) -> Result<JsValue, JsValue> {
@@ -99,14 +170,7 @@ impl RawStompClient {
                 set(&o, "version", c.version.as_str());
                 set(&o, "server", opt_str(c.server.as_deref()));
                 set(&o, "session", opt_str(c.session.as_deref()));
-                set(
-                    &o,
-                    "heartBeat",
-                    js_sys::Array::of2(
-                        &(c.heart_beat.0 as f64).into(),
-                        &(c.heart_beat.1 as f64).into(),
-                    ),
-                );
+                set(&o, "heartBeat", heart_beat(c.heart_beat.0, c.heart_beat.1));
                 set(&o, "frame", frame_to_js(&c.frame));
                 o
             }
@@ -119,18 +183,6 @@ impl RawStompClient {
             ClientEvent::Disconnected => event("disconnected"),
             _ => event("heart-beat"),
         })
-    }
-
-    /// Queues any client frame.
-    #[wasm_bindgen(js_name = sendFrame)]
-    pub fn send_frame(
-        &mut self,
-        command: &str,
-        headers: JsValue,
-        body: &[u8],
-    ) -> Result<(), JsValue> {
-        let frame = frame_from_js(command, &headers, body)?;
-        usage(self.inner.send_frame(&frame))
     }
 
     /// SUBSCRIBE; returns the new id.
@@ -205,48 +257,6 @@ impl RawStompClient {
         usage(self.inner.disconnect(receipt))
     }
 
-    /// The bytes to write (drained).
-    #[wasm_bindgen(js_name = dataToSend)]
-    pub fn data_to_send(&mut self, now: f64) -> Vec<u8> {
-        self.inner.data_to_send(ms(now))
-    }
-
-    /// When to call `handleTimeout` (ms), or undefined.
-    #[wasm_bindgen(js_name = pollTimeout)]
-    pub fn poll_timeout(&self) -> Option<f64> {
-        poll(self.inner.poll_timeout())
-    }
-
-    /// Lets time pass.
-    #[wasm_bindgen(js_name = handleTimeout)]
-    pub fn handle_timeout(&mut self, now: f64) {
-        self.inner.handle_timeout(ms(now));
-    }
-
-    /// The negotiated version.
-    #[wasm_bindgen(getter)]
-    pub fn version(&self) -> String {
-        self.inner.version().as_str().to_owned()
-    }
-
-    /// Whether CONNECTED arrived and the session is open.
-    #[wasm_bindgen(getter, js_name = isConnected)]
-    pub fn is_connected(&self) -> bool {
-        self.inner.is_connected()
-    }
-
-    /// Whether the session is over.
-    #[wasm_bindgen(getter, js_name = isClosed)]
-    pub fn is_closed(&self) -> bool {
-        self.inner.is_closed()
-    }
-
-    /// Whether to close the transport.
-    #[wasm_bindgen(getter, js_name = shouldCloseTransport)]
-    pub fn should_close_transport(&self) -> bool {
-        self.inner.should_close_transport()
-    }
-
     /// Receipts asked for and not received.
     #[wasm_bindgen(getter, js_name = pendingReceipts)]
     pub fn pending_receipts(&self) -> Vec<String> {
@@ -289,17 +299,6 @@ impl RawStompServer {
         })
     }
 
-    /// Bytes from the client.
-    pub fn receive(&mut self, data: &[u8], now: f64) {
-        self.inner.receive_data(data, ms(now));
-    }
-
-    /// The client closed its side.
-    #[wasm_bindgen(js_name = receiveEof)]
-    pub fn receive_eof(&mut self) {
-        self.inner.receive_eof();
-    }
-
     /// The next event or undefined; throws `StompSessionError` (the ERROR is queued).
     #[wasm_bindgen(js_name = nextEvent)]
     pub fn next_event(&mut self) -> Result<JsValue, JsValue> {
@@ -318,10 +317,7 @@ impl RawStompServer {
                 set(
                     &o,
                     "heartBeat",
-                    js_sys::Array::of2(
-                        &(r.heart_beat.send as f64).into(),
-                        &(r.heart_beat.receive as f64).into(),
-                    ),
+                    heart_beat(r.heart_beat.send, r.heart_beat.receive),
                 );
                 set(&o, "frame", frame_to_js(&r.frame));
                 o
@@ -349,18 +345,6 @@ impl RawStompServer {
         usage(self.inner.reject(message))
     }
 
-    /// Queues a server frame.
-    #[wasm_bindgen(js_name = sendFrame)]
-    pub fn send_frame(
-        &mut self,
-        command: &str,
-        headers: JsValue,
-        body: &[u8],
-    ) -> Result<(), JsValue> {
-        let frame = frame_from_js(command, &headers, body)?;
-        usage(self.inner.send_frame(&frame))
-    }
-
     /// Queues a RECEIPT.
     #[wasm_bindgen(js_name = sendReceipt)]
     pub fn send_receipt(&mut self, receipt_id: &str) -> Result<(), JsValue> {
@@ -371,47 +355,5 @@ impl RawStompServer {
     #[wasm_bindgen(js_name = sendError)]
     pub fn send_error(&mut self, message: &str, receipt_id: Option<String>) -> Result<(), JsValue> {
         usage(self.inner.send_error(message, receipt_id.as_deref()))
-    }
-
-    /// The bytes to write (drained).
-    #[wasm_bindgen(js_name = dataToSend)]
-    pub fn data_to_send(&mut self, now: f64) -> Vec<u8> {
-        self.inner.data_to_send(ms(now))
-    }
-
-    /// When to call `handleTimeout` (ms), or undefined.
-    #[wasm_bindgen(js_name = pollTimeout)]
-    pub fn poll_timeout(&self) -> Option<f64> {
-        poll(self.inner.poll_timeout())
-    }
-
-    /// Lets time pass.
-    #[wasm_bindgen(js_name = handleTimeout)]
-    pub fn handle_timeout(&mut self, now: f64) {
-        self.inner.handle_timeout(ms(now));
-    }
-
-    /// The negotiated version.
-    #[wasm_bindgen(getter)]
-    pub fn version(&self) -> String {
-        self.inner.version().as_str().to_owned()
-    }
-
-    /// Whether CONNECTED was sent and the session is open.
-    #[wasm_bindgen(getter, js_name = isConnected)]
-    pub fn is_connected(&self) -> bool {
-        self.inner.is_connected()
-    }
-
-    /// Whether the session is over.
-    #[wasm_bindgen(getter, js_name = isClosed)]
-    pub fn is_closed(&self) -> bool {
-        self.inner.is_closed()
-    }
-
-    /// Whether to close the transport.
-    #[wasm_bindgen(getter, js_name = shouldCloseTransport)]
-    pub fn should_close_transport(&self) -> bool {
-        self.inner.should_close_transport()
     }
 }

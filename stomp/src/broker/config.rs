@@ -68,71 +68,29 @@ impl Default for BrokerConfig {
 }
 
 impl BrokerConfig {
-    /// Sets [`BrokerConfig::server`].
-    #[must_use]
-    pub fn server(mut self, server: ServerConfig) -> Self {
-        self.server = server;
-        self
-    }
-    /// Sets [`BrokerConfig::topic_prefixes`].
-    #[must_use]
-    pub fn topic_prefixes(mut self, prefixes: Vec<String>) -> Self {
-        self.topic_prefixes = prefixes;
-        self
-    }
-    /// Sets [`BrokerConfig::queue_prefixes`].
-    #[must_use]
-    pub fn queue_prefixes(mut self, prefixes: Vec<String>) -> Self {
-        self.queue_prefixes = prefixes;
-        self
-    }
-    /// Sets [`BrokerConfig::app_prefixes`].
-    #[must_use]
-    pub fn app_prefixes(mut self, prefixes: Vec<String>) -> Self {
-        self.app_prefixes = prefixes;
-        self
-    }
-    /// Sets [`BrokerConfig::authenticate`].
-    #[must_use]
-    pub const fn authenticate(mut self, yes: bool) -> Self {
-        self.authenticate = yes;
-        self
-    }
-    /// Sets [`BrokerConfig::max_outgoing`].
-    #[must_use]
-    pub const fn max_outgoing(mut self, n: usize) -> Self {
-        self.max_outgoing = n;
-        self
-    }
-    /// Sets [`BrokerConfig::max_queue_depth`].
-    #[must_use]
-    pub const fn max_queue_depth(mut self, n: usize) -> Self {
-        self.max_queue_depth = n;
-        self
-    }
-    /// Sets [`BrokerConfig::max_subscriptions`].
-    #[must_use]
-    pub const fn max_subscriptions(mut self, n: usize) -> Self {
-        self.max_subscriptions = n;
-        self
-    }
-    /// Sets [`BrokerConfig::max_transaction_frames`].
-    #[must_use]
-    pub const fn max_transaction_frames(mut self, n: usize) -> Self {
-        self.max_transaction_frames = n;
-        self
-    }
-    /// Sets [`BrokerConfig::max_queues`].
-    #[must_use]
-    pub const fn max_queues(mut self, n: usize) -> Self {
-        self.max_queues = n;
-        self
-    }
-    /// Sets [`BrokerConfig::max_unacked`].
-    #[must_use]
-    pub const fn max_unacked(mut self, n: usize) -> Self {
-        self.max_unacked = n;
-        self
+    crate::setters::setters! {
+        /// Sets [`BrokerConfig::server`].
+        server: ServerConfig;
+        /// Sets [`BrokerConfig::topic_prefixes`].
+        topic_prefixes: Vec<String>;
+        /// Sets [`BrokerConfig::queue_prefixes`].
+        queue_prefixes: Vec<String>;
+        /// Sets [`BrokerConfig::app_prefixes`].
+        app_prefixes: Vec<String>;
+        /// Sets [`BrokerConfig::authenticate`].
+        const authenticate: bool;
+        /// Sets [`BrokerConfig::max_outgoing`].
+        const max_outgoing: usize;
+        /// Sets [`BrokerConfig::max_queue_depth`].
+        const max_queue_depth: usize;
+        /// Sets [`BrokerConfig::max_unacked`].
+        const max_unacked: usize;
+        /// Sets [`BrokerConfig::max_subscriptions`].
+        const max_subscriptions: usize;
+        /// Sets [`BrokerConfig::max_transaction_frames`].
+        const max_transaction_frames: usize;
+        /// Sets [`BrokerConfig::max_queues`].
+        const max_queues: usize;
     }
 }
 
