@@ -7,6 +7,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use sansocket::advanced::ConnectionExt;
+
 use super::{CHUNK, WireStream, block_on};
 
 /// Decodes one pass over the wire (every message in it), handing each message's payload
