@@ -1,13 +1,15 @@
-//! Client-side (masked) encoders of the same messages: sansocket and its Rust peers, each
-//! writing every message out as it is sent (to a sink that takes the bytes), plus the
-//! copy-and-XOR ceiling.
+//! Encoders of the same messages, client side (masked) or server side: sansocket and its
+//! Rust peers, each writing every message out as it is sent (to a sink that takes the
+//! bytes), plus the copy(-and-XOR) ceiling.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
 use bytes::Bytes;
 
-use super::decoders::xor;
+use sansocket::advanced::ConnectionExt;
+
+use super::decoders::{open, xor};
 use super::{WireStream, block_on};
 
 /// Encodes `count` binary messages of `payload`; returns the wire bytes produced.
@@ -15,16 +17,19 @@ pub(crate) trait Encoder {
     fn pass(&mut self, payload: &Bytes, count: usize) -> usize;
 }
 
-/// sansocket, client role: `send_binary`, then `data_to_send` as a host writes it.
+/// sansocket, the plain loop: `send_binary`, then `data_to_send` as a host writes it.
 pub(crate) struct Sansocket {
     conn: sansocket::Connection,
 }
 
 impl Sansocket {
     pub(crate) fn new() -> Self {
-        let entropy = sansocket::SeededEntropy::new(1);
-        let conn = sansocket::Connection::open_client(sansocket::Config::default(), None, entropy);
-        Self { conn }
+        Self::for_role(false)
+    }
+
+    /// A server (`server`: unmasked frames) or a client.
+    pub(crate) fn for_role(server: bool) -> Self {
+        Self { conn: open(server) }
     }
 }
 
@@ -40,8 +45,48 @@ impl Encoder for Sansocket {
     }
 }
 
-/// tungstenite, client role: `send` (write + flush) of a `Message::Binary` sharing the
-/// payload's `Bytes` (no copy on the way in).
+/// sansocket without copies: `send_binary_shared`, then a server hands the payload back
+/// as it is (`data_to_send_vectored`) and a client masks it straight into the host's
+/// reused write buffer (`data_to_send_into`).
+pub(crate) struct SansocketShared {
+    conn: sansocket::Connection,
+    server: bool,
+    buf: Vec<u8>,
+}
+
+impl SansocketShared {
+    /// In either role (see [`Sansocket::for_role`]).
+    pub(crate) fn for_role(server: bool) -> Self {
+        Self {
+            conn: open(server),
+            server,
+            buf: vec![0; 64 << 10],
+        }
+    }
+}
+
+impl Encoder for SansocketShared {
+    fn pass(&mut self, payload: &Bytes, count: usize) -> usize {
+        let mut written = 0;
+        for _ in 0..count {
+            self.conn.send_binary_shared(payload.clone()).expect("open");
+            if self.server {
+                for out in self.conn.data_to_send_vectored() {
+                    written += std::hint::black_box(&out).len();
+                }
+            } else {
+                while self.conn.buffered_amount() > 0 {
+                    let n = self.conn.data_to_send_into(&mut self.buf[..]);
+                    written += std::hint::black_box(&self.buf[..n]).len();
+                }
+            }
+        }
+        written
+    }
+}
+
+/// tungstenite: `send` (write + flush) of a `Message::Binary` sharing the payload's
+/// `Bytes` (no copy on the way in).
 pub(crate) struct Tungstenite {
     ws: tungstenite::WebSocket<WireStream>,
     written: Rc<Cell<usize>>,
@@ -49,13 +94,19 @@ pub(crate) struct Tungstenite {
 
 impl Tungstenite {
     pub(crate) fn new() -> Self {
+        Self::for_role(false)
+    }
+
+    /// In either role (see [`Sansocket::for_role`]).
+    pub(crate) fn for_role(server: bool) -> Self {
         let sink = WireStream::sink();
         let written = sink.written.clone();
-        let ws = tungstenite::WebSocket::from_raw_socket(
-            sink,
-            tungstenite::protocol::Role::Client,
-            None,
-        );
+        let role = if server {
+            tungstenite::protocol::Role::Server
+        } else {
+            tungstenite::protocol::Role::Client
+        };
+        let ws = tungstenite::WebSocket::from_raw_socket(sink, role, None);
         Self { ws, written }
     }
 }
@@ -72,7 +123,7 @@ impl Encoder for Tungstenite {
     }
 }
 
-/// fastwebsockets, client role: `write_frame` of a borrowed payload.
+/// fastwebsockets: `write_frame` of a borrowed payload.
 pub(crate) struct FastWebsockets {
     ws: fastwebsockets::WebSocket<WireStream>,
     written: Rc<Cell<usize>>,
@@ -80,9 +131,19 @@ pub(crate) struct FastWebsockets {
 
 impl FastWebsockets {
     pub(crate) fn new() -> Self {
+        Self::for_role(false)
+    }
+
+    /// In either role (see [`Sansocket::for_role`]).
+    pub(crate) fn for_role(server: bool) -> Self {
         let sink = WireStream::sink();
         let written = sink.written.clone();
-        let ws = fastwebsockets::WebSocket::after_handshake(sink, fastwebsockets::Role::Client);
+        let role = if server {
+            fastwebsockets::Role::Server
+        } else {
+            fastwebsockets::Role::Client
+        };
+        let ws = fastwebsockets::WebSocket::after_handshake(sink, role);
         Self { ws, written }
     }
 }
@@ -98,8 +159,8 @@ impl Encoder for FastWebsockets {
     }
 }
 
-/// tokio-websockets, client role: `SinkExt::send` (feed + flush) of a message sharing the
-/// payload's `Bytes`.
+/// tokio-websockets: `SinkExt::send` (feed + flush) of a message sharing the payload's
+/// `Bytes`.
 pub(crate) struct TokioWebsockets {
     ws: tokio_websockets::WebSocketStream<WireStream>,
     written: Rc<Cell<usize>>,
@@ -107,9 +168,18 @@ pub(crate) struct TokioWebsockets {
 
 impl TokioWebsockets {
     pub(crate) fn new() -> Self {
+        Self::for_role(false)
+    }
+
+    /// In either role (see [`Sansocket::for_role`]).
+    pub(crate) fn for_role(server: bool) -> Self {
         let sink = WireStream::sink();
         let written = sink.written.clone();
-        let ws = tokio_websockets::ClientBuilder::new().take_over(sink);
+        let ws = if server {
+            tokio_websockets::ServerBuilder::new().serve(sink)
+        } else {
+            tokio_websockets::ClientBuilder::new().take_over(sink)
+        };
         Self { ws, written }
     }
 }
@@ -126,14 +196,23 @@ impl Encoder for TokioWebsockets {
     }
 }
 
-/// The ceiling: copy the payload behind a header-sized gap and XOR it; no framing.
+/// The ceiling: copy the payload behind a header-sized gap and (client) XOR it; no framing.
 pub(crate) struct Ceiling {
     buf: Vec<u8>,
+    mask: bool,
 }
 
 impl Ceiling {
     pub(crate) fn new() -> Self {
-        Self { buf: Vec::new() }
+        Self::for_role(false)
+    }
+
+    /// In either role (see [`Sansocket::for_role`]).
+    pub(crate) fn for_role(server: bool) -> Self {
+        Self {
+            buf: Vec::new(),
+            mask: !server,
+        }
     }
 }
 
@@ -146,7 +225,9 @@ impl Encoder for Ceiling {
                 .extend_from_slice(&[0; 14][..header_len(payload.len())]);
             let start = self.buf.len();
             self.buf.extend_from_slice(payload);
-            xor(&mut self.buf[start..], [0x37, 0xfa, 0x21, 0x3d]);
+            if self.mask {
+                xor(&mut self.buf[start..], [0x37, 0xfa, 0x21, 0x3d]);
+            }
             written += std::hint::black_box(&self.buf).len();
         }
         written
