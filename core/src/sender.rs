@@ -17,7 +17,7 @@ use crate::entropy::MaskKeys;
 use crate::error::UsageError;
 use crate::event::MessageKind;
 use crate::frame::{MAX_HEADER_LEN, OpCode, write_header};
-use crate::mask::extend_masked;
+use crate::mask::{extend_copy, extend_masked};
 use crate::utf8::Utf8Validator;
 
 /// Shared payloads shorter than this are copied into the outbox like any other (a piece of
@@ -126,7 +126,7 @@ impl Sender {
             Some(key) => {
                 extend_masked(&mut self.out, payload, key, 0);
             }
-            None => self.out.extend_from_slice(payload),
+            None => extend_copy(&mut self.out, payload),
         }
     }
 
