@@ -315,12 +315,14 @@ impl Connection {
 /// returns a [`UsageError`] and queues nothing.
 impl Connection {
     /// Queue a text message.
+    #[inline]
     pub fn send_text(&mut self, text: &str) -> Result<(), UsageError> {
         self.check_send()?;
         self.sender.message(MessageKind::Text, text.as_bytes())
     }
 
     /// Queue a binary message.
+    #[inline]
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), UsageError> {
         self.check_send()?;
         self.sender.message(MessageKind::Binary, data)
@@ -385,6 +387,7 @@ impl Connection {
     /// hands a server's shared payloads back without one, and
     /// [`data_to_send_into`](Self::data_to_send_into) copies into the host's own buffer.
     #[must_use = "the bytes are taken from the outbox: write them to the transport"]
+    #[inline]
     pub fn data_to_send(&mut self) -> Bytes {
         self.sender.take()
     }
@@ -523,6 +526,7 @@ impl Connection {
 
     // ---- internals ----------------------------------------------------------------
 
+    #[inline]
     fn check_send(&self) -> Result<(), UsageError> {
         if self.life.can_send() {
             return Ok(());

@@ -73,6 +73,24 @@ pub(crate) fn extend_copy(dst: &mut BytesMut, src: &[u8]) {
     dst.extend_from_slice(src);
 }
 
+/// `dst = src` masked with `key` from key position `phase` (slices of the same length), with
+/// AVX2 where the CPU has it; `key` all zero copies (through the same loop, from 4 KiB on:
+/// see [`extend_copy`]). Returns `false`, having done nothing, where the safe code must do
+/// it.
+#[inline]
+pub(crate) fn xor_to(dst: &mut [u8], src: &[u8], key: [u8; 4], phase: usize) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let min = if key == [0; 4] { COPY_MIN } else { SIMD_MIN };
+        src.len() >= min && simd::xor_to(dst, src, widen(word(key, phase)))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (dst, src, key, phase);
+        false
+    }
+}
+
 /// XORs `buf` in place with `key`, where `phase` (0–3) is the position in the key of
 /// `buf[0]`. Returns the phase of the byte after `buf`, so a payload can be masked in
 /// pieces as it arrives.
@@ -231,6 +249,25 @@ mod tests {
             let phase = apply_mask(a, key, 0);
             apply_mask(b, key, phase);
             assert_eq!(pieces, whole);
+        }
+    }
+
+    #[test]
+    fn xor_to_matches_naive_or_declines() {
+        for key in [[0x9a, 0x01, 0xfe, 0x42], [0; 4]] {
+            for len in [0, 1, 63, 64, 65, 4095, 4096, 4097, 100_003] {
+                let data: Vec<u8> = (0..len).map(|i| (i * 13 + 5) as u8).collect();
+                for phase in 0..4 {
+                    let mut slow = data.clone();
+                    naive(&mut slow, key, phase);
+                    let mut dst = vec![0xee; len];
+                    if xor_to(&mut dst, &data, key, phase) {
+                        assert_eq!(dst, slow, "len {len} phase {phase}");
+                    } else {
+                        assert_eq!(dst, vec![0xee; len], "declined, untouched");
+                    }
+                }
+            }
         }
     }
 
