@@ -272,6 +272,24 @@ mod tests {
     }
 
     #[test]
+    fn copies_from_4_kib_take_the_avx2_loop_and_are_exact() {
+        // The destination a little ahead of the source modulo 4 KiB: memcpy's slow case.
+        let mut big: Vec<u8> = (0..3 * 8192).map(|i| (i * 7 + 1) as u8).collect();
+        let (a, b) = big.split_at_mut(8192);
+        let src = &b[..5000];
+        let want = src.to_vec();
+        for ahead in [0, 16, 100] {
+            let dst = &mut a[ahead..ahead + 5000];
+            let done = xor_to(dst, src, [0; 4], 0);
+            #[cfg(target_arch = "x86_64")]
+            assert_eq!(done, std::arch::is_x86_feature_detected!("avx2"));
+            if done {
+                assert_eq!(dst, &want[..], "{ahead} bytes ahead");
+            }
+        }
+    }
+
+    #[test]
     fn extend_copy_appends_at_every_length_around_the_threshold() {
         for len in [0, 1, 63, 4095, 4096, 4097, 16 << 10, 100_003] {
             let data: Vec<u8> = (0..len).map(|i| (i * 13 + 5) as u8).collect();
