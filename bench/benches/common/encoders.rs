@@ -33,21 +33,29 @@ impl Sansocket {
     }
 }
 
-impl Encoder for Sansocket {
-    fn pass(&mut self, payload: &Bytes, count: usize) -> usize {
+impl Sansocket {
+    /// `count` times `send_binary` then `data_to_send`; the bytes written.
+    fn send(conn: &mut sansocket::Connection, payload: &[u8], count: usize) -> usize {
         let mut written = 0;
         for _ in 0..count {
-            self.conn.send_binary(payload).expect("open");
-            let out = self.conn.data_to_send();
+            conn.send_binary(payload).expect("open");
+            let out = conn.data_to_send();
             written += std::hint::black_box(&out).len();
         }
         written
     }
 }
 
+impl Encoder for Sansocket {
+    fn pass(&mut self, payload: &Bytes, count: usize) -> usize {
+        Self::send(&mut self.conn, payload, count)
+    }
+}
+
 /// sansocket without copies: `send_binary_shared`, then a server hands the payload back
 /// as it is (`data_to_send_vectored`) and a client masks it straight into the host's
-/// reused write buffer (`data_to_send_into`).
+/// reused write buffer (`data_to_send_into`). Below 4 KiB, where the engine copies shared
+/// payloads anyway, the host sends as [`Sansocket`] does (so does the Python binding).
 pub(crate) struct SansocketShared {
     conn: sansocket::Connection,
     server: bool,
@@ -67,6 +75,9 @@ impl SansocketShared {
 
 impl Encoder for SansocketShared {
     fn pass(&mut self, payload: &Bytes, count: usize) -> usize {
+        if payload.len() < 4096 {
+            return Sansocket::send(&mut self.conn, payload, count);
+        }
         let mut written = 0;
         for _ in 0..count {
             self.conn.send_binary_shared(payload.clone()).expect("open");
