@@ -4,11 +4,18 @@
 //! inflate the way they inflate wall time.
 //!
 //! `cargo bench -p sansocket-bench --bench profile -- decode 16B sansocket 1000`
-//! (`decode|encode`, a case name from `common::CASES`, an implementation, passes: `sansocket`,
-//! `tungstenite`, `fastwebsockets`, `tokio-websockets`, `ceiling`; when decoding also
-//! `sansocket-read-buf`, the host reading into sansocket's buffer, and `sansocket-tws-reads`,
-//! sansocket fed tokio-websockets' reads), or
+//! (a mode, a case name from `common::CASES`, an implementation, passes), or
 //! `cargo bench -p sansocket-bench --bench profile -- table decode 5` (best of 5 runs).
+//!
+//! Modes: `decode` (server role: a client's masked frames), `decode-client` (client role: a
+//! server's frames), `encode` (client role: masked frames), `encode-server` (server role).
+//! Implementations: `sansocket` (the plain loop: `receive_data` + `next_event`, or
+//! `send_binary` + `data_to_send` per message), its zero-copy paths (decoding
+//! `sansocket-read-buf`, the host reading into the engine's buffer; encoding
+//! `sansocket-shared`, `send_binary_shared` + `data_to_send_vectored` for a server,
+//! `data_to_send_into` a reused buffer for a client), `tungstenite`, `fastwebsockets`,
+//! `tokio-websockets`, `ceiling`; when decoding also `sansocket-tws-reads`, sansocket fed
+//! tokio-websockets' reads.
 
 mod common;
 
@@ -20,12 +27,35 @@ use bytes::Bytes;
 use common::decoders::{self, Decoder};
 use common::encoders::{self, Encoder};
 use common::report;
-use common::{CASES, Case, Kind, client_wire, payload};
+use common::{CASES, Case, Kind, client_wire, payload, server_wire};
 
 /// sansocket's decoders: `receive_data` per 64 KiB read, and reads into its own buffer.
 const DECODE_OURS: &[&str] = &["sansocket", "sansocket-read-buf"];
 
-/// sansocket (its first entry, or [`DECODE_OURS`] when decoding), the peers, the ceiling.
+/// sansocket's encoders: `send_binary` + `data_to_send`, and shared payloads.
+const ENCODE_OURS: &[&str] = &["sansocket", "sansocket-shared"];
+
+/// The modes, each with its role's wire (decoding) or role (encoding).
+const MODES: &[&str] = &["decode", "decode-client", "encode", "encode-server"];
+
+/// sansocket's columns in `mode`.
+fn ours(mode: &str) -> &'static [&'static str] {
+    if mode.starts_with("decode") {
+        DECODE_OURS
+    } else {
+        ENCODE_OURS
+    }
+}
+
+/// The cases of `mode`: every case decoding, whole binary messages encoding.
+fn cases(mode: &str) -> Vec<&'static Case> {
+    CASES
+        .iter()
+        .filter(|c| mode.starts_with("decode") || (c.kind == Kind::Binary && c.fragments == 1))
+        .collect()
+}
+
+/// The peers and the ceiling, after a placeholder for sansocket's columns ([`ours`]).
 const IMPLS: &[&str] = &[
     "sansocket",
     "tungstenite",
@@ -46,17 +76,9 @@ fn main() {
     }
     if args.iter().any(|a| a == "--test") {
         // A check that every implementation runs every case (`cargo bench -- --test`).
-        for mode in ["decode", "encode"] {
-            let ours = if mode == "decode" {
-                DECODE_OURS
-            } else {
-                &IMPLS[..1]
-            };
-            for case in CASES
-                .iter()
-                .filter(|c| mode == "decode" || (c.kind == Kind::Binary && c.fragments == 1))
-            {
-                for name in ours.iter().chain(&IMPLS[1..]) {
+        for &mode in MODES {
+            for case in cases(mode) {
+                for name in ours(mode).iter().chain(&IMPLS[1..]) {
                     run(mode, case, name, 1);
                 }
             }
@@ -65,7 +87,7 @@ fn main() {
         return;
     }
     let [mode, case, name, passes] = &args[..] else {
-        eprintln!("usage: profile decode|encode CASE IMPL PASSES | table decode|encode REPS");
+        eprintln!("usage: profile MODE CASE IMPL PASSES | table MODE REPS (modes: {MODES:?})");
         return;
     };
     let case = CASES.iter().find(|c| c.name == case).expect("a case name");
@@ -77,15 +99,8 @@ fn main() {
 
 /// Every case and implementation, interleaved, best of `reps` runs.
 fn print_table(mode: &str, reps: usize) {
-    let cases: Vec<&Case> = CASES
-        .iter()
-        .filter(|c| mode == "decode" || (c.kind == Kind::Binary && c.fragments == 1))
-        .collect();
-    let ours = if mode == "decode" {
-        DECODE_OURS
-    } else {
-        &IMPLS[..1]
-    };
+    let cases = cases(mode);
+    let ours = ours(mode);
     let impls: Vec<&str> = ours.iter().chain(&IMPLS[1..]).copied().collect();
     let mut best = vec![vec![None::<f64>; impls.len()]; cases.len()];
     for _ in 0..reps {
@@ -114,35 +129,55 @@ fn run(mode: &str, case: &Case, name: &str, passes: usize) -> (f64, Option<f64>)
     let payload = payload(case);
     let start = Instant::now();
     let cpu_start = cpu_ns();
+    let server = matches!(mode, "decode" | "encode-server");
     let bytes = match mode {
-        "decode" => {
-            let wire: Arc<[u8]> = client_wire(case, &payload).into();
+        "decode" | "decode-client" => {
+            let wire = if server {
+                client_wire(case, &payload)
+            } else {
+                server_wire(case, &payload)
+            };
+            let wire: Arc<[u8]> = wire.into();
             let n = case.count;
             let w = wire.clone();
             match name {
-                "sansocket" => decode(decoders::Sansocket::new(w), passes),
-                "sansocket-read-buf" => decode(decoders::SansocketReadBuf::new(w), passes),
-                "tungstenite" => decode(decoders::Tungstenite::new(w, n), passes),
-                "fastwebsockets" => decode(decoders::FastWebsockets::new(w, n), passes),
-                "tokio-websockets" => decode(decoders::TokioWebsockets::new(w, n), passes),
-                "ceiling" => decode(decoders::Ceiling::new(w), passes),
-                "sansocket-tws-reads" => {
+                "sansocket" => decode(decoders::Sansocket::for_role(w, server), passes),
+                "sansocket-read-buf" => {
+                    decode(decoders::SansocketReadBuf::for_role(w, server), passes);
+                }
+                "tungstenite" => decode(decoders::Tungstenite::for_role(w, n, server), passes),
+                "fastwebsockets" => {
+                    decode(decoders::FastWebsockets::for_role(w, n, server), passes);
+                }
+                "tokio-websockets" => {
+                    decode(decoders::TokioWebsockets::for_role(w, n, server), passes);
+                }
+                "ceiling" => decode(decoders::Ceiling::for_role(w, server), passes),
+                "sansocket-tws-reads" if server => {
                     let reads = decoders::TokioWebsockets::reads(w.clone(), n);
-                    decode(decoders::SansocketReads::new(w, reads), passes)
+                    decode(decoders::SansocketReads::new(w, reads), passes);
                 }
                 other => panic!("no implementation {other}"),
             };
             wire.len() * passes
         }
-        "encode" => {
+        "encode" | "encode-server" => {
             let payload = Bytes::from(payload);
             let n = case.count;
+            let p = &payload;
             match name {
-                "sansocket" => encode(encoders::Sansocket::new(), &payload, n, passes),
-                "tungstenite" => encode(encoders::Tungstenite::new(), &payload, n, passes),
-                "fastwebsockets" => encode(encoders::FastWebsockets::new(), &payload, n, passes),
-                "tokio-websockets" => encode(encoders::TokioWebsockets::new(), &payload, n, passes),
-                "ceiling" => encode(encoders::Ceiling::new(), &payload, n, passes),
+                "sansocket" => encode(encoders::Sansocket::for_role(server), p, n, passes),
+                "sansocket-shared" => {
+                    encode(encoders::SansocketShared::for_role(server), p, n, passes)
+                }
+                "tungstenite" => encode(encoders::Tungstenite::for_role(server), p, n, passes),
+                "fastwebsockets" => {
+                    encode(encoders::FastWebsockets::for_role(server), p, n, passes)
+                }
+                "tokio-websockets" => {
+                    encode(encoders::TokioWebsockets::for_role(server), p, n, passes)
+                }
+                "ceiling" => encode(encoders::Ceiling::for_role(server), p, n, passes),
                 other => panic!("no implementation {other}"),
             }
         }

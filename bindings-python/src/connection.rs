@@ -8,6 +8,7 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use sansocket::advanced::ConnectionExt;
 use sansocket::{Accept, ClientRequest, Entropy, MessageKind, Role, SeededEntropy, State};
 
 use crate::config;

@@ -2,6 +2,7 @@
 
 use bytes::Bytes;
 use js_sys::Array;
+use sansocket::advanced::ConnectionExt;
 use sansocket::{
     Accept, Connection, Event, MessageKind, Request, Role, SeededEntropy, State, UsageError,
 };

@@ -372,10 +372,10 @@ pub enum UsageError {
     /// A text fragment that does not continue valid UTF-8, or a last fragment that ends
     /// inside a character (RFC 6455 §8.1: the fragments together must be UTF-8).
     InvalidUtf8,
-    /// [`give_read_buffer`](crate::Connection::give_read_buffer) without a buffer taken by
-    /// [`take_read_buffer`](crate::Connection::take_read_buffer).
+    /// [`give_read_buffer`](crate::advanced::ConnectionExt::give_read_buffer) without a buffer taken by
+    /// [`take_read_buffer`](crate::advanced::ConnectionExt::take_read_buffer).
     ReadBufferNotTaken,
-    /// [`give_read_buffer`](crate::Connection::give_read_buffer) with a buffer shorter than
+    /// [`give_read_buffer`](crate::advanced::ConnectionExt::give_read_buffer) with a buffer shorter than
     /// it was handed out (`taken` bytes; `given` came back): the host may only append. The
     /// buffer taken is still expected back.
     ReadBufferShrunk {

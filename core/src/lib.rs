@@ -74,6 +74,7 @@ mod utf8_bytes;
 
 pub use close::{CloseFrame, is_valid_close_code};
 pub use config::{Config, Delivery};
+pub use connection::advanced;
 pub use connection::{Connection, OutputBuf, Role};
 #[cfg(feature = "getrandom")]
 pub use entropy::OsEntropy;

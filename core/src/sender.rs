@@ -17,7 +17,7 @@ use crate::entropy::MaskKeys;
 use crate::error::UsageError;
 use crate::event::MessageKind;
 use crate::frame::{MAX_HEADER_LEN, OpCode, write_header};
-use crate::mask::extend_masked;
+use crate::mask::{extend_copy, extend_masked, xor_to};
 use crate::utf8::Utf8Validator;
 
 /// Shared payloads shorter than this are copied into the outbox like any other (a piece of
@@ -111,26 +111,29 @@ impl Sender {
     }
 
     /// Queues one frame.
+    #[inline]
     pub(crate) fn frame(&mut self, opcode: OpCode, fin: bool, payload: &[u8]) {
         self.frame_rsv(opcode, fin, 0, payload);
     }
 
     /// Queues one frame with RSV bits.
+    #[inline]
     fn frame_rsv(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: &[u8]) {
         let mask = self.masks.as_mut().map(MaskKeys::key);
         let mut header = [0u8; MAX_HEADER_LEN];
         let n = write_header(&mut header, fin, rsv, opcode, mask, payload.len() as u64);
         self.out.reserve(n + payload.len());
-        self.out.extend_from_slice(&header[..n]);
+        put_header(&mut self.out, &header, n);
         match mask {
             Some(key) => {
                 extend_masked(&mut self.out, payload, key, 0);
             }
-            None => self.out.extend_from_slice(payload),
+            None => extend_copy(&mut self.out, payload),
         }
     }
 
     /// Queues a whole message.
+    #[inline]
     pub(crate) fn message(&mut self, kind: MessageKind, payload: &[u8]) -> Result<(), UsageError> {
         if self.fragmenting.is_some() {
             return Err(UsageError::FragmentOrder);
@@ -231,6 +234,7 @@ impl Sender {
     }
 
     /// Everything queued so far.
+    #[inline]
     pub(crate) fn take(&mut self) -> Bytes {
         if !self.pieces.is_empty() {
             return self.take_pieces();
@@ -265,6 +269,7 @@ impl Sender {
     }
 
     /// The bytes of `out`.
+    #[inline]
     fn take_out(&mut self) -> Bytes {
         if self.out.capacity() > KEEP_IDLE {
             // A large buffer leaves with the bytes handed out, instead of staying allocated
@@ -278,6 +283,13 @@ impl Sender {
     /// rest as few buffers as the queue allows (a client's shared payload masked into a new
     /// one).
     pub(crate) fn take_vectored(&mut self) -> Vec<Bytes> {
+        if self.pieces.is_empty() {
+            return if self.out.is_empty() {
+                Vec::new()
+            } else {
+                vec![self.take_out()]
+            };
+        }
         let mut all = Vec::with_capacity(self.pieces.len() + 1);
         for piece in self.pieces.drain(..) {
             match piece {
@@ -360,12 +372,17 @@ impl Sink for [u8] {
     }
 
     fn put(&mut self, at: usize, src: &[u8]) {
-        self[at..at + src.len()].copy_from_slice(src);
+        let dst = &mut self[at..at + src.len()];
+        if !xor_to(dst, src, [0; 4], 0) {
+            dst.copy_from_slice(src);
+        }
     }
 
     fn put_masked(&mut self, at: usize, src: &[u8], key: [u8; 4], phase: usize) {
         let dst = &mut self[at..at + src.len()];
-        xor_into(dst, src, key, phase, |d, b| *d = b);
+        if !xor_to(dst, src, key, phase) {
+            xor_into(dst, src, key, phase, |d, b| *d = b);
+        }
     }
 }
 
@@ -406,6 +423,20 @@ fn xor_into<T>(dst: &mut [T], src: &[u8], key: [u8; 4], phase: usize, store: imp
     let rest = dst_blocks.into_remainder();
     for ((d, s), m) in rest.iter_mut().zip(src_blocks.remainder()).zip(&pattern) {
         store(d, s ^ m);
+    }
+}
+
+/// Appends the first `n` bytes of `header`, each length a copy of known size (no call to
+/// `memcpy` for a few bytes).
+#[inline(always)]
+fn put_header(out: &mut BytesMut, header: &[u8; MAX_HEADER_LEN], n: usize) {
+    match n {
+        2 => out.extend_from_slice(&header[..2]),
+        4 => out.extend_from_slice(&header[..4]),
+        6 => out.extend_from_slice(&header[..6]),
+        8 => out.extend_from_slice(&header[..8]),
+        10 => out.extend_from_slice(&header[..10]),
+        _ => out.extend_from_slice(&header[..n.min(MAX_HEADER_LEN)]),
     }
 }
 

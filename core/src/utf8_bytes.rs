@@ -28,7 +28,7 @@ use bytes::Bytes;
 
 /// Bytes that are valid UTF-8: the payload of a text message, checked once by the engine
 /// as it arrived, or text a host hands to
-/// [`send_text_shared`](crate::Connection::send_text_shared).
+/// [`send_text_shared`](crate::advanced::ConnectionExt::send_text_shared).
 ///
 /// It shares the receive buffer (no copy), and [`as_str`](Self::as_str) costs nothing: the
 /// bytes are not checked again.
@@ -59,7 +59,7 @@ impl Utf8Bytes {
     /// Text held by `owner`, without a copy and without checking it again: the owner's
     /// type already guarantees UTF-8 (`AsRef<str>`). For a host whose runtime keeps its
     /// strings as UTF-8 (a Python `str`'s UTF-8, a JavaScript string encoded once), handed to
-    /// [`send_text_shared`](crate::Connection::send_text_shared) as
+    /// [`send_text_shared`](crate::advanced::ConnectionExt::send_text_shared) as
     /// `Bytes::from_owner` does for bytes: `owner.as_ref()` is called once, here, and the
     /// owner is dropped when the last clone of the result is.
     pub fn from_str_owner<T>(owner: T) -> Self

@@ -3,6 +3,7 @@
 //! `next_event` does between calls (Autobahn 3.2, 4.1.3, 5.15…: the echo of the message
 //! before the bad frame goes out before the close frame).
 
+use sansocket::advanced::ConnectionExt;
 use sansocket::{Config, Connection, Error, Event, ProtocolError, State};
 
 /// A masked text frame "Hello" (RFC 6455 §5.7), then a frame with reserved opcode 3.

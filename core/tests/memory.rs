@@ -8,6 +8,7 @@ use std::alloc::System;
 
 use cap::Cap;
 #[cfg(feature = "deflate")]
+use sansocket::advanced::ConnectionExt;
 use sansocket::deflate::DeflateConfig;
 use sansocket::{Accept, ClientRequest, Config, Connection, Event, SeededEntropy};
 

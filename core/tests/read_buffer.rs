@@ -5,6 +5,7 @@
 
 use sansocket_test_support as support;
 
+use sansocket::advanced::ConnectionExt;
 use sansocket::frame::OpCode;
 use sansocket::{Config, Connection, Error, Event, ProtocolError, UsageError};
 use support::{SAMPLE_REQUEST, drain, events, masked_frame, read_into};

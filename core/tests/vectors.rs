@@ -16,6 +16,7 @@ mod vectors {
 
 use std::path::PathBuf;
 
+use sansocket::advanced::ConnectionExt;
 use sansocket::{Connection, Delivery};
 use serde_json::Value;
 use vectors::json::{self, bytes, hex};

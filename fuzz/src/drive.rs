@@ -1,6 +1,7 @@
 //! Runs one scenario against a [`Connection`], recording what happened and checking the
 //! invariants that hold at every step.
 
+use sansocket::advanced::ConnectionExt;
 use sansocket::deflate::DeflateParams;
 use sansocket::{
     Accept, ClientRequest, Config, Connection, Error, Event, MessageKind, SeededEntropy, State,

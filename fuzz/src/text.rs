@@ -3,6 +3,7 @@
 //! `from_utf8_unchecked`, sound only if the receiver let no invalid byte through).
 
 use bytes::BufMut;
+use sansocket::advanced::ConnectionExt;
 use sansocket::deflate::DeflateParams;
 use sansocket::{Config, Connection, Delivery, Error, Event, MessageKind, ProtocolError};
 

@@ -4,6 +4,7 @@
 
 pub mod wire;
 
+use sansocket::advanced::ConnectionExt;
 use sansocket::frame::OpCode;
 use sansocket::{
     Accept, ClientRequest, Config, Connection, Delivery, Error, Event, MessageKind, SeededEntropy,

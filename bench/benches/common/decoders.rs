@@ -1,11 +1,13 @@
-//! Server-side decoders of the same client wire bytes: sansocket and its Rust peers, each
-//! fed 64 KiB reads and consuming every whole message, plus the copy-and-XOR ceiling. Text
+//! Decoders of the same wire bytes, server side (a client's masked frames) or client side (a
+//! server's frames): sansocket and its Rust peers, each fed 64 KiB reads and consuming every whole message, plus the copy-and-XOR ceiling. Text
 //! is consumed as `&str`, the way an application reads it (`Utf8Bytes::as_str`,
 //! tungstenite's `Utf8Bytes::as_str`), so that any cost of getting the `str` is counted.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
+
+use sansocket::advanced::ConnectionExt;
 
 use super::{CHUNK, WireStream, block_on};
 
@@ -24,8 +26,26 @@ pub(crate) struct Sansocket {
 
 impl Sansocket {
     pub(crate) fn new(wire: Arc<[u8]>) -> Self {
-        let conn = sansocket::Connection::open_server(sansocket::Config::default(), None);
-        Self { conn, wire }
+        Self::for_role(wire, true)
+    }
+
+    /// A server (`server`) decoding a client's masked frames, or a client decoding a
+    /// server's.
+    pub(crate) fn for_role(wire: Arc<[u8]>, server: bool) -> Self {
+        Self {
+            conn: open(server),
+            wire,
+        }
+    }
+}
+
+/// An open sansocket connection in either role, default configuration.
+pub(crate) fn open(server: bool) -> sansocket::Connection {
+    let config = sansocket::Config::default();
+    if server {
+        sansocket::Connection::open_server(config, None)
+    } else {
+        sansocket::Connection::open_client(config, None, sansocket::SeededEntropy::new(1))
     }
 }
 
@@ -55,8 +75,15 @@ pub(crate) struct SansocketReadBuf {
 
 impl SansocketReadBuf {
     pub(crate) fn new(wire: Arc<[u8]>) -> Self {
-        let conn = sansocket::Connection::open_server(sansocket::Config::default(), None);
-        Self { conn, wire }
+        Self::for_role(wire, true)
+    }
+
+    /// In either role (see [`Sansocket::for_role`]).
+    pub(crate) fn for_role(wire: Arc<[u8]>, server: bool) -> Self {
+        Self {
+            conn: open(server),
+            wire,
+        }
     }
 }
 
@@ -121,12 +148,18 @@ pub(crate) struct Tungstenite {
 
 impl Tungstenite {
     pub(crate) fn new(wire: Arc<[u8]>, count: usize) -> Self {
+        Self::for_role(wire, count, true)
+    }
+
+    /// In either role (see [`Sansocket::for_role`]).
+    pub(crate) fn for_role(wire: Arc<[u8]>, count: usize, server: bool) -> Self {
         let stream = WireStream::new(wire);
-        let ws = tungstenite::WebSocket::from_raw_socket(
-            stream,
-            tungstenite::protocol::Role::Server,
-            None,
-        );
+        let role = if server {
+            tungstenite::protocol::Role::Server
+        } else {
+            tungstenite::protocol::Role::Client
+        };
+        let ws = tungstenite::WebSocket::from_raw_socket(stream, role, None);
         Self { ws, count }
     }
 }
@@ -152,10 +185,17 @@ pub(crate) struct FastWebsockets {
 
 impl FastWebsockets {
     pub(crate) fn new(wire: Arc<[u8]>, count: usize) -> Self {
-        let ws = fastwebsockets::WebSocket::after_handshake(
-            WireStream::new(wire),
-            fastwebsockets::Role::Server,
-        );
+        Self::for_role(wire, count, true)
+    }
+
+    /// In either role (see [`Sansocket::for_role`]).
+    pub(crate) fn for_role(wire: Arc<[u8]>, count: usize, server: bool) -> Self {
+        let role = if server {
+            fastwebsockets::Role::Server
+        } else {
+            fastwebsockets::Role::Client
+        };
+        let ws = fastwebsockets::WebSocket::after_handshake(WireStream::new(wire), role);
         Self {
             ws: fastwebsockets::FragmentCollector::new(ws),
             count,
@@ -184,7 +224,17 @@ pub(crate) struct TokioWebsockets {
 
 impl TokioWebsockets {
     pub(crate) fn new(wire: Arc<[u8]>, count: usize) -> Self {
-        let ws = tokio_websockets::ServerBuilder::new().serve(WireStream::new(wire));
+        Self::for_role(wire, count, true)
+    }
+
+    /// In either role (see [`Sansocket::for_role`]).
+    pub(crate) fn for_role(wire: Arc<[u8]>, count: usize, server: bool) -> Self {
+        let stream = WireStream::new(wire);
+        let ws = if server {
+            tokio_websockets::ServerBuilder::new().serve(stream)
+        } else {
+            tokio_websockets::ClientBuilder::new().take_over(stream)
+        };
         Self { ws, count }
     }
 }
@@ -226,17 +276,25 @@ impl Decoder for TokioWebsockets {
     }
 }
 
-/// The ceiling: copy each read into a buffer and XOR it with a key; no framing at all.
+/// The ceiling: copy each read into a buffer and XOR it with a key (a server unmasking; a
+/// client only copies); no framing at all.
 pub(crate) struct Ceiling {
     wire: Arc<[u8]>,
     buf: Vec<u8>,
+    unmask: bool,
 }
 
 impl Ceiling {
     pub(crate) fn new(wire: Arc<[u8]>) -> Self {
+        Self::for_role(wire, true)
+    }
+
+    /// In either role (see [`Sansocket::for_role`]).
+    pub(crate) fn for_role(wire: Arc<[u8]>, server: bool) -> Self {
         Self {
             wire,
             buf: Vec::with_capacity(CHUNK),
+            unmask: server,
         }
     }
 }
@@ -246,7 +304,9 @@ impl Decoder for Ceiling {
         for chunk in self.wire.chunks(CHUNK) {
             self.buf.clear();
             self.buf.extend_from_slice(chunk);
-            xor(&mut self.buf, [0x37, 0xfa, 0x21, 0x3d]);
+            if self.unmask {
+                xor(&mut self.buf, [0x37, 0xfa, 0x21, 0x3d]);
+            }
             consume(&self.buf);
         }
     }

@@ -1,13 +1,15 @@
-//! Client-side (masked) encoders of the same messages: sansocket and its Rust peers, each
-//! writing every message out as it is sent (to a sink that takes the bytes), plus the
-//! copy-and-XOR ceiling.
+//! Encoders of the same messages, client side (masked) or server side: sansocket and its
+//! Rust peers, each writing every message out as it is sent (to a sink that takes the
+//! bytes), plus the copy(-and-XOR) ceiling.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
-use super::decoders::xor;
+use sansocket::advanced::ConnectionExt;
+
+use super::decoders::open;
 use super::{WireStream, block_on};
 
 /// Encodes `count` binary messages of `payload`; returns the wire bytes produced.
@@ -15,33 +17,87 @@ pub(crate) trait Encoder {
     fn pass(&mut self, payload: &Bytes, count: usize) -> usize;
 }
 
-/// sansocket, client role: `send_binary`, then `data_to_send` as a host writes it.
+/// sansocket, the plain loop: `send_binary`, then `data_to_send` as a host writes it.
 pub(crate) struct Sansocket {
     conn: sansocket::Connection,
 }
 
 impl Sansocket {
     pub(crate) fn new() -> Self {
-        let entropy = sansocket::SeededEntropy::new(1);
-        let conn = sansocket::Connection::open_client(sansocket::Config::default(), None, entropy);
-        Self { conn }
+        Self::for_role(false)
+    }
+
+    /// A server (`server`: unmasked frames) or a client.
+    pub(crate) fn for_role(server: bool) -> Self {
+        Self { conn: open(server) }
     }
 }
 
-impl Encoder for Sansocket {
-    fn pass(&mut self, payload: &Bytes, count: usize) -> usize {
+impl Sansocket {
+    /// `count` times `send_binary` then `data_to_send`; the bytes written.
+    fn send(conn: &mut sansocket::Connection, payload: &[u8], count: usize) -> usize {
         let mut written = 0;
         for _ in 0..count {
-            self.conn.send_binary(payload).expect("open");
-            let out = self.conn.data_to_send();
+            conn.send_binary(payload).expect("open");
+            let out = conn.data_to_send();
             written += std::hint::black_box(&out).len();
         }
         written
     }
 }
 
-/// tungstenite, client role: `send` (write + flush) of a `Message::Binary` sharing the
-/// payload's `Bytes` (no copy on the way in).
+impl Encoder for Sansocket {
+    fn pass(&mut self, payload: &Bytes, count: usize) -> usize {
+        Self::send(&mut self.conn, payload, count)
+    }
+}
+
+/// sansocket without copies: `send_binary_shared`, then a server hands the payload back
+/// as it is (`data_to_send_vectored`) and a client masks it straight into the host's
+/// reused write buffer (`data_to_send_into`). Below 4 KiB, where the engine copies shared
+/// payloads anyway, the host sends as [`Sansocket`] does (so does the Python binding).
+pub(crate) struct SansocketShared {
+    conn: sansocket::Connection,
+    server: bool,
+    buf: Vec<u8>,
+}
+
+impl SansocketShared {
+    /// In either role (see [`Sansocket::for_role`]).
+    pub(crate) fn for_role(server: bool) -> Self {
+        Self {
+            conn: open(server),
+            server,
+            buf: vec![0; 64 << 10],
+        }
+    }
+}
+
+impl Encoder for SansocketShared {
+    fn pass(&mut self, payload: &Bytes, count: usize) -> usize {
+        if payload.len() < 4096 {
+            return Sansocket::send(&mut self.conn, payload, count);
+        }
+        let mut written = 0;
+        for _ in 0..count {
+            self.conn.send_binary_shared(payload.clone()).expect("open");
+            if self.server {
+                for out in self.conn.data_to_send_vectored() {
+                    written += std::hint::black_box(&out).len();
+                }
+            } else {
+                while self.conn.buffered_amount() > 0 {
+                    let n = self.conn.data_to_send_into(&mut self.buf[..]);
+                    written += std::hint::black_box(&self.buf[..n]).len();
+                }
+            }
+        }
+        written
+    }
+}
+
+/// tungstenite: `send` (write + flush) of a `Message::Binary` sharing the payload's
+/// `Bytes` (no copy on the way in).
 pub(crate) struct Tungstenite {
     ws: tungstenite::WebSocket<WireStream>,
     written: Rc<Cell<usize>>,
@@ -49,13 +105,19 @@ pub(crate) struct Tungstenite {
 
 impl Tungstenite {
     pub(crate) fn new() -> Self {
+        Self::for_role(false)
+    }
+
+    /// In either role (see [`Sansocket::for_role`]).
+    pub(crate) fn for_role(server: bool) -> Self {
         let sink = WireStream::sink();
         let written = sink.written.clone();
-        let ws = tungstenite::WebSocket::from_raw_socket(
-            sink,
-            tungstenite::protocol::Role::Client,
-            None,
-        );
+        let role = if server {
+            tungstenite::protocol::Role::Server
+        } else {
+            tungstenite::protocol::Role::Client
+        };
+        let ws = tungstenite::WebSocket::from_raw_socket(sink, role, None);
         Self { ws, written }
     }
 }
@@ -72,7 +134,7 @@ impl Encoder for Tungstenite {
     }
 }
 
-/// fastwebsockets, client role: `write_frame` of a borrowed payload.
+/// fastwebsockets: `write_frame` of a borrowed payload.
 pub(crate) struct FastWebsockets {
     ws: fastwebsockets::WebSocket<WireStream>,
     written: Rc<Cell<usize>>,
@@ -80,9 +142,19 @@ pub(crate) struct FastWebsockets {
 
 impl FastWebsockets {
     pub(crate) fn new() -> Self {
+        Self::for_role(false)
+    }
+
+    /// In either role (see [`Sansocket::for_role`]).
+    pub(crate) fn for_role(server: bool) -> Self {
         let sink = WireStream::sink();
         let written = sink.written.clone();
-        let ws = fastwebsockets::WebSocket::after_handshake(sink, fastwebsockets::Role::Client);
+        let role = if server {
+            fastwebsockets::Role::Server
+        } else {
+            fastwebsockets::Role::Client
+        };
+        let ws = fastwebsockets::WebSocket::after_handshake(sink, role);
         Self { ws, written }
     }
 }
@@ -98,8 +170,8 @@ impl Encoder for FastWebsockets {
     }
 }
 
-/// tokio-websockets, client role: `SinkExt::send` (feed + flush) of a message sharing the
-/// payload's `Bytes`.
+/// tokio-websockets: `SinkExt::send` (feed + flush) of a message sharing the payload's
+/// `Bytes`.
 pub(crate) struct TokioWebsockets {
     ws: tokio_websockets::WebSocketStream<WireStream>,
     written: Rc<Cell<usize>>,
@@ -107,9 +179,18 @@ pub(crate) struct TokioWebsockets {
 
 impl TokioWebsockets {
     pub(crate) fn new() -> Self {
+        Self::for_role(false)
+    }
+
+    /// In either role (see [`Sansocket::for_role`]).
+    pub(crate) fn for_role(server: bool) -> Self {
         let sink = WireStream::sink();
         let written = sink.written.clone();
-        let ws = tokio_websockets::ClientBuilder::new().take_over(sink);
+        let ws = if server {
+            tokio_websockets::ServerBuilder::new().serve(sink)
+        } else {
+            tokio_websockets::ClientBuilder::new().take_over(sink)
+        };
         Self { ws, written }
     }
 }
@@ -126,14 +207,30 @@ impl Encoder for TokioWebsockets {
     }
 }
 
-/// The ceiling: copy the payload behind a header-sized gap and XOR it; no framing.
+/// The ceiling: copy the payload behind a header-sized gap into a reused buffer, XORed with
+/// a key by a client, in one pass (sansocket's masking loop, which also avoids `memcpy`'s
+/// slow case: see `mask::extend_copy`); no framing, nothing handed out.
 pub(crate) struct Ceiling {
-    buf: Vec<u8>,
+    buf: BytesMut,
+    key: [u8; 4],
 }
 
 impl Ceiling {
     pub(crate) fn new() -> Self {
-        Self { buf: Vec::new() }
+        Self::for_role(false)
+    }
+
+    /// In either role (see [`Sansocket::for_role`]).
+    pub(crate) fn for_role(server: bool) -> Self {
+        let key = if server {
+            [0; 4]
+        } else {
+            [0x37, 0xfa, 0x21, 0x3d]
+        };
+        Self {
+            buf: BytesMut::new(),
+            key,
+        }
     }
 }
 
@@ -144,9 +241,7 @@ impl Encoder for Ceiling {
             self.buf.clear();
             self.buf
                 .extend_from_slice(&[0; 14][..header_len(payload.len())]);
-            let start = self.buf.len();
-            self.buf.extend_from_slice(payload);
-            xor(&mut self.buf[start..], [0x37, 0xfa, 0x21, 0x3d]);
+            sansocket::mask::extend_masked(&mut self.buf, payload, self.key, 0);
             written += std::hint::black_box(&self.buf).len();
         }
         written

@@ -196,6 +196,15 @@ fn text(size: usize, rng: &mut Rng) -> String {
 
 /// The wire bytes of a case as a client sends them: masked frames, a fresh key per frame.
 pub(crate) fn client_wire(case: &Case, payload: &[u8]) -> Vec<u8> {
+    wire(case, payload, true)
+}
+
+/// The wire bytes of a case as a server sends them: frames not masked.
+pub(crate) fn server_wire(case: &Case, payload: &[u8]) -> Vec<u8> {
+    wire(case, payload, false)
+}
+
+fn wire(case: &Case, payload: &[u8], masked: bool) -> Vec<u8> {
     let mut rng = Rng::new(0x5eed);
     let piece = payload.len().div_ceil(case.fragments);
     let mut wire =
@@ -210,7 +219,8 @@ pub(crate) fn client_wire(case: &Case, payload: &[u8]) -> Vec<u8> {
             };
             let key = (rng.next() as u32).to_ne_bytes();
             let fin = i + 1 == pieces.len();
-            wire.extend_from_slice(&frame(fin, opcode as u8, Some(key), part));
+            let mask = masked.then_some(key);
+            wire.extend_from_slice(&frame(fin, opcode as u8, mask, part));
         }
     }
     wire

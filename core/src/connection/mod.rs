@@ -10,13 +10,14 @@ use crate::config::Config;
 use crate::deflate::{self, DeflateParams};
 use crate::entropy::{Entropy, MaskKeys};
 use crate::error::{Error, ProtocolError, UsageError};
-use crate::event::{Event, MessageKind, Utf8Bytes};
+use crate::event::{Event, MessageKind};
 use crate::frame::OpCode;
 use crate::handshake::{ClientHandshake, ClientRequest, ServerHandshake};
 use crate::receiver::{Received, Receiver};
 use crate::sender::Sender;
 use crate::state::{Lifecycle, State};
 
+pub mod advanced;
 mod opening;
 mod read_buffer;
 
@@ -46,10 +47,8 @@ pub enum Role {
 /// **In:** give it every byte read from the transport with
 /// [`receive_data`](Self::receive_data), and [`receive_eof`](Self::receive_eof) when the
 /// peer closes its side. Or, without a copy, read from the transport straight into its
-/// receive buffer: [`take_read_buffer`](Self::take_read_buffer), append the read to it
-/// (tokio's `read_buf`), [`give_read_buffer`](Self::give_read_buffer); the engine sizes the
-/// read (one big frame per read) and unmasks in place while the bytes are in cache. Either
-/// way, or both, in any state: the events are the same.
+/// receive buffer ([`ConnectionExt::take_read_buffer`](advanced::ConnectionExt::take_read_buffer), in the advanced group); either way,
+/// or both, in any state: the events are the same.
 ///
 /// **Out:** after each `receive_data` (or `give_read_buffer`), call
 /// [`next_event`](Self::next_event) until it
@@ -85,10 +84,12 @@ pub enum Role {
 /// | actions | [`accept`](Self::accept), [`reject`](Self::reject), [`send_text`](Self::send_text), [`send_binary`](Self::send_binary), [`send_fragment`](Self::send_fragment), [`ping`](Self::ping), [`pong`](Self::pong), [`close`](Self::close) |
 /// | output | [`data_to_send`](Self::data_to_send), [`data_to_send_vectored`](Self::data_to_send_vectored), [`data_to_send_into`](Self::data_to_send_into) |
 /// | state | [`role`](Self::role), [`state`](Self::state), [`subprotocol`](Self::subprotocol), [`deflate`](Self::deflate), [`should_close_transport`](Self::should_close_transport), [`buffered_amount`](Self::buffered_amount), [`buffered_input`](Self::buffered_input) |
-/// | advanced: fewer copies, batches | [`take_read_buffer`](Self::take_read_buffer), [`give_read_buffer`](Self::give_read_buffer), [`send_binary_shared`](Self::send_binary_shared), [`send_text_shared`](Self::send_text_shared), [`next_event_batched`](Self::next_event_batched) |
 ///
-/// Each group is one `impl` block below, in this order. A host that drives the engine the
-/// plain way (copying reads in, one buffer out) needs none of the advanced group.
+/// Each group is one `impl` block below, in this order. The advanced group (fewer copies,
+/// batches: `take_read_buffer`, `give_read_buffer`, `send_binary_shared`, `send_text_shared`,
+/// `next_event_batched`) is the trait [`ConnectionExt`](advanced::ConnectionExt), implemented for `Connection`:
+/// `use sansocket::advanced::ConnectionExt;` brings it into scope. A host that drives the
+/// engine the plain way (copying reads in, one buffer out) needs none of it.
 ///
 /// ```
 /// use sansocket::{Accept, ClientRequest, Config, Connection, Event, SeededEntropy};
@@ -135,7 +136,7 @@ pub struct Connection {
     subprotocol: Option<String>,
     #[cfg(feature = "deflate")]
     deflate: Option<DeflateParams>,
-    /// A protocol error found by `next_event_batched`, acted on by the next `next_event`.
+    /// A protocol error found by `ConnectionExt::next_event_batched`, acted on by the next `next_event`.
     deferred: Option<ProtocolError>,
     /// Server: more bytes came behind the request than `max_handshake_size` allows before
     /// `accept`; the rest of the input is dropped, and the connection fails with
@@ -255,7 +256,7 @@ impl Connection {
 ///
 /// What the transport delivered: bytes, and the end of the stream. Then call
 /// [`next_event`](Self::next_event). (Reading straight into the engine's buffer, without a
-/// copy, is in the advanced group: [`take_read_buffer`](Self::take_read_buffer).)
+/// copy, is in the advanced group: [`ConnectionExt::take_read_buffer`](advanced::ConnectionExt::take_read_buffer).)
 impl Connection {
     /// Bytes read from the transport. They are decoded by [`next_event`](Self::next_event).
     /// Bytes that arrive after the connection failed or the peer's close frame are dropped.
@@ -314,12 +315,14 @@ impl Connection {
 /// returns a [`UsageError`] and queues nothing.
 impl Connection {
     /// Queue a text message.
+    #[inline]
     pub fn send_text(&mut self, text: &str) -> Result<(), UsageError> {
         self.check_send()?;
         self.sender.message(MessageKind::Text, text.as_bytes())
     }
 
     /// Queue a binary message.
+    #[inline]
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), UsageError> {
         self.check_send()?;
         self.sender.message(MessageKind::Binary, data)
@@ -378,12 +381,13 @@ impl Connection {
     /// Everything queued for the transport, in order; empty if nothing is. Write it all,
     /// then call it again after the next input or action.
     ///
-    /// When payloads were queued with [`send_binary_shared`](Self::send_binary_shared) or
-    /// [`send_text_shared`](Self::send_text_shared), this gathers them and the frames around
+    /// When payloads were queued with [`ConnectionExt::send_binary_shared`](advanced::ConnectionExt::send_binary_shared) or
+    /// [`ConnectionExt::send_text_shared`](advanced::ConnectionExt::send_text_shared), this gathers them and the frames around
     /// them into one new buffer (a copy); [`data_to_send_vectored`](Self::data_to_send_vectored)
     /// hands a server's shared payloads back without one, and
     /// [`data_to_send_into`](Self::data_to_send_into) copies into the host's own buffer.
     #[must_use = "the bytes are taken from the outbox: write them to the transport"]
+    #[inline]
     pub fn data_to_send(&mut self) -> Bytes {
         self.sender.take()
     }
@@ -473,49 +477,6 @@ impl Connection {
     }
 }
 
-/// # Advanced: fewer copies, batches
-///
-/// For hosts that measure every copy (reading into the engine's receive buffer, large
-/// payloads shared instead of copied) or hand events over in batches; the receive buffer's
-/// two methods ([`take_read_buffer`](Self::take_read_buffer),
-/// [`give_read_buffer`](Self::give_read_buffer)) belong to this group too. None of them is
-/// needed to drive a connection.
-impl Connection {
-    /// Queue a binary message whose payload the outbox keeps as it is instead of copying it
-    /// (from 4 KiB on; shorter ones, and messages that permessage-deflate compresses, are
-    /// copied as by [`send_binary`](Self::send_binary)). A host that holds its data in a
-    /// reference-counted buffer hands it over with `Bytes::from_owner`, and gets a
-    /// server's payload back untouched from
-    /// [`data_to_send_vectored`](Self::data_to_send_vectored); a client's payload is masked
-    /// when it is drained. The frames on the wire are the same as `send_binary`'s.
-    pub fn send_binary_shared(&mut self, data: Bytes) -> Result<(), UsageError> {
-        self.check_send()?;
-        self.sender.message_shared(MessageKind::Binary, data)
-    }
-
-    /// Queue a text message without copying its bytes (see
-    /// [`send_binary_shared`](Self::send_binary_shared)); [`Utf8Bytes::from_utf8`] checks
-    /// a `Bytes` is UTF-8.
-    pub fn send_text_shared(&mut self, text: Utf8Bytes) -> Result<(), UsageError> {
-        self.check_send()?;
-        self.sender
-            .message_shared(MessageKind::Text, text.into_bytes())
-    }
-
-    /// [`next_event`](Self::next_event) for hosts that hand events over in batches (the
-    /// WASM binding does: it decodes a read's events into one table for JavaScript). A
-    /// protocol error is returned at once but not acted on yet, so that the application can
-    /// still answer the events decoded before it, as it can between `next_event` calls: the
-    /// connection stays as it was, and this method returns `Ok(None)` from then on. The
-    /// next `next_event` call fails the connection as it would have (queues the close frame)
-    /// and returns the error again: call it once after the application has handled the
-    /// batch. Handshake errors and the abnormal closure are acted on at once, as by
-    /// `next_event`, which then returns `Ok(None)`.
-    pub fn next_event_batched(&mut self) -> Result<Option<Event>, Error> {
-        self.next(true)
-    }
-}
-
 impl Connection {
     fn next(&mut self, defer: bool) -> Result<Option<Event>, Error> {
         if let Some(error) = self.deferred {
@@ -565,6 +526,7 @@ impl Connection {
 
     // ---- internals ----------------------------------------------------------------
 
+    #[inline]
     fn check_send(&self) -> Result<(), UsageError> {
         if self.life.can_send() {
             return Ok(());

@@ -42,6 +42,20 @@ pub(super) fn xor_in_place(buf: &mut [u8], wide: u64) -> bool {
     true
 }
 
+/// `dst = src ^ pattern` for slices of the same length (see [`xor_in_place`] for `wide`).
+/// Returns `false`, having done nothing, if the CPU has no AVX2 or the lengths differ.
+#[inline]
+pub(super) fn xor_to(dst: &mut [u8], src: &[u8], wide: u64) -> bool {
+    if !has_avx2() || dst.len() != src.len() {
+        return false;
+    }
+    // SAFETY: the CPU supports AVX2 (checked just above); `dst` is valid for writes and
+    // `src` for reads of `src.len()` bytes (the lengths are equal), and they do not overlap
+    // (`dst` is borrowed mutably).
+    unsafe { xor_avx2(dst.as_mut_ptr(), src.as_ptr(), src.len(), wide) };
+    true
+}
+
 /// Appends `src ^ pattern` to `dst` in one pass (see [`xor_in_place`] for `wide`). Returns
 /// `false`, having done nothing, if the CPU has no AVX2.
 #[inline]

@@ -15,7 +15,7 @@ use crate::config::Delivery;
 use crate::error::ProtocolError;
 use crate::event::{Event, MessageKind};
 use crate::frame::{FrameHeader, OpCode, parse_header};
-use crate::mask::extend_masked;
+use crate::mask::{extend_copy, extend_masked};
 use crate::utf8::Utf8Validator;
 
 /// A message in one frame of a size in this range, unfinished at the end of a read, is
@@ -57,7 +57,7 @@ fn append(message: &mut Message, src: &Source<'_>, room: usize) -> bool {
                 src.phase,
             );
         }
-        None => message.data.extend_from_slice(&src.bytes[src.unmasked..]),
+        None => extend_copy(&mut message.data, &src.bytes[src.unmasked..]),
     }
     if message.kind == MessageKind::Text {
         let mut utf8 = message.utf8;

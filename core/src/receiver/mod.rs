@@ -17,7 +17,7 @@ use crate::deflate::Inflater;
 use crate::error::ProtocolError;
 use crate::event::{Event, MessageKind, Utf8Bytes};
 use crate::frame::{FrameHeader, OpCode, parse_header};
-use crate::mask::{apply_mask, extend_masked};
+use crate::mask::{apply_mask, extend_copy, extend_masked};
 use crate::utf8::Utf8Validator;
 
 mod check;
@@ -197,7 +197,7 @@ impl Receiver {
                     }
                 }
             } else {
-                self.buf.extend_from_slice(&data[..take]);
+                extend_copy(&mut self.buf, &data[..take]);
             }
             data = &data[take..];
             if !self.scan.on {
@@ -246,7 +246,7 @@ impl Receiver {
             }
             data = &data[pos..];
         }
-        self.buf.extend_from_slice(data);
+        extend_copy(&mut self.buf, data);
         self.scan.raw = self.scan.raw.saturating_add(data.len());
     }
 

@@ -1,6 +1,6 @@
 //! The zero-copy input path: the host reads from its transport straight into the receive
-//! buffer ([`Connection::take_read_buffer`](crate::Connection::take_read_buffer), then
-//! [`give_read_buffer`](crate::Connection::give_read_buffer)), and the bytes it appended are
+//! buffer ([`ConnectionExt::take_read_buffer`](crate::advanced::ConnectionExt::take_read_buffer), then
+//! [`give_read_buffer`](crate::advanced::ConnectionExt::give_read_buffer)), and the bytes it appended are
 //! decoded where they are: unmasked in place while the read has just brought them into
 //! cache, instead of being copied out of a borrowed read first.
 //!

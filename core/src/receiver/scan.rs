@@ -3,7 +3,7 @@
 
 use super::Receiver;
 use crate::event::MessageKind;
-use crate::mask::{apply_mask, extend_masked};
+use crate::mask::{apply_mask, extend_copy, extend_masked};
 use crate::utf8::Utf8Validator;
 
 /// Bytes copied in at a time while scanning, then unmasked while in L1 cache.
@@ -163,7 +163,7 @@ impl Receiver {
                 Some(key) => {
                     extend_masked(&mut self.buf, piece, key, open.done % 4);
                 }
-                None => self.buf.extend_from_slice(piece),
+                None => extend_copy(&mut self.buf, piece),
             }
             open.done += piece.len();
             taken += piece.len();
@@ -220,7 +220,7 @@ impl Receiver {
             Some(key) => {
                 extend_masked(&mut self.buf, &data[header_len..end], key, 0);
             }
-            None => self.buf.extend_from_slice(&data[header_len..end]),
+            None => extend_copy(&mut self.buf, &data[header_len..end]),
         }
         if kind == MessageKind::Text && simdutf8::basic::from_utf8(&self.buf[start..]).is_err() {
             // Masked back and left unscanned, for the general path to report the error.

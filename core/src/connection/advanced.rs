@@ -1,0 +1,157 @@
+//! [`ConnectionExt`]: the advanced methods of [`Connection`], for hosts that count copies.
+
+use bytes::{Bytes, BytesMut};
+
+use super::{Connection, Handshake};
+use crate::error::{Error, UsageError};
+use crate::event::{Event, MessageKind, Utf8Bytes};
+
+mod sealed {
+    /// Only [`Connection`](crate::Connection) implements
+    /// [`ConnectionExt`](super::ConnectionExt).
+    #[allow(unreachable_pub)]
+    pub trait Sealed {}
+
+    impl Sealed for crate::Connection {}
+}
+
+/// The advanced methods of [`Connection`]: fewer copies, batches.
+///
+/// For hosts that measure every copy (reading into the engine's receive buffer, large
+/// payloads shared instead of copied) or hand events over in batches. None of them is
+/// needed to drive a connection: the plain loop (`receive_data`, `next_event`, `send_*`,
+/// `data_to_send`) is as correct, and fast. Bring them into scope with
+/// `use sansocket::advanced::ConnectionExt;`. Implemented for [`Connection`] only (sealed).
+///
+/// | what | methods |
+/// | --- | --- |
+/// | input without a copy | [`take_read_buffer`](Self::take_read_buffer), [`give_read_buffer`](Self::give_read_buffer) |
+/// | output without a copy | [`send_binary_shared`](Self::send_binary_shared), [`send_text_shared`](Self::send_text_shared) |
+/// | events in batches | [`next_event_batched`](Self::next_event_batched) |
+pub trait ConnectionExt: sealed::Sealed {
+    /// The receive buffer, for the host to read from its transport straight into it: the
+    /// zero-copy alternative to [`receive_data`](Connection::receive_data), which has to
+    /// copy every read. Append to it (tokio's `AsyncReadExt::read_buf`, or any
+    /// [`BufMut`](bytes::BufMut) writer), then hand it back with
+    /// [`give_read_buffer`](Self::give_read_buffer) and call
+    /// [`next_event`](Connection::next_event) as after `receive_data`.
+    ///
+    /// It holds the bytes received but not decoded yet, which the host must leave as they
+    /// are, and its spare capacity (`capacity() - len()`) is the room the engine offers for
+    /// the next read: for frames of 8 KiB and more, the rest of the frame in progress, and
+    /// between them the size of the last one (so that each read is one frame, unmasked in
+    /// place while it is in cache, at the front of a buffer that stays in cache); between
+    /// smaller frames, a size that adapts to the traffic (4 to 16 KiB: doubled when a read
+    /// fills it, halved after reads of less than 4 KiB). It is never more than 32 KiB,
+    /// whatever a header announces, and never 0; appending more is allowed (the buffer
+    /// grows). The buffer may share its allocation with payloads handed out earlier.
+    ///
+    /// One buffer at a time: until it is given back, `next_event` returns `Ok(None)` (the
+    /// undecoded bytes are with the host, and
+    /// [`buffered_input`](Connection::buffered_input) does not count them), bytes passed to
+    /// `receive_data` are kept for after the buffer's, and another call returns an empty
+    /// buffer. In any state the bytes given back are treated exactly as `receive_data` would
+    /// treat them (handshake, the early data limit, bytes after a close), and the events and
+    /// errors are the same.
+    ///
+    /// ```
+    /// use bytes::BufMut;
+    /// use sansocket::advanced::ConnectionExt;
+    /// use sansocket::{Config, Connection, Event};
+    ///
+    /// let mut conn = Connection::open_server(Config::default(), None);
+    /// // What a socket delivers: a masked text frame "Hello" (RFC 6455 §5.7).
+    /// let wire = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
+    ///
+    /// let mut buf = conn.take_read_buffer();
+    /// let room = buf.capacity() - buf.len();
+    /// // tokio: `let n = socket.read_buf(&mut buf).await?;` (0: `conn.receive_eof()`)
+    /// let n = wire.len().min(room);
+    /// buf.put_slice(&wire[..n]);
+    /// conn.give_read_buffer(buf).unwrap();
+    ///
+    /// let Ok(Some(Event::Text(text))) = conn.next_event() else { panic!() };
+    /// assert_eq!(text.as_str(), "Hello");
+    /// assert!(conn.next_event().unwrap().is_none());
+    /// ```
+    #[must_use = "the buffer holds the undecoded input: give it back with `give_read_buffer`"]
+    fn take_read_buffer(&mut self) -> BytesMut;
+
+    /// Gives back the buffer taken with [`take_read_buffer`](Self::take_read_buffer), with
+    /// the bytes read appended; [`next_event`](Connection::next_event) then decodes them (in
+    /// place: they are not copied).
+    ///
+    /// Fails with [`UsageError::ReadBufferNotTaken`] if no buffer was taken, and with
+    /// [`UsageError::ReadBufferShrunk`] if the buffer is shorter than it was handed out (the
+    /// host may only append): then nothing changes, the buffer given is dropped and the one
+    /// taken is still expected. Bytes before the appended ones must not be changed: the
+    /// engine cannot tell, and would decode them as they are.
+    fn give_read_buffer(&mut self, buf: BytesMut) -> Result<(), UsageError>;
+
+    /// Queue a binary message whose payload the outbox keeps as it is instead of copying it
+    /// (from 4 KiB on; shorter ones, and messages that permessage-deflate compresses, are
+    /// copied as by [`send_binary`](Connection::send_binary)). A host that holds its data in
+    /// a reference-counted buffer hands it over with `Bytes::from_owner`, and gets a
+    /// server's payload back untouched from
+    /// [`data_to_send_vectored`](Connection::data_to_send_vectored); a client's payload is
+    /// masked when it is drained (straight into the host's buffer by
+    /// [`data_to_send_into`](Connection::data_to_send_into)). The frames on the wire are the
+    /// same as `send_binary`'s.
+    fn send_binary_shared(&mut self, data: Bytes) -> Result<(), UsageError>;
+
+    /// Queue a text message without copying its bytes (see
+    /// [`send_binary_shared`](Self::send_binary_shared)); [`Utf8Bytes::from_utf8`] checks
+    /// a `Bytes` is UTF-8.
+    fn send_text_shared(&mut self, text: Utf8Bytes) -> Result<(), UsageError>;
+
+    /// [`next_event`](Connection::next_event) for hosts that hand events over in batches
+    /// (the WASM binding does: it decodes a read's events into one table for JavaScript). A
+    /// protocol error is returned at once but not acted on yet, so that the application can
+    /// still answer the events decoded before it, as it can between `next_event` calls: the
+    /// connection stays as it was, and this method returns `Ok(None)` from then on. The
+    /// next `next_event` call fails the connection as it would have (queues the close frame)
+    /// and returns the error again: call it once after the application has handled the
+    /// batch. Handshake errors and the abnormal closure are acted on at once, as by
+    /// `next_event`, which then returns `Ok(None)`.
+    fn next_event_batched(&mut self) -> Result<Option<Event>, Error>;
+}
+
+impl ConnectionExt for Connection {
+    fn take_read_buffer(&mut self) -> BytesMut {
+        let framing = matches!(self.handshake, Handshake::Done);
+        self.receiver.lend(framing)
+    }
+
+    fn give_read_buffer(&mut self, buf: BytesMut) -> Result<(), UsageError> {
+        let given = buf.len();
+        let (meanwhile, old) = match self.receiver.take_back(buf) {
+            Ok(back) => back,
+            Err(_) => {
+                return Err(match self.receiver.lent_len() {
+                    Some(taken) => UsageError::ReadBufferShrunk { taken, given },
+                    None => UsageError::ReadBufferNotTaken,
+                });
+            }
+        };
+        self.appended(old);
+        if !meanwhile.is_empty() {
+            self.receive_data(&meanwhile);
+        }
+        Ok(())
+    }
+
+    fn send_binary_shared(&mut self, data: Bytes) -> Result<(), UsageError> {
+        self.check_send()?;
+        self.sender.message_shared(MessageKind::Binary, data)
+    }
+
+    fn send_text_shared(&mut self, text: Utf8Bytes) -> Result<(), UsageError> {
+        self.check_send()?;
+        self.sender
+            .message_shared(MessageKind::Text, text.into_bytes())
+    }
+
+    fn next_event_batched(&mut self) -> Result<Option<Event>, Error> {
+        self.next(true)
+    }
+}
