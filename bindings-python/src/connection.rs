@@ -100,6 +100,12 @@ impl Connection {
         )
     }
 
+    /// Whether payloads shared with the engine wait in the outbox (`data_to_send_list`
+    /// hands them back as they are).
+    pub(crate) fn has_shared(&mut self) -> bool {
+        !self.parts().1.is_empty()
+    }
+
     /// Queues a binary message whose payload is the `bytes` object `data`, shared with the
     /// engine instead of copied.
     fn send_binary_shared(&mut self, py: Python<'_>, data: Bound<'_, PyBytes>) -> PyResult<()> {
@@ -164,7 +170,7 @@ impl Connection {
 
     /// Everything queued for the transport, in order (``b""`` if nothing is), in one
     /// ``bytes``.
-    fn data_to_send<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+    pub(crate) fn data_to_send<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let (conn, shared) = self.parts();
         let len = conn.buffered_amount();
         let out = convert::new_bytes(py, len, |buf| conn.data_to_send_into(buf));
@@ -177,7 +183,10 @@ impl Connection {
     /// A server's large ``bytes`` payloads (4 KiB and more, not compressed) are the objects
     /// given to ``send_binary`` / made by ``send_text``, not copies; the frames between them
     /// are joined into as few ``bytes`` as possible.
-    fn data_to_send_list<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+    pub(crate) fn data_to_send_list<'py>(
+        &mut self,
+        py: Python<'py>,
+    ) -> PyResult<Bound<'py, PyList>> {
         let (conn, shared) = self.parts();
         if shared.is_empty() {
             // No payload to hand back (the common case for small messages, and always for a
@@ -212,6 +221,37 @@ impl Connection {
         }
         shared.clear();
         Ok(list)
+    }
+
+    /// Gives the engine ``data`` (as ``receive_data``; None for nothing new), then decodes
+    /// until ``max_messages`` whole messages were decoded, an event that is not a whole
+    /// message was decoded, or more input is needed. Returns what was decoded, in order:
+    /// each whole message as its ``str`` (text) or ``bytes`` (binary), every other event as
+    /// its event object (``Ping``, ``Pong``, ``CloseConnection``, ``Request``...; the list
+    /// ends with it). ``max_messages=0`` only takes ``data``. For hosts on an event loop:
+    /// one call per read instead of ``receive_data`` and an ``events()`` loop.
+    ///
+    /// A protocol or handshake error is raised by the call that reaches it when nothing was
+    /// decoded before it; otherwise the events before it are returned and the next call
+    /// raises it (queueing the close frame then, so that what the application sends in
+    /// answer to those events goes out first).
+    #[pyo3(signature = (data=None, max_messages=1))]
+    fn receive_messages<'py>(
+        &mut self,
+        py: Python<'py>,
+        data: Option<&Bound<'py, PyAny>>,
+        max_messages: usize,
+    ) -> PyResult<Bound<'py, PyList>> {
+        self.receive_messages_impl(py, data, max_messages)
+    }
+
+    /// Writes what is queued to ``transport`` (an ``asyncio.Transport``: one ``write``, or
+    /// ``writelines`` with the pieces of ``data_to_send_list()`` when large payloads go out
+    /// as the very objects given to ``send_binary``/``send_text``), unless nothing is
+    /// queued or ``transport.is_closing()``. Returns ``should_close_transport``: close the
+    /// transport then.
+    fn write_to(&mut self, py: Python<'_>, transport: &Bound<'_, PyAny>) -> PyResult<bool> {
+        self.write_to_impl(py, transport)
     }
 
     /// Queue a text message.

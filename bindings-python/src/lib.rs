@@ -16,6 +16,7 @@ mod connection;
 mod convert;
 mod errors;
 mod events;
+mod host;
 mod proxy;
 mod stomp;
 #[allow(unsafe_code)]

@@ -52,6 +52,7 @@ from typing import (
     Set,
     Tuple,
     Union,
+    cast,
 )
 from urllib.parse import urlsplit
 
@@ -95,6 +96,9 @@ Refusal = Tuple[int, Sequence[Tuple[str, str]], bytes]
 _NORMAL_CODES = (1000, 1001, 1005)
 # Messages decoded ahead of the application while a ping waits for its pong.
 _MAX_AHEAD = 16
+# Decode everything buffered (``receive_messages``' limit).
+_ALL = 1 << 62
+_OPEN = ConnectionState.OPEN
 
 
 class ConnectionClosed(WebSocketError):
@@ -216,7 +220,8 @@ class WebSocket(asyncio.Protocol):
             finally:
                 self._recv_waiter = None
         message = self._messages.popleft()
-        self._update_reading()
+        if self._driver.read_paused:
+            self._update_reading()
         return message
 
     def __aiter__(self) -> WebSocket:
@@ -233,10 +238,14 @@ class WebSocket(asyncio.Protocol):
     async def send(self, message: Union[Data, bytearray, memoryview, Iterable[Data]]) -> None:
         """Send a message: ``str`` as text, bytes-like as binary, or an iterable of ``str``
         (or of bytes) as one message in fragments. Waits while the write buffer is full."""
-        self._check_open()
-        if isinstance(message, str):
-            self._conn.send_text(message)
-        elif isinstance(message, (bytes, bytearray, memoryview)):
+        conn = self._conn
+        if conn.state is not _OPEN:
+            raise self._closed_error()
+        if isinstance(message, bytes):
+            conn.send_binary(message)
+        elif isinstance(message, str):
+            conn.send_text(message)
+        elif isinstance(message, (bytearray, memoryview)):
             self._conn.send_binary(message)
         else:
             pieces = list(message)
@@ -248,8 +257,11 @@ class WebSocket(asyncio.Protocol):
                     raise TypeError("fragments must all be str or all be bytes-like")
             for i, piece in enumerate(pieces):
                 self._conn.send_fragment(kind, piece, i == len(pieces) - 1)
-        self._flush()
-        await self._drain()
+        transport = self._transport
+        if transport is not None and conn.write_to(transport):
+            transport.close()
+        if self._write_paused:
+            await self._drain()
 
     async def ping(self, payload: Optional[bytes] = None) -> float:
         """Send a ping and wait for its pong; returns the round trip in seconds. Without a
@@ -289,7 +301,8 @@ class WebSocket(asyncio.Protocol):
     # ---- asyncio.Protocol: the transport's side -----------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        # Not an isinstance check: uvloop's transports are not asyncio.Transport subclasses.
+        transport = cast(asyncio.Transport, transport)
         self._transport = transport
         self._driver.transport = transport
         if self._open_timeout is not None:
@@ -297,8 +310,7 @@ class WebSocket(asyncio.Protocol):
         self._flush()  # a client's upgrade request
 
     def data_received(self, data: bytes) -> None:
-        self._conn.receive_data(data)
-        self._pull()
+        self._pull(data=data)
 
     def eof_received(self) -> Optional[bool]:
         self._conn.receive_eof()
@@ -332,21 +344,45 @@ class WebSocket(asyncio.Protocol):
 
     # ---- the engine's side ---------------------------------------------------------
 
-    def _pull(self, everything: bool = False) -> None:
-        """Decodes events until a message waits for the application (all of them while a
-        ping waits or when closing), then writes what the engine queued."""
+    def _pull(self, everything: bool = False, data: Optional[bytes] = None) -> None:
+        """Takes ``data`` read from the transport, decodes events until a message waits for
+        the application (all of them while a ping waits or when closing), then writes what
+        the engine queued. One engine call per batch: messages come back as ``str`` and
+        ``bytes``, other events as event objects (each ends a batch, so that the condition
+        is checked again after it, as it would be after every event)."""
+        conn = self._conn
+        messages = self._messages
         try:
-            self._driver.pull(
-                self._handle,
-                lambda: everything or self._closing or bool(self._driver.pings) or not self._messages,
-            )
+            while True:
+                if everything or self._closing or self._driver.pings:
+                    limit = _ALL
+                else:
+                    limit = 0 if messages else 1
+                batch = conn.receive_messages(data, limit)
+                data = None
+                if not batch:
+                    break
+                last = batch[-1]
+                kind = type(last)
+                if kind is bytes or kind is str:
+                    if not self._closing:
+                        messages.extend(cast(List[Data], batch))
+                        self._wake_recv()
+                    continue
+                if len(batch) > 1 and not self._closing:
+                    messages.extend(cast(List[Data], batch[:-1]))
+                    self._wake_recv()
+                self._handle(last)
         except RemoteProtocolError as exc:
             self._set_closed(exc.code, "")
         except HandshakeError as exc:
             if not self._opened.done():
                 self._opened.set_exception(exc)
-        self._flush()
-        self._update_reading()
+        transport = self._transport
+        if transport is not None and conn.write_to(transport):
+            transport.close()
+        if messages or self._driver.read_paused:
+            self._update_reading()
 
     def _handle(self, event: object) -> bool:
         """Acts on one event; True: go on decoding (while ``_pull``'s condition holds)."""
@@ -410,8 +446,9 @@ class WebSocket(asyncio.Protocol):
                 waiter.set_result(rtt)
 
     def _flush(self) -> None:
-        if self._driver.flush() and self._transport is not None:
-            self._transport.close()
+        transport = self._transport
+        if transport is not None and self._conn.write_to(transport):
+            transport.close()
 
     def _check_open(self) -> None:
         if self._conn.state is not ConnectionState.OPEN:
@@ -438,8 +475,9 @@ class WebSocket(asyncio.Protocol):
         self._drain_waiters.clear()
 
     def _wake_recv(self) -> None:
-        if self._recv_waiter is not None and not self._recv_waiter.done():
-            self._recv_waiter.set_result(None)
+        waiter = self._recv_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def _arm_timer(self, delay: float) -> None:
         if self._timer is not None:

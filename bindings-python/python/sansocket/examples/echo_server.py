@@ -8,7 +8,7 @@ The same command line and behaviour as the Rust example (``cargo run --release -
 first of those names (in the order given) that the client offers is selected, and without a
 match the connection is accepted with no subprotocol. permessage-deflate is accepted when a
 client offers it, unless ``--no-deflate``. Prints ``listening on HOST:PORT`` once ready
-(port 0 picks a free port).
+(port 0 picks a free port). Runs on uvloop when it is installed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import List, Optional, Tuple
+from typing import Any, Coroutine, List, Optional, Tuple
 
 from sansocket.asyncio import WebSocket, serve
 
@@ -57,6 +57,17 @@ async def run(addr: str, subprotocols: List[str], deflate: bool) -> None:
         await server.serve_forever()
 
 
+def run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Runs ``main`` on uvloop when it is installed (``pip install sansocket[uvloop]``), on
+    asyncio's own loop otherwise."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """The command line; returns the exit status."""
     parser = argparse.ArgumentParser(
@@ -75,7 +86,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        asyncio.run(run(args.addr, args.subprotocol, not args.no_deflate))
+        run_loop(run(args.addr, args.subprotocol, not args.no_deflate))
     except KeyboardInterrupt:
         pass
     except (OSError, ValueError) as exc:
