@@ -90,6 +90,8 @@ COLUMNS = [
 def start_server(kind: str) -> Tuple["subprocess.Popen[str]", str]:
     if kind == "sansocket":
         cmd = [sys.executable, "-m", "sansocket.examples.echo_server", "127.0.0.1:0", "--no-deflate"]
+        if os.environ.get("SERVER_SCRIPT"):  # a wrapper (a profiler, another version)
+            cmd = [sys.executable, os.environ["SERVER_SCRIPT"]]
     elif kind == "picows":
         cmd = [sys.executable, "-c", PICOWS_SERVER]
     else:

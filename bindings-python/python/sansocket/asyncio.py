@@ -89,6 +89,7 @@ __all__ = [
 logger = logging.getLogger("sansocket")
 
 Data = Union[str, bytes]
+_Messages = List[Data]  # (made once: `cast` calls in the hot path would build it each time)
 #: What ``process_request`` returns to refuse a request: status, headers, body.
 Refusal = Tuple[int, Sequence[Tuple[str, str]], bytes]
 
@@ -145,8 +146,11 @@ class WebSocket(asyncio.Protocol):
         close_timeout: float = 10.0,
         subprotocols: Sequence[str] = (),
         process_request: Optional[Callable[[Request], Optional[Refusal]]] = None,
+        on_message: Optional[Callable[[WebSocket, Data], object]] = None,
     ) -> None:
         self._conn = conn
+        self._on_message = on_message
+        self._in_read = False  # on_message is being called: the flush comes after the read
         self._loop = asyncio.get_running_loop()
         self._transport: Optional[asyncio.Transport] = None
         self._read_limit = read_limit
@@ -205,6 +209,8 @@ class WebSocket(asyncio.Protocol):
     async def recv(self) -> Data:
         """The next message: ``str`` for text, ``bytes`` for binary. Raises
         :class:`ConnectionClosed` once the connection is closed and no message is left."""
+        if self._on_message is not None:
+            raise RuntimeError("messages go to on_message: recv() has none to give")
         while not self._messages:
             if self._receiving:
                 self._pull()  # decode what is buffered
@@ -263,6 +269,31 @@ class WebSocket(asyncio.Protocol):
         if self._write_paused:
             await self._drain()
 
+    def send_nowait(self, message: Union[Data, bytearray, memoryview]) -> None:
+        """Send a message (``str`` as text, bytes-like as binary) without waiting for the
+        write buffer to drain: for ``on_message`` callbacks, and for code that is not a
+        coroutine. Called from ``on_message``, what it queues is written once the callbacks
+        of that read returned (one write for them all); otherwise at once. Raises
+        :class:`ConnectionClosed` once the connection is no longer open."""
+        conn = self._conn
+        try:
+            if isinstance(message, bytes):
+                conn.send_binary(message)
+            elif isinstance(message, str):
+                conn.send_text(message)
+            elif isinstance(message, (bytearray, memoryview)):
+                conn.send_binary(message)
+            else:
+                raise TypeError(f"expected str or bytes-like, got {type(message).__name__}")
+        except LocalProtocolError:
+            # The engine refuses to send once the connection is no longer open (checked
+            # here rather than before: the state is one more call per message).
+            if conn.state is not _OPEN:
+                raise self._closed_error() from None
+            raise
+        if not self._in_read:
+            self._flush()
+
     async def ping(self, payload: Optional[bytes] = None) -> float:
         """Send a ping and wait for its pong; returns the round trip in seconds. Without a
         payload, 4 random bytes are sent."""
@@ -319,9 +350,15 @@ class WebSocket(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         self._write_paused = True
+        if self._on_message is not None and self._transport is not None:
+            # Callbacks cannot wait for the peer to read: reading waits instead, so that
+            # answers do not pile up in the write buffer without bound.
+            self._transport.pause_reading()
 
     def resume_writing(self) -> None:
         self._write_paused = False
+        if self._on_message is not None and self._transport is not None:
+            self._transport.resume_reading()
         self._wake_drain_waiters()
 
     def connection_lost(self, exc: Optional[Exception]) -> None:
@@ -350,6 +387,9 @@ class WebSocket(asyncio.Protocol):
         the engine queued. One engine call per batch: messages come back as ``str`` and
         ``bytes``, other events as event objects (each ends a batch, so that the condition
         is checked again after it, as it would be after every event)."""
+        if self._on_message is not None:
+            self._pull_callbacks(data)
+            return
         conn = self._conn
         messages = self._messages
         try:
@@ -366,11 +406,11 @@ class WebSocket(asyncio.Protocol):
                 kind = type(last)
                 if kind is bytes or kind is str:
                     if not self._closing:
-                        messages.extend(cast(List[Data], batch))
+                        messages.extend(cast(_Messages, batch))
                         self._wake_recv()
                     continue
                 if len(batch) > 1 and not self._closing:
-                    messages.extend(cast(List[Data], batch[:-1]))
+                    messages.extend(cast(_Messages, batch[:-1]))
                     self._wake_recv()
                 self._handle(last)
         except RemoteProtocolError as exc:
@@ -383,6 +423,47 @@ class WebSocket(asyncio.Protocol):
             transport.close()
         if messages or self._driver.read_paused:
             self._update_reading()
+
+    def _pull_callbacks(self, data: Optional[bytes]) -> None:
+        """``_pull`` with ``on_message``: decodes everything, calls ``on_message`` for each
+        message as it comes (its sends are queued), then writes what the engine queued, once."""
+        conn = self._conn
+        on_message = self._on_message
+        assert on_message is not None
+        self._in_read = True
+        try:
+            while True:
+                batch = conn.receive_messages(data, _ALL)
+                data = None
+                event = None
+                for item in batch:
+                    kind = type(item)
+                    if kind is bytes or kind is str:
+                        if self._closing:
+                            continue
+                        try:
+                            on_message(self, cast(Data, item))
+                        except Exception:
+                            logger.exception("on_message failed")
+                            self._closing = True
+                            if conn.state is _OPEN:
+                                conn.close(1011, "")
+                                self._sent_code = 1011
+                    else:
+                        event = item
+                if event is None:  # the batch ended for want of input (or was empty)
+                    break
+                self._handle(event)  # a batch ends with any other event
+        except RemoteProtocolError as exc:
+            self._set_closed(exc.code, "")
+        except HandshakeError as exc:
+            if not self._opened.done():
+                self._opened.set_exception(exc)
+        finally:
+            self._in_read = False
+        transport = self._transport
+        if transport is not None and conn.write_to(transport):
+            transport.close()
 
     def _handle(self, event: object) -> bool:
         """Acts on one event; True: go on decoding (while ``_pull``'s condition holds)."""
@@ -490,6 +571,8 @@ class WebSocket(asyncio.Protocol):
 
 
 Handler = Callable[[WebSocket], Awaitable[Any]]
+#: ``on_message(ws, message)``: called for each message as it is read (see :func:`serve`).
+MessageCallback = Callable[[WebSocket, Data], object]
 
 
 class Server:
@@ -499,7 +582,9 @@ class Server:
     ``async with`` does that on exit and waits for the handlers to finish.
     """
 
-    def __init__(self, handler: Handler, options: Dict[str, Any], ws_options: Dict[str, Any]):
+    def __init__(
+        self, handler: Optional[Handler], options: Dict[str, Any], ws_options: Dict[str, Any]
+    ):
         self._handler = handler
         self._options = options
         self._ws_options = ws_options
@@ -552,6 +637,9 @@ class Server:
                 await asyncio.shield(ws._opened)
             except Exception:
                 return  # the handshake failed: the engine answered it
+            if self._handler is None:  # on_message does the work
+                await ws.wait_closed()
+                return
             try:
                 await self._handler(ws)
             except ConnectionClosed:
@@ -581,16 +669,26 @@ class serve:
     returns None). ``options`` go to
     :class:`~sansocket.ServerConnection` (limits, ``allowed_origins``...). The connection
     is closed (1000) when the handler returns, 1011 if it raises.
+
+    ``on_message(ws, message)``: a plain function called for each message as soon as it is
+    read, in the event loop's read callback, with no task switch in between (the fastest
+    way to answer messages: an echo is ``lambda ws, m: ws.send_nowait(m)``). What it sends
+    with :meth:`WebSocket.send_nowait` is written once the read's messages are handled, in
+    one write; reading pauses while the transport's write buffer is full. If it raises, the
+    connection is closed with 1011. ``recv()`` then has no messages to give; ``handler``
+    may be None (the connection then stays open until either side closes it), or run
+    alongside to ping, send or close.
     """
 
     def __init__(
         self,
-        handler: Handler,
+        handler: Optional[Handler],
         host: Optional[str] = None,
         port: int = 0,
         *,
         subprotocols: Sequence[str] = (),
         process_request: Optional[Callable[[Request], Optional[Refusal]]] = None,
+        on_message: Optional[MessageCallback] = None,
         read_limit: int = 1 << 18,
         open_timeout: Optional[float] = 10.0,
         close_timeout: float = 10.0,
@@ -599,6 +697,8 @@ class serve:
     ) -> None:
         if "delivery" in options:
             raise TypeError("sansocket.asyncio delivers whole messages; 'delivery' is not an option")
+        if handler is None and on_message is None:
+            raise TypeError("serve() needs a handler, on_message, or both")
         ServerConnection(**options)  # check the options now rather than per connection
         ws_options: Dict[str, Any] = dict(
             read_limit=read_limit,
@@ -606,6 +706,7 @@ class serve:
             close_timeout=close_timeout,
             subprotocols=subprotocols,
             process_request=process_request,
+            on_message=on_message,
         )
         self._server = Server(handler, options, ws_options)
         self._address = (host, port)
