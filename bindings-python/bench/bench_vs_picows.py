@@ -3,7 +3,8 @@
     python bench/bench_vs_picows.py [--quick] [--servers sansocket,picows,raw]
 
 Each server runs in its own process (``python -m sansocket.examples.echo_server``, a picows
-echo server on its core API, and a raw TCP echo on asyncio: the floor, no WebSocket work);
+echo server on its core API, a raw TCP echo on asyncio: the floor, no WebSocket work; and
+uvicorn serving tests/uvicorn_echo.py with ``sansocket.uvicorn`` or ``websockets-sansio``);
 a picows client in this process drives it (uvloop on both sides when installed). Columns:
 request/response 256 B binary, 16 KiB binary, 256 B text; pipelined 1 KiB and 64 KiB (a
 window of 64 messages in flight); 100 connections each doing request/response at 256 B.
@@ -19,6 +20,7 @@ import argparse
 import asyncio
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -87,7 +89,32 @@ COLUMNS = [
 ]
 
 
+UVICORN = {"uvicorn-sansocket": "sansocket.uvicorn:WebSocketProtocol", "uvicorn-sansio": "websockets-sansio"}
+LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "uvicorn_echo.py")
+
+
+def start_uvicorn(ws: str) -> Tuple["subprocess.Popen[str]", str]:
+    """uvicorn serving tests/uvicorn_echo.py's ASGI echo app with the `--ws` backend `ws`."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [sys.executable, LAUNCHER, f"127.0.0.1:{port}", "--ws", ws, "--no-deflate"]
+    proc = subprocess.Popen(cmd, text=True)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, f"127.0.0.1:{port}"
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"uvicorn --ws {ws} did not start") from None
+            time.sleep(0.05)
+
+
 def start_server(kind: str) -> Tuple["subprocess.Popen[str]", str]:
+    if kind in UVICORN:
+        return start_uvicorn(UVICORN[kind])
     if kind == "sansocket":
         cmd = [sys.executable, "-m", "sansocket.examples.echo_server", "127.0.0.1:0", "--no-deflate"]
         if os.environ.get("SERVER_SCRIPT"):  # a wrapper (a profiler, another version)
@@ -231,7 +258,7 @@ async def run_column(addr: str, pid: int, size: int, text: bool, window: int, co
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the messages")
-    parser.add_argument("--servers", default="sansocket,picows,raw")
+    parser.add_argument("--servers", default="sansocket,picows,raw,uvicorn-sansocket,uvicorn-sansio")
     parser.add_argument("--columns", default="", help="comma-separated column numbers (1-6)")
     args = parser.parse_args()
     scale = 10 if args.quick else 1
