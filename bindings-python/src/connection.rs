@@ -14,6 +14,7 @@ use crate::config;
 use crate::convert;
 use crate::errors::{self, UsageResult};
 use crate::events;
+use crate::read_buffer::ReadBuffer;
 use crate::text;
 
 /// Where a connection is in its life.
@@ -64,6 +65,8 @@ pub(crate) struct Connection {
     /// order they were queued: `data_to_send_list()` returns these objects themselves when
     /// the engine hands their `Bytes` back. Emptied whenever the outbox is.
     shared: Mutex<VecDeque<(usize, Py<PyBytes>)>>,
+    /// The receive buffer lent to the event loop (`get_buffer`), made at the first read.
+    reader: Mutex<Option<Py<ReadBuffer>>>,
 }
 
 /// From this size on, `bytes` payloads (and the UTF-8 of `str` ones) are handed to the engine
@@ -75,6 +78,7 @@ impl Connection {
         Self {
             inner: Mutex::new(inner),
             shared: Mutex::new(VecDeque::new()),
+            reader: Mutex::new(None),
         }
     }
 
@@ -252,6 +256,50 @@ impl Connection {
     /// transport then.
     fn write_to(&mut self, py: Python<'_>, transport: &Bound<'_, PyAny>) -> PyResult<bool> {
         self.write_to_impl(py, transport)
+    }
+
+    /// ``asyncio.BufferedProtocol.get_buffer``: the engine's receive buffer, lent for the
+    /// event loop to read into (a writable buffer of the room the engine offers: 4 to 32
+    /// KiB, adapted to the traffic; ``sizehint`` is not needed). Then call
+    /// ``buffer_updated(nbytes)``. The same object is returned until then. The zero-copy
+    /// alternative to ``receive_data``.
+    #[pyo3(signature = (sizehint=-1))]
+    fn get_buffer(&mut self, py: Python<'_>, sizehint: isize) -> PyResult<Py<ReadBuffer>> {
+        let _ = sizehint;
+        let reader = {
+            let slot = self
+                .reader
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match slot {
+                Some(reader) => reader.clone_ref(py),
+                None => slot.insert(Py::new(py, ReadBuffer::new())?).clone_ref(py),
+            }
+        };
+        let mut lent = reader.bind(py).try_borrow_mut()?;
+        if !lent.is_lent() {
+            let buf = self.core().take_read_buffer();
+            lent.lend(buf);
+        }
+        drop(lent);
+        Ok(reader)
+    }
+
+    /// ``asyncio.BufferedProtocol.buffer_updated``: ``nbytes`` were read into the buffer of
+    /// ``get_buffer()``; the engine takes it back with them (decode with ``events()`` or
+    /// ``receive_messages()``, as after ``receive_data``). Raises ``ValueError`` without a
+    /// lent buffer or for more bytes than it had room for, ``BufferError`` while a view of
+    /// it is still held.
+    fn buffer_updated(&mut self, py: Python<'_>, nbytes: usize) -> PyResult<()> {
+        let reader = self
+            .reader
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map(|reader| reader.clone_ref(py))
+            .ok_or_else(|| PyValueError::new_err("buffer_updated() without get_buffer() first"))?;
+        let buf = reader.bind(py).try_borrow_mut()?.take_back(nbytes)?;
+        self.core().give_read_buffer(buf).or_raise(py)
     }
 
     /// Queue a text message.

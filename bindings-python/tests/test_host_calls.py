@@ -147,3 +147,65 @@ def test_write_to_leaves_the_data_when_the_transport_is_closing() -> None:
     assert server.buffered_amount == 3
     with pytest.raises(AttributeError):
         server.write_to(object())  # type: ignore[arg-type]
+
+
+def test_reading_into_the_engines_buffer() -> None:
+    server = ss.ServerConnection.opened()
+    wire = client_bytes("b:first", "t:second")
+    buf = server.get_buffer(-1)
+    assert server.get_buffer(-1) is buf  # the same until buffer_updated
+    room = len(buf)
+    assert room >= len(wire)
+    view = memoryview(buf)
+    assert not view.readonly and bytes(view[:4]) == bytes(4)  # zeroed
+    view[: len(wire)] = wire
+    with pytest.raises(BufferError):
+        server.buffer_updated(len(wire))  # a view is still held
+    view.release()
+    assert server.receive_messages(None, 5) == []  # nothing given back yet
+    server.buffer_updated(len(wire))
+    assert server.receive_messages(None, 5) == [b"first", "second"]
+
+
+def test_reading_in_pieces_and_through_slices() -> None:
+    server = ss.ServerConnection.opened()
+    wire = client_bytes("b:" + "y" * 3000)
+    got: List[object] = []
+    for i in range(0, len(wire), 1000):
+        piece = wire[i : i + 1000]
+        buf = server.get_buffer()
+        part = buf[0 : len(piece)]  # the TLS transport reads through a slice
+        assert isinstance(part, memoryview)
+        part[:] = piece
+        part.release()
+        server.buffer_updated(len(piece))
+        got += server.receive_messages(None, 5)
+    assert got == [b"y" * 3000]
+
+
+def test_buffer_updated_errors() -> None:
+    server = ss.ServerConnection.opened()
+    with pytest.raises(ValueError):
+        server.buffer_updated(1)  # no buffer lent
+    room = len(server.get_buffer())
+    with pytest.raises(ValueError):
+        server.buffer_updated(room + 1)  # more than it had room for
+    server.buffer_updated(0)  # nothing read: fine, and the buffer is back
+    with pytest.raises(ValueError):
+        server.buffer_updated(0)
+    # Claiming bytes that were not written gives zeros to the engine, never other memory:
+    # a zero byte is a continuation frame without a message, a protocol error.
+    server.get_buffer()
+    server.buffer_updated(2)
+    with pytest.raises(ss.RemoteProtocolError):
+        server.receive_messages(None, 1)
+
+
+def test_bytes_given_while_the_buffer_is_lent_come_after_it() -> None:
+    server = ss.ServerConnection.opened()
+    a, b = client_bytes("b:a"), client_bytes("b:b")
+    buf = server.get_buffer()
+    server.receive_messages(b, 0)  # kept for after the lent buffer's bytes
+    memoryview(buf)[: len(a)] = a
+    server.buffer_updated(len(a))
+    assert server.receive_messages(None, 5) == [b"a", b"b"]

@@ -129,7 +129,7 @@ class ConnectionRejected(WebSocketError):
         self.response = response
 
 
-class WebSocket(asyncio.Protocol):
+class WebSocket(asyncio.BufferedProtocol, asyncio.Protocol):
     """An open WebSocket connection on an asyncio transport.
 
     Iterate it (``async for message in ws``) for the messages, ``str`` or ``bytes``, until a
@@ -149,6 +149,8 @@ class WebSocket(asyncio.Protocol):
         on_message: Optional[Callable[[WebSocket, Data], object]] = None,
     ) -> None:
         self._conn = conn
+        # The event loop reads straight into the engine's buffer (no Python frame between).
+        self.get_buffer = conn.get_buffer  # type: ignore[method-assign]
         self._on_message = on_message
         self._in_read = False  # on_message is being called: the flush comes after the read
         self._loop = asyncio.get_running_loop()
@@ -339,6 +341,13 @@ class WebSocket(asyncio.Protocol):
         if self._open_timeout is not None:
             self._timer = self._loop.call_later(self._open_timeout, self._abort)
         self._flush()  # a client's upgrade request
+
+    def get_buffer(self, sizehint: int) -> Any:
+        return self._conn.get_buffer(sizehint)
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self._conn.buffer_updated(nbytes)
+        self._pull()
 
     def data_received(self, data: bytes) -> None:
         self._pull(data=data)
