@@ -460,8 +460,12 @@ class WebSocket(asyncio.BufferedProtocol, asyncio.Protocol):
                                 self._sent_code = 1011
                     else:
                         event = item
-                if event is None:  # the batch ended for want of input (or was empty)
-                    break
+                if event is None:
+                    if not batch:
+                        break  # nothing more to decode
+                    # The batch ended for want of input, or before a protocol error: the
+                    # next call raises it, the answers to the messages before it queued first.
+                    continue
                 self._handle(event)  # a batch ends with any other event
         except RemoteProtocolError as exc:
             self._set_closed(exc.code, "")
