@@ -15,6 +15,7 @@ use crate::config;
 use crate::convert;
 use crate::errors::{self, UsageResult};
 use crate::events;
+use crate::read_buffer::ReadBuffer;
 use crate::text;
 
 /// Where a connection is in its life.
@@ -65,6 +66,8 @@ pub(crate) struct Connection {
     /// order they were queued: `data_to_send_list()` returns these objects themselves when
     /// the engine hands their `Bytes` back. Emptied whenever the outbox is.
     shared: Mutex<VecDeque<(usize, Py<PyBytes>)>>,
+    /// The receive buffer lent to the event loop (`get_buffer`), made at the first read.
+    reader: Mutex<Option<Py<ReadBuffer>>>,
 }
 
 /// From this size on, `bytes` payloads (and the UTF-8 of `str` ones) are handed to the engine
@@ -76,6 +79,7 @@ impl Connection {
         Self {
             inner: Mutex::new(inner),
             shared: Mutex::new(VecDeque::new()),
+            reader: Mutex::new(None),
         }
     }
 
@@ -99,6 +103,12 @@ impl Connection {
                 .get_mut()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         )
+    }
+
+    /// Whether payloads shared with the engine wait in the outbox (`data_to_send_list`
+    /// hands them back as they are).
+    pub(crate) fn has_shared(&mut self) -> bool {
+        !self.parts().1.is_empty()
     }
 
     /// Queues a binary message whose payload is the `bytes` object `data`, shared with the
@@ -165,7 +175,7 @@ impl Connection {
 
     /// Everything queued for the transport, in order (``b""`` if nothing is), in one
     /// ``bytes``.
-    fn data_to_send<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+    pub(crate) fn data_to_send<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let (conn, shared) = self.parts();
         let len = conn.buffered_amount();
         let out = convert::new_bytes(py, len, |buf| conn.data_to_send_into(buf));
@@ -178,7 +188,10 @@ impl Connection {
     /// A server's large ``bytes`` payloads (4 KiB and more, not compressed) are the objects
     /// given to ``send_binary`` / made by ``send_text``, not copies; the frames between them
     /// are joined into as few ``bytes`` as possible.
-    fn data_to_send_list<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+    pub(crate) fn data_to_send_list<'py>(
+        &mut self,
+        py: Python<'py>,
+    ) -> PyResult<Bound<'py, PyList>> {
         let (conn, shared) = self.parts();
         if shared.is_empty() {
             // No payload to hand back (the common case for small messages, and always for a
@@ -213,6 +226,81 @@ impl Connection {
         }
         shared.clear();
         Ok(list)
+    }
+
+    /// Gives the engine ``data`` (as ``receive_data``; None for nothing new), then decodes
+    /// until ``max_messages`` whole messages were decoded, an event that is not a whole
+    /// message was decoded, or more input is needed. Returns what was decoded, in order:
+    /// each whole message as its ``str`` (text) or ``bytes`` (binary), every other event as
+    /// its event object (``Ping``, ``Pong``, ``CloseConnection``, ``Request``...; the list
+    /// ends with it). ``max_messages=0`` only takes ``data``. For hosts on an event loop:
+    /// one call per read instead of ``receive_data`` and an ``events()`` loop.
+    ///
+    /// A protocol or handshake error is raised by the call that reaches it when nothing was
+    /// decoded before it; otherwise the events before it are returned and the next call
+    /// raises it (queueing the close frame then, so that what the application sends in
+    /// answer to those events goes out first).
+    #[pyo3(signature = (data=None, max_messages=1))]
+    fn receive_messages<'py>(
+        &mut self,
+        py: Python<'py>,
+        data: Option<&Bound<'py, PyAny>>,
+        max_messages: usize,
+    ) -> PyResult<Bound<'py, PyList>> {
+        self.receive_messages_impl(py, data, max_messages)
+    }
+
+    /// Writes what is queued to ``transport`` (an ``asyncio.Transport``: one ``write``, or
+    /// ``writelines`` with the pieces of ``data_to_send_list()`` when large payloads go out
+    /// as the very objects given to ``send_binary``/``send_text``), unless nothing is
+    /// queued or ``transport.is_closing()``. Returns ``should_close_transport``: close the
+    /// transport then.
+    fn write_to(&mut self, py: Python<'_>, transport: &Bound<'_, PyAny>) -> PyResult<bool> {
+        self.write_to_impl(py, transport)
+    }
+
+    /// ``asyncio.BufferedProtocol.get_buffer``: the engine's receive buffer, lent for the
+    /// event loop to read into (a writable buffer of the room the engine offers: 4 to 32
+    /// KiB, adapted to the traffic; ``sizehint`` is not needed). Then call
+    /// ``buffer_updated(nbytes)``. The same object is returned until then. The zero-copy
+    /// alternative to ``receive_data``.
+    #[pyo3(signature = (sizehint=-1))]
+    fn get_buffer(&mut self, py: Python<'_>, sizehint: isize) -> PyResult<Py<ReadBuffer>> {
+        let _ = sizehint;
+        let reader = {
+            let slot = self
+                .reader
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match slot {
+                Some(reader) => reader.clone_ref(py),
+                None => slot.insert(Py::new(py, ReadBuffer::new())?).clone_ref(py),
+            }
+        };
+        let mut lent = reader.bind(py).try_borrow_mut()?;
+        if !lent.is_lent() {
+            let buf = self.core().take_read_buffer();
+            lent.lend(buf);
+        }
+        drop(lent);
+        Ok(reader)
+    }
+
+    /// ``asyncio.BufferedProtocol.buffer_updated``: ``nbytes`` were read into the buffer of
+    /// ``get_buffer()``; the engine takes it back with them (decode with ``events()`` or
+    /// ``receive_messages()``, as after ``receive_data``). Raises ``ValueError`` without a
+    /// lent buffer or for more bytes than it had room for, ``BufferError`` while a view of
+    /// it is still held.
+    fn buffer_updated(&mut self, py: Python<'_>, nbytes: usize) -> PyResult<()> {
+        let reader = self
+            .reader
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map(|reader| reader.clone_ref(py))
+            .ok_or_else(|| PyValueError::new_err("buffer_updated() without get_buffer() first"))?;
+        let buf = reader.bind(py).try_borrow_mut()?.take_back(nbytes)?;
+        self.core().give_read_buffer(buf).or_raise(py)
     }
 
     /// Queue a text message.

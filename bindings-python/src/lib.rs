@@ -4,7 +4,7 @@
 //!
 //! Built for the stable ABI of CPython 3.11 and later (`abi3-py311`), through pyo3's own
 //! API only: no hand-declared C functions, no private object layouts. `unsafe` is denied
-//! except in the modules that say why they need it (`buffer`, `convert`, `text`),
+//! except in the modules that say why they need it (`buffer`, `convert`, `read_buffer`, `text`),
 //! each block with its `// SAFETY:` argument.
 #![deny(unsafe_code)]
 
@@ -16,7 +16,10 @@ mod connection;
 mod convert;
 mod errors;
 mod events;
+mod host;
 mod proxy;
+#[allow(unsafe_code)]
+mod read_buffer;
 mod stomp;
 #[allow(unsafe_code)]
 mod text;
@@ -33,6 +36,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<connection::ServerConnection>()?;
     m.add_class::<connection::ClientConnection>()?;
     m.add_class::<connection::Events>()?;
+    m.add_class::<read_buffer::ReadBuffer>()?;
     m.add_class::<events::Request>()?;
     m.add_class::<events::AcceptConnection>()?;
     m.add_class::<events::RejectConnection>()?;

@@ -1,7 +1,7 @@
 """Type stubs for the native module (hand-written; checked by ``python -m mypy.stubtest``)."""
 
 from collections.abc import Iterable, Iterator
-from typing import ClassVar, List, Literal, Optional, Tuple, Union, final
+from typing import ClassVar, List, Literal, Optional, Protocol, Sequence, Tuple, Union, final
 
 from typing_extensions import TypedDict, Unpack, disjoint_base
 
@@ -12,6 +12,7 @@ __all__ = [
     "ServerConnection",
     "ClientConnection",
     "Events",
+    "ReadBuffer",
     "Request",
     "AcceptConnection",
     "RejectConnection",
@@ -35,6 +36,13 @@ __version__: str
 _Header = Tuple[bytes, bytes]
 _HeaderIn = Tuple[Union[str, bytes], Union[str, bytes]]
 _BytesLike = Union[bytes, bytearray, memoryview]
+
+class _Transport(Protocol):
+    """What ``Connection.write_to`` calls: an ``asyncio.Transport`` has these."""
+
+    def is_closing(self) -> bool: ...
+    def write(self, data: bytes, /) -> object: ...
+    def writelines(self, list_of_data: Sequence[bytes], /) -> object: ...
 
 class _DeflateOptions(TypedDict, total=False):
     max_window_bits: int
@@ -266,6 +274,13 @@ class Events:
     def __iter__(self) -> Events: ...
     def __next__(self) -> _Event: ...
 
+@final
+class ReadBuffer:
+    """The engine's receive buffer, lent for one read (``Connection.get_buffer``)."""
+
+    def __len__(self) -> int: ...
+    def __getitem__(self, key: Union[int, slice], /) -> Union[int, memoryview]: ...
+
 @disjoint_base
 class Connection:
     """A WebSocket connection with no IO of its own."""
@@ -276,6 +291,12 @@ class Connection:
     def next_event(self) -> Optional[_Event]: ...
     def data_to_send(self) -> bytes: ...
     def data_to_send_list(self) -> List[bytes]: ...
+    def receive_messages(
+        self, data: Optional[_BytesLike] = None, max_messages: int = 1
+    ) -> List[Union[str, bytes, _Event]]: ...
+    def write_to(self, transport: _Transport) -> bool: ...
+    def get_buffer(self, sizehint: int = ...) -> ReadBuffer: ...
+    def buffer_updated(self, nbytes: int) -> None: ...
     def send_text(self, data: str) -> None: ...
     def send_binary(self, data: _BytesLike) -> None: ...
     def send_fragment(

@@ -1,6 +1,6 @@
-"""The engine-driving loop the asyncio hosts share (``sansocket.asyncio`` and
-``sansocket.uvicorn``): pulling events, writing what the engine queued, pausing reading
-while the application is behind, and matching pongs to pings. Private.
+"""What the asyncio hosts (``sansocket.asyncio`` and ``sansocket.uvicorn``) share besides
+the engine's own host calls (``receive_messages``, ``write_to``): pausing reading while the
+application is behind, and matching pongs to pings. Private.
 
 A host owns the policy (how far to decode ahead, what an event means to its application);
 the :class:`Driver` does the mechanics on an asyncio transport, the same way for both.
@@ -9,7 +9,7 @@ the :class:`Driver` does the mechanics on an asyncio transport, the same way for
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Callable, Deque, Generic, List, Optional, Tuple, TypeVar
+from typing import Deque, Generic, List, Optional, Tuple, TypeVar
 
 import asyncio
 
@@ -38,26 +38,6 @@ class Driver(Generic[T]):
         self.read_paused = False
         #: Pings waiting for their pong: payload, the host's token, when sent.
         self.pings: Deque[Tuple[bytes, T, float]] = deque()
-
-    def pull(self, handle: Callable[[Any], bool], more: Callable[[], bool]) -> None:
-        """Hands events to ``handle`` while ``more()`` is true, until the engine needs more
-        bytes or ``handle`` returns False. The engine's errors (``RemoteProtocolError``,
-        ``HandshakeError``) propagate to the host, which knows what they mean to it."""
-        while more():
-            event = self.conn.next_event()
-            if event is None or not handle(event):
-                return
-
-    def flush(self) -> bool:
-        """Writes what the engine queued (unless the transport is closing); returns whether
-        the engine asks for the transport to be closed now."""
-        transport = self.transport
-        if transport is None or transport.is_closing():
-            return False
-        data = self.conn.data_to_send()
-        if data:
-            transport.write(data)
-        return bool(self.conn.should_close_transport)
 
     def update_reading(self, waiting: int) -> None:
         """Pauses or resumes reading for ``waiting`` messages not yet taken by the application."""

@@ -52,6 +52,7 @@ from typing import (
     Set,
     Tuple,
     Union,
+    cast,
 )
 from urllib.parse import urlsplit
 
@@ -88,6 +89,7 @@ __all__ = [
 logger = logging.getLogger("sansocket")
 
 Data = Union[str, bytes]
+_Messages = List[Data]  # (made once: `cast` calls in the hot path would build it each time)
 #: What ``process_request`` returns to refuse a request: status, headers, body.
 Refusal = Tuple[int, Sequence[Tuple[str, str]], bytes]
 
@@ -95,6 +97,9 @@ Refusal = Tuple[int, Sequence[Tuple[str, str]], bytes]
 _NORMAL_CODES = (1000, 1001, 1005)
 # Messages decoded ahead of the application while a ping waits for its pong.
 _MAX_AHEAD = 16
+# Decode everything buffered (``receive_messages``' limit).
+_ALL = 1 << 62
+_OPEN = ConnectionState.OPEN
 
 
 class ConnectionClosed(WebSocketError):
@@ -124,7 +129,7 @@ class ConnectionRejected(WebSocketError):
         self.response = response
 
 
-class WebSocket(asyncio.Protocol):
+class WebSocket(asyncio.BufferedProtocol, asyncio.Protocol):
     """An open WebSocket connection on an asyncio transport.
 
     Iterate it (``async for message in ws``) for the messages, ``str`` or ``bytes``, until a
@@ -141,8 +146,13 @@ class WebSocket(asyncio.Protocol):
         close_timeout: float = 10.0,
         subprotocols: Sequence[str] = (),
         process_request: Optional[Callable[[Request], Optional[Refusal]]] = None,
+        on_message: Optional[Callable[[WebSocket, Data], object]] = None,
     ) -> None:
         self._conn = conn
+        # The event loop reads straight into the engine's buffer (no Python frame between).
+        self.get_buffer = conn.get_buffer  # type: ignore[method-assign]
+        self._on_message = on_message
+        self._in_read = False  # on_message is being called: the flush comes after the read
         self._loop = asyncio.get_running_loop()
         self._transport: Optional[asyncio.Transport] = None
         self._read_limit = read_limit
@@ -201,6 +211,8 @@ class WebSocket(asyncio.Protocol):
     async def recv(self) -> Data:
         """The next message: ``str`` for text, ``bytes`` for binary. Raises
         :class:`ConnectionClosed` once the connection is closed and no message is left."""
+        if self._on_message is not None:
+            raise RuntimeError("messages go to on_message: recv() has none to give")
         while not self._messages:
             if self._receiving:
                 self._pull()  # decode what is buffered
@@ -216,7 +228,8 @@ class WebSocket(asyncio.Protocol):
             finally:
                 self._recv_waiter = None
         message = self._messages.popleft()
-        self._update_reading()
+        if self._driver.read_paused:
+            self._update_reading()
         return message
 
     def __aiter__(self) -> WebSocket:
@@ -233,10 +246,14 @@ class WebSocket(asyncio.Protocol):
     async def send(self, message: Union[Data, bytearray, memoryview, Iterable[Data]]) -> None:
         """Send a message: ``str`` as text, bytes-like as binary, or an iterable of ``str``
         (or of bytes) as one message in fragments. Waits while the write buffer is full."""
-        self._check_open()
-        if isinstance(message, str):
-            self._conn.send_text(message)
-        elif isinstance(message, (bytes, bytearray, memoryview)):
+        conn = self._conn
+        if conn.state is not _OPEN:
+            raise self._closed_error()
+        if isinstance(message, bytes):
+            conn.send_binary(message)
+        elif isinstance(message, str):
+            conn.send_text(message)
+        elif isinstance(message, (bytearray, memoryview)):
             self._conn.send_binary(message)
         else:
             pieces = list(message)
@@ -248,8 +265,36 @@ class WebSocket(asyncio.Protocol):
                     raise TypeError("fragments must all be str or all be bytes-like")
             for i, piece in enumerate(pieces):
                 self._conn.send_fragment(kind, piece, i == len(pieces) - 1)
-        self._flush()
-        await self._drain()
+        transport = self._transport
+        if transport is not None and conn.write_to(transport):
+            transport.close()
+        if self._write_paused:
+            await self._drain()
+
+    def send_nowait(self, message: Union[Data, bytearray, memoryview]) -> None:
+        """Send a message (``str`` as text, bytes-like as binary) without waiting for the
+        write buffer to drain: for ``on_message`` callbacks, and for code that is not a
+        coroutine. Called from ``on_message``, what it queues is written once the callbacks
+        of that read returned (one write for them all); otherwise at once. Raises
+        :class:`ConnectionClosed` once the connection is no longer open."""
+        conn = self._conn
+        try:
+            if isinstance(message, bytes):
+                conn.send_binary(message)
+            elif isinstance(message, str):
+                conn.send_text(message)
+            elif isinstance(message, (bytearray, memoryview)):
+                conn.send_binary(message)
+            else:
+                raise TypeError(f"expected str or bytes-like, got {type(message).__name__}")
+        except LocalProtocolError:
+            # The engine refuses to send once the connection is no longer open (checked
+            # here rather than before: the state is one more call per message).
+            if conn.state is not _OPEN:
+                raise self._closed_error() from None
+            raise
+        if not self._in_read:
+            self._flush()
 
     async def ping(self, payload: Optional[bytes] = None) -> float:
         """Send a ping and wait for its pong; returns the round trip in seconds. Without a
@@ -289,16 +334,23 @@ class WebSocket(asyncio.Protocol):
     # ---- asyncio.Protocol: the transport's side -----------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        # Not an isinstance check: uvloop's transports are not asyncio.Transport subclasses.
+        transport = cast(asyncio.Transport, transport)
         self._transport = transport
         self._driver.transport = transport
         if self._open_timeout is not None:
             self._timer = self._loop.call_later(self._open_timeout, self._abort)
         self._flush()  # a client's upgrade request
 
-    def data_received(self, data: bytes) -> None:
-        self._conn.receive_data(data)
+    def get_buffer(self, sizehint: int) -> Any:
+        return self._conn.get_buffer(sizehint)
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self._conn.buffer_updated(nbytes)
         self._pull()
+
+    def data_received(self, data: bytes) -> None:
+        self._pull(data=data)
 
     def eof_received(self) -> Optional[bool]:
         self._conn.receive_eof()
@@ -307,9 +359,15 @@ class WebSocket(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         self._write_paused = True
+        if self._on_message is not None and self._transport is not None:
+            # Callbacks cannot wait for the peer to read: reading waits instead, so that
+            # answers do not pile up in the write buffer without bound.
+            self._transport.pause_reading()
 
     def resume_writing(self) -> None:
         self._write_paused = False
+        if self._on_message is not None and self._transport is not None:
+            self._transport.resume_reading()
         self._wake_drain_waiters()
 
     def connection_lost(self, exc: Optional[Exception]) -> None:
@@ -332,21 +390,93 @@ class WebSocket(asyncio.Protocol):
 
     # ---- the engine's side ---------------------------------------------------------
 
-    def _pull(self, everything: bool = False) -> None:
-        """Decodes events until a message waits for the application (all of them while a
-        ping waits or when closing), then writes what the engine queued."""
+    def _pull(self, everything: bool = False, data: Optional[bytes] = None) -> None:
+        """Takes ``data`` read from the transport, decodes events until a message waits for
+        the application (all of them while a ping waits or when closing), then writes what
+        the engine queued. One engine call per batch: messages come back as ``str`` and
+        ``bytes``, other events as event objects (each ends a batch, so that the condition
+        is checked again after it, as it would be after every event)."""
+        if self._on_message is not None:
+            self._pull_callbacks(data)
+            return
+        conn = self._conn
+        messages = self._messages
         try:
-            self._driver.pull(
-                self._handle,
-                lambda: everything or self._closing or bool(self._driver.pings) or not self._messages,
-            )
+            while True:
+                if everything or self._closing or self._driver.pings:
+                    limit = _ALL
+                else:
+                    limit = 0 if messages else 1
+                batch = conn.receive_messages(data, limit)
+                data = None
+                if not batch:
+                    break
+                last = batch[-1]
+                kind = type(last)
+                if kind is bytes or kind is str:
+                    if not self._closing:
+                        messages.extend(cast(_Messages, batch))
+                        self._wake_recv()
+                    continue
+                if len(batch) > 1 and not self._closing:
+                    messages.extend(cast(_Messages, batch[:-1]))
+                    self._wake_recv()
+                self._handle(last)
         except RemoteProtocolError as exc:
             self._set_closed(exc.code, "")
         except HandshakeError as exc:
             if not self._opened.done():
                 self._opened.set_exception(exc)
-        self._flush()
-        self._update_reading()
+        transport = self._transport
+        if transport is not None and conn.write_to(transport):
+            transport.close()
+        if messages or self._driver.read_paused:
+            self._update_reading()
+
+    def _pull_callbacks(self, data: Optional[bytes]) -> None:
+        """``_pull`` with ``on_message``: decodes everything, calls ``on_message`` for each
+        message as it comes (its sends are queued), then writes what the engine queued, once."""
+        conn = self._conn
+        on_message = self._on_message
+        assert on_message is not None
+        self._in_read = True
+        try:
+            while True:
+                batch = conn.receive_messages(data, _ALL)
+                data = None
+                event = None
+                for item in batch:
+                    kind = type(item)
+                    if kind is bytes or kind is str:
+                        if self._closing:
+                            continue
+                        try:
+                            on_message(self, cast(Data, item))
+                        except Exception:
+                            logger.exception("on_message failed")
+                            self._closing = True
+                            if conn.state is _OPEN:
+                                conn.close(1011, "")
+                                self._sent_code = 1011
+                    else:
+                        event = item
+                if event is None:
+                    if not batch:
+                        break  # nothing more to decode
+                    # The batch ended for want of input, or before a protocol error: the
+                    # next call raises it, the answers to the messages before it queued first.
+                    continue
+                self._handle(event)  # a batch ends with any other event
+        except RemoteProtocolError as exc:
+            self._set_closed(exc.code, "")
+        except HandshakeError as exc:
+            if not self._opened.done():
+                self._opened.set_exception(exc)
+        finally:
+            self._in_read = False
+        transport = self._transport
+        if transport is not None and conn.write_to(transport):
+            transport.close()
 
     def _handle(self, event: object) -> bool:
         """Acts on one event; True: go on decoding (while ``_pull``'s condition holds)."""
@@ -410,8 +540,9 @@ class WebSocket(asyncio.Protocol):
                 waiter.set_result(rtt)
 
     def _flush(self) -> None:
-        if self._driver.flush() and self._transport is not None:
-            self._transport.close()
+        transport = self._transport
+        if transport is not None and self._conn.write_to(transport):
+            transport.close()
 
     def _check_open(self) -> None:
         if self._conn.state is not ConnectionState.OPEN:
@@ -438,8 +569,9 @@ class WebSocket(asyncio.Protocol):
         self._drain_waiters.clear()
 
     def _wake_recv(self) -> None:
-        if self._recv_waiter is not None and not self._recv_waiter.done():
-            self._recv_waiter.set_result(None)
+        waiter = self._recv_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def _arm_timer(self, delay: float) -> None:
         if self._timer is not None:
@@ -452,6 +584,8 @@ class WebSocket(asyncio.Protocol):
 
 
 Handler = Callable[[WebSocket], Awaitable[Any]]
+#: ``on_message(ws, message)``: called for each message as it is read (see :func:`serve`).
+MessageCallback = Callable[[WebSocket, Data], object]
 
 
 class Server:
@@ -461,7 +595,9 @@ class Server:
     ``async with`` does that on exit and waits for the handlers to finish.
     """
 
-    def __init__(self, handler: Handler, options: Dict[str, Any], ws_options: Dict[str, Any]):
+    def __init__(
+        self, handler: Optional[Handler], options: Dict[str, Any], ws_options: Dict[str, Any]
+    ):
         self._handler = handler
         self._options = options
         self._ws_options = ws_options
@@ -514,6 +650,9 @@ class Server:
                 await asyncio.shield(ws._opened)
             except Exception:
                 return  # the handshake failed: the engine answered it
+            if self._handler is None:  # on_message does the work
+                await ws.wait_closed()
+                return
             try:
                 await self._handler(ws)
             except ConnectionClosed:
@@ -543,16 +682,26 @@ class serve:
     returns None). ``options`` go to
     :class:`~sansocket.ServerConnection` (limits, ``allowed_origins``...). The connection
     is closed (1000) when the handler returns, 1011 if it raises.
+
+    ``on_message(ws, message)``: a plain function called for each message as soon as it is
+    read, in the event loop's read callback, with no task switch in between (the fastest
+    way to answer messages: an echo is ``lambda ws, m: ws.send_nowait(m)``). What it sends
+    with :meth:`WebSocket.send_nowait` is written once the read's messages are handled, in
+    one write; reading pauses while the transport's write buffer is full. If it raises, the
+    connection is closed with 1011. ``recv()`` then has no messages to give; ``handler``
+    may be None (the connection then stays open until either side closes it), or run
+    alongside to ping, send or close.
     """
 
     def __init__(
         self,
-        handler: Handler,
+        handler: Optional[Handler],
         host: Optional[str] = None,
         port: int = 0,
         *,
         subprotocols: Sequence[str] = (),
         process_request: Optional[Callable[[Request], Optional[Refusal]]] = None,
+        on_message: Optional[MessageCallback] = None,
         read_limit: int = 1 << 18,
         open_timeout: Optional[float] = 10.0,
         close_timeout: float = 10.0,
@@ -561,6 +710,8 @@ class serve:
     ) -> None:
         if "delivery" in options:
             raise TypeError("sansocket.asyncio delivers whole messages; 'delivery' is not an option")
+        if handler is None and on_message is None:
+            raise TypeError("serve() needs a handler, on_message, or both")
         ServerConnection(**options)  # check the options now rather than per connection
         ws_options: Dict[str, Any] = dict(
             read_limit=read_limit,
@@ -568,6 +719,7 @@ class serve:
             close_timeout=close_timeout,
             subprotocols=subprotocols,
             process_request=process_request,
+            on_message=on_message,
         )
         self._server = Server(handler, options, ws_options)
         self._address = (host, port)

@@ -23,7 +23,8 @@ import asyncio
 import logging
 import random
 import struct
-from typing import Any, Literal, Optional, cast
+from collections import deque
+from typing import Any, Deque, Literal, Optional, cast
 from urllib.parse import unquote
 
 from uvicorn._types import ASGIReceiveEvent, ASGISendEvent, WebSocketScope
@@ -41,7 +42,6 @@ from uvicorn.server import ServerState
 
 from ._driver import Driver
 from ._core import (
-    BytesMessage,
     CloseConnection,
     ConnectionState,
     HandshakeError,
@@ -50,7 +50,6 @@ from ._core import (
     RemoteProtocolError,
     Request,
     ServerConnection,
-    TextMessage,
 )
 
 __all__ = ["WebSocketProtocol"]
@@ -100,7 +99,10 @@ class WebSocketProtocol(asyncio.Protocol):
             max_frame_size=config.ws_max_size,
             deflate=deflate,
         )
-        self.queue: asyncio.Queue[ASGIReceiveEvent] = asyncio.Queue()
+        # What receive() hands out, and the receive() calls waiting for it (a deque and
+        # futures: an asyncio.Queue costs a coroutine and a lock per message).
+        self.queue: Deque[ASGIReceiveEvent] = deque()
+        self.receive_waiters: list[asyncio.Future[None]] = []
         self.max_queue = max(1, int(config.ws_max_queue or 1))
         self.pending_messages = 0  # websocket.receive events queued, not yet taken
         self.handshake_complete = False
@@ -113,8 +115,8 @@ class WebSocketProtocol(asyncio.Protocol):
         # Pulls, flushes, pauses reading and matches pongs (shared with sansocket.asyncio).
         self.driver: Driver[None] = Driver(self.conn, read_limit=_READ_LIMIT, max_ahead=self.max_queue)
         self.pull_scheduled = False
-        self.writable = asyncio.Event()
-        self.writable.set()
+        self.write_paused = False
+        self.drain_waiters: list[asyncio.Future[None]] = []
 
         self.ping_interval = config.ws_ping_interval
         self.ping_timeout = config.ws_ping_timeout
@@ -138,14 +140,14 @@ class WebSocketProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Optional[Exception]) -> None:
         self.stop_keepalive()
         code = 1005 if self.handshake_complete else 1006
-        self.queue.put_nowait({"type": "websocket.disconnect", "code": code})
+        self.put({"type": "websocket.disconnect", "code": code})
         self.connections.discard(self)
         if self.logger.level <= TRACE_LOG_LEVEL:
             prefix = "%s:%d - " % self.client if self.client else ""
             self.logger.log(TRACE_LOG_LEVEL, "%sWebSocket connection lost", prefix)
         self.handshake_complete = True
         self.disconnected = True
-        self.writable.set()  # asyncio never calls resume_writing() on a lost transport
+        self.wake_writers()  # asyncio never calls resume_writing() on a lost transport
         if self.close_timer is not None:
             self.close_timer.cancel()
             self.close_timer = None
@@ -157,14 +159,29 @@ class WebSocketProtocol(asyncio.Protocol):
         pass
 
     def pause_writing(self) -> None:
-        self.writable.clear()
+        self.write_paused = True
 
     def resume_writing(self) -> None:
-        self.writable.set()
+        self.wake_writers()
 
     def data_received(self, data: bytes) -> None:
-        self.conn.receive_data(data)
-        self.pull()
+        self.pull(data)
+
+    def wake_writers(self) -> None:
+        self.write_paused = False
+        for waiter in self.drain_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self.drain_waiters.clear()
+
+    def put(self, message: ASGIReceiveEvent) -> None:
+        """Queues ``message`` for receive()."""
+        self.queue.append(message)
+        if self.receive_waiters:
+            for waiter in self.receive_waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+            self.receive_waiters.clear()
 
     def shutdown(self) -> None:
         """uvicorn's server is stopping: close with 1012 (service restart)."""
@@ -176,7 +193,7 @@ class WebSocketProtocol(asyncio.Protocol):
             self.transport.close()
             return
         if self.handshake_complete:
-            self.queue.put_nowait({"type": "websocket.disconnect", "code": 1012})
+            self.put({"type": "websocket.disconnect", "code": 1012})
             try:
                 self.conn.close(1012)
             except LocalProtocolError:  # pragma: no cover - already closing
@@ -189,9 +206,9 @@ class WebSocketProtocol(asyncio.Protocol):
 
     # Engine driving
 
-    def pull(self) -> None:
-        """Decodes events up to the next message, writes what the engine queued, and pauses
-        or resumes reading.
+    def pull(self, data: Optional[bytes] = None) -> None:
+        """Takes ``data`` read from the transport, decodes events up to the next message,
+        writes what the engine queued, and pauses or resumes reading.
 
         One message per call: when more may follow, the next call is scheduled behind the
         application's task, which the queued message woke, so that its answer goes out
@@ -199,32 +216,36 @@ class WebSocketProtocol(asyncio.Protocol):
         while fewer than ``ws_max_queue`` messages wait for the application.
         """
         self.pull_scheduled = False
+        conn = self.conn
         more = False
-
-        def handle(event: object) -> bool:
-            nonlocal more
-            if isinstance(event, (TextMessage, BytesMessage)):
-                if self.close_sent:
-                    return True  # the application is past websocket.close
-                if isinstance(event, TextMessage):
-                    self.queue.put_nowait({"type": "websocket.receive", "text": event.data})
-                else:
-                    self.queue.put_nowait({"type": "websocket.receive", "bytes": event.data})
-                self.pending_messages += 1
-                more = True
-                return False
-            if isinstance(event, Request):
-                self.handle_connect(event)
-                return False  # nothing more until the application answers
-            if isinstance(event, CloseConnection):
-                self.handle_close(event)
-            elif isinstance(event, Pong):
-                self.handle_pong(event.payload)
-            # Ping: the engine queued the pong.
-            return True
-
         try:
-            self.driver.pull(handle, lambda: self.pending_messages < self.max_queue)
+            while True:
+                # One engine call per event at most: a message, or another event, or none.
+                limit = 1 if self.pending_messages < self.max_queue else 0
+                batch = conn.receive_messages(data, limit)
+                data = None
+                if not batch:
+                    break
+                event = batch[0]
+                kind = type(event)
+                if kind is bytes or kind is str:
+                    if self.close_sent:
+                        continue  # the application is past websocket.close
+                    if kind is str:
+                        self.put({"type": "websocket.receive", "text": event})  # type: ignore[typeddict-item]
+                    else:
+                        self.put({"type": "websocket.receive", "bytes": event})  # type: ignore[typeddict-item]
+                    self.pending_messages += 1
+                    more = True
+                    break
+                if isinstance(event, Request):
+                    self.handle_connect(event)
+                    break  # nothing more until the application answers
+                if isinstance(event, CloseConnection):
+                    self.handle_close(event)
+                elif isinstance(event, Pong):
+                    self.handle_pong(event.payload)
+                # Ping: the engine queued the pong.
         except RemoteProtocolError as exc:
             self.fail(exc.code, str(exc) if exc.code != 1006 else "")
             return
@@ -235,15 +256,17 @@ class WebSocketProtocol(asyncio.Protocol):
             self.flush()
             self.transport.close()
             return
-        self.flush()
-        if self.conn.should_close_transport:
+        if conn.write_to(self.transport):
             self.transport.close()
             return
-        if more and self.pending_messages < self.max_queue:
+        # Nothing can follow a message before more input arrives when the engine holds
+        # none: then data_received pulls, not a scheduled call.
+        if more and self.pending_messages < self.max_queue and conn.buffered_input:
             self.schedule_pull()
         # Reading pauses only while messages wait for the application (so a message being
         # received is never starved) and the engine holds enough of what follows.
-        self.driver.update_reading(self.pending_messages)
+        if self.pending_messages or self.driver.read_paused:
+            self.driver.update_reading(self.pending_messages)
 
     def schedule_pull(self) -> None:
         if not self.pull_scheduled and not self.disconnected:
@@ -251,12 +274,12 @@ class WebSocketProtocol(asyncio.Protocol):
             self.loop.call_soon(self.pull)
 
     def flush(self) -> None:
-        self.driver.flush()  # pull() closes the transport when the engine asks
+        self.conn.write_to(self.transport)  # pull() closes the transport when the engine asks
 
     def fail(self, code: int, reason: str) -> None:
         """The peer broke the protocol: the engine queued the close frame."""
         if not self.close_sent:
-            self.queue.put_nowait({"type": "websocket.disconnect", "code": code, "reason": reason})
+            self.put({"type": "websocket.disconnect", "code": code, "reason": reason})
         self.close_sent = True
         self.peer_closed = True
         self.flush()
@@ -283,7 +306,7 @@ class WebSocketProtocol(asyncio.Protocol):
             "state": self.app_state.copy(),
             "extensions": {"websocket.http.response": {}},
         }
-        self.queue.put_nowait({"type": "websocket.connect"})
+        self.put({"type": "websocket.connect"})
         task = self.loop.create_task(self.run_asgi())
         task.add_done_callback(self.tasks.discard)
         self.tasks.add(task)
@@ -298,7 +321,7 @@ class WebSocketProtocol(asyncio.Protocol):
         # The engine queued the reply; pull() flushes it and closes the transport.
         self.close_sent = True
         self.peer_closed = True
-        self.queue.put_nowait(
+        self.put(
             {"type": "websocket.disconnect", "code": event.code, "reason": event.reason}
         )
 
@@ -353,7 +376,7 @@ class WebSocketProtocol(asyncio.Protocol):
             self.logger.log(TRACE_LOG_LEVEL, "%sWebSocket keepalive ping timeout", prefix)
         reason = "keepalive ping timeout"
         self.conn.close(1011, reason)
-        self.queue.put_nowait({"type": "websocket.disconnect", "code": 1011, "reason": reason})
+        self.put({"type": "websocket.disconnect", "code": 1011, "reason": reason})
         self.close_sent = True
         self.flush()
         self.transport.close()
@@ -408,7 +431,10 @@ class WebSocketProtocol(asyncio.Protocol):
 
     async def send(self, event: ASGISendEvent) -> None:
         message = cast("dict[str, Any]", event)
-        await self.writable.wait()
+        while self.write_paused and not self.disconnected:
+            waiter = self.loop.create_future()
+            self.drain_waiters.append(waiter)
+            await waiter
         if self.disconnected or self.peer_closed:
             raise ClientDisconnected()
         kind = message["type"]
@@ -424,7 +450,7 @@ class WebSocketProtocol(asyncio.Protocol):
                     self.start_keepalive()
                     self.schedule_pull()
             elif kind == "websocket.close":
-                self.queue.put_nowait({"type": "websocket.disconnect", "code": 1006})
+                self.put({"type": "websocket.disconnect", "code": 1006})
                 self.log_outcome("403")
                 self.handshake_complete = True
                 self.close_sent = True
@@ -459,7 +485,7 @@ class WebSocketProtocol(asyncio.Protocol):
                     code = cast(int, message.get("code", 1000))
                     reason = cast(str, message.get("reason", "") or "")
                     self.conn.close(code, reason)
-                    self.queue.put_nowait(
+                    self.put(
                         {"type": "websocket.disconnect", "code": code, "reason": reason}
                     )
                     self.close_sent = True
@@ -490,7 +516,7 @@ class WebSocketProtocol(asyncio.Protocol):
                 status, headers, body = self.denial
                 if not any(name.lower() == b"content-type" for name, _ in headers):
                     headers = headers + _INTERNAL_ERROR_HEADERS
-                self.queue.put_nowait({"type": "websocket.disconnect", "code": 1006})
+                self.put({"type": "websocket.disconnect", "code": 1006})
                 self.close_sent = True
                 self.conn.reject(status, headers, b"".join(body))
                 self.flush()
@@ -499,8 +525,19 @@ class WebSocketProtocol(asyncio.Protocol):
             raise RuntimeError(f"Unexpected ASGI message '{kind}', after sending 'websocket.close'.")
 
     async def receive(self) -> ASGIReceiveEvent:
-        message = await self.queue.get()
+        queue = self.queue
+        while not queue:
+            waiter = self.loop.create_future()
+            self.receive_waiters.append(waiter)
+            try:
+                await waiter
+            finally:
+                if waiter in self.receive_waiters:
+                    self.receive_waiters.remove(waiter)
+        message = queue.popleft()
         if message["type"] == "websocket.receive":
             self.pending_messages -= 1
-            self.schedule_pull()
+            # More to decode, or reading to resume: a pull behind this task.
+            if self.driver.read_paused or self.conn.buffered_input:
+                self.schedule_pull()
         return message

@@ -8,7 +8,7 @@ The same command line and behaviour as the Rust example (``cargo run --release -
 first of those names (in the order given) that the client offers is selected, and without a
 match the connection is accepted with no subprotocol. permessage-deflate is accepted when a
 client offers it, unless ``--no-deflate``. Prints ``listening on HOST:PORT`` once ready
-(port 0 picks a free port).
+(port 0 picks a free port). Runs on uvloop when it is installed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import List, Optional, Tuple
+from typing import Any, Coroutine, List, Optional, Tuple, Union
 
 from sansocket.asyncio import WebSocket, serve
 
@@ -24,10 +24,11 @@ from sansocket.asyncio import WebSocket, serve
 MAX_SIZE = 64 << 20
 
 
-async def echo(ws: WebSocket) -> None:
-    """Sends every message back, until the peer closes."""
-    async for message in ws:
-        await ws.send(message)
+def echo(ws: WebSocket, message: Union[str, bytes]) -> None:
+    """Sends the message back. Called for each message as it is read (``on_message``): the
+    same as a handler ``async for message in ws: await ws.send(message)``, without a task
+    switch per message, and the answers to one read go out in one write."""
+    ws.send_nowait(message)
 
 
 def split_addr(addr: str) -> Tuple[str, int]:
@@ -42,9 +43,10 @@ async def run(addr: str, subprotocols: List[str], deflate: bool) -> None:
     """Serves until cancelled."""
     host, port = split_addr(addr)
     server = await serve(
-        echo,
+        None,
         host,
         port,
+        on_message=echo,
         subprotocols=subprotocols,
         max_message_size=MAX_SIZE,
         max_frame_size=MAX_SIZE,
@@ -55,6 +57,17 @@ async def run(addr: str, subprotocols: List[str], deflate: bool) -> None:
         shown = f"[{name[0]}]:{name[1]}" if ":" in name[0] else f"{name[0]}:{name[1]}"
         print(f"listening on {shown}", flush=True)
         await server.serve_forever()
+
+
+def run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Runs ``main`` on uvloop when it is installed (``pip install sansocket[uvloop]``), on
+    asyncio's own loop otherwise."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -75,7 +88,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        asyncio.run(run(args.addr, args.subprotocol, not args.no_deflate))
+        run_loop(run(args.addr, args.subprotocol, not args.no_deflate))
     except KeyboardInterrupt:
         pass
     except (OSError, ValueError) as exc:

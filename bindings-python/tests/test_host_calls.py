@@ -1,0 +1,211 @@
+"""The event-loop host calls: ``receive_messages`` (one call per read) and ``write_to``
+(one call per flush), against what ``receive_data``/``next_event``/``data_to_send`` do."""
+
+from __future__ import annotations
+
+from typing import List, Sequence
+
+import pytest
+
+import sansocket as ss
+
+
+def client_bytes(*actions: str) -> bytes:
+    """The frames a client sends for `actions`: 't:...' text, 'b:...' binary, 'ping', 'close'."""
+    client = ss.ClientConnection.opened(insecure_seed=1)
+    for action in actions:
+        kind, _, body = action.partition(":")
+        if kind == "t":
+            client.send_text(body)
+        elif kind == "b":
+            client.send_binary(body.encode())
+        elif kind == "ping":
+            client.ping(b"p")
+        else:
+            client.close(1000, "bye")
+    return client.data_to_send()
+
+
+def test_messages_come_as_str_and_bytes_up_to_the_limit() -> None:
+    server = ss.ServerConnection.opened()
+    wire = client_bytes("t:héllo", "b:one", "b:two", "t:last")
+    assert server.receive_messages(wire, 0) == []  # only takes the data
+    assert server.buffered_input == len(wire)
+    assert server.receive_messages() == ["héllo"]
+    assert server.receive_messages(None, 2) == [b"one", b"two"]
+    assert server.receive_messages(None, 5) == ["last"]
+    assert server.receive_messages(None, 5) == []
+
+
+def test_same_messages_whatever_the_chunking() -> None:
+    wire = client_bytes("t:" + "a" * 3, "b:" + "x" * 70_000, "ping", "t:end")
+    for size in (1, 7, 4096, len(wire)):
+        server = ss.ServerConnection.opened()
+        got: List[object] = []
+        for i in range(0, len(wire), size):
+            got += server.receive_messages(wire[i : i + size], 100)
+            got += server.receive_messages(None, 100)  # after a Ping, the batch ended
+        texts = [g for g in got if isinstance(g, (str, bytes))]
+        assert texts == ["aaa", b"x" * 70_000, "end"]
+        assert [type(g) for g in got if not isinstance(g, (str, bytes))] == [ss.Ping]
+
+
+def test_other_events_end_the_batch_as_event_objects() -> None:
+    server = ss.ServerConnection.opened()
+    batch = server.receive_messages(client_bytes("b:1", "ping", "b:2", "close"), 100)
+    assert batch == [b"1", ss.Ping(b"p")]
+    assert server.data_to_send()  # the automatic pong
+    assert server.receive_messages(None, 100) == [b"2", ss.CloseConnection(1000, "bye")]
+    assert server.should_close_transport
+
+
+def test_a_protocol_error_after_messages_is_raised_by_the_next_call() -> None:
+    server = ss.ServerConnection.opened()
+    bad = bytes([0x83, 0x80, 0, 0, 0, 0])  # reserved opcode 3
+    assert server.receive_messages(client_bytes("b:ok") + bad, 10) == [b"ok"]
+    server.send_binary(b"answer")  # goes out before the close frame
+    with pytest.raises(ss.RemoteProtocolError) as info:
+        server.receive_messages(None, 10)
+    assert info.value.code == 1002
+    out = server.data_to_send()
+    assert out.startswith(bytes([0x82, 6]) + b"answer") and out[8] == 0x88
+    assert server.should_close_transport
+    assert server.receive_messages(None, 10) == []
+
+
+def test_a_protocol_error_first_is_raised_at_once() -> None:
+    server = ss.ServerConnection.opened()
+    with pytest.raises(ss.RemoteProtocolError):
+        server.receive_messages(bytes([0x82, 0x05, 1, 2, 3, 4, 5]), 1)  # unmasked
+    assert server.data_to_send()[0] == 0x88
+
+
+def test_handshake_request_and_error() -> None:
+    client = ss.ClientConnection("example.com")
+    server = ss.ServerConnection()
+    (request,) = server.receive_messages(client.data_to_send(), 1)
+    assert isinstance(request, ss.Request) and request.host == "example.com"
+    with pytest.raises(ss.HandshakeError):
+        ss.ServerConnection().receive_messages(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", 1)
+
+
+def test_bad_argument_types() -> None:
+    with pytest.raises(TypeError):
+        ss.ServerConnection.opened().receive_messages("text", 1)  # type: ignore[arg-type]
+    with pytest.raises(OverflowError):
+        ss.ServerConnection.opened().receive_messages(None, -1)
+
+
+class Transport:
+    """What write_to needs of an asyncio transport, recording the calls."""
+
+    def __init__(self, closing: bool = False) -> None:
+        self.closing = closing
+        self.calls: List[tuple[str, object]] = []
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def write(self, data: bytes) -> None:
+        self.calls.append(("write", data))
+
+    def writelines(self, pieces: Sequence[bytes]) -> None:
+        self.calls.append(("writelines", list(pieces)))
+
+
+def test_write_to_writes_once_and_reports_should_close() -> None:
+    server = ss.ServerConnection.opened()
+    t = Transport()
+    assert server.write_to(t) is False and t.calls == []  # nothing queued: no call
+    server.send_binary(b"a")
+    server.send_text("b")
+    assert server.write_to(t) is False
+    assert t.calls == [("write", bytes([0x82, 1]) + b"a" + bytes([0x81, 1]) + b"b")]
+    server.receive_messages(client_bytes("close"), 1)
+    t.calls.clear()
+    assert server.write_to(t) is True  # the close reply written, then close the transport
+    assert t.calls[0][0] == "write" and server.buffered_amount == 0
+
+
+def test_write_to_hands_large_payloads_over_as_they_are() -> None:
+    server = ss.ServerConnection.opened()
+    payload = b"z" * 70_000
+    server.send_binary(payload)
+    t = Transport()
+    server.write_to(t)
+    ((method, pieces),) = t.calls
+    assert method == "writelines"
+    assert isinstance(pieces, list) and pieces[-1] is payload
+    assert b"".join(pieces) == bytes([0x82, 127]) + (70_000).to_bytes(8, "big") + payload
+
+
+def test_write_to_leaves_the_data_when_the_transport_is_closing() -> None:
+    server = ss.ServerConnection.opened()
+    server.send_binary(b"a")
+    t = Transport(closing=True)
+    assert server.write_to(t) is False and t.calls == []
+    assert server.buffered_amount == 3
+    with pytest.raises(AttributeError):
+        server.write_to(object())  # type: ignore[arg-type]
+
+
+def test_reading_into_the_engines_buffer() -> None:
+    server = ss.ServerConnection.opened()
+    wire = client_bytes("b:first", "t:second")
+    buf = server.get_buffer(-1)
+    assert server.get_buffer(-1) is buf  # the same until buffer_updated
+    room = len(buf)
+    assert room >= len(wire)
+    view = memoryview(buf)
+    assert not view.readonly and bytes(view[:4]) == bytes(4)  # zeroed
+    view[: len(wire)] = wire
+    with pytest.raises(BufferError):
+        server.buffer_updated(len(wire))  # a view is still held
+    view.release()
+    assert server.receive_messages(None, 5) == []  # nothing given back yet
+    server.buffer_updated(len(wire))
+    assert server.receive_messages(None, 5) == [b"first", "second"]
+
+
+def test_reading_in_pieces_and_through_slices() -> None:
+    server = ss.ServerConnection.opened()
+    wire = client_bytes("b:" + "y" * 3000)
+    got: List[object] = []
+    for i in range(0, len(wire), 1000):
+        piece = wire[i : i + 1000]
+        buf = server.get_buffer()
+        part = buf[0 : len(piece)]  # the TLS transport reads through a slice
+        assert isinstance(part, memoryview)
+        part[:] = piece
+        part.release()
+        server.buffer_updated(len(piece))
+        got += server.receive_messages(None, 5)
+    assert got == [b"y" * 3000]
+
+
+def test_buffer_updated_errors() -> None:
+    server = ss.ServerConnection.opened()
+    with pytest.raises(ValueError):
+        server.buffer_updated(1)  # no buffer lent
+    room = len(server.get_buffer())
+    with pytest.raises(ValueError):
+        server.buffer_updated(room + 1)  # more than it had room for
+    server.buffer_updated(0)  # nothing read: fine, and the buffer is back
+    with pytest.raises(ValueError):
+        server.buffer_updated(0)
+    # Claiming bytes that were not written gives zeros to the engine, never other memory:
+    # a zero byte is a continuation frame without a message, a protocol error.
+    server.get_buffer()
+    server.buffer_updated(2)
+    with pytest.raises(ss.RemoteProtocolError):
+        server.receive_messages(None, 1)
+
+
+def test_bytes_given_while_the_buffer_is_lent_come_after_it() -> None:
+    server = ss.ServerConnection.opened()
+    a, b = client_bytes("b:a"), client_bytes("b:b")
+    buf = server.get_buffer()
+    server.receive_messages(b, 0)  # kept for after the lent buffer's bytes
+    memoryview(buf)[: len(a)] = a
+    server.buffer_updated(len(a))
+    assert server.receive_messages(None, 5) == [b"a", b"b"]

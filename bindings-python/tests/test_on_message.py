@@ -1,0 +1,122 @@
+"""sansocket.asyncio's callback mode: ``serve(on_message=...)`` and ``send_nowait``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, List, Union
+
+import pytest
+
+import sansocket as ss
+from sansocket.asyncio import ConnectionClosed, WebSocket, connect, serve
+
+from .conftest import run
+
+
+def url(server: Any) -> str:
+    host, port = server.sockets[0].getsockname()[:2]
+    return f"ws://{host}:{port}/"
+
+
+def echo(ws: WebSocket, message: Union[str, bytes]) -> None:
+    ws.send_nowait(message)
+
+
+def test_echo_in_the_read_callback() -> None:
+    async def main() -> None:
+        async with serve(None, "127.0.0.1", 0, on_message=echo) as server:
+            async with connect(url(server)) as ws:
+                for message in ["héllo", b"\x00\x01", b"z" * 100_000, ""]:
+                    await ws.send(message)
+                    assert await ws.recv() == message
+                # Many messages in one read: every answer, in order.
+                for i in range(200):
+                    await ws.send(str(i))
+                assert [await ws.recv() for _ in range(200)] == [str(i) for i in range(200)]
+
+    run(main())
+
+
+def test_answers_go_out_before_the_close_for_a_protocol_error_in_the_same_read() -> None:
+    async def main() -> None:
+        async with serve(None, "127.0.0.1", 0, on_message=echo) as server:
+            host, port = server.sockets[0].getsockname()[:2]
+            reader, writer = await asyncio.open_connection(host, port)
+            client = ss.ClientConnection(f"{host}:{port}", insecure_seed=7)
+            writer.write(client.data_to_send())
+            accepted: List[object] = []
+            while not accepted:
+                accepted = client.receive_messages(await reader.read(4096), 1)
+            assert isinstance(accepted[0], ss.AcceptConnection)
+            client.send_text("first")
+            # A frame with a reserved opcode (3) right behind the message, in one write.
+            writer.write(client.data_to_send() + bytes([0x83, 0x80, 1, 2, 3, 4]))
+            got: List[object] = []
+            while True:
+                data = await asyncio.wait_for(reader.read(4096), 5)
+                if not data:
+                    break
+                client.receive_data(data)
+                try:
+                    got += list(client.events())
+                except ss.RemoteProtocolError:
+                    break
+            assert got[0] == ss.TextMessage("first")
+            assert got[1] == ss.CloseConnection(1002, got[1].reason)  # type: ignore[union-attr]
+            writer.close()
+
+    run(main())
+
+
+def test_a_failing_callback_closes_with_1011(caplog: pytest.LogCaptureFixture) -> None:
+    def boom(ws: WebSocket, message: Union[str, bytes]) -> None:
+        raise ValueError("boom")
+
+    async def main() -> None:
+        async with serve(None, "127.0.0.1", 0, on_message=boom) as server:
+            async with connect(url(server)) as ws:
+                await ws.send("x")
+                with pytest.raises(ConnectionClosed) as info:
+                    await ws.recv()
+                assert info.value.code == 1011
+
+    with caplog.at_level(logging.ERROR, logger="sansocket"):
+        run(main())
+    assert "on_message failed" in caplog.text
+
+
+def test_a_handler_runs_alongside_and_recv_has_nothing() -> None:
+    seen: List[str] = []
+
+    async def handler(ws: WebSocket) -> None:
+        with pytest.raises(RuntimeError):
+            await ws.recv()
+        ws.send_nowait("welcome")  # outside a read: written at once
+        await ws.wait_closed()
+        seen.append("done")
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", 0, on_message=echo) as server:
+            async with connect(url(server)) as ws:
+                assert await ws.recv() == "welcome"
+                await ws.send("a")
+                assert await ws.recv() == "a"
+        assert seen == ["done"]
+
+    run(main())
+
+
+def test_send_nowait_errors_and_serve_arguments() -> None:
+    async def main() -> None:
+        with pytest.raises(TypeError):
+            serve(None, "127.0.0.1", 0)
+        async with serve(None, "127.0.0.1", 0, on_message=echo) as server:
+            ws = await connect(url(server))
+            with pytest.raises(TypeError):
+                ws.send_nowait(123)  # type: ignore[arg-type]
+            await ws.close()
+            with pytest.raises(ConnectionClosed):
+                ws.send_nowait("late")
+
+    run(main())
