@@ -8,6 +8,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 use sansocket::Event;
+use sansocket::advanced::ConnectionExt;
 
 use crate::connection::Connection;
 use crate::convert;
