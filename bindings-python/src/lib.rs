@@ -20,6 +20,7 @@ mod proxy;
 mod stomp;
 #[allow(unsafe_code)]
 mod text;
+mod wsproto_message;
 
 use pyo3::prelude::*;
 
@@ -41,6 +42,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<events::Ping>()?;
     m.add_class::<events::Pong>()?;
     m.add_class::<events::CloseConnection>()?;
+    m.add_class::<wsproto_message::MessageFields>()?;
     m.add("WebSocketError", py.get_type::<errors::WebSocketError>())?;
     m.add(
         "LocalProtocolError",

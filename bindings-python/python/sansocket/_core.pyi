@@ -20,6 +20,7 @@ __all__ = [
     "Ping",
     "Pong",
     "CloseConnection",
+    "MessageFields",
     "WebSocketError",
     "LocalProtocolError",
     "RemoteProtocolError",
@@ -247,6 +248,22 @@ class CloseConnection:
     def __eq__(self, other: object, /) -> bool: ...
     def __ne__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
+
+@disjoint_base
+class MessageFields:
+    """The fields of ``sansocket.wsproto``'s data events (a base class: use
+    ``sansocket.wsproto.events.TextMessage`` / ``BytesMessage``)."""
+
+    def __new__(cls, *_args: object, **_kwargs: object) -> MessageFields: ...
+    def __init__(
+        self, data: object, frame_finished: object = True, message_finished: object = True
+    ) -> None: ...
+    @property
+    def data(self) -> object: ...
+    @property
+    def frame_finished(self) -> bool: ...
+    @property
+    def message_finished(self) -> bool: ...
 
 _Event = Union[
     Request,

@@ -159,6 +159,24 @@ class Connection:
         message's first fragment.
         """
         try:
+            # The common case first, without isinstance checks (``Event`` is an ABC, whose
+            # checks cost more than the engine's work for a small message): a whole
+            # message of wsproto's own classes on an open connection.
+            t = type(event)
+            if (
+                (t is TextMessage or t is BytesMessage)
+                and self._state is _OPEN
+                and self._fragment is None
+                and event.message_finished  # type: ignore[attr-defined]
+            ):
+                data = event.data  # type: ignore[attr-defined]
+                engine = self._engine
+                if type(data) is str:
+                    engine.send_text(data)
+                    return engine.data_to_send()
+                if type(data) is bytes:
+                    engine.send_binary(data)
+                    return engine.data_to_send()
             return self._send(event)
         except _core.LocalProtocolError as err:
             # The engine refuses (its connection failed on the peer's protocol error, or the
