@@ -164,7 +164,7 @@ class Connection:
             # message of wsproto's own classes on an open connection.
             t = type(event)
             if (
-                (t is TextMessage or t is BytesMessage)
+                (t is TextMessage or t is BytesMessage or t is Message)
                 and self._state is _OPEN
                 and self._fragment is None
                 and event.message_finished  # type: ignore[attr-defined]
