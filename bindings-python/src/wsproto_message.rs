@@ -4,10 +4,15 @@
 //! `sansocket.wsproto.events.Message` derives from [`MessageFields`]: building one (a host
 //! sends a message per event it builds, the connection yields one per piece received) runs
 //! no Python code, and reading a field is a native getter. The Python class adds wsproto's
-//! `repr`, `==`, `hash`, pickling and its place under `Event`.
+//! `repr`, `==`, `hash`, pickling and its place under `Event`. [`wsproto_events`] makes
+//! those objects from the engine's data events.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use sansocket::{Event, MessageKind};
+
+use crate::connection::Connection;
+use crate::{errors, events};
 
 /// A flag given to a `Message` constructor: any object, taken by its truth value, as the
 /// code that reads wsproto's flags does (`if event.message_finished:`).
@@ -61,5 +66,42 @@ impl MessageFields {
         self.data = data;
         self.frame_finished = frame_finished.0;
         self.message_finished = message_finished.0;
+    }
+}
+
+/// Decodes the events available on `conn` for `sansocket.wsproto`'s connection: the data
+/// events become `text_cls(data, fin, fin)` / `bytes_cls(data, fin, fin)` objects (its
+/// `TextMessage` / `BytesMessage`) appended to `out`, without a Python call per event. Stops
+/// at the first other event, which it returns as the engine's event object (`Ping`, `Pong`,
+/// `CloseConnection`...), or returns None once no more input is buffered. Raises the
+/// engine's error (`RemoteProtocolError`...) when the peer broke the protocol; the data
+/// events decoded before it are in `out` already.
+#[pyfunction]
+pub(crate) fn wsproto_events(
+    conn: &Bound<'_, Connection>,
+    text_cls: &Bound<'_, PyAny>,
+    bytes_cls: &Bound<'_, PyAny>,
+    out: &Bound<'_, PyList>,
+) -> PyResult<Option<Py<PyAny>>> {
+    let py = conn.py();
+    let mut guard = conn.borrow_mut();
+    let core = guard.core();
+    loop {
+        let event = match core.next_event() {
+            Ok(Some(event)) => event,
+            Ok(None) => return Ok(None),
+            Err(error) => return Err(errors::failure(py, error, core.role())),
+        };
+        let (kind, data, fin) = match event {
+            Event::Text(data) => (MessageKind::Text, data.into_bytes(), true),
+            Event::Binary(data) => (MessageKind::Binary, data, true),
+            Event::Chunk { kind, data, fin } => (kind, data, fin),
+            other => return events::to_python(py, other).map(Some),
+        };
+        let message = match kind {
+            MessageKind::Text => text_cls.call1((PyString::from_bytes(py, &data)?, fin, fin))?,
+            MessageKind::Binary => bytes_cls.call1((PyBytes::new(py, &data), fin, fin))?,
+        };
+        out.append(message)?;
     }
 }

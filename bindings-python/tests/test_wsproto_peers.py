@@ -2,8 +2,8 @@
 loopback: hypercorn serving (started with `python -m sansocket.wsproto hypercorn`);
 trio-websocket, simple-websocket's `Client` and httpx-ws connecting to it (after
 `sansocket.wsproto.install()`); simple-websocket's `Server` (what Flask-Sock and
-python-engineio run inside a WSGI server) and uvicorn's own wsproto backend
-(`--ws sansocket.wsproto.uvicorn:WSProtocol`) answering the `websockets` client."""
+python-engineio run inside a WSGI server) answering the `websockets` client. (uvicorn's own
+wsproto backend on sansocket.wsproto: tests/test_wsproto.py.)"""
 
 from __future__ import annotations
 
@@ -185,25 +185,6 @@ def echo_with_websockets(url: str) -> None:
         ws.ping(b"x").wait(10)
         ws.close(1000, "bye")
     assert ws.close_code == 1000
-
-
-def test_uvicorn_wsproto_backend_on_sansocket_wsproto() -> None:
-    pytest.importorskip("uvicorn")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--ws", "sansocket.wsproto.uvicorn:WSProtocol",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-         "wsproto_peer_app:app"],
-        cwd=HERE, text=True,
-    )
-    try:
-        wait_for_port(port, server)
-        echo_with_websockets(f"ws://127.0.0.1:{port}/")
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def test_simple_websocket_server_flask_sock_style_answers_websockets() -> None:

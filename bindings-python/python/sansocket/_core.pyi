@@ -1,7 +1,7 @@
 """Type stubs for the native module (hand-written; checked by ``python -m mypy.stubtest``)."""
 
 from collections.abc import Iterable, Iterator
-from typing import ClassVar, List, Literal, Optional, Tuple, Union, final
+from typing import Any, ClassVar, List, Literal, Optional, Tuple, Union, final
 
 from typing_extensions import TypedDict, Unpack, disjoint_base
 
@@ -21,6 +21,7 @@ __all__ = [
     "Pong",
     "CloseConnection",
     "MessageFields",
+    "wsproto_events",
     "WebSocketError",
     "LocalProtocolError",
     "RemoteProtocolError",
@@ -264,6 +265,13 @@ class MessageFields:
     def frame_finished(self) -> bool: ...
     @property
     def message_finished(self) -> bool: ...
+
+def wsproto_events(
+    conn: Connection, text_cls: type, bytes_cls: type, out: List[Any]
+) -> Optional[object]:
+    """``sansocket.wsproto``'s decoder: appends the data events available on ``conn`` to
+    ``out`` as ``text_cls(data, fin, fin)`` / ``bytes_cls(data, fin, fin)`` objects; returns
+    the first other event (the engine's object), or None when no more input is buffered."""
 
 _Event = Union[
     Request,
