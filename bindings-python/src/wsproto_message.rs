@@ -5,14 +5,17 @@
 //! sends a message per event it builds, the connection yields one per piece received) runs
 //! no Python code, and reading a field is a native getter. The Python class adds wsproto's
 //! `repr`, `==`, `hash`, pickling and its place under `Event`. [`wsproto_events`] makes
-//! those objects from the engine's data events.
+//! those objects from the engine's data events; [`wsproto_send`] turns a message into the
+//! bytes to send in one call.
 
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use sansocket::{Event, MessageKind};
 
 use crate::connection::Connection;
-use crate::{errors, events};
+use crate::errors::{self, UsageResult};
+use crate::{convert, events, text};
 
 /// A flag given to a `Message` constructor: any object, taken by its truth value, as the
 /// code that reads wsproto's flags does (`if event.message_finished:`).
@@ -104,4 +107,38 @@ pub(crate) fn wsproto_events(
         };
         out.append(message)?;
     }
+}
+
+/// From this size on, a `bytes` payload (or the UTF-8 of a `str`) is handed to the engine
+/// without a copy: it is copied once, into the `bytes` returned (the engine's own sharing
+/// threshold, as `Connection.send_binary`).
+const SHARE_MIN: usize = 4096;
+
+/// `sansocket.wsproto`'s send of a whole message: queues `data` on `conn` as one text
+/// (`str`) or binary (bytes-like) message and returns everything queued for the transport,
+/// in one `bytes` (what `send_text`/`send_binary` and `data_to_send()` do, in one call).
+/// Raises `LocalProtocolError` when the connection's state does not allow it.
+#[pyfunction]
+pub(crate) fn wsproto_send<'py>(
+    conn: &Bound<'py, Connection>,
+    data: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let py = conn.py();
+    let mut guard = conn.borrow_mut();
+    let core = guard.core();
+    if let Ok(text) = data.cast::<PyString>() {
+        match text::large_text(text, SHARE_MIN)? {
+            Some(large) => core.send_text_shared(large.utf8).or_raise(py)?,
+            None => text::with_str(text, |text| core.send_text(text).or_raise(py))??,
+        }
+    } else if let Ok(bytes) = data.cast::<PyBytes>()
+        && bytes.as_bytes().len() >= SHARE_MIN
+    {
+        let payload = bytes::Bytes::from_owner(PyBackedBytes::from(bytes.clone()));
+        core.send_binary_shared(payload).or_raise(py)?;
+    } else {
+        convert::with_bytes(data, |bytes| core.send_binary(bytes).or_raise(py))??;
+    }
+    let len = core.buffered_amount();
+    convert::new_bytes(py, len, |buf| core.data_to_send_into(buf))
 }

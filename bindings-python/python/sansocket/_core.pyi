@@ -22,6 +22,7 @@ __all__ = [
     "CloseConnection",
     "MessageFields",
     "wsproto_events",
+    "wsproto_send",
     "WebSocketError",
     "LocalProtocolError",
     "RemoteProtocolError",
@@ -272,6 +273,10 @@ def wsproto_events(
     """``sansocket.wsproto``'s decoder: appends the data events available on ``conn`` to
     ``out`` as ``text_cls(data, fin, fin)`` / ``bytes_cls(data, fin, fin)`` objects; returns
     the first other event (the engine's object), or None when no more input is buffered."""
+
+def wsproto_send(conn: Connection, data: Union[str, _BytesLike]) -> bytes:
+    """``sansocket.wsproto``'s send of a whole message: queues ``data`` as a text (``str``)
+    or binary message and returns everything queued for the transport."""
 
 _Event = Union[
     Request,

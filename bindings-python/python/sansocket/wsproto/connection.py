@@ -66,6 +66,7 @@ _MAX_REASON = 123
 
 _OPEN = ConnectionState.OPEN
 _decode = _core.wsproto_events
+_send_message = _core.wsproto_send
 
 
 def _code(code: int) -> int:
@@ -171,13 +172,8 @@ class Connection:
                 and event.message_finished  # type: ignore[attr-defined]
             ):
                 data = event.data  # type: ignore[attr-defined]
-                engine = self._engine
-                if type(data) is str:
-                    engine.send_text(data)
-                    return engine.data_to_send()
-                if type(data) is bytes:
-                    engine.send_binary(data)
-                    return engine.data_to_send()
+                if type(data) is str or type(data) is bytes:
+                    return _send_message(self._engine, data)
             return self._send(event)
         except _core.LocalProtocolError as err:
             # The engine refuses (its connection failed on the peer's protocol error, or the
