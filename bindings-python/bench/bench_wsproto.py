@@ -1,6 +1,6 @@
 """sansocket.wsproto against wsproto 1.3.2, in one process, same calls.
 
-    python bench/bench_wsproto.py [--quick]
+    python bench/bench_wsproto.py [--quick] [--floor]
 
 Both are driven through wsproto's API (`wsproto.connection.Connection`, `send(event)`,
 `receive_data`, `events()`):
@@ -12,7 +12,9 @@ Both are driven through wsproto's API (`wsproto.connection.Connection`, `send(ev
   library's own event class built by the caller every time, as hosts do.
 
 Figures: messages per second and the ratio, best of 5 runs in process CPU time. Not a timed
-test: it prints a table. (uvicorn with `--ws wsproto` on both: bench_uvicorn.py.)
+test: it prints a table. `--floor` adds what the least work costs in Python (a server
+frame's header joined to its payload; each payload copied or decoded out of the reads):
+`floor/wsproto` is the highest ratio any library returning Python objects could reach. (uvicorn with `--ws wsproto` on both: bench_uvicorn.py.)
 """
 
 from __future__ import annotations
@@ -87,9 +89,57 @@ def send(
     return run
 
 
+def floor_receive(raw: bytes, count: int, text: bool) -> Callable[[], None]:
+    """The least a Python caller pays to get each payload out of reads of the same sizes as
+    a `bytes` (one copy) or a `str` (one decoding pass), skipping the frame header and the
+    unmasking (the frames' mask key is zero: a lower bound no library can beat)."""
+    size = len(raw)
+    head = len(client_frame(1, raw)) - size
+    wire = (client_frame(1, b"")[:1] + client_frame(1, raw)[1 : head - 4] + bytes(4) + raw) * count
+    frame = head + size
+
+    def run() -> None:
+        total = 0
+        start = head  # where the next payload starts, in the wire
+        for i in range(0, len(wire), READ):
+            view = memoryview(wire[i : i + READ])
+            end = i + len(view)
+            while start < end:
+                piece = view[start - i : start - i + size]
+                total += len(str(piece, "utf-8") if text else piece.tobytes())
+                start += frame
+        assert total > 0
+
+    return run
+
+
+def floor_send(text: bool, payload: Any, count: int) -> Callable[[], None]:
+    """The least a Python caller pays to get a server frame as one `bytes`: the header
+    joined to the payload (one copy), after `str.encode()` for text (one more)."""
+    n = len(payload.encode() if text else payload)
+    header = bytes([0x81 if text else 0x82]) + (
+        bytes([n]) if n < 126 else bytes([126]) + n.to_bytes(2, "big")
+    )
+
+    def run() -> None:
+        if text:
+            for _ in range(count):
+                header + payload.encode()
+        else:
+            for _ in range(count):
+                header + payload
+
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the messages, 2 runs")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="add the pure-Python floor: the least any library can cost (see floor_*)",
+    )
     args = parser.parse_args()
     runs = 2 if args.quick else 5
     scale = 10 if args.quick else 1
@@ -113,10 +163,23 @@ def main() -> None:
                     fn = send(modules, text, payload, count, direction == "client send")
                 rates.append(count / best_of(runs, fn))
             cells = " | ".join(f"{r / 1e6:.3f} M" for r in rates)
-            rows.append(f"| {direction} {label} | {cells} | {rates[1] / rates[0]:.1f}x |")
+            row = f"| {direction} {label} | {cells} | {rates[1] / rates[0]:.1f}x |"
+            if args.floor:
+                if direction == "receive":
+                    floor = floor_receive(raw, count, text)
+                elif direction == "send":
+                    floor = floor_send(text, payload, count)
+                else:
+                    row += " | |"  # a client also masks: no pure-Python floor worth the name
+                    rows.append(row)
+                    continue
+                rate = count / best_of(runs, floor)
+                row += f" {rate / 1e6:.3f} M | {rate / rates[0]:.1f}x |"
+            rows.append(row)
     print("messages/s, best of %d in process CPU time" % runs)
-    print("| workload | " + " | ".join(IMPLEMENTATIONS) + " | ratio |")
-    print("|---|---|---|---|")
+    extra = " floor | floor/wsproto |" if args.floor else ""
+    print("| workload | " + " | ".join(IMPLEMENTATIONS) + " | ratio |" + extra)
+    print("|---|---|---|---|" + ("---|---|" if args.floor else ""))
     print("\n".join(rows))
 
 

@@ -49,18 +49,23 @@ pub(crate) struct MessageFields {
 
 #[pymethods]
 impl MessageFields {
-    /// An empty message (``data`` None); ``__init__`` sets the fields.
+    /// A message with the fields given as `Message`'s are (``__init__`` sets them again, so
+    /// that a subclass with other arguments gets the fields its ``super().__init__`` gives;
+    /// arguments that are not fields are ignored here).
     #[new]
-    #[pyo3(signature = (*_args, **_kwargs))]
+    #[pyo3(signature = (data=None, frame_finished=Flag(true), message_finished=Flag(true), *_args, **_kwargs))]
     fn new(
         py: Python<'_>,
+        data: Option<Py<PyAny>>,
+        frame_finished: Flag,
+        message_finished: Flag,
         _args: &Bound<'_, PyTuple>,
         _kwargs: Option<&Bound<'_, PyDict>>,
     ) -> Self {
         Self {
-            data: py.None(),
-            frame_finished: true,
-            message_finished: true,
+            data: data.unwrap_or_else(|| py.None()),
+            frame_finished: frame_finished.0,
+            message_finished: message_finished.0,
         }
     }
 
