@@ -54,6 +54,7 @@ impl MessageFields {
     /// arguments that are not fields are ignored here).
     #[new]
     #[pyo3(signature = (data=None, frame_finished=Flag(true), message_finished=Flag(true), *_args, **_kwargs))]
+    #[pyo3(text_signature = "(data, frame_finished=True, message_finished=True)")]
     fn new(
         py: Python<'_>,
         data: Option<Py<PyAny>>,

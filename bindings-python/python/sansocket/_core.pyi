@@ -256,7 +256,9 @@ class MessageFields:
     """The fields of ``sansocket.wsproto``'s data events (a base class: use
     ``sansocket.wsproto.events.TextMessage`` / ``BytesMessage``)."""
 
-    def __new__(cls, *_args: object, **_kwargs: object) -> MessageFields: ...
+    def __new__(
+        cls, data: object, frame_finished: object = True, message_finished: object = True
+    ) -> MessageFields: ...
     def __init__(
         self, data: object, frame_finished: object = True, message_finished: object = True
     ) -> None: ...
