@@ -5,7 +5,10 @@ compare them with ``==`` (same class, same fields), hash them, read their fields
 are read-only, as in wsproto's frozen dataclasses. ``Ping.response()`` and
 ``CloseConnection.response()`` build the reply the application sends. The classes use
 ``__slots__`` (they are built once per message received or sent, several times faster than
-frozen dataclasses); ``dataclasses.fields()``/``replace()`` do not apply to them.
+frozen dataclasses); ``dataclasses.fields()``/``replace()`` do not apply to them. The data
+events' fields live in a native base class (``_core.MessageFields``): building a
+``TextMessage`` or ``BytesMessage`` runs no Python code, and the connection makes them
+natively.
 """
 
 from __future__ import annotations
