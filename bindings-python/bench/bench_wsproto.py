@@ -11,8 +11,8 @@ Both are driven through wsproto's API (`wsproto.connection.Connection`, `send(ev
   `send(TextMessage(data=...))` / `send(BytesMessage(data=...))` per message, each
   library's own event class built by the caller every time, as hosts do.
 
-Figures: messages per second and the ratio, best of 5 runs in process CPU time (each row
-in a fresh process, the implementations in turn within each round). Not a timed
+Figures: messages per second and the ratio, best of 5 runs in process CPU time (each
+measurement in a fresh process). Not a timed
 test: it prints a table. `--floor` adds what the least work costs in Python (a server
 frame's header joined to its payload; each payload copied or decoded out of the reads):
 `floor/wsproto` is the highest ratio any library returning Python objects could reach. (uvicorn with `--ws wsproto` on both: bench_uvicorn.py.)
@@ -52,15 +52,12 @@ def client_frame(opcode: int, payload: bytes) -> bytes:
     return head + MASK + masked
 
 
-def best_of(runs: int, fns: List[Callable[[], None]]) -> List[float]:
-    """The best time of each function, run in turn (so that each meets the allocator and
-    the machine in the same states: wsproto's 16 KiB sends vary twofold with the heap's)."""
-    best = [float("inf")] * len(fns)
+def best_of(runs: int, fn: Callable[[], None]) -> float:
+    best = float("inf")
     for _ in range(runs):
-        for i, fn in enumerate(fns):
-            t0 = time.process_time()
-            fn()
-            best[i] = min(best[i], time.process_time() - t0)
+        t0 = time.process_time()
+        fn()
+        best = min(best, time.process_time() - t0)
     return best
 
 
@@ -146,7 +143,9 @@ def main() -> None:
         action="store_true",
         help="add the pure-Python floor: the least any library can cost (see floor_*)",
     )
-    parser.add_argument("--row", type=int, help=argparse.SUPPRESS)  # one row, in this process
+    # One measurement in this process: --row ROW --impl N (0 wsproto, 1 sansocket, 2 floor).
+    parser.add_argument("--row", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--impl", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     runs = 2 if args.quick else 5
     scale = 10 if args.quick else 1
@@ -157,51 +156,52 @@ def main() -> None:
         ("16 KiB binary", 16 << 10, 5_000 // scale, False),
     ]
     directions = ("receive", "send", "client send")
-    if args.row is None:
-        # Each row in a fresh process: wsproto's 16 KiB sends run twice as fast or slow with
-        # the state the rows before left the C heap in (glibc trims and re-grows it).
-        rows: List[str] = []
-        for row in range(len(cases) * len(directions)):
+    if args.row is not None:
+        label, size, count, text = cases[args.row // len(directions)]
+        direction = directions[args.row % len(directions)]
+        print(count / best_of(runs, workload(size, count, text, direction, args.impl or 0)))
+        return
+    # Each measurement in a fresh process: in one process, wsproto's 16 KiB sends ran twice
+    # as fast or as slow depending on what ran before them (the state of the C heap).
+    lines: List[str] = []
+    for row in range(len(cases) * len(directions)):
+        label, _, _, _ = cases[row // len(directions)]
+        direction = directions[row % len(directions)]
+        impls = 3 if args.floor and direction != "client send" else 2
+        rates = []
+        for impl in range(impls):
             out = subprocess.run(
-                [sys.executable, __file__, "--row", str(row)] + sys.argv[1:],
+                [sys.executable, __file__, "--row", str(row), "--impl", str(impl)]
+                + (["--quick"] if args.quick else []),
                 capture_output=True, text=True, check=True,
             )
-            rows.append(out.stdout.strip())
-        print("messages/s, best of %d in process CPU time" % runs)
-        extra = " floor | floor/wsproto |" if args.floor else ""
-        print("| workload | " + " | ".join(IMPLEMENTATIONS) + " | ratio |" + extra)
-        print("|---|---|---|---|" + ("---|---|" if args.floor else ""))
-        print("\n".join(rows))
-        return
-    label, size, count, text = cases[args.row // len(directions)]
-    print(measure_row(label, size, count, text, directions[args.row % len(directions)], runs, args.floor))
+            rates.append(float(out.stdout))
+        line = f"| {direction} {label} | {rates[0] / 1e6:.3f} M | {rates[1] / 1e6:.3f} M"
+        line += f" | {rates[1] / rates[0]:.1f}x |"
+        if impls == 3:
+            line += f" {rates[2] / 1e6:.3f} M | {rates[2] / rates[0]:.1f}x |"
+        elif args.floor:
+            line += " | |"  # a client also masks: no pure-Python floor worth the name
+        lines.append(line)
+    print("messages/s, best of %d in process CPU time" % runs)
+    extra = " floor | floor/wsproto |" if args.floor else ""
+    print("| workload | " + " | ".join(IMPLEMENTATIONS) + " | ratio |" + extra)
+    print("|---|---|---|---|" + ("---|---|" if args.floor else ""))
+    print("\n".join(lines))
 
 
-def measure_row(
-    label: str, size: int, count: int, text: bool, direction: str, runs: int, floor: bool
-) -> str:
-    """One row of the table: wsproto, sansocket.wsproto (and the floor), run in turn."""
+def workload(size: int, count: int, text: bool, direction: str, impl: int) -> Callable[[], None]:
+    """What one measurement runs: wsproto (0), sansocket.wsproto (1) or the floor (2)."""
     raw = os.urandom(size // 2).hex().encode()[:size]
     payload: Any = raw.decode() if text else raw
-    wire = client_frame(1 if text else 2, raw) * count
-    fns = []
-    for modules in IMPLEMENTATIONS.values():
+    if impl == 2:
         if direction == "receive":
-            fns.append(receive(modules, wire))
-        else:
-            fns.append(send(modules, text, payload, count, direction == "client send"))
-    if floor and direction == "receive":
-        fns.append(floor_receive(raw, count, text))
-    elif floor and direction == "send":
-        fns.append(floor_send(text, payload, count))
-    rates = [count / t for t in best_of(runs, fns)]
-    cells = " | ".join(f"{r / 1e6:.3f} M" for r in rates[:2])
-    row = f"| {direction} {label} | {cells} | {rates[1] / rates[0]:.1f}x |"
-    if len(rates) > 2:
-        row += f" {rates[2] / 1e6:.3f} M | {rates[2] / rates[0]:.1f}x |"
-    elif floor:
-        row += " | |"  # a client also masks: no pure-Python floor worth the name
-    return row
+            return floor_receive(raw, count, text)
+        return floor_send(text, payload, count)
+    modules = list(IMPLEMENTATIONS.values())[impl]
+    if direction == "receive":
+        return receive(modules, client_frame(1 if text else 2, raw) * count)
+    return send(modules, text, payload, count, direction == "client send")
 
 
 if __name__ == "__main__":
