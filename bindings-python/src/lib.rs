@@ -23,6 +23,7 @@ mod read_buffer;
 mod stomp;
 #[allow(unsafe_code)]
 mod text;
+mod wsproto_message;
 
 use pyo3::prelude::*;
 
@@ -45,6 +46,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<events::Ping>()?;
     m.add_class::<events::Pong>()?;
     m.add_class::<events::CloseConnection>()?;
+    m.add_class::<wsproto_message::MessageFields>()?;
+    m.add_function(wrap_pyfunction!(wsproto_message::wsproto_events, m)?)?;
+    m.add_function(wrap_pyfunction!(wsproto_message::wsproto_send, m)?)?;
     m.add("WebSocketError", py.get_type::<errors::WebSocketError>())?;
     m.add(
         "LocalProtocolError",

@@ -322,6 +322,43 @@ def test_events_are_decoded_lazily() -> None:
     assert next(server.events()) == TextMessage(data="b")
 
 
+def test_events_not_asked_for_stay_for_the_next_call() -> None:
+    server = Connection(SERVER)
+    server.receive_data(
+        client_frame(0x1, b"a") + client_frame(0x2, b"b") + client_frame(0x9, b"p")
+        + client_frame(0x1, b"c")
+    )
+    for event in server.events():
+        assert event == TextMessage("a")
+        break
+    assert list(server.events()) == [BytesMessage(b"b"), Ping(b"p"), TextMessage("c")]
+    assert list(server.events()) == []
+
+
+def test_data_before_a_protocol_error_arrives_first() -> None:
+    server = Connection(SERVER)
+    server.receive_data(client_frame(0x1, b"a") + client_frame(0x1, b"\xff") + client_frame(0x1, b"z"))
+    events = list(server.events())
+    assert events[0] == TextMessage("a")
+    assert type(events[1]) is CloseConnection and events[1].code == CloseReason.INVALID_FRAME_PAYLOAD_DATA
+    assert len(events) == 2 and list(server.events()) == []
+
+
+def test_message_subclasses_can_call_super_init() -> None:
+    class Upper(TextMessage):
+        def __init__(self, text: str, tag: int) -> None:
+            super().__init__(data=text.upper(), message_finished=False)
+            self.tag = tag
+
+    event = Upper("hi", 7)
+    assert (event.data, event.frame_finished, event.message_finished, event.tag) == ("HI", True, False, 7)
+    assert isinstance(event, Message) and isinstance(event, Event)
+    assert repr(event) == "Upper(data='HI', frame_finished=True, message_finished=False)"
+    assert Message[str] is not None and BytesMessage(b"x", 0, 1) == BytesMessage(b"x", False, True)
+    server = Connection(SERVER)
+    assert server.send(Upper("a", 1)) == b"\x01\x01A"  # a first fragment, data as set
+
+
 def test_event_classes_are_wsprotos() -> None:
     assert TextMessage("he", message_finished=False) == TextMessage(
         data="he", frame_finished=True, message_finished=False

@@ -1,7 +1,7 @@
 """Type stubs for the native module (hand-written; checked by ``python -m mypy.stubtest``)."""
 
 from collections.abc import Iterable, Iterator
-from typing import ClassVar, List, Literal, Optional, Protocol, Sequence, Tuple, Union, final
+from typing import Any, ClassVar, List, Literal, Optional, Protocol, Sequence, Tuple, Union, final
 
 from typing_extensions import TypedDict, Unpack, disjoint_base
 
@@ -21,6 +21,9 @@ __all__ = [
     "Ping",
     "Pong",
     "CloseConnection",
+    "MessageFields",
+    "wsproto_events",
+    "wsproto_send",
     "WebSocketError",
     "LocalProtocolError",
     "RemoteProtocolError",
@@ -255,6 +258,35 @@ class CloseConnection:
     def __eq__(self, other: object, /) -> bool: ...
     def __ne__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
+
+@disjoint_base
+class MessageFields:
+    """The fields of ``sansocket.wsproto``'s data events (a base class: use
+    ``sansocket.wsproto.events.TextMessage`` / ``BytesMessage``)."""
+
+    def __new__(
+        cls, data: object, frame_finished: object = True, message_finished: object = True
+    ) -> MessageFields: ...
+    def __init__(
+        self, data: object, frame_finished: object = True, message_finished: object = True
+    ) -> None: ...
+    @property
+    def data(self) -> object: ...
+    @property
+    def frame_finished(self) -> bool: ...
+    @property
+    def message_finished(self) -> bool: ...
+
+def wsproto_events(
+    conn: Connection, text_cls: type, bytes_cls: type, out: List[Any]
+) -> Optional[object]:
+    """``sansocket.wsproto``'s decoder: appends the data events available on ``conn`` to
+    ``out`` as ``text_cls(data, fin, fin)`` / ``bytes_cls(data, fin, fin)`` objects; returns
+    the first other event (the engine's object), or None when no more input is buffered."""
+
+def wsproto_send(conn: Connection, data: Union[str, _BytesLike]) -> bytes:
+    """``sansocket.wsproto``'s send of a whole message: queues ``data`` as a text (``str``)
+    or binary message and returns everything queued for the transport."""
 
 _Event = Union[
     Request,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from enum import Enum
-from typing import Any, Deque, Dict, Generator, Optional, Sequence, Union
+from typing import Any, Deque, Dict, Generator, List, Optional, Sequence, Union
 
 from .. import _core
 from .events import (
@@ -65,8 +65,8 @@ _CODES = {int(c): c for c in CloseReason}
 _MAX_REASON = 123
 
 _OPEN = ConnectionState.OPEN
-_ETEXT = _core.TextMessage
-_EBYTES = _core.BytesMessage
+_decode = _core.wsproto_events
+_send_message = _core.wsproto_send
 
 
 def _code(code: int) -> int:
@@ -134,6 +134,8 @@ class Connection:
         self._events: Deque[Event] = deque()
         self._fragment: Optional[str] = None  # the kind of the message being sent
         self._failed = False  # the peer broke the protocol: nothing more is decoded
+        # An event decoded after a batch of data events, yielded once they are.
+        self._pending: Any = None
 
     @classmethod
     def _from_engine(
@@ -159,6 +161,19 @@ class Connection:
         message's first fragment.
         """
         try:
+            # The common case first, without isinstance checks (``Event`` is an ABC, whose
+            # checks cost more than the engine's work for a small message): a whole
+            # message of wsproto's own classes on an open connection.
+            t = type(event)
+            if (
+                (t is TextMessage or t is BytesMessage or t is Message)
+                and self._state is _OPEN
+                and self._fragment is None
+                and event.message_finished  # type: ignore[attr-defined]
+            ):
+                data = event.data  # type: ignore[attr-defined]
+                if type(data) is str or type(data) is bytes:
+                    return _send_message(self._engine, data)
             return self._send(event)
         except _core.LocalProtocolError as err:
             # The engine refuses (its connection failed on the peer's protocol error, or the
@@ -232,6 +247,8 @@ class Connection:
         ``CloseConnection(1006)`` event follows)."""
         if data is None:
             self._engine.receive_eof()
+            # A control event decoded but not yet yielded goes with the transport.
+            self._pending = None
             self._events.append(CloseConnection(code=CloseReason.ABNORMAL_CLOSURE))
             self._state = ConnectionState.CLOSED
             self._failed = True
@@ -246,44 +263,58 @@ class Connection:
     def events(self) -> Generator[Event, None, None]:
         """The received events, decoded as they are asked for."""
         queued = self._events
-        while queued:
-            yield queued.popleft()
-        if self._failed:
-            return
-        try:
-            ev: Any
-            for ev in self._engine.events():
-                t = type(ev)
-                if t is _ETEXT:
-                    fin = ev.message_finished
-                    yield TextMessage(ev.data, fin, fin)
-                elif t is _EBYTES:
-                    fin = ev.message_finished
-                    yield BytesMessage(ev.data, fin, fin)
-                elif t is _core.Ping:
-                    yield Ping(ev.payload)
-                elif t is _core.Pong:
-                    yield Pong(ev.payload)
-                elif t is _core.CloseConnection:
-                    code = ev.code
-                    close = CloseConnection(
-                        CloseReason.NO_STATUS_RCVD if code == 1005 else _code(code), ev.reason
-                    )
-                    if self._state is ConnectionState.LOCAL_CLOSING:
-                        self._state = ConnectionState.CLOSED
-                    else:
-                        self._state = ConnectionState.REMOTE_CLOSING
-                    # Nothing after a close frame is decoded.
-                    self._failed = True
-                    yield close
+        engine = self._engine
+        batch: List[Event] = []
+        ev: Any
+        while True:
+            while queued:
+                yield queued.popleft()
+            ev = self._pending
+            if ev is None:
+                if self._failed:
                     return
-        except _core.RemoteProtocolError as err:
-            self._failed = True
-            if err.code == 1006:
-                # The engine saw the transport's end (receive_data(None) reports it).
+                # The data events come in batches, made natively, into the queue (those not
+                # asked for yet stay for the next events()); the other event that ends a
+                # batch (or the error) waits in _pending until the batch is out.
+                try:
+                    ev = _decode(engine, TextMessage, BytesMessage, batch)
+                except _core.RemoteProtocolError as err:
+                    ev = err
+                if batch:
+                    queued.extend(batch)
+                    batch.clear()
+                    self._pending = ev
+                    continue
+                if ev is None:
+                    return
+            else:
+                self._pending = None
+            t = type(ev)
+            if t is _core.Ping:
+                yield Ping(ev.payload)
+            elif t is _core.Pong:
+                yield Pong(ev.payload)
+            elif t is _core.CloseConnection:
+                code = ev.code
+                close = CloseConnection(
+                    CloseReason.NO_STATUS_RCVD if code == 1005 else _code(code), ev.reason
+                )
+                if self._state is ConnectionState.LOCAL_CLOSING:
+                    self._state = ConnectionState.CLOSED
+                else:
+                    self._state = ConnectionState.REMOTE_CLOSING
+                # Nothing after a close frame is decoded.
+                self._failed = True
+                yield close
                 return
-            reason = str(err).rsplit(" (close code", 1)[0]
-            yield CloseConnection(_code(err.code), reason)
+            elif isinstance(ev, _core.RemoteProtocolError):
+                self._failed = True
+                if ev.code == 1006:
+                    # The engine saw the transport's end (receive_data(None) reports it).
+                    return
+                reason = str(ev).rsplit(" (close code", 1)[0]
+                yield CloseConnection(_code(ev.code), reason)
+                return
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(client={self.client}, state={self._state})"

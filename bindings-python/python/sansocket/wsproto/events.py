@@ -5,7 +5,10 @@ compare them with ``==`` (same class, same fields), hash them, read their fields
 are read-only, as in wsproto's frozen dataclasses. ``Ping.response()`` and
 ``CloseConnection.response()`` build the reply the application sends. The classes use
 ``__slots__`` (they are built once per message received or sent, several times faster than
-frozen dataclasses); ``dataclasses.fields()``/``replace()`` do not apply to them.
+frozen dataclasses); ``dataclasses.fields()``/``replace()`` do not apply to them. The data
+events' fields live in a native base class (``_core.MessageFields``): building a
+``TextMessage`` or ``BytesMessage`` runs no Python code, and the connection makes them
+natively.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import (
     Union,
 )
 
+from .. import _core
 from .typing import Headers
 
 if TYPE_CHECKING:
@@ -210,30 +214,33 @@ class CloseConnection(Event):
 T = TypeVar("T", bytes, str)
 
 
-class Message(Event, Generic[T]):
+class Message(Event, _core.MessageFields, Generic[T]):
     """Data: a whole message, or a piece of one. Sent as text if ``data`` is a ``str``,
-    as binary if it is bytes-like; ``message_finished=False`` sends a fragment."""
+    as binary if it is bytes-like; ``message_finished=False`` sends a fragment.
 
-    __slots__ = ("_data", "_frame_finished", "_message_finished")
+    ``Message(data, frame_finished=True, message_finished=True)``; the flags are stored as
+    ``bool``. The fields live in native code (``_core.MessageFields``): building a message
+    runs no Python code.
+    """
+
+    __slots__ = ()
     __match_args__ = ("data", "frame_finished", "message_finished")
     _fields = __match_args__
 
-    def __init__(self, data: T, frame_finished: bool = True, message_finished: bool = True) -> None:
-        self._data: T = data
-        self._frame_finished = frame_finished
-        self._message_finished = message_finished
+    if TYPE_CHECKING:
 
-    @property
-    def data(self) -> T:
-        return self._data
+        def __init__(
+            self, data: T, frame_finished: bool = True, message_finished: bool = True
+        ) -> None: ...
 
-    @property
-    def frame_finished(self) -> bool:
-        return self._frame_finished
+        @property
+        def data(self) -> T: ...
 
-    @property
-    def message_finished(self) -> bool:
-        return self._message_finished
+        @property
+        def frame_finished(self) -> bool: ...
+
+        @property
+        def message_finished(self) -> bool: ...
 
 
 class TextMessage(Message[str]):  # pylint: disable=unsubscriptable-object
@@ -286,7 +293,7 @@ class Pong(Event):
 def _fast_fields() -> None:
     # The properties above document and type the fields; at run time the same read-only
     # properties read the slot through a C getter (no Python frame per field read).
-    for cls in (Request, AcceptConnection, RejectConnection, RejectData, CloseConnection, Message, Ping, Pong):
+    for cls in (Request, AcceptConnection, RejectConnection, RejectData, CloseConnection, Ping, Pong):
         for name in cls._fields:
             setattr(cls, name, property(attrgetter("_" + name), doc=f"The event's ``{name}``."))
 
