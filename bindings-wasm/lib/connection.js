@@ -33,6 +33,12 @@ const INLINE_MAX = 1024;
 let TEXT, BINARY, TEXT_CHUNK, BINARY_CHUNK, PING, PONG, RICH;
 /** Bytes between two payloads (frame headers, a small frame) still copied in one piece. */
 const MAX_GAP = 256;
+/**
+ * Payloads side by side share one copy up to this size: larger allocations come from mmap
+ * (new pages, faulted in one by one, unmapped when collected), which costs more than an
+ * allocation per payload.
+ */
+const MAX_RUN = 64 << 10;
 
 /** Bytes from a Uint8Array (Buffer), another view or an ArrayBuffer; strings as UTF-8. */
 function toBytes(data, what, allowString) {
@@ -205,7 +211,7 @@ export function createClasses(getRaw) {
             else if (kind === TEXT_CHUNK) events[i] = { type: 'chunk', kind: 'text', data, fin: u32[p + 3] === 1 };
             else if (kind === BINARY_CHUNK) events[i] = { type: 'chunk', kind: 'binary', data, fin: u32[p + 3] === 1 };
             else events[i] = { type: kind === PING ? 'ping' : 'pong', data };
-          } else if (first >= 0 && start >= hi && start - hi <= MAX_GAP) {
+          } else if (first >= 0 && start >= hi && start - hi <= MAX_GAP && end - lo <= MAX_RUN) {
             hi = end;
           } else {
             if (first >= 0) flush(i);
