@@ -401,6 +401,7 @@ export function handleUpgrade(req, socket, head, options = {}, onConnection = un
 
 /** Serves WebSocket upgrades of an http/https server: see handleUpgrade() for options. */
 export function serve(server, options = {}, onConnection = undefined) {
+  textAsOption(options.textAs); // a bad value throws now rather than at the first upgrade
   const listener = (req, socket, head) => handleUpgrade(req, socket, head, options, onConnection);
   server.on('upgrade', listener);
   return () => server.off('upgrade', listener);
