@@ -18,6 +18,9 @@ const HANDSHAKE_TIMEOUT = 10000;
 /** readyState by the engine's state, as in ws and the browser's WebSocket. */
 const READY_STATES = { connecting: 0, open: 1, closing: 2, closed: 3 };
 const TEXT_AS_BYTES = { textAs: 'bytes' };
+/** Events that carry data and change nothing in the connection's state. */
+const DATA_EVENTS = new Set(['text', 'binary', 'chunk', 'ping', 'pong']);
+const EMPTY = new Uint8Array(0);
 /** A socket's reads are ours: payloads may be handed out as views of them (no copy). */
 const CONSUME = { consume: true };
 
@@ -232,10 +235,17 @@ export class WebSocket extends EventEmitter {
   }
 
   #process(events) {
-    for (const event of events) this.#dispatch(event);
+    // Only a handshake, close or error event can change what the transport should do
+    // (the application's own close() looks after itself): data alone needs no state check.
+    let settles = false;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      if (!DATA_EVENTS.has(event.type)) settles = true;
+      this.#dispatch(event);
+    }
     if (this.#conn.freed) return;
     this.#flush();
-    this.#afterIo();
+    if (settles) this.#afterIo();
   }
 
   #dispatch(event) {
@@ -278,7 +288,8 @@ export class WebSocket extends EventEmitter {
     if (this.#conn.freed || this.#socket.destroyed) return false;
     let out;
     try {
-      out = this.#conn.dataToSend();
+      // Usually an echo took everything already (send): one cheap call instead of two.
+      out = this.#conn.bufferedAmount === 0 ? EMPTY : this.#conn.dataToSend();
     } catch (err) {
       this.#fail(err); // the random source failed: nothing may be sent
       return false;
