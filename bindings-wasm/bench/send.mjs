@@ -32,7 +32,9 @@ class Sink {
   cork() {}
   uncork() {}
   write(chunk) {
-    this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    // A socket encodes a string it is given (ws hands text over as the string itself).
+    if (typeof chunk === 'string') chunk = Buffer.from(chunk, 'utf8');
+    this.bytes += chunk.length;
     if (this.kept !== null) this.kept.push(Buffer.from(chunk));
     return true;
   }

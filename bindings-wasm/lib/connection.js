@@ -26,7 +26,7 @@ const utf8Write = typeof globalThis.Buffer?.prototype.utf8Write === 'function'
   ? (buf, string, offset, length) => buf.utf8Write(string, offset, length)
   : (buf, string, offset, length) => buf.write(string, offset, length, 'utf8');
 /** sendAndTake: payloads up to this size are copied behind the header (one buffer). */
-const INLINE_MAX = 1024;
+const INLINE_MAX = 256;
 
 // Row kinds: defined once, in src/events.rs, and read from the WASM module's eventKinds()
 // when the first connection is made.
