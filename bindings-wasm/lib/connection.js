@@ -125,7 +125,13 @@ export function createClasses(getRaw) {
     receiveData(data, options = undefined) {
       const bytes = toBytes(data, 'receiveData', false);
       // Copied once, straight into the core's receive buffer (decoded in place there).
-      const at = live(this).inputRoom(bytes.length);
+      const raw = live(this);
+      const at = raw.inputRoom(bytes.length);
+      if (at === 0) {
+        raw.feed(bytes); // more than the room after a partial frame: the core grows its buffer
+        this.#input = null;
+        return;
+      }
       refresh();
       u8.set(bytes, at);
       if (options?.consume === true) {

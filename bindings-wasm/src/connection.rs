@@ -146,13 +146,21 @@ impl RawConnection {
     /// address in WASM memory. JavaScript copies the read there at once (nothing may run in
     /// WASM in between: a memory growth would move it), and the next call hands the buffer
     /// back to the core, which decodes the bytes in place. One copy instead of two (`feed`
-    /// copies the argument into WASM memory, the core into its buffer).
+    /// copies the argument into WASM memory, the core into its buffer). Returns 0 when
+    /// undecoded bytes wait in the buffer and the room the core offers after them is
+    /// smaller (the buffer would be reallocated and those bytes copied): then use `feed`,
+    /// which lets the core grow its buffer as it sees fit.
     #[wasm_bindgen(js_name = inputRoom)]
     pub fn input_room(&mut self, len: u32) -> u32 {
         self.settle();
         self.batch.clear();
         let mut buf = self.conn.take_read_buffer();
         let start = buf.len();
+        if start > 0 && buf.capacity() - start < len as usize {
+            self.lent = Some(buf);
+            self.give_back();
+            return 0;
+        }
         // Zeroed, then overwritten: no uninitialised memory without `unsafe`.
         buf.resize(start + len as usize, 0);
         let at = address(&buf[start..]);
