@@ -150,9 +150,15 @@ impl RawConnection {
     /// undecoded bytes wait in the buffer and the room the core offers after them is
     /// smaller (the buffer would be reallocated and those bytes copied): then use `feed`,
     /// which lets the core grow its buffer as it sees fit.
+    ///
+    /// Also 0 during the handshake: the request or response is small, and the buffer the
+    /// core lends is kept (4 KiB or more per connection, idle ones included).
     #[wasm_bindgen(js_name = inputRoom)]
     pub fn input_room(&mut self, len: u32) -> u32 {
         self.settle();
+        if self.conn.state() == State::Connecting {
+            return 0;
+        }
         self.batch.clear();
         let mut buf = self.conn.take_read_buffer();
         let start = buf.len();
