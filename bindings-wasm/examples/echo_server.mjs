@@ -61,12 +61,13 @@ const options = {
   maxMessageSize: 64 << 20,
   deflate,
   subprotocols,
+  textAs: 'buffer', // text as the Buffer of its (checked) UTF-8 bytes: echoed without decoding
 };
 serve(server, options, (ws) => {
-  ws.on('message', (data) => {
+  ws.on('message', (data, isBinary) => {
     // Sending fails only once a close frame went out; then there is nothing to echo to.
     try {
-      if (!ws.send(data)) ws.pause(); // backpressure: stop reading until the socket drains
+      if (!ws.send(data, { binary: isBinary })) ws.pause(); // backpressure: stop reading until the socket drains
     } catch {
       // closing
     }

@@ -18,12 +18,27 @@ const EMPTY = new Uint8Array(0);
 const allocUnsafeSlow = globalThis.Buffer?.allocUnsafeSlow;
 /** Batches at least this large are copied into an unzeroed buffer (smaller: slice). */
 const UNZEROED_MIN = 4096;
+/** Node: pooled unzeroed buffers for frame headers; elsewhere a plain Uint8Array. */
+const allocUnsafe = globalThis.Buffer?.allocUnsafe?.bind(globalThis.Buffer) ?? ((n) => new Uint8Array(n));
+const bufferFrom = globalThis.Buffer?.from?.bind(globalThis.Buffer);
+/** Encodes a string into a Buffer at `offset` (Node's native encoder, without `write`'s argument checks). */
+const utf8Write = typeof globalThis.Buffer?.prototype.utf8Write === 'function'
+  ? (buf, string, offset, length) => buf.utf8Write(string, offset, length)
+  : (buf, string, offset, length) => buf.write(string, offset, length, 'utf8');
+/** sendAndTake: payloads up to this size are copied behind the header (one buffer). */
+const INLINE_MAX = 256;
 
 // Row kinds: defined once, in src/events.rs, and read from the WASM module's eventKinds()
 // when the first connection is made.
 let TEXT, BINARY, TEXT_CHUNK, BINARY_CHUNK, PING, PONG, RICH;
 /** Bytes between two payloads (frame headers, a small frame) still copied in one piece. */
 const MAX_GAP = 256;
+/**
+ * Payloads side by side share one copy up to this size: larger allocations come from mmap
+ * (new pages, faulted in one by one, unmapped when collected), which costs more than an
+ * allocation per payload.
+ */
+const MAX_RUN = 64 << 10;
 
 /** Bytes from a Uint8Array (Buffer), another view or an ArrayBuffer; strings as UTF-8. */
 function toBytes(data, what, allowString) {
@@ -44,9 +59,15 @@ export function createClasses(getRaw) {
   let buffer = null;
   let u8 = null;
   let u32 = null;
+  /** Node: a Buffer over all of WASM memory, for its native UTF-8 decoder. */
+  let nodeBuffer = null;
 
-  /** Views of WASM memory, renewed whenever the memory grew (old buffers are detached). */
+  /**
+   * Views of WASM memory, renewed whenever the memory grew: the old ArrayBuffer is then
+   * detached, and its length 0 (cheaper to read than `memory.buffer`).
+   */
   function refresh() {
+    if (u8 !== null && u8.length !== 0) return;
     if (memory === null) {
       ({ TEXT, BINARY, TEXT_CHUNK, BINARY_CHUNK, PING, PONG, RICH } = getRaw().eventKinds());
       memory = getRaw().wasmMemory();
@@ -55,7 +76,14 @@ export function createClasses(getRaw) {
       buffer = memory.buffer;
       u8 = new Uint8Array(buffer);
       u32 = new Uint32Array(buffer);
+      if (bufferFrom !== undefined) nodeBuffer = bufferFrom(buffer);
     }
+  }
+
+  /** The string of the UTF-8 bytes of WASM memory [start, end) (checked by the engine). */
+  function utf8(start, end) {
+    if (nodeBuffer === null) return decoder.decode(u8.subarray(start, end));
+    return nodeBuffer.toString('utf8', start, end);
   }
 
   /** A new ArrayBuffer holding WASM memory [lo, hi): one allocation, one copy. */
@@ -80,14 +108,38 @@ export function createClasses(getRaw) {
       };
     }
 
+    /** The last read given with `consume`, and where it was copied in WASM memory. */
+    #input = null;
+    #inputAt = 0;
+
     constructor(raw) {
       this.#raw = raw;
     }
 
-    /** Bytes read from the transport. */
-    receiveData(data) {
+    /**
+     * Bytes read from the transport. With `{consume: true}` the buffer is given away (a
+     * socket's read, which nothing else uses): the payloads of the next `events()` that came
+     * whole in it are then written back into it, unmasked, and handed out as views of it,
+     * instead of being copied into new memory (ws does the same with its reads).
+     */
+    receiveData(data, options = undefined) {
       const bytes = toBytes(data, 'receiveData', false);
-      live(this).feed(bytes);
+      // Copied once, straight into the core's receive buffer (decoded in place there).
+      const raw = live(this);
+      const at = raw.inputRoom(bytes.length);
+      if (at === 0) {
+        raw.feed(bytes); // more than the room after a partial frame: the core grows its buffer
+        this.#input = null;
+        return;
+      }
+      refresh();
+      u8.set(bytes, at);
+      if (options?.consume === true) {
+        this.#input = bytes;
+        this.#inputAt = at;
+      } else {
+        this.#input = null;
+      }
     }
 
     /** The peer closed its side of the transport (a read returned 0 bytes / 'end'). */
@@ -102,8 +154,13 @@ export function createClasses(getRaw) {
      * that lay side by side (frames of one received chunk) share one new ArrayBuffer, each
      * event's `data` a Uint8Array over its part. Keep `data.slice()` rather than `data` to
      * hold on to a small message without its neighbours.
+     *
+     * `{textAs: 'bytes'}`: text messages and text chunks carry their UTF-8 bytes (checked by
+     * the engine) as a Uint8Array like binary ones, instead of a string; decode them when
+     * needed (`Buffer#toString()`, `TextDecoder`).
      */
-    events() {
+    events(options = undefined) {
+      const textBytes = options?.textAs === 'bytes';
       const raw = live(this);
       const table = raw.drain();
       if (table === 0) return [];
@@ -114,6 +171,13 @@ export function createClasses(getRaw) {
       if (rich !== null) refresh();
       const events = new Array(rows);
       let r = 0;
+      // Payloads that lie within the consumed read's copy go back into the read itself, in
+      // order, without overlap: [inputAt, inputEnd) in WASM memory is input[0, length).
+      const input = this.#input;
+      this.#input = null;
+      const inputAt = this.#inputAt;
+      const inputEnd = input === null ? 0 : inputAt + input.length;
+      let reused = inputAt;
       // A run of byte rows [first, i) whose payloads lie within [lo, hi) is copied at once.
       let first = -1;
       let lo = 0;
@@ -122,9 +186,11 @@ export function createClasses(getRaw) {
         const copy = copyOut(lo, hi);
         for (let j = first, q = head + 2 + first * 4; j < end; j++, q += 4) {
           const kind = u32[q];
-          if (kind === TEXT || kind === TEXT_CHUNK || kind === RICH) continue;
+          if (kind === RICH || (!textBytes && (kind === TEXT || kind === TEXT_CHUNK))) continue;
           const data = new Uint8Array(copy, u32[q + 1] - lo, u32[q + 2]);
           if (kind === BINARY) events[j] = { type: 'binary', data };
+          else if (kind === TEXT) events[j] = { type: 'text', data };
+          else if (kind === TEXT_CHUNK) events[j] = { type: 'chunk', kind: 'text', data, fin: u32[q + 3] === 1 };
           else if (kind === BINARY_CHUNK) events[j] = { type: 'chunk', kind: 'binary', data, fin: u32[q + 3] === 1 };
           else events[j] = { type: kind === PING ? 'ping' : 'pong', data };
         }
@@ -134,14 +200,24 @@ export function createClasses(getRaw) {
         const kind = u32[p];
         const start = u32[p + 1];
         const end = start + u32[p + 2];
-        if (kind === TEXT) {
-          events[i] = { type: 'text', data: decoder.decode(u8.subarray(start, end)) };
-        } else if (kind === TEXT_CHUNK) {
-          events[i] = { type: 'chunk', kind: 'text', data: decoder.decode(u8.subarray(start, end)), fin: u32[p + 3] === 1 };
+        if (kind === TEXT && !textBytes) {
+          events[i] = { type: 'text', data: utf8(start, end) };
+        } else if (kind === TEXT_CHUNK && !textBytes) {
+          events[i] = { type: 'chunk', kind: 'text', data: utf8(start, end), fin: u32[p + 3] === 1 };
         } else if (kind === RICH) {
           events[i] = rich[r++];
-        } else if (kind >= BINARY && kind <= PONG) {
-          if (first >= 0 && start >= hi && start - hi <= MAX_GAP) {
+        } else if (kind >= TEXT && kind <= PONG) {
+          if (start >= reused && end <= inputEnd && end > start) {
+            if (first >= 0) flush(i);
+            input.set(u8.subarray(start, end), start - inputAt);
+            reused = end;
+            const data = input.subarray(start - inputAt, end - inputAt);
+            if (kind === BINARY) events[i] = { type: 'binary', data };
+            else if (kind === TEXT) events[i] = { type: 'text', data };
+            else if (kind === TEXT_CHUNK) events[i] = { type: 'chunk', kind: 'text', data, fin: u32[p + 3] === 1 };
+            else if (kind === BINARY_CHUNK) events[i] = { type: 'chunk', kind: 'binary', data, fin: u32[p + 3] === 1 };
+            else events[i] = { type: kind === PING ? 'ping' : 'pong', data };
+          } else if (first >= 0 && start >= hi && start - hi <= MAX_GAP && end - lo <= MAX_RUN) {
             hi = end;
           } else {
             if (first >= 0) flush(i);
@@ -165,6 +241,52 @@ export function createClasses(getRaw) {
       const p = regs >>> 2;
       const start = u32[p];
       return u8.slice(start, start + u32[p + 1]);
+    }
+
+    /**
+     * Queues a whole message and takes everything queued, as buffers to write in order
+     * (`writev`, or `cork`/`write`/`uncork`): the same bytes as `sendText`/`sendBinary`
+     * followed by `dataToSend()`, but when the engine need not change the payload (a server
+     * without permessage-deflate) the last buffer is `data` itself (or, for a string, its
+     * UTF-8 encoding), not copied into WASM memory and out again: the frame header and
+     * whatever was queued before come first. Otherwise one new buffer. A string is sent as
+     * text, bytes as binary, or as text with `binary: false` (checked as UTF-8). Throws as
+     * `sendText`/`sendBinary` do, and queues nothing then.
+     */
+    sendAndTake(data, binary = typeof data !== 'string') {
+      const raw = live(this);
+      const string = typeof data === 'string';
+      let bytes = null;
+      let length;
+      if (string && !binary && bufferFrom !== undefined) {
+        length = Buffer.byteLength(data, 'utf8');
+      } else {
+        bytes = string ? (bufferFrom === undefined ? encoder.encode(data) : bufferFrom(data, 'utf8')) : toBytes(data, 'sendAndTake', false);
+        length = bytes.length;
+        // Bytes sent as text: the engine checks them (and throws its invalid-utf8 error).
+        if (!binary && !string && !getRaw().RawConnection.checkUtf8(bytes)) raw.sendTextBytes(bytes);
+      }
+      const regs = raw.sendHead(!binary, length);
+      if (regs === 0) {
+        if (bytes === null) raw.sendText(data);
+        else if (binary) raw.sendBinary(bytes);
+        else raw.sendTextBytes(bytes);
+        return [this.dataToSend()];
+      }
+      refresh();
+      const p = regs >>> 2;
+      const outLen = u32[p + 1];
+      const headAt = u32[p + 2];
+      const headLen = u32[p + 3];
+      // Small payloads ride along in the header's buffer: one write instead of two.
+      const inline = length <= INLINE_MAX || bytes === null;
+      const first = allocUnsafe(outLen + headLen + (inline ? length : 0));
+      if (outLen > 0) first.set(u8.subarray(u32[p], u32[p] + outLen));
+      for (let i = 0; i < headLen; i++) first[outLen + i] = u8[headAt + i];
+      if (!inline) return [first, bytes];
+      if (bytes === null) utf8Write(first, data, outLen + headLen, length);
+      else if (length > 0) first.set(bytes, outLen + headLen);
+      return [first];
     }
 
     /** Queue a text message. */

@@ -17,9 +17,22 @@ const CLOSE_TIMEOUT = 2000;
 const HANDSHAKE_TIMEOUT = 10000;
 /** readyState by the engine's state, as in ws and the browser's WebSocket. */
 const READY_STATES = { connecting: 0, open: 1, closing: 2, closed: 3 };
+const TEXT_AS_BYTES = { textAs: 'bytes' };
+/** Events that carry data and change nothing in the connection's state. */
+const DATA_EVENTS = new Set(['text', 'binary', 'chunk', 'ping', 'pong']);
+const EMPTY = new Uint8Array(0);
+/** A socket's reads are ours: payloads may be handed out as views of them (no copy). */
+const CONSUME = { consume: true };
+
+/** The `textAs` option: 'string' (the default) or 'buffer'. */
+function textAsOption(value) {
+  if (value === undefined || value === 'string') return false;
+  if (value === 'buffer') return true;
+  throw new TypeError(`textAs must be 'string' or 'buffer', not ${String(value)}`);
+}
 
 function toBuffer(u8) {
-  return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+  return Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
 }
 
 /**
@@ -45,10 +58,12 @@ export class WebSocket extends EventEmitter {
   #started = false;
   #protocol;
   #extensions;
+  #eventOptions;
 
   /** @internal Made by handleUpgrade() and connect(). */
-  constructor(conn, socket, { closeTimeout = CLOSE_TIMEOUT } = {}) {
+  constructor(conn, socket, { closeTimeout = CLOSE_TIMEOUT, textAsBuffer = false } = {}) {
     super();
+    this.#eventOptions = textAsBuffer ? TEXT_AS_BYTES : undefined;
     this.#conn = conn;
     this.#socket = socket;
     this.#closeTimeout = closeTimeout;
@@ -63,13 +78,13 @@ export class WebSocket extends EventEmitter {
     const socket = this.#socket;
     socket.on('data', (chunk) => {
       if (this.#conn.freed) return;
-      this.#conn.receiveData(chunk);
-      this.#process(this.#conn.events());
+      this.#conn.receiveData(chunk, CONSUME);
+      this.#process(this.#conn.events(this.#eventOptions));
     });
     socket.on('end', () => {
       if (this.#conn.freed) return;
       this.#conn.receiveEof();
-      this.#process(this.#conn.events());
+      this.#process(this.#conn.events(this.#eventOptions));
       this.#endTransport();
     });
     socket.on('error', (err) => {
@@ -126,11 +141,32 @@ export class WebSocket extends EventEmitter {
     return this.#code;
   }
 
-  /** Sends a message: a string as text, bytes as binary. False: wait for 'drain'. */
-  send(data) {
-    if (typeof data === 'string') this.#act((c) => c.sendText(data));
-    else this.#act((c) => c.sendBinary(data));
-    return this.#flush();
+  /**
+   * Sends a message: a string as text, bytes as binary; `{binary}` chooses (as in ws:
+   * bytes with `binary: false` go as text, checked as UTF-8). A server's payload goes to
+   * the socket as it is, behind the frame header (no copy). False: wait for 'drain'.
+   */
+  send(data, options = undefined) {
+    const binary = options?.binary ?? typeof data !== 'string';
+    let parts;
+    this.#act((c) => {
+      parts = c.sendAndTake(data, binary);
+    });
+    const socket = this.#socket;
+    if (socket.destroyed) return false;
+    let ok;
+    if (parts.length === 1) {
+      ok = socket.write(parts[0]);
+    } else {
+      socket.cork();
+      socket.write(parts[0]);
+      ok = socket.write(parts[1]);
+      socket.uncork();
+    }
+    // A write as large as the socket's high-water mark answers false even when the kernel
+    // took it all at once (the uncork above): nothing is waiting then, so no 'drain' to
+    // wait for.
+    return ok || socket.writableLength === 0;
   }
 
   /** Sends one fragment of a message (`kind` 'text' or 'binary'; `fin` ends it). */
@@ -199,22 +235,31 @@ export class WebSocket extends EventEmitter {
   }
 
   #process(events) {
-    for (const event of events) this.#dispatch(event);
+    // Only a handshake, close or error event can change what the transport should do
+    // (the application's own close() looks after itself): data alone needs no state check.
+    let settles = false;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      if (!DATA_EVENTS.has(event.type)) settles = true;
+      this.#dispatch(event);
+    }
     if (this.#conn.freed) return;
     this.#flush();
-    this.#afterIo();
+    if (settles) this.#afterIo();
   }
 
   #dispatch(event) {
     switch (event.type) {
       case 'text':
-        this.emit('message', event.data, false);
+        this.emit('message', typeof event.data === 'string' ? event.data : toBuffer(event.data), false);
         break;
       case 'binary':
         this.emit('message', toBuffer(event.data), true);
         break;
       case 'chunk':
-        if (event.kind === 'text') this.emit('chunk', event.data, event.fin, false);
+        if (event.kind === 'text') {
+          this.emit('chunk', typeof event.data === 'string' ? event.data : toBuffer(event.data), event.fin, false);
+        }
         else this.emit('chunk', toBuffer(event.data), event.fin, true);
         break;
       case 'ping':
@@ -243,13 +288,14 @@ export class WebSocket extends EventEmitter {
     if (this.#conn.freed || this.#socket.destroyed) return false;
     let out;
     try {
-      out = this.#conn.dataToSend();
+      // Usually an echo took everything already (send): one cheap call instead of two.
+      out = this.#conn.bufferedAmount === 0 ? EMPTY : this.#conn.dataToSend();
     } catch (err) {
       this.#fail(err); // the random source failed: nothing may be sent
       return false;
     }
-    if (out.length === 0) return !this.#socket.writableNeedDrain;
-    return this.#socket.write(out);
+    if (out.length === 0) return !this.#socket.writableNeedDrain || this.#socket.writableLength === 0;
+    return this.#socket.write(out) || this.#socket.writableLength === 0;
   }
 
   /** Closes the transport when the engine says so; bounds the close handshake in time. */
@@ -308,11 +354,14 @@ function sendAndClose(conn, socket) {
  *     offers is selected, none if none matches;
  *   handleRequest(request): optional, may return (or resolve to) `{reject: {status,
  *     headers, body}}` to refuse, or `{subprotocol, headers}` to accept with those;
- *   closeTimeout: ms to wait for the peer during the close handshake (default 2000).
+ *   closeTimeout: ms to wait for the peer during the close handshake (default 2000);
+ *   textAs: 'string' (the default) or 'buffer': text messages as a Buffer of UTF-8 bytes
+ *     (checked by the engine; `data.toString()` decodes them), as ws hands them over.
  * onConnection(ws, request) is called with the WebSocket before any message is read.
  */
 export function handleUpgrade(req, socket, head, options = {}, onConnection = undefined) {
-  const { subprotocols = [], handleRequest = undefined, closeTimeout = CLOSE_TIMEOUT, ...config } = options;
+  const { subprotocols = [], handleRequest = undefined, closeTimeout = CLOSE_TIMEOUT, textAs, ...config } = options;
+  const textAsBuffer = textAsOption(textAs);
   const conn = new ServerConnection(config);
   conn.receiveData(serializeRequest(req));
   if (head && head.length > 0) conn.receiveData(head);
@@ -338,9 +387,9 @@ export function handleUpgrade(req, socket, head, options = {}, onConnection = un
     conn.accept({ subprotocol, headers: decision?.headers ?? null });
     socket.setNoDelay(true);
     socket.setTimeout(0);
-    const ws = new WebSocket(conn, socket, { closeTimeout });
+    const ws = new WebSocket(conn, socket, { closeTimeout, textAsBuffer });
     if (onConnection) onConnection(ws, request);
-    ws._start(conn.events());
+    ws._start(conn.events(textAsBuffer ? TEXT_AS_BYTES : undefined));
   };
   // handleRequest failed: answer 500. A synchronous exception propagates to the caller;
   // a rejected promise ends here.
@@ -363,6 +412,7 @@ export function handleUpgrade(req, socket, head, options = {}, onConnection = un
 
 /** Serves WebSocket upgrades of an http/https server: see handleUpgrade() for options. */
 export function serve(server, options = {}, onConnection = undefined) {
+  textAsOption(options.textAs); // a bad value throws now rather than at the first upgrade
   const listener = (req, socket, head) => handleUpgrade(req, socket, head, options, onConnection);
   server.on('upgrade', listener);
   return () => server.off('upgrade', listener);
@@ -372,7 +422,8 @@ export function serve(server, options = {}, onConnection = undefined) {
  * Opens a client WebSocket over net (ws://) or tls (wss://); resolves once the server
  * accepted. options: the ClientConnection options (subprotocols, origin, headers, limits,
  * deflate…; host and target come from the URL), plus tls (options for tls.connect),
- * handshakeTimeout (ms, default 10000), closeTimeout (ms, default 2000) and proxy: an
+ * handshakeTimeout (ms, default 10000), closeTimeout (ms, default 2000), textAs ('string'
+ * or 'buffer', as for handleUpgrade) and proxy: an
  * http:// proxy URL (credentials in it become Proxy-Authorization: Basic), true (the
  * default: HTTPS_PROXY for wss://, HTTP_PROXY for ws://, else ALL_PROXY, unless NO_PROXY
  * names the host) or null for a direct connection. TLS for wss:// runs inside the tunnel.
@@ -418,8 +469,10 @@ function handshake(u, options, tunnel) {
       tls: tlsOptions = {},
       handshakeTimeout = HANDSHAKE_TIMEOUT,
       closeTimeout = CLOSE_TIMEOUT,
+      textAs,
       ...config
     } = options;
+    const textAsBuffer = textAsOption(textAs);
     const secure = u.protocol === 'wss:';
     const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = Number(u.port) || (secure ? 443 : 80);
@@ -473,7 +526,7 @@ function handshake(u, options, tunnel) {
         if (event.type === 'accepted') {
           cleanup();
           socket.pause();
-          const ws = new WebSocket(conn, socket, { closeTimeout });
+          const ws = new WebSocket(conn, socket, { closeTimeout, textAsBuffer });
           resolve(ws);
           // Frames that came with the 101 wait until the caller has added its listeners.
           setImmediate(() => ws._start(events.slice(i + 1)));
@@ -493,11 +546,11 @@ function handshake(u, options, tunnel) {
     }
     function onData(chunk) {
       conn.receiveData(chunk);
-      handle(conn.events());
+      handle(conn.events(textAsBuffer ? TEXT_AS_BYTES : undefined));
     }
     function onEnd() {
       conn.receiveEof();
-      handle(conn.events());
+      handle(conn.events(textAsBuffer ? TEXT_AS_BYTES : undefined));
       fail(new Error('connect: the server closed the connection during the handshake'));
     }
     function onClose() {

@@ -1,8 +1,9 @@
 //! [`RawConnection`]: a [`Connection`] behind wasm-bindgen, with batched events.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use js_sys::Array;
 use sansocket::advanced::ConnectionExt;
+use sansocket::frame::{MAX_HEADER_LEN, OpCode, write_header};
 use sansocket::{
     Accept, Connection, Event, MessageKind, Request, Role, SeededEntropy, State, UsageError,
 };
@@ -13,7 +14,7 @@ use crate::entropy;
 use std::sync::atomic::Ordering;
 
 use crate::errors::{entropy_error, range_error, type_error, usage_error};
-use crate::events::{self, Batch};
+use crate::events::{self, Batch, address};
 use crate::options::{self, Options};
 
 /// One WebSocket connection, either role. Used through `lib/connection.js`.
@@ -31,6 +32,14 @@ pub struct RawConnection {
     unsettled: bool,
     /// Raised when `crypto.getRandomValues` failed (see [`entropy::Failed`]); never lowered.
     entropy_failed: entropy::Failed,
+    /// The core's receive buffer while JavaScript writes a read into it (`input_room`).
+    lent: Option<BytesMut>,
+    /// The frame header written by `send_head`.
+    head: [u8; MAX_HEADER_LEN],
+    /// `[output address, output length, header address, header length]` of `send_head`.
+    head_regs: [u32; 4],
+    /// A message sent with `sendFragment` is unfinished: whole messages must wait.
+    fragmenting: bool,
 }
 
 fn usage<T>(result: Result<T, UsageError>) -> Result<T, JsValue> {
@@ -101,6 +110,10 @@ impl RawConnection {
             out: Bytes::new(),
             out_regs: [0; 2],
             unsettled: false,
+            lent: None,
+            head: [0; MAX_HEADER_LEN],
+            head_regs: [0; 4],
+            fragmenting: false,
         }
     }
 
@@ -111,6 +124,7 @@ impl RawConnection {
     fn settle(&mut self) {
         // JavaScript copied the last output when `take_output` returned: let it go.
         self.out = Bytes::new();
+        self.give_back();
         if self.unsettled {
             self.unsettled = false;
             // Returns the error already reported (or `Ok(None)` if it was acted on at once).
@@ -127,6 +141,46 @@ impl RawConnection {
         // so that the buffer can be reused instead of reallocated.
         self.batch.clear();
         self.conn.receive_data(data);
+    }
+
+    /// Room for a read of `len` bytes at the end of the core's receive buffer: returns its
+    /// address in WASM memory. JavaScript copies the read there at once (nothing may run in
+    /// WASM in between: a memory growth would move it), and the next call hands the buffer
+    /// back to the core, which decodes the bytes in place. One copy instead of two (`feed`
+    /// copies the argument into WASM memory, the core into its buffer). Returns 0 when
+    /// undecoded bytes wait in the buffer and the room the core offers after them is
+    /// smaller (the buffer would be reallocated and those bytes copied): then use `feed`,
+    /// which lets the core grow its buffer as it sees fit.
+    ///
+    /// Also 0 during the handshake: the request or response is small, and the buffer the
+    /// core lends is kept (4 KiB or more per connection, idle ones included).
+    #[wasm_bindgen(js_name = inputRoom)]
+    pub fn input_room(&mut self, len: u32) -> u32 {
+        self.settle();
+        if self.conn.state() == State::Connecting {
+            return 0;
+        }
+        self.batch.clear();
+        let mut buf = self.conn.take_read_buffer();
+        let start = buf.len();
+        if start > 0 && buf.capacity() - start < len as usize {
+            self.lent = Some(buf);
+            self.give_back();
+            return 0;
+        }
+        // Zeroed, then overwritten: no uninitialised memory without `unsafe`.
+        buf.resize(start + len as usize, 0);
+        let at = address(&buf[start..]);
+        self.lent = Some(buf);
+        at
+    }
+
+    /// Hands the buffer of `input_room` back to the core, with the read in it.
+    fn give_back(&mut self) {
+        if let Some(buf) = self.lent.take() {
+            // Only fails for a buffer that was not taken or shrank: neither happens here.
+            let _ = self.conn.give_read_buffer(buf);
+        }
     }
 
     /// The peer closed its side of the transport.
@@ -205,10 +259,10 @@ impl RawConnection {
             return Ok(0);
         }
         self.out_regs = [
-            self.out.as_ptr() as usize as u32,
+            address(&self.out),
             u32::try_from(self.out.len()).unwrap_or(u32::MAX),
         ];
-        Ok(self.out_regs.as_ptr() as usize as u32)
+        Ok(address(&self.out_regs))
     }
 
     /// The result of an action, or the entropy error if it drew randomness that failed.
@@ -320,6 +374,62 @@ impl RawConnection {
         self.drew(result)
     }
 
+    /// A whole message whose payload JavaScript writes itself, unchanged: when the frame
+    /// needs no change to its payload (a server's frames are not masked; no
+    /// permessage-deflate), the connection open and no fragmented message under way, takes
+    /// everything queued so far and writes the frame header of a final `text`/`binary`
+    /// frame of `len` bytes (the header the core's sender would write). Returns the address
+    /// of `[output address, output length, header address, header length]`: the host
+    /// writes the output, the header, then the payload, in that order, before any other
+    /// call. Returns 0 (and queues nothing) otherwise: send through `send_binary` /
+    /// `send_text`, which give the error if there is one. A text payload must be UTF-8
+    /// (JavaScript passes strings it encoded itself, or bytes `check_utf8` accepted).
+    ///
+    /// Unlike `take_output` it does not settle an error that ended the last batch: an
+    /// answer to the events before it goes out before the close frame, as for every action.
+    #[wasm_bindgen(js_name = sendHead)]
+    pub fn send_head(&mut self, text: bool, len: f64) -> u32 {
+        let Some(len) = options::to_usize(len) else {
+            return 0;
+        };
+        if self.conn.role() != Role::Server
+            || self.fragmenting
+            || self.conn.state() != State::Open
+            || self.conn.deflate().is_some()
+        {
+            return 0;
+        }
+        let opcode = if text { OpCode::Text } else { OpCode::Binary };
+        let n = write_header(&mut self.head, true, 0, opcode, None, len as u64);
+        // Usually nothing is queued: then the last output is kept (the host copied it).
+        if self.conn.buffered_amount() > 0 {
+            self.out = self.conn.data_to_send();
+        } else if !self.out.is_empty() {
+            self.out = Bytes::new();
+        }
+        self.head_regs = [
+            address(&self.out),
+            u32::try_from(self.out.len()).unwrap_or(u32::MAX),
+            address(&self.head[..]),
+            u32::try_from(n).unwrap_or(0),
+        ];
+        address(&self.head_regs)
+    }
+
+    /// True if `data` is UTF-8 (for a text payload given as bytes, before `send_head`).
+    #[wasm_bindgen(js_name = checkUtf8)]
+    pub fn check_utf8(data: &[u8]) -> bool {
+        std::str::from_utf8(data).is_ok()
+    }
+
+    /// Queue a text message given as bytes (UTF-8 is checked).
+    #[wasm_bindgen(js_name = sendTextBytes)]
+    pub fn send_text_bytes(&mut self, data: &[u8]) -> Result<(), JsValue> {
+        let text = std::str::from_utf8(data).map_err(|_| usage_error(&UsageError::InvalidUtf8))?;
+        let result = usage(self.conn.send_text(text));
+        self.drew(result)
+    }
+
     /// Queue a binary message.
     #[wasm_bindgen(js_name = sendBinary)]
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), JsValue> {
@@ -336,6 +446,9 @@ impl RawConnection {
             MessageKind::Binary
         };
         let result = usage(self.conn.send_fragment(kind, data, fin));
+        if result.is_ok() {
+            self.fragmenting = !fin;
+        }
         self.drew(result)
     }
 

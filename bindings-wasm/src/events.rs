@@ -105,7 +105,7 @@ impl Batch {
 }
 
 /// The address of a slice in WASM memory (32-bit there; only meaningful on wasm32).
-fn address<T>(slice: &[T]) -> u32 {
+pub(crate) fn address<T>(slice: &[T]) -> u32 {
     slice.as_ptr() as usize as u32
 }
 

@@ -181,15 +181,60 @@ export interface UsageError extends Error {
 
 export type State = 'connecting' | 'open' | 'closing' | 'closed';
 
+/** Options of `receiveData`. */
+export interface ReceiveOptions {
+  /**
+   * The buffer is given away (a socket's read nothing else uses): payloads of the next
+   * `events()` that came whole in it are written back into it, unmasked, and handed out as
+   * views of it instead of copies.
+   */
+  consume?: boolean;
+}
+
+/** Options of `events`. */
+export interface EventsOptions {
+  /** 'bytes': text messages and text chunks carry their (checked) UTF-8 bytes, not a string. */
+  textAs?: 'string' | 'bytes';
+}
+
+/** A text message as its UTF-8 bytes (`events({textAs: 'bytes'})`). */
+export interface TextBytesEvent {
+  type: 'text';
+  data: Uint8Array;
+}
+
+/** A text piece as its UTF-8 bytes (`events({textAs: 'bytes'})`, delivery: 'chunks'). */
+export interface TextBytesChunkEvent {
+  type: 'chunk';
+  kind: 'text';
+  data: Uint8Array;
+  fin: boolean;
+}
+
+/** The events of `events({textAs: 'bytes'})`. */
+export type BytesEvent =
+  | Exclude<Event, TextEvent | ChunkEvent>
+  | Extract<ChunkEvent, { kind: 'binary' }>
+  | TextBytesEvent
+  | TextBytesChunkEvent;
+
 declare abstract class Connection {
   /** Bytes read from the transport. */
-  receiveData(data: Bytes): void;
+  receiveData(data: Bytes, options?: ReceiveOptions): void;
   /** The peer closed its side of the transport. */
   receiveEof(): void;
   /** Every event decoded so far, in order ([] when none). */
-  events(): Event[];
+  events(options?: { textAs?: 'string' }): Event[];
+  events(options: { textAs: 'bytes' }): BytesEvent[];
+  events(options?: EventsOptions): Array<Event | BytesEvent>;
   /** Everything queued for the transport: a new Uint8Array, empty if nothing is. */
   dataToSend(): Uint8Array;
+  /**
+   * Queues a whole message and takes everything queued, as buffers to write in order
+   * (writev): a server without permessage-deflate gets the payload back as it is, behind
+   * the frame header. A string is text, bytes binary unless `binary` is false.
+   */
+  sendAndTake(data: Bytes | string, binary?: boolean): Uint8Array[];
   sendText(text: string): void;
   sendBinary(data: Bytes): void;
   sendFragment(kind: 'text' | 'binary', data: Bytes | string, fin: boolean): void;

@@ -32,8 +32,11 @@ export declare class WebSocket extends EventEmitter {
   readonly bufferedAmount: number;
   /** The close code once 'close' fired: the peer's, an error's, or 1006. */
   readonly closeCode: number;
-  /** Sends a string as text, bytes as binary; false: wait for 'drain'. */
-  send(data: string | Uint8Array | ArrayBuffer | ArrayBufferView): boolean;
+  /**
+   * Sends a string as text, bytes as binary (`{binary}` chooses, as in ws); false: wait for
+   * 'drain'. A server's payload goes to the socket as it is, behind the frame header.
+   */
+  send(data: string | Uint8Array | ArrayBuffer | ArrayBufferView, options?: { binary?: boolean }): boolean;
   sendFragment(kind: 'text' | 'binary', data: string | Uint8Array, fin: boolean): boolean;
   ping(data?: string | Uint8Array): boolean;
   pong(data?: string | Uint8Array): boolean;
@@ -69,6 +72,8 @@ export interface ServeOptions extends ConnectionOptions {
   handleRequest?: (request: RequestEvent) => RequestDecision | Promise<RequestDecision>;
   /** ms to wait for the peer during the close handshake (default 2000). */
   closeTimeout?: number;
+  /** 'buffer': text messages as a Buffer of their (checked) UTF-8 bytes, as ws gives them. */
+  textAs?: 'string' | 'buffer';
 }
 
 /** Handles one http 'upgrade' event. */
@@ -94,6 +99,8 @@ export interface ConnectOptions extends Omit<ClientOptions, 'host' | 'target' | 
   handshakeTimeout?: number;
   /** ms to wait for the peer during the close handshake (default 2000). */
   closeTimeout?: number;
+  /** 'buffer': text messages as a Buffer of their (checked) UTF-8 bytes, as ws gives them. */
+  textAs?: 'string' | 'buffer';
   /**
    * An http:// proxy URL to tunnel through with CONNECT (`http://user:pass@host:port`),
    * `true` (the default) for HTTPS_PROXY / HTTP_PROXY / ALL_PROXY unless NO_PROXY names the

@@ -60,7 +60,20 @@ client[Symbol.dispose]();
 const size: number = wasmMemorySize();
 void size;
 
+const parts: Uint8Array[] = server.sendAndTake(new Uint8Array([1]), true);
+void parts;
+server.receiveData(new Uint8Array(0), { consume: true });
+for (const event of server.events({ textAs: 'bytes' })) {
+  if (event.type === 'text') {
+    const bytes: Uint8Array = event.data;
+    void bytes;
+  }
+}
+
 const http = createServer();
+serve(http, { textAs: 'buffer' }, (ws: WebSocket) => {
+  ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+});
 const stop: () => void = serve(http, { subprotocols: ['chat'], handleRequest: (r) => (r.origin ? undefined : { reject: { status: 403 } }) }, (ws: WebSocket) => {
   ws.on('message', (data, isBinary) => {
     if (!ws.send(isBinary ? data : String(data))) ws.pause();
