@@ -11,6 +11,7 @@
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use sansocket::advanced::ConnectionExt;
 use sansocket::{Event, MessageKind};
 
 use crate::connection::Connection;
