@@ -31,6 +31,9 @@ const MASK_BLOCK: usize = 64;
 /// Largest outbox buffer kept for reuse once its bytes were taken.
 const KEEP_IDLE: usize = 64 << 10;
 
+/// Least room the outbox reserves when a frame does not fit (see `Sender::frame_rsv`).
+const OUT_MIN: usize = 1024;
+
 /// Largest compression buffer kept for the next message (it is half the message's size
 /// at first: kept for messages up to 32 KiB, whose compression costs far more than one
 /// allocation).
@@ -122,7 +125,12 @@ impl Sender {
         let mask = self.masks.as_mut().map(MaskKeys::key);
         let mut header = [0u8; MAX_HEADER_LEN];
         let n = write_header(&mut header, fin, rsv, opcode, mask, payload.len() as u64);
-        self.out.reserve(n + payload.len());
+        let need = n + payload.len();
+        if self.out.capacity() - self.out.len() < need {
+            // Room for several small frames at once: the buffer is reclaimed (or grown) once
+            // per `OUT_MIN` bytes rather than once per frame.
+            self.out.reserve(need.max(OUT_MIN));
+        }
         put_header(&mut self.out, &header, n);
         match mask {
             Some(key) => {

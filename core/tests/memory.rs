@@ -162,6 +162,19 @@ fn idle_connections_hold_little_heap() {
     println!("heap of an idle server after messages read into its buffer = {after} bytes");
     assert!(after <= 1024, "{after} bytes kept");
 
+    // Small messages sent and written out, then idle: the outbox keeps the room it reserves
+    // for small frames (1 KiB), no more.
+    let (mut server, client) = open_pair();
+    drop(client);
+    let idle = live();
+    for size in [5, 125, 600] {
+        server.send_binary(&vec![1; size]).expect("open");
+        drop(server.data_to_send());
+    }
+    let after = live() - idle;
+    println!("extra heap of an idle server after small messages sent = {after} bytes");
+    assert!(after <= 2048, "{after} bytes kept");
+
     #[cfg(feature = "deflate")]
     deflate_heap();
 }

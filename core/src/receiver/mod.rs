@@ -481,7 +481,14 @@ impl Receiver {
             let joining =
                 available == 0 && self.message.as_ref().is_some_and(|m| !m.data.is_empty());
             if !joining {
-                self.buf.reserve(room + self.read_size);
+                let need = room + self.read_size;
+                if self.buf.capacity() - self.buf.len() < need {
+                    // One read more past it: the next read that ends inside a frame still
+                    // finds the room after it, so the buffered head of that frame is moved
+                    // to the front of the buffer every other read instead of every read
+                    // (16 KiB frames in 64 KiB reads: the move 15 -> 7 % of the time).
+                    self.buf.reserve(need + self.read_size);
+                }
                 self.grown = true;
             }
             self.frame = Some(frame);
