@@ -125,6 +125,7 @@ macro_rules! setters {
         )*
     };
 }
+#[cfg_attr(not(feature = "deflate"), allow(unused_imports))] // used by `deflate` only
 pub(crate) use setters;
 
 impl Config {

@@ -7,8 +7,8 @@
 use std::alloc::System;
 
 use cap::Cap;
-#[cfg(feature = "deflate")]
 use sansocket::advanced::ConnectionExt;
+#[cfg(feature = "deflate")]
 use sansocket::deflate::DeflateConfig;
 use sansocket::{Accept, ClientRequest, Config, Connection, Event, SeededEntropy};
 

@@ -6,8 +6,8 @@
 use sansocket_test_support as support;
 
 use bytes::Bytes;
-#[cfg(feature = "deflate")]
 use sansocket::advanced::ConnectionExt;
+#[cfg(feature = "deflate")]
 use sansocket::deflate::DeflateConfig;
 use sansocket::{Config, Connection, Event, MessageKind, UsageError, Utf8Bytes};
 use support::{drain, events, pair, text_of_len};
