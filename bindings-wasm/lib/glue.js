@@ -149,9 +149,12 @@ export class WebSocket extends EventEmitter {
   send(data, options = undefined) {
     const binary = options?.binary ?? typeof data !== 'string';
     let parts;
-    this.#act((c) => {
-      parts = c.sendAndTake(data, binary);
-    });
+    try {
+      parts = this.#live().sendAndTake(data, binary); // as #act, without a closure per message
+    } catch (err) {
+      if (err?.code === 'entropy-failed') this.#fail(err);
+      throw err;
+    }
     const socket = this.#socket;
     if (socket.destroyed) return false;
     let ok;
