@@ -52,9 +52,10 @@ function toBytes(data, what, allowString) {
 
 /**
  * Makes the connection classes for one instance of the WASM module. `getRaw()` returns the
- * module's exports (it throws while a browser build is not initialised yet).
+ * module's exports (it throws while a browser build is not initialised yet). `isUtf8`: the
+ * host's native UTF-8 check (Node's `buffer.isUtf8`), used instead of a call into WASM.
  */
-export function createClasses(getRaw) {
+export function createClasses(getRaw, { isUtf8 = null } = {}) {
   let memory = null;
   let buffer = null;
   let u8 = null;
@@ -258,7 +259,9 @@ export function createClasses(getRaw) {
         bytes = string ? (bufferFrom === undefined ? encoder.encode(data) : bufferFrom(data, 'utf8')) : toBytes(data, 'sendAndTake', false);
         length = bytes.length;
         // Bytes sent as text: the engine checks them (and throws its invalid-utf8 error).
-        if (!binary && !string && !getRaw().RawConnection.checkUtf8(bytes)) raw.sendTextBytes(bytes);
+        if (!binary && !string && !(isUtf8 === null ? getRaw().RawConnection.checkUtf8(bytes) : isUtf8(bytes))) {
+          raw.sendTextBytes(bytes);
+        }
       }
       const regs = raw.sendHead(!binary, length);
       if (regs === 0) {
