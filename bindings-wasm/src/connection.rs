@@ -346,6 +346,15 @@ impl RawConnection {
             ..Accept::default()
         }))?;
         self.pending = None;
+        // The request came through `feed`, and the core's receive buffer keeps its
+        // allocation. With nothing else in it, the buffer lent out and given back unused
+        // is released at the next `drain` (an idle connection then holds none), and the
+        // batch of the request event is dropped.
+        self.batch.clear();
+        if self.conn.buffered_input() == 0 {
+            let buf = self.conn.take_read_buffer();
+            let _ = self.conn.give_read_buffer(buf);
+        }
         Ok(())
     }
 
