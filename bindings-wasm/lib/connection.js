@@ -52,9 +52,10 @@ function toBytes(data, what, allowString) {
 
 /**
  * Makes the connection classes for one instance of the WASM module. `getRaw()` returns the
- * module's exports (it throws while a browser build is not initialised yet).
+ * module's exports (it throws while a browser build is not initialised yet). `isUtf8`: the
+ * host's native UTF-8 check (Node's `buffer.isUtf8`), used instead of a call into WASM.
  */
-export function createClasses(getRaw) {
+export function createClasses(getRaw, { isUtf8 = null } = {}) {
   let memory = null;
   let buffer = null;
   let u8 = null;
@@ -108,9 +109,8 @@ export function createClasses(getRaw) {
       };
     }
 
-    /** The last read given with `consume`, and where it was copied in WASM memory. */
+    /** The last read given with `consume` (its bytes are in WASM memory now). */
     #input = null;
-    #inputAt = 0;
 
     constructor(raw) {
       this.#raw = raw;
@@ -118,28 +118,24 @@ export function createClasses(getRaw) {
 
     /**
      * Bytes read from the transport. With `{consume: true}` the buffer is given away (a
-     * socket's read, which nothing else uses): the payloads of the next `events()` that came
-     * whole in it are then written back into it, unmasked, and handed out as views of it,
-     * instead of being copied into new memory (ws does the same with its reads).
+     * socket's read, which nothing else uses): once its bytes are in WASM memory the read is
+     * free memory, so the payloads of the next `events()` are written into it, unmasked,
+     * one after the other as long as they fit, and handed out as views of it, instead of
+     * being copied into new memory (ws does the same with its reads). A large message that
+     * came in several reads then needs no allocation of its own either.
      */
     receiveData(data, options = undefined) {
       const bytes = toBytes(data, 'receiveData', false);
+      this.#input = options?.consume === true && bytes.length > 0 ? bytes : null;
       // Copied once, straight into the core's receive buffer (decoded in place there).
       const raw = live(this);
       const at = raw.inputRoom(bytes.length);
       if (at === 0) {
         raw.feed(bytes); // more than the room after a partial frame: the core grows its buffer
-        this.#input = null;
         return;
       }
       refresh();
       u8.set(bytes, at);
-      if (options?.consume === true) {
-        this.#input = bytes;
-        this.#inputAt = at;
-      } else {
-        this.#input = null;
-      }
     }
 
     /** The peer closed its side of the transport (a read returned 0 bytes / 'end'). */
@@ -171,13 +167,12 @@ export function createClasses(getRaw) {
       if (rich !== null) refresh();
       const events = new Array(rows);
       let r = 0;
-      // Payloads that lie within the consumed read's copy go back into the read itself, in
-      // order, without overlap: [inputAt, inputEnd) in WASM memory is input[0, length).
+      // The consumed read is free memory: payloads go into it one after the other, from
+      // its start, as long as they fit ([0, used) is handed out already).
       const input = this.#input;
       this.#input = null;
-      const inputAt = this.#inputAt;
-      const inputEnd = input === null ? 0 : inputAt + input.length;
-      let reused = inputAt;
+      const room = input === null ? 0 : input.length;
+      let used = 0;
       // A run of byte rows [first, i) whose payloads lie within [lo, hi) is copied at once.
       let first = -1;
       let lo = 0;
@@ -207,11 +202,11 @@ export function createClasses(getRaw) {
         } else if (kind === RICH) {
           events[i] = rich[r++];
         } else if (kind >= TEXT && kind <= PONG) {
-          if (start >= reused && end <= inputEnd && end > start) {
+          if (end > start && end - start <= room - used) {
             if (first >= 0) flush(i);
-            input.set(u8.subarray(start, end), start - inputAt);
-            reused = end;
-            const data = input.subarray(start - inputAt, end - inputAt);
+            input.set(u8.subarray(start, end), used);
+            const data = input.subarray(used, used + end - start);
+            used += end - start;
             if (kind === BINARY) events[i] = { type: 'binary', data };
             else if (kind === TEXT) events[i] = { type: 'text', data };
             else if (kind === TEXT_CHUNK) events[i] = { type: 'chunk', kind: 'text', data, fin: u32[p + 3] === 1 };
@@ -264,7 +259,9 @@ export function createClasses(getRaw) {
         bytes = string ? (bufferFrom === undefined ? encoder.encode(data) : bufferFrom(data, 'utf8')) : toBytes(data, 'sendAndTake', false);
         length = bytes.length;
         // Bytes sent as text: the engine checks them (and throws its invalid-utf8 error).
-        if (!binary && !string && !getRaw().RawConnection.checkUtf8(bytes)) raw.sendTextBytes(bytes);
+        if (!binary && !string && !(isUtf8 === null ? getRaw().RawConnection.checkUtf8(bytes) : isUtf8(bytes))) {
+          raw.sendTextBytes(bytes);
+        }
       }
       const regs = raw.sendHead(!binary, length);
       if (regs === 0) {

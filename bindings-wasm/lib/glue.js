@@ -23,6 +23,8 @@ const DATA_EVENTS = new Set(['text', 'binary', 'chunk', 'ping', 'pong']);
 const EMPTY = new Uint8Array(0);
 /** A socket's reads are ours: payloads may be handed out as views of them (no copy). */
 const CONSUME = { consume: true };
+/** The WebSocket of a socket, for the shared socket listeners. */
+const WEBSOCKET = Symbol('sansocket.WebSocket');
 
 /** The `textAs` option: 'string' (the default) or 'buffer'. */
 function textAsOption(value) {
@@ -76,28 +78,49 @@ export class WebSocket extends EventEmitter {
     if (this.#started) return;
     this.#started = true;
     const socket = this.#socket;
-    socket.on('data', (chunk) => {
-      if (this.#conn.freed) return;
-      this.#conn.receiveData(chunk, CONSUME);
-      this.#process(this.#conn.events(this.#eventOptions));
-    });
-    socket.on('end', () => {
-      if (this.#conn.freed) return;
-      this.#conn.receiveEof();
-      this.#process(this.#conn.events(this.#eventOptions));
-      this.#endTransport();
-    });
-    socket.on('error', (err) => {
-      if (this.listenerCount('error') > 0) this.emit('error', err);
-    });
-    socket.on('drain', () => this.emit('drain'));
-    socket.on('close', () => this.#onTransportClosed());
+    // The same listener functions for every socket (no closures per connection: idle
+    // connections are many); each finds its WebSocket on the socket.
+    socket[WEBSOCKET] = this;
+    socket.on('data', WebSocket.#onData);
+    socket.on('end', WebSocket.#onEnd);
+    socket.on('error', WebSocket.#onError);
+    socket.on('drain', WebSocket.#onDrain);
+    socket.on('close', WebSocket.#onClose);
     if (socket.destroyed) {
       queueMicrotask(() => this.#onTransportClosed());
       return;
     }
     this.#process(pending);
     socket.resume();
+  }
+
+  /** Socket listeners: `this` is the socket. */
+  static #onData(chunk) {
+    const ws = this[WEBSOCKET];
+    if (ws.#conn.freed) return;
+    ws.#conn.receiveData(chunk, CONSUME);
+    ws.#process(ws.#conn.events(ws.#eventOptions));
+  }
+
+  static #onEnd() {
+    const ws = this[WEBSOCKET];
+    if (ws.#conn.freed) return;
+    ws.#conn.receiveEof();
+    ws.#process(ws.#conn.events(ws.#eventOptions));
+    ws.#endTransport();
+  }
+
+  static #onError(err) {
+    const ws = this[WEBSOCKET];
+    if (ws.listenerCount('error') > 0) ws.emit('error', err);
+  }
+
+  static #onDrain() {
+    this[WEBSOCKET].emit('drain');
+  }
+
+  static #onClose() {
+    this[WEBSOCKET].#onTransportClosed();
   }
 
   /** The negotiated subprotocol, or ''. */
@@ -149,9 +172,12 @@ export class WebSocket extends EventEmitter {
   send(data, options = undefined) {
     const binary = options?.binary ?? typeof data !== 'string';
     let parts;
-    this.#act((c) => {
-      parts = c.sendAndTake(data, binary);
-    });
+    try {
+      parts = this.#live().sendAndTake(data, binary); // as #act, without a closure per message
+    } catch (err) {
+      if (err?.code === 'entropy-failed') this.#fail(err);
+      throw err;
+    }
     const socket = this.#socket;
     if (socket.destroyed) return false;
     let ok;

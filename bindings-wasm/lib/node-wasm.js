@@ -1,4 +1,5 @@
 // The WASM module for Node (CommonJS glue, loaded synchronously) and its connection classes.
+import { isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
 
 import { createClasses } from './connection.js';
@@ -11,7 +12,7 @@ try {
   throw new Error('sansocket: the WASM build is missing; run `npm run build` in bindings-wasm', { cause: e });
 }
 
-export const { ServerConnection, ClientConnection, wasmMemorySize } = createClasses(() => raw);
+export const { ServerConnection, ClientConnection, wasmMemorySize } = createClasses(() => raw, { isUtf8 });
 
 /** The HTTP CONNECT tunnel of the core (sans-IO); `connect(url, {proxy})` drives it. */
 export const ProxyConnect = raw.ProxyConnect;

@@ -3,7 +3,7 @@
 use bytes::{Bytes, BytesMut};
 use js_sys::Array;
 use sansocket::advanced::ConnectionExt;
-use sansocket::frame::{MAX_HEADER_LEN, OpCode, write_header};
+use sansocket::frame::MAX_HEADER_LEN;
 use sansocket::{
     Accept, Connection, Event, MessageKind, Request, Role, SeededEntropy, State, UsageError,
 };
@@ -38,8 +38,6 @@ pub struct RawConnection {
     head: [u8; MAX_HEADER_LEN],
     /// `[output address, output length, header address, header length]` of `send_head`.
     head_regs: [u32; 4],
-    /// A message sent with `sendFragment` is unfinished: whole messages must wait.
-    fragmenting: bool,
 }
 
 fn usage<T>(result: Result<T, UsageError>) -> Result<T, JsValue> {
@@ -113,7 +111,6 @@ impl RawConnection {
             lent: None,
             head: [0; MAX_HEADER_LEN],
             head_regs: [0; 4],
-            fragmenting: false,
         }
     }
 
@@ -349,6 +346,15 @@ impl RawConnection {
             ..Accept::default()
         }))?;
         self.pending = None;
+        // The request came through `feed`, and the core's receive buffer keeps its
+        // allocation. With nothing else in it, the buffer lent out and given back unused
+        // is released at the next `drain` (an idle connection then holds none), and the
+        // batch of the request event is dropped.
+        self.batch.clear();
+        if self.conn.buffered_input() == 0 {
+            let buf = self.conn.take_read_buffer();
+            let _ = self.conn.give_read_buffer(buf);
+        }
         Ok(())
     }
 
@@ -374,16 +380,15 @@ impl RawConnection {
         self.drew(result)
     }
 
-    /// A whole message whose payload JavaScript writes itself, unchanged: when the frame
-    /// needs no change to its payload (a server's frames are not masked; no
-    /// permessage-deflate), the connection open and no fragmented message under way, takes
-    /// everything queued so far and writes the frame header of a final `text`/`binary`
-    /// frame of `len` bytes (the header the core's sender would write). Returns the address
-    /// of `[output address, output length, header address, header length]`: the host
-    /// writes the output, the header, then the payload, in that order, before any other
-    /// call. Returns 0 (and queues nothing) otherwise: send through `send_binary` /
-    /// `send_text`, which give the error if there is one. A text payload must be UTF-8
-    /// (JavaScript passes strings it encoded itself, or bytes `check_utf8` accepted).
+    /// A whole message whose payload JavaScript writes itself, unchanged: when the core's
+    /// `send_head` allows it (a server, open, no permessage-deflate, no fragmented message
+    /// under way), takes everything queued so far and writes the header of a final
+    /// `text`/`binary` frame of `len` bytes. Returns the address of `[output address,
+    /// output length, header address, header length]`: the host writes the output, the
+    /// header, then the payload, in that order, before any other call. Returns 0 (and
+    /// queues nothing) otherwise: send through `send_binary` / `send_text`, which give the
+    /// error if there is one. A text payload must be UTF-8 (JavaScript passes strings it
+    /// encoded itself, or bytes `check_utf8` accepted).
     ///
     /// Unlike `take_output` it does not settle an error that ended the last batch: an
     /// answer to the events before it goes out before the close frame, as for every action.
@@ -392,15 +397,14 @@ impl RawConnection {
         let Some(len) = options::to_usize(len) else {
             return 0;
         };
-        if self.conn.role() != Role::Server
-            || self.fragmenting
-            || self.conn.state() != State::Open
-            || self.conn.deflate().is_some()
-        {
+        let kind = if text {
+            MessageKind::Text
+        } else {
+            MessageKind::Binary
+        };
+        let Ok(n) = self.conn.send_head(kind, len, &mut self.head) else {
             return 0;
-        }
-        let opcode = if text { OpCode::Text } else { OpCode::Binary };
-        let n = write_header(&mut self.head, true, 0, opcode, None, len as u64);
+        };
         // Usually nothing is queued: then the last output is kept (the host copied it).
         if self.conn.buffered_amount() > 0 {
             self.out = self.conn.data_to_send();
@@ -446,9 +450,6 @@ impl RawConnection {
             MessageKind::Binary
         };
         let result = usage(self.conn.send_fragment(kind, data, fin));
-        if result.is_ok() {
-            self.fragmenting = !fin;
-        }
         self.drew(result)
     }
 

@@ -174,6 +174,37 @@ describe('receiveData with consume', () => {
     }
   });
 
+  it('a message that came in several reads goes into the last one when it fits; payloads never overlap', () => {
+    const big = pattern(70_000, 3);
+    const small = pattern(1000, 4);
+    const wire = Buffer.concat([masked(2, big), masked(2, small), masked(2, big), masked(2, small)]);
+    for (const size of [65_536, 100_000, 16_384, 1000]) {
+      const conn = new ServerConnection({ open: true, maxMessageSize: 1 << 20, maxFrameSize: 1 << 20 });
+      const got = [];
+      for (let off = 0; off < wire.length; off += size) {
+        const read = Buffer.from(wire.subarray(off, off + size));
+        conn.receiveData(read, { consume: true });
+        for (const e of conn.events()) got.push([e, read]);
+      }
+      assert.deepEqual(
+        got.map(([e]) => Buffer.from(e.data)),
+        [big, small, big, small],
+        `reads of ${size}`,
+      );
+      // Each payload is a view of the read it completed in when that read can hold it.
+      const spans = new Map();
+      for (const [e, read] of got) {
+        assert.equal(e.data.buffer === read.buffer, e.data.length <= read.length, `reads of ${size}`);
+        if (e.data.buffer !== read.buffer) continue;
+        for (const [lo, hi] of spans.get(read) ?? []) {
+          assert.ok(e.data.byteOffset >= hi || e.data.byteOffset + e.data.length <= lo, 'overlap');
+        }
+        spans.set(read, [...(spans.get(read) ?? []), [e.data.byteOffset, e.data.byteOffset + e.data.length]]);
+      }
+      conn.free();
+    }
+  });
+
   it('without consume the read is left as it was', () => {
     const wire = masked(2, pattern(100));
     const copy = Buffer.from(wire);

@@ -83,3 +83,37 @@ test('Symbol.dispose frees the connection', () => {
   conn[Symbol.dispose]();
   assert.equal(conn.freed, true);
 });
+
+test('an accepted, idle server connection holds no receive buffer: about 1.2 KB of WASM memory', () => {
+  const request = new TextEncoder().encode(
+    'GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+  );
+  const n = 5000;
+  const kept = [];
+  const before = wasmMemorySize();
+  try {
+    for (let i = 0; i < n; i++) {
+      const conn = new ServerConnection();
+      conn.receiveData(request);
+      assert.equal(conn.events()[0].type, 'request');
+      conn.accept();
+      assert.deepEqual(conn.events(), []); // what the Node glue does next
+      assert.match(new TextDecoder().decode(conn.dataToSend()), /^HTTP\/1\.1 101 /);
+      kept.push(conn);
+    }
+    const perConnection = (wasmMemorySize() - before) / n;
+    // The connection itself; with the request's buffer kept it was over 1.4 KB.
+    assert.ok(perConnection < 1300, `${perConnection.toFixed(0)} bytes of WASM memory per idle connection`);
+  } finally {
+    for (const conn of kept) conn.free();
+  }
+  // Early frames that came with the request stay and are decoded.
+  const early = new ServerConnection();
+  const frame = [0x82, 0x83, 1, 2, 3, 4, 1 ^ 9, 2 ^ 8, 3 ^ 7];
+  early.receiveData(Uint8Array.from([...request, ...frame]));
+  assert.equal(early.events()[0].type, 'request');
+  early.accept();
+  assert.deepEqual([...early.events()[0].data], [9, 8, 7]);
+  early.free();
+});

@@ -185,8 +185,8 @@ export type State = 'connecting' | 'open' | 'closing' | 'closed';
 export interface ReceiveOptions {
   /**
    * The buffer is given away (a socket's read nothing else uses): payloads of the next
-   * `events()` that came whole in it are written back into it, unmasked, and handed out as
-   * views of it instead of copies.
+   * `events()` are written into it, unmasked, one after the other as long as they fit, and
+   * handed out as views of it instead of copies.
    */
   consume?: boolean;
 }

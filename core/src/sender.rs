@@ -167,6 +167,31 @@ impl Sender {
         Ok(())
     }
 
+    /// The header of a whole message of `len` bytes whose payload the host writes itself
+    /// (nothing is queued): only for unmasked frames (a server's) without compression, and
+    /// not while a fragmented message is under way.
+    pub(crate) fn head(
+        &self,
+        kind: MessageKind,
+        len: usize,
+        out: &mut [u8; MAX_HEADER_LEN],
+    ) -> Result<usize, UsageError> {
+        if self.masks.is_some() {
+            return Err(UsageError::InvalidState(
+                "a client masks its payloads: only a server sends a header alone",
+            ));
+        }
+        if self.deflater.is_some() {
+            return Err(UsageError::InvalidState(
+                "permessage-deflate is on: payloads are compressed by the engine",
+            ));
+        }
+        if self.fragmenting.is_some() {
+            return Err(UsageError::FragmentOrder);
+        }
+        Ok(write_header(out, true, 0, opcode(kind), None, len as u64))
+    }
+
     /// Queues a whole message whose payload the host shares: kept as it is (no copy) when it
     /// is at least [`SHARE_MIN`] bytes long and goes out uncompressed, copied otherwise.
     pub(crate) fn message_shared(

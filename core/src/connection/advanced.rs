@@ -5,6 +5,7 @@ use bytes::{Bytes, BytesMut};
 use super::{Connection, Handshake};
 use crate::error::{Error, UsageError};
 use crate::event::{Event, MessageKind, Utf8Bytes};
+use crate::frame::MAX_HEADER_LEN;
 
 mod sealed {
     /// Only [`Connection`](crate::Connection) implements
@@ -26,7 +27,7 @@ mod sealed {
 /// | what | methods |
 /// | --- | --- |
 /// | input without a copy | [`take_read_buffer`](Self::take_read_buffer), [`give_read_buffer`](Self::give_read_buffer) |
-/// | output without a copy | [`send_binary_shared`](Self::send_binary_shared), [`send_text_shared`](Self::send_text_shared) |
+/// | output without a copy | [`send_binary_shared`](Self::send_binary_shared), [`send_text_shared`](Self::send_text_shared), [`send_head`](Self::send_head) |
 /// | events in batches | [`next_event_batched`](Self::next_event_batched) |
 pub trait ConnectionExt: sealed::Sealed {
     /// The receive buffer, for the host to read from its transport straight into it: the
@@ -104,6 +105,45 @@ pub trait ConnectionExt: sealed::Sealed {
     /// a `Bytes` is UTF-8.
     fn send_text_shared(&mut self, text: Utf8Bytes) -> Result<(), UsageError>;
 
+    /// The header of a whole message of `len` bytes whose payload the host writes to the
+    /// transport itself, as it is: for a server that holds its payload where the engine
+    /// cannot reach it without a copy (the WASM binding's JavaScript buffers). Writes the
+    /// header into `header` and returns its length (2 to 10 bytes); queues nothing, and
+    /// [`buffered_amount`](Connection::buffered_amount) does not change.
+    ///
+    /// Write, in this order: the bytes of [`data_to_send`](Connection::data_to_send) (call
+    /// it first: a pong or anything queued before must go out before this message), then
+    /// `header[..n]`, then the `len` bytes of the payload, before anything drained later.
+    /// The frame is the one [`send_binary`](Connection::send_binary) or
+    /// [`send_text`](Connection::send_text) would queue. A text payload must be UTF-8: the
+    /// engine does not see it.
+    ///
+    /// Fails with [`UsageError::InvalidState`] before the handshake is complete, after a
+    /// close frame was sent, on a client (its payloads are masked) and when
+    /// permessage-deflate was negotiated (payloads are compressed); with
+    /// [`UsageError::FragmentOrder`] while a message sent with
+    /// [`send_fragment`](Connection::send_fragment) is unfinished. Then the host sends the
+    /// message with `send_binary`/`send_text` instead.
+    ///
+    /// ```
+    /// use sansocket::advanced::ConnectionExt;
+    /// use sansocket::frame::MAX_HEADER_LEN;
+    /// use sansocket::{Config, Connection, MessageKind};
+    ///
+    /// let mut conn = Connection::open_server(Config::default(), None);
+    /// let mut header = [0u8; MAX_HEADER_LEN];
+    /// let n = conn.send_head(MessageKind::Text, 5, &mut header).unwrap();
+    /// // A text frame of "Hello" (RFC 6455 §5.7): the header, then the payload as it is.
+    /// assert_eq!(&header[..n], [0x81, 0x05]);
+    /// assert!(conn.data_to_send().is_empty());
+    /// ```
+    fn send_head(
+        &mut self,
+        kind: MessageKind,
+        len: usize,
+        header: &mut [u8; MAX_HEADER_LEN],
+    ) -> Result<usize, UsageError>;
+
     /// [`next_event`](Connection::next_event) for hosts that hand events over in batches
     /// (the WASM binding does: it decodes a read's events into one table for JavaScript). A
     /// protocol error is returned at once but not acted on yet, so that the application can
@@ -149,6 +189,16 @@ impl ConnectionExt for Connection {
         self.check_send()?;
         self.sender
             .message_shared(MessageKind::Text, text.into_bytes())
+    }
+
+    fn send_head(
+        &mut self,
+        kind: MessageKind,
+        len: usize,
+        header: &mut [u8; MAX_HEADER_LEN],
+    ) -> Result<usize, UsageError> {
+        self.check_send()?;
+        self.sender.head(kind, len, header)
     }
 
     fn next_event_batched(&mut self) -> Result<Option<Event>, Error> {
