@@ -273,6 +273,26 @@ impl Host {
         }
     }
 
+    /// ``asyncio.Protocol.data_received`` (transports that do not read into a buffer): as
+    /// ``buffer_updated``, with the bytes read.
+    fn data_received(slf: &Bound<'_, Self>, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        let py = slf.py();
+        let this = slf.get();
+        match &this.on_message {
+            Some(on_message) => {
+                {
+                    let mut conn = this.conn.bind(py).try_borrow_mut()?;
+                    let core = conn.core();
+                    convert::with_bytes(data, |bytes| core.receive_data(bytes))?;
+                }
+                Self::dispatch(slf, on_message.bind(py))
+            }
+            None => slf
+                .call_method1(intern!(py, "_pull"), (false, data))
+                .map(drop),
+        }
+    }
+
     /// With ``on_message``: gives the engine ``data`` (None: nothing new), decodes
     /// everything, calls ``on_message`` for each message, then writes what was queued.
     #[pyo3(signature = (data=None))]

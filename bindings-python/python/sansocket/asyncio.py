@@ -137,9 +137,12 @@ class WebSocket(_Host, asyncio.BufferedProtocol, asyncio.Protocol):
     normal close; an abnormal one raises :class:`ConnectionClosed`. Created by :func:`serve`
     and :func:`connect`, not directly.
 
-    The read path is the native base class's: the event loop calls its ``buffer_updated``
-    directly, which decodes and, with ``on_message``, calls it for each message and writes
-    the answers (``send_nowait``) in one write.
+    The read path is the native base class's: the event loop calls its ``data_received``
+    (or ``buffer_updated``) directly, which decodes and, with ``on_message``, calls it for
+    each message and writes the answers (``send_nowait``) in one write. (uvloop reads into
+    a protocol's buffer only when it is not an ``asyncio.Protocol``, and releases the view
+    after ``buffer_updated``, which the engine's lent buffer refuses: on uvloop, reads come
+    as ``bytes`` to ``data_received``; asyncio's own loop reads into the engine's buffer.)
     """
 
     def __init__(
@@ -321,9 +324,6 @@ class WebSocket(_Host, asyncio.BufferedProtocol, asyncio.Protocol):
 
     def get_buffer(self, sizehint: int) -> Any:
         return self._conn.get_buffer(sizehint)
-
-    def data_received(self, data: bytes) -> None:
-        self._pull(data=data)
 
     def eof_received(self) -> Optional[bool]:
         self._conn.receive_eof()
