@@ -3,6 +3,12 @@
 //! that a message costs a host a few Python operations rather than an event object and a
 //! dozen calls. They convert types only, as the rest of the binding. (The Python-facing
 //! methods, with these docs, are in `connection`'s `#[pymethods]`: one block per class.)
+//!
+//! [`Host`] goes one step further for `sansocket.asyncio.WebSocket` (its base class): the
+//! event loop calls its `data_received` / `buffer_updated` directly, and with `on_message`
+//! one such call decodes, calls `on_message(ws, message)` for each message and writes the
+//! answers, with no Python frame of the host's in between. What is not a message, and every
+//! failure, goes to the Python subclass's methods (the policy stays there).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
