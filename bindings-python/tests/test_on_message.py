@@ -139,7 +139,8 @@ def test_both_read_paths_on_both_loops(loop: str, mode: str) -> None:
             handler if callback is None else None, "127.0.0.1", 0, on_message=callback
         ) as server:
             async with connect(url(server)) as ws:
-                for message in ["héllo", b"\x00\x01", b"z" * 70_000, "t" * 5000]:
+                sent: List[Union[str, bytes]] = ["héllo", b"\x00\x01", b"z" * 70_000, "t" * 5000]
+                for message in sent:
                     await ws.send(message)
                     assert await ws.recv() == message
                 for i in range(100):

@@ -14,6 +14,7 @@ __all__ = [
     "ClientConnection",
     "Events",
     "ReadBuffer",
+    "_Host",
     "Request",
     "AcceptConnection",
     "RejectConnection",
