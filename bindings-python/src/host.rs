@@ -17,6 +17,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyMemoryView, PyString, PyTuple};
+use pyo3::{PyTraverseError, PyVisit};
 use sansocket::advanced::ConnectionExt;
 use sansocket::{Event, State};
 
@@ -218,6 +219,28 @@ impl Host {
             transport: Mutex::new(None),
             closing: AtomicBool::new(false),
             in_read: AtomicBool::new(false),
+        }
+    }
+
+    /// The garbage collector's view of the references held here (the transport refers back
+    /// to its protocol: a cycle).
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.conn)?;
+        if let Some(on_message) = &self.on_message {
+            visit.call(on_message)?;
+        }
+        if let Ok(transport) = self.transport.try_lock()
+            && let Some(transport) = transport.as_ref()
+        {
+            visit.call(transport)?;
+        }
+        Ok(())
+    }
+
+    /// Breaks a cycle through the transport.
+    fn __clear__(&self) {
+        if let Ok(mut transport) = self.transport.try_lock() {
+            *transport = None;
         }
     }
 

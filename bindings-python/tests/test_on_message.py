@@ -154,3 +154,28 @@ def test_both_read_paths_on_both_loops(loop: str, mode: str) -> None:
         uvloop.run(asyncio.wait_for(main(), 30))
     else:
         run(main())
+
+
+def test_a_closed_connection_is_collected() -> None:
+    """The native base class shows the garbage collector its references (the transport
+    refers back to the protocol), so a closed connection's objects are freed."""
+    import gc
+    import weakref
+
+    refs: List[Any] = []
+
+    async def handler(ws: WebSocket) -> None:
+        refs.append(weakref.ref(ws))
+        async for message in ws:
+            await ws.send(message)
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", 0, on_message=None) as server:
+            async with connect(url(server)) as ws:
+                await ws.send("x")
+                assert await ws.recv() == "x"
+                refs.append(weakref.ref(ws))
+
+    run(main())
+    gc.collect()
+    assert len(refs) == 2 and all(ref() is None for ref in refs)
