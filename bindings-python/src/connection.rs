@@ -105,6 +105,18 @@ impl Connection {
         )
     }
 
+    /// `Connection.buffer_updated`: the engine takes its lent buffer back with `nbytes` more.
+    pub(crate) fn buffer_updated_impl(&mut self, py: Python<'_>, nbytes: usize) -> PyResult<()> {
+        let reader = self
+            .reader
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .ok_or_else(|| PyValueError::new_err("buffer_updated() without get_buffer() first"))?;
+        let buf = reader.bind(py).try_borrow_mut()?.take_back(nbytes)?;
+        self.core().give_read_buffer(buf).or_raise(py)
+    }
+
     /// Whether payloads shared with the engine wait in the outbox (`data_to_send_list`
     /// hands them back as they are).
     pub(crate) fn has_shared(&mut self) -> bool {
@@ -292,19 +304,11 @@ impl Connection {
     /// lent buffer or for more bytes than it had room for, ``BufferError`` while a view of
     /// it is still held.
     fn buffer_updated(&mut self, py: Python<'_>, nbytes: usize) -> PyResult<()> {
-        let reader = self
-            .reader
-            .get_mut()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .as_ref()
-            .map(|reader| reader.clone_ref(py))
-            .ok_or_else(|| PyValueError::new_err("buffer_updated() without get_buffer() first"))?;
-        let buf = reader.bind(py).try_borrow_mut()?.take_back(nbytes)?;
-        self.core().give_read_buffer(buf).or_raise(py)
+        self.buffer_updated_impl(py, nbytes)
     }
 
     /// Queue a text message.
-    fn send_text(&mut self, py: Python<'_>, data: &Bound<'_, PyString>) -> PyResult<()> {
+    pub(crate) fn send_text(&mut self, py: Python<'_>, data: &Bound<'_, PyString>) -> PyResult<()> {
         if let Some(large) = text::large_text(data, SHARE_MIN)? {
             return self.send_text_shared(py, large);
         }
@@ -312,7 +316,7 @@ impl Connection {
     }
 
     /// Queue a binary message (``bytes``, ``bytearray`` or ``memoryview``).
-    fn send_binary(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
+    pub(crate) fn send_binary(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
         if let Ok(bytes) = data.cast::<PyBytes>()
             && bytes.as_bytes().len() >= SHARE_MIN
         {

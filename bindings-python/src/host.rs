@@ -3,12 +3,23 @@
 //! that a message costs a host a few Python operations rather than an event object and a
 //! dozen calls. They convert types only, as the rest of the binding. (The Python-facing
 //! methods, with these docs, are in `connection`'s `#[pymethods]`: one block per class.)
+//!
+//! [`Host`] goes one step further for `sansocket.asyncio.WebSocket` (its base class): the
+//! event loop calls its `data_received` / `buffer_updated` directly, and with `on_message`
+//! one such call decodes, calls `on_message(ws, message)` for each message and writes the
+//! answers, with no Python frame of the host's in between. What is not a message, and every
+//! failure, goes to the Python subclass's methods (the policy stays there).
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyString};
-use sansocket::Event;
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyMemoryView, PyString, PyTuple};
+use pyo3::{PyTraverseError, PyVisit};
 use sansocket::advanced::ConnectionExt;
+use sansocket::{Event, State};
 
 use crate::connection::Connection;
 use crate::convert;
@@ -81,5 +92,290 @@ impl Connection {
             }
         }
         Ok(self.core().should_close_transport())
+    }
+}
+
+/// The read path of ``sansocket.asyncio.WebSocket`` (its base class): the event loop calls
+/// these methods directly, with no Python frame between it and the engine.
+///
+/// ``buffer_updated(nbytes)``, after the loop read into ``Connection.get_buffer()``, gives
+/// the engine the bytes; with ``on_message``, it then decodes everything and calls
+/// ``on_message(ws, message)`` for each message as it is decoded, and writes what was queued
+/// (the answers of every message of the read) with one ``transport.write``; without, it
+/// calls the subclass's ``_pull()``. ``send_nowait(message)`` queues a message, and writes at
+/// once unless called from ``on_message``. What is not a message (a close frame, a pong, the
+/// handshake's request) goes to the subclass's ``_handle(event)``; a failure of the
+/// connection to ``_decode_failed(exc)``, an exception of ``on_message`` to
+/// ``_on_message_failed(exc)``, a send on a closed connection raises ``_closed_error()``.
+/// Constructed with the same arguments as the subclass (only ``conn`` and ``on_message`` are
+/// read here).
+#[pyclass(frozen, subclass, module = "sansocket", name = "_Host")]
+pub(crate) struct Host {
+    conn: Py<Connection>,
+    on_message: Option<Py<PyAny>>,
+    /// The transport, set by ``connection_made``.
+    transport: Mutex<Option<Py<PyAny>>>,
+    /// The application called ``close()`` (or ``on_message`` raised): messages are dropped.
+    closing: AtomicBool,
+    /// ``on_message`` is being called: the flush comes after the read.
+    in_read: AtomicBool,
+}
+
+impl Host {
+    fn transport<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        self.transport
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map(|t| t.bind(py).clone())
+    }
+
+    /// Writes what the engine queued; closes the transport when the engine says so.
+    fn flush(&self, py: Python<'_>) -> PyResult<()> {
+        let Some(transport) = self.transport(py) else {
+            return Ok(());
+        };
+        let close = self
+            .conn
+            .bind(py)
+            .try_borrow_mut()?
+            .write_to_impl(py, &transport)?;
+        if close {
+            transport.call_method0(intern!(py, "close"))?;
+        }
+        Ok(())
+    }
+
+    /// Decodes everything buffered, calling `on_message` for each message, then flushes.
+    fn dispatch(slf: &Bound<'_, Self>, on_message: &Bound<'_, PyAny>) -> PyResult<()> {
+        let py = slf.py();
+        let this = slf.get();
+        let conn = this.conn.bind(py);
+        this.in_read.store(true, Ordering::Relaxed);
+        let result = Self::dispatch_events(slf, conn, on_message);
+        this.in_read.store(false, Ordering::Relaxed);
+        result?;
+        this.flush(py)
+    }
+
+    fn dispatch_events(
+        slf: &Bound<'_, Self>,
+        conn: &Bound<'_, Connection>,
+        on_message: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let py = slf.py();
+        let this = slf.get();
+        loop {
+            // One event at a time, its callback before the next is decoded: what it sends
+            // is queued before the engine reacts to what follows (a protocol error, say).
+            let message = {
+                let mut guard = conn.try_borrow_mut()?;
+                let core = guard.core();
+                match core.next_event() {
+                    Ok(None) => return Ok(()),
+                    Ok(Some(Event::Text(text))) => {
+                        PyString::from_bytes(py, text.as_bytes())?.into_any()
+                    }
+                    Ok(Some(Event::Binary(data))) => PyBytes::new(py, &data).into_any(),
+                    Ok(Some(other)) => {
+                        drop(guard);
+                        let event = crate::events::to_python(py, other)?;
+                        slf.call_method1(intern!(py, "_handle"), (event,))?;
+                        continue;
+                    }
+                    Err(error) => {
+                        let error = errors::failure(py, error, core.role());
+                        drop(guard);
+                        slf.call_method1(intern!(py, "_decode_failed"), (error.into_value(py),))?;
+                        return Ok(());
+                    }
+                }
+            };
+            if this.closing.load(Ordering::Relaxed) {
+                continue;
+            }
+            if let Err(error) = on_message.call1((slf, message)) {
+                slf.call_method1(intern!(py, "_on_message_failed"), (error.into_value(py),))?;
+            }
+        }
+    }
+}
+
+#[pymethods]
+impl Host {
+    #[new]
+    #[pyo3(signature = (conn, *_args, on_message=None, **_kwargs))]
+    fn new(
+        conn: &Bound<'_, Connection>,
+        _args: &Bound<'_, PyTuple>,
+        on_message: Option<&Bound<'_, PyAny>>,
+        _kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> Self {
+        Self {
+            conn: conn.clone().unbind(),
+            on_message: on_message
+                .filter(|f| !f.is_none())
+                .map(|f| f.clone().unbind()),
+            transport: Mutex::new(None),
+            closing: AtomicBool::new(false),
+            in_read: AtomicBool::new(false),
+        }
+    }
+
+    /// The garbage collector's view of the references held here (the transport refers back
+    /// to its protocol: a cycle).
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.conn)?;
+        if let Some(on_message) = &self.on_message {
+            visit.call(on_message)?;
+        }
+        if let Ok(transport) = self.transport.try_lock()
+            && let Some(transport) = transport.as_ref()
+        {
+            visit.call(transport)?;
+        }
+        Ok(())
+    }
+
+    /// Breaks a cycle through the transport.
+    fn __clear__(&self) {
+        if let Ok(mut transport) = self.transport.try_lock() {
+            *transport = None;
+        }
+    }
+
+    /// The engine's connection.
+    #[getter(_conn)]
+    fn conn(&self, py: Python<'_>) -> Py<Connection> {
+        self.conn.clone_ref(py)
+    }
+
+    /// The per-message callback, or None.
+    #[getter(_on_message)]
+    fn on_message(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.on_message.as_ref().map(|f| f.clone_ref(py))
+    }
+
+    /// The transport (None before ``connection_made``).
+    #[getter(_transport)]
+    fn get_transport(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.transport(py).map(Bound::unbind)
+    }
+
+    #[setter(_transport)]
+    fn set_transport(&self, transport: Option<Bound<'_, PyAny>>) {
+        *self
+            .transport
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            transport.filter(|t| !t.is_none()).map(Bound::unbind);
+    }
+
+    /// Messages are dropped (the application is closing the connection).
+    #[getter(_closing)]
+    fn get_closing(&self) -> bool {
+        self.closing.load(Ordering::Relaxed)
+    }
+
+    #[setter(_closing)]
+    fn set_closing(&self, closing: bool) {
+        self.closing.store(closing, Ordering::Relaxed);
+    }
+
+    /// ``on_message`` is being called.
+    #[getter(_in_read)]
+    fn get_in_read(&self) -> bool {
+        self.in_read.load(Ordering::Relaxed)
+    }
+
+    /// ``asyncio.BufferedProtocol.buffer_updated``.
+    fn buffer_updated(slf: &Bound<'_, Self>, nbytes: usize) -> PyResult<()> {
+        let py = slf.py();
+        let this = slf.get();
+        this.conn
+            .bind(py)
+            .try_borrow_mut()?
+            .buffer_updated_impl(py, nbytes)?;
+        match &this.on_message {
+            Some(on_message) => Self::dispatch(slf, on_message.bind(py)),
+            None => slf.call_method0(intern!(py, "_pull")).map(drop),
+        }
+    }
+
+    /// ``asyncio.Protocol.data_received`` (transports that do not read into a buffer): as
+    /// ``buffer_updated``, with the bytes read.
+    fn data_received(slf: &Bound<'_, Self>, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        let py = slf.py();
+        let this = slf.get();
+        match &this.on_message {
+            Some(on_message) => {
+                {
+                    let mut conn = this.conn.bind(py).try_borrow_mut()?;
+                    let core = conn.core();
+                    convert::with_bytes(data, |bytes| core.receive_data(bytes))?;
+                }
+                Self::dispatch(slf, on_message.bind(py))
+            }
+            None => slf
+                .call_method1(intern!(py, "_pull"), (false, data))
+                .map(drop),
+        }
+    }
+
+    /// With ``on_message``: gives the engine ``data`` (None: nothing new), decodes
+    /// everything, calls ``on_message`` for each message, then writes what was queued.
+    #[pyo3(signature = (data=None))]
+    fn _dispatch(slf: &Bound<'_, Self>, data: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let py = slf.py();
+        let this = slf.get();
+        if let Some(data) = data {
+            let mut conn = this.conn.bind(py).try_borrow_mut()?;
+            let core = conn.core();
+            convert::with_bytes(data, |bytes| core.receive_data(bytes))?;
+        }
+        match &this.on_message {
+            Some(on_message) => Self::dispatch(slf, on_message.bind(py)),
+            None => Err(PyValueError::new_err("_dispatch() needs on_message")),
+        }
+    }
+
+    /// Sends a message (``str`` as text, bytes-like as binary) without waiting for the write
+    /// buffer to drain. Called from ``on_message``, what it queues is written once the
+    /// callbacks of that read returned (one write for them all); otherwise at once. Raises
+    /// ``ConnectionClosed`` once the connection is no longer open.
+    fn send_nowait(slf: &Bound<'_, Self>, message: &Bound<'_, PyAny>) -> PyResult<()> {
+        let py = slf.py();
+        let this = slf.get();
+        let result = {
+            let mut conn = this.conn.bind(py).try_borrow_mut()?;
+            if let Ok(text) = message.cast::<PyString>() {
+                conn.send_text(py, text)
+            } else if message.is_instance_of::<PyBytes>()
+                || message.is_instance_of::<PyByteArray>()
+                || message.is_instance_of::<PyMemoryView>()
+            {
+                conn.send_binary(py, message)
+            } else {
+                return Err(PyTypeError::new_err(format!(
+                    "expected str or bytes-like, got {}",
+                    message.get_type().name()?
+                )));
+            }
+        };
+        if let Err(error) = result {
+            // The engine refuses to send once the connection is no longer open (checked
+            // here rather than before: the state is one more call per message).
+            if error.is_instance_of::<errors::LocalProtocolError>(py)
+                && this.conn.bind(py).try_borrow_mut()?.core().state() != State::Open
+            {
+                let closed = slf.call_method0(intern!(py, "_closed_error"))?;
+                return Err(PyErr::from_value(closed));
+            }
+            return Err(error);
+        }
+        if !this.in_read.load(Ordering::Relaxed) {
+            this.flush(py)?;
+        }
+        Ok(())
     }
 }

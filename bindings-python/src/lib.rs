@@ -38,6 +38,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<connection::ClientConnection>()?;
     m.add_class::<connection::Events>()?;
     m.add_class::<read_buffer::ReadBuffer>()?;
+    m.add_class::<host::Host>()?;
     m.add_class::<events::Request>()?;
     m.add_class::<events::AcceptConnection>()?;
     m.add_class::<events::RejectConnection>()?;

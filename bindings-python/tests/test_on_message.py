@@ -120,3 +120,62 @@ def test_send_nowait_errors_and_serve_arguments() -> None:
                 ws.send_nowait("late")
 
     run(main())
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+@pytest.mark.parametrize("mode", ["on_message", "handler"])
+def test_both_read_paths_on_both_loops(loop: str, mode: str) -> None:
+    """asyncio's loop reads into the engine's buffer (``get_buffer``/``buffer_updated``);
+    uvloop hands ``bytes`` to ``data_received`` (it lends buffers only to protocols that
+    are not ``asyncio.Protocol``). Both go through the native read path, in both modes."""
+
+    async def handler(ws: WebSocket) -> None:
+        async for message in ws:
+            await ws.send(message)
+
+    async def main() -> None:
+        callback = echo if mode == "on_message" else None
+        async with serve(
+            handler if callback is None else None, "127.0.0.1", 0, on_message=callback
+        ) as server:
+            async with connect(url(server)) as ws:
+                sent: List[Union[str, bytes]] = ["héllo", b"\x00\x01", b"z" * 70_000, "t" * 5000]
+                for message in sent:
+                    await ws.send(message)
+                    assert await ws.recv() == message
+                for i in range(100):
+                    await ws.send(bytes([i]) * i)
+                assert [await ws.recv() for _ in range(100)] == [bytes([i]) * i for i in range(100)]
+                assert await ws.ping() >= 0
+            assert ws.close_code == 1000
+
+    if loop == "uvloop":
+        uvloop = pytest.importorskip("uvloop")
+        uvloop.run(asyncio.wait_for(main(), 30))
+    else:
+        run(main())
+
+
+def test_a_closed_connection_is_collected() -> None:
+    """The native base class shows the garbage collector its references (the transport
+    refers back to the protocol), so a closed connection's objects are freed."""
+    import gc
+    import weakref
+
+    refs: List[Any] = []
+
+    async def handler(ws: WebSocket) -> None:
+        refs.append(weakref.ref(ws))
+        async for message in ws:
+            await ws.send(message)
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", 0, on_message=None) as server:
+            async with connect(url(server)) as ws:
+                await ws.send("x")
+                assert await ws.recv() == "x"
+                refs.append(weakref.ref(ws))
+
+    run(main())
+    gc.collect()
+    assert len(refs) == 2 and all(ref() is None for ref in refs)

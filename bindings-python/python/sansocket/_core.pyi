@@ -1,9 +1,10 @@
 """Type stubs for the native module (hand-written; checked by ``python -m mypy.stubtest``)."""
 
-from collections.abc import Iterable, Iterator
+import asyncio
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar, List, Literal, Optional, Protocol, Sequence, Tuple, Union, final
 
-from typing_extensions import TypedDict, Unpack, disjoint_base
+from typing_extensions import Self, TypedDict, Unpack, disjoint_base
 
 __all__ = [
     "__version__",
@@ -13,6 +14,7 @@ __all__ = [
     "ClientConnection",
     "Events",
     "ReadBuffer",
+    "_Host",
     "Request",
     "AcceptConnection",
     "RejectConnection",
@@ -312,6 +314,30 @@ class ReadBuffer:
 
     def __len__(self) -> int: ...
     def __getitem__(self, key: Union[int, slice], /) -> Union[int, memoryview]: ...
+
+@disjoint_base
+class _Host:
+    """The native read path of ``sansocket.asyncio.WebSocket`` (its base class)."""
+
+    def __new__(
+        cls,
+        conn: Connection,
+        *args: Any,
+        on_message: Optional[Callable[[Any, Union[str, bytes]], object]] = None,
+        **kwargs: Any,
+    ) -> Self: ...
+    @property
+    def _conn(self) -> Connection: ...
+    @property
+    def _on_message(self) -> Optional[Callable[[Any, Union[str, bytes]], object]]: ...
+    _transport: Optional[asyncio.Transport]
+    _closing: bool
+    @property
+    def _in_read(self) -> bool: ...
+    def buffer_updated(self, nbytes: int) -> None: ...
+    def data_received(self, data: _BytesLike) -> None: ...
+    def _dispatch(self, data: Optional[_BytesLike] = None) -> None: ...
+    def send_nowait(self, message: Union[str, _BytesLike]) -> None: ...
 
 @disjoint_base
 class Connection:

@@ -74,6 +74,7 @@ from ._core import (
     ServerConnection,
     TextMessage,
     WebSocketError,
+    _Host,
 )
 
 __all__ = [
@@ -129,12 +130,19 @@ class ConnectionRejected(WebSocketError):
         self.response = response
 
 
-class WebSocket(asyncio.BufferedProtocol, asyncio.Protocol):
+class WebSocket(_Host, asyncio.BufferedProtocol, asyncio.Protocol):
     """An open WebSocket connection on an asyncio transport.
 
     Iterate it (``async for message in ws``) for the messages, ``str`` or ``bytes``, until a
     normal close; an abnormal one raises :class:`ConnectionClosed`. Created by :func:`serve`
     and :func:`connect`, not directly.
+
+    The read path is the native base class's: the event loop calls its ``data_received``
+    (or ``buffer_updated``) directly, which decodes and, with ``on_message``, calls it for
+    each message and writes the answers (``send_nowait``) in one write. (uvloop reads into
+    a protocol's buffer only when it is not an ``asyncio.Protocol``, and releases the view
+    after ``buffer_updated``, which the engine's lent buffer refuses: on uvloop, reads come
+    as ``bytes`` to ``data_received``; asyncio's own loop reads into the engine's buffer.)
     """
 
     def __init__(
@@ -148,13 +156,11 @@ class WebSocket(asyncio.BufferedProtocol, asyncio.Protocol):
         process_request: Optional[Callable[[Request], Optional[Refusal]]] = None,
         on_message: Optional[Callable[[WebSocket, Data], object]] = None,
     ) -> None:
-        self._conn = conn
+        # conn, on_message, the transport and the _closing flag live in the native base
+        # class (_Host), which reads them on every read.
         # The event loop reads straight into the engine's buffer (no Python frame between).
         self.get_buffer = conn.get_buffer  # type: ignore[method-assign]
-        self._on_message = on_message
-        self._in_read = False  # on_message is being called: the flush comes after the read
         self._loop = asyncio.get_running_loop()
-        self._transport: Optional[asyncio.Transport] = None
         self._read_limit = read_limit
         self._open_timeout = open_timeout
         self._close_timeout = close_timeout
@@ -162,7 +168,6 @@ class WebSocket(asyncio.BufferedProtocol, asyncio.Protocol):
         self._process_request = process_request
         self._messages: Deque[Data] = deque()
         self._receiving = True  # False once no more messages can arrive
-        self._closing = False  # the application called close(): decode all, drop messages
         self._recv_waiter: Optional[asyncio.Future[None]] = None
         self._write_paused = False
         self._drain_waiters: List[asyncio.Future[None]] = []
@@ -271,31 +276,6 @@ class WebSocket(asyncio.BufferedProtocol, asyncio.Protocol):
         if self._write_paused:
             await self._drain()
 
-    def send_nowait(self, message: Union[Data, bytearray, memoryview]) -> None:
-        """Send a message (``str`` as text, bytes-like as binary) without waiting for the
-        write buffer to drain: for ``on_message`` callbacks, and for code that is not a
-        coroutine. Called from ``on_message``, what it queues is written once the callbacks
-        of that read returned (one write for them all); otherwise at once. Raises
-        :class:`ConnectionClosed` once the connection is no longer open."""
-        conn = self._conn
-        try:
-            if isinstance(message, bytes):
-                conn.send_binary(message)
-            elif isinstance(message, str):
-                conn.send_text(message)
-            elif isinstance(message, (bytearray, memoryview)):
-                conn.send_binary(message)
-            else:
-                raise TypeError(f"expected str or bytes-like, got {type(message).__name__}")
-        except LocalProtocolError:
-            # The engine refuses to send once the connection is no longer open (checked
-            # here rather than before: the state is one more call per message).
-            if conn.state is not _OPEN:
-                raise self._closed_error() from None
-            raise
-        if not self._in_read:
-            self._flush()
-
     async def ping(self, payload: Optional[bytes] = None) -> float:
         """Send a ping and wait for its pong; returns the round trip in seconds. Without a
         payload, 4 random bytes are sent."""
@@ -345,13 +325,6 @@ class WebSocket(asyncio.BufferedProtocol, asyncio.Protocol):
     def get_buffer(self, sizehint: int) -> Any:
         return self._conn.get_buffer(sizehint)
 
-    def buffer_updated(self, nbytes: int) -> None:
-        self._conn.buffer_updated(nbytes)
-        self._pull()
-
-    def data_received(self, data: bytes) -> None:
-        self._pull(data=data)
-
     def eof_received(self) -> Optional[bool]:
         self._conn.receive_eof()
         self._pull(everything=True)  # no more input will come
@@ -397,7 +370,7 @@ class WebSocket(asyncio.BufferedProtocol, asyncio.Protocol):
         ``bytes``, other events as event objects (each ends a batch, so that the condition
         is checked again after it, as it would be after every event)."""
         if self._on_message is not None:
-            self._pull_callbacks(data)
+            self._dispatch(data)  # the native base class decodes and calls on_message
             return
         conn = self._conn
         messages = self._messages
@@ -433,50 +406,23 @@ class WebSocket(asyncio.BufferedProtocol, asyncio.Protocol):
         if messages or self._driver.read_paused:
             self._update_reading()
 
-    def _pull_callbacks(self, data: Optional[bytes]) -> None:
-        """``_pull`` with ``on_message``: decodes everything, calls ``on_message`` for each
-        message as it comes (its sends are queued), then writes what the engine queued, once."""
-        conn = self._conn
-        on_message = self._on_message
-        assert on_message is not None
-        self._in_read = True
-        try:
-            while True:
-                batch = conn.receive_messages(data, _ALL)
-                data = None
-                event = None
-                for item in batch:
-                    kind = type(item)
-                    if kind is bytes or kind is str:
-                        if self._closing:
-                            continue
-                        try:
-                            on_message(self, cast(Data, item))
-                        except Exception:
-                            logger.exception("on_message failed")
-                            self._closing = True
-                            if conn.state is _OPEN:
-                                conn.close(1011, "")
-                                self._sent_code = 1011
-                    else:
-                        event = item
-                if event is None:
-                    if not batch:
-                        break  # nothing more to decode
-                    # The batch ended for want of input, or before a protocol error: the
-                    # next call raises it, the answers to the messages before it queued first.
-                    continue
-                self._handle(event)  # a batch ends with any other event
-        except RemoteProtocolError as exc:
+    def _decode_failed(self, exc: Exception) -> None:
+        """The engine's failure, raised while decoding for ``on_message`` (``_Host``)."""
+        if isinstance(exc, RemoteProtocolError):
             self._set_closed(exc.code, "")
-        except HandshakeError as exc:
+        elif isinstance(exc, HandshakeError):
             if not self._opened.done():
                 self._opened.set_exception(exc)
-        finally:
-            self._in_read = False
-        transport = self._transport
-        if transport is not None and conn.write_to(transport):
-            transport.close()
+        else:
+            raise exc
+
+    def _on_message_failed(self, exc: Exception) -> None:
+        """``on_message`` raised: log it and close with 1011, dropping the next messages."""
+        logger.error("on_message failed", exc_info=exc)
+        self._closing = True
+        if self._conn.state is _OPEN:
+            self._conn.close(1011, "")
+            self._sent_code = 1011
 
     def _handle(self, event: object) -> bool:
         """Acts on one event; True: go on decoding (while ``_pull``'s condition holds)."""
