@@ -102,7 +102,7 @@ fi
 declare -A cmd=(
   [sansocket-asyncio]="$py $here/servers/run_module.py sansocket.examples.echo_server {addr} --no-deflate"
   [picows]="$py $here/servers/picows_echo.py {addr}"
-  [picows-websockets]="$py $here/servers/picows_websockets_echo.py {addr}"
+  [picows-websockets]="$py $here/servers/websockets_echo.py --picows {addr}"
   [websockets]="$py $here/servers/websockets_echo.py {addr}"
   [aiohttp]="$py $here/servers/aiohttp_echo.py {addr}"
   [uvicorn-sansocket]="$py $here/servers/uvicorn_echo.py {addr} sansocket.uvicorn:WebSocketProtocol"

@@ -1,6 +1,7 @@
-"""websockets' asyncio server as an echo server:
+"""websockets' asyncio server as an echo server, or picows's websockets-style API
+(``picows.websockets``, the same names) with ``--picows``:
 
-    python servers/websockets_echo.py 127.0.0.1:PORT
+    python servers/websockets_echo.py [--picows] 127.0.0.1:PORT
 """
 
 from __future__ import annotations
@@ -8,9 +9,13 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from websockets.asyncio.server import ServerConnection, serve
-
 import loop
+
+if "--picows" in sys.argv:
+    sys.argv.remove("--picows")
+    from picows.websockets.asyncio.server import ServerConnection, serve
+else:
+    from websockets.asyncio.server import ServerConnection, serve
 
 
 async def echo(ws: ServerConnection) -> None:
