@@ -26,6 +26,7 @@
 #   REPORTS_DIR=tests/autobahn/reports     reports go to server/ and client/ in it
 #   BUILD=1               cargo build --release the examples the default commands use
 #   RUN_TIMEOUT=2700      seconds before a wstest run (or the client) is stopped
+#   SERIAL=1              with both: one role after the other (default: side by side)
 #   AUTOBAHN_HOME         where install.sh put wstest (default /opt/autobahn-testsuite)
 # Exit: 0 when every selected case ran and matches its expected result (or is now OK or
 #       INFORMATIONAL); 1 on any regression, missing case, or a run that failed.
@@ -182,7 +183,16 @@ run_client() {
 }
 
 status=0
-if [ "$role" != client ]; then run_server || status=1; fi
-if [ "$role" != server ]; then run_client || status=1; fi
+if [ "$role" = both ] && [ "${SERIAL:-0}" != 1 ]; then
+  # The two roles share nothing but the machine: run them side by side (each wstest is one
+  # Python process, so on 2 cores a full run takes about as long as its longer role).
+  run_server &
+  server_pid=$!
+  run_client || status=1
+  wait "$server_pid" || status=1
+else
+  if [ "$role" != client ]; then run_server || status=1; fi
+  if [ "$role" != server ]; then run_client || status=1; fi
+fi
 if [ $status = 0 ]; then ab_log "PASS ($role)"; else ab_log "FAIL ($role)"; fi
 exit $status
