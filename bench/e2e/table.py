@@ -182,10 +182,21 @@ def main() -> None:
     ]
     if busy:
         share, s, c = max(busy)
+        # Above about 90 % the client may be what limits that column's rate.
+        saturated = sorted(
+            f"{NAMES.get(s2, s2)}, {dict(COLUMNS)[c2]}" for sh, s2, c2 in busy if sh >= 0.9
+        )
+        verdict = (
+            "the client is not what limits the rates."
+            if not saturated
+            else "the client may limit the rate where it was busy 90 % or more: "
+            + "; ".join(saturated)
+            + "."
+        )
         out += [
             "",
             f"The load client's core was busy {share:.0%} of the time at most ({NAMES.get(s, s)}, "
-            f"{dict(COLUMNS)[c]}): the client is not what limits the rates.",
+            f"{dict(COLUMNS)[c]}): {verdict}",
         ]
     if args.elapsed:
         out += ["", f"Run time: {args.elapsed} s."]
