@@ -44,22 +44,31 @@ async function subscribedClient(brokerOptions) {
   return { host, serverSocket, client, received, close };
 }
 
+/**
+ * Publishes `body` to /topic/t once per turn of the event loop (without backpressure every
+ * one would be written) until the broker decides to close connection 0 as a slow consumer, or
+ * MAX_TURNS: resolves with the turns taken and the most bytes `buffered()` reported.
+ */
+async function publishUntilSlowConsumer(host, body, buffered) {
+  let most = 0;
+  let turns = 0;
+  while (!host.broker.shouldClose(0) && turns < MAX_TURNS) {
+    host.broker.publish('/topic/t', body);
+    host.flush();
+    most = Math.max(most, buffered());
+    turns += 1;
+    await turn();
+  }
+  assert.ok(host.broker.shouldClose(0), `still open after ${turns} publishes of ${body.length} B`);
+  return most;
+}
+
 test('a client that does not read is closed as a slow consumer; the server buffers a bounded amount', async (t) => {
   const maxOutgoing = 1024 * 1024;
   const { host, serverSocket, client, received, close } = await subscribedClient({ maxOutgoing });
   t.after(close); // also when an assertion fails: no socket keeps the test process alive
   const body = new Uint8Array(256 * 1024).fill(0x61);
-  let buffered = 0;
-  let turns = 0;
-  // One publish per turn of the event loop: without backpressure every one would be written.
-  while (!host.broker.shouldClose(0) && turns < MAX_TURNS) {
-    host.broker.publish('/topic/t', body);
-    host.flush();
-    buffered = Math.max(buffered, serverSocket.writableLength);
-    turns += 1;
-    await turn();
-  }
-  assert.ok(host.broker.shouldClose(0), `still open after ${turns} publishes of 256 KiB`);
+  const buffered = await publishUntilSlowConsumer(host, body, () => serverSocket.writableLength);
   // The socket's high-water mark, one write of at most the broker's bound, and the ERROR.
   assert.ok(buffered <= 16 * 1024 + maxOutgoing + body.length, `${buffered} bytes in Node's buffer`);
   client.resume();
@@ -134,16 +143,7 @@ test('over WebSocket too: a client that does not read is closed as a slow consum
   })(), 'the receipt');
   client.pause();
   const body = new Uint8Array(256 * 1024).fill(0x61);
-  let buffered = 0;
-  let turns = 0;
-  while (!host.broker.shouldClose(0) && turns < MAX_TURNS) {
-    host.broker.publish('/topic/t', body);
-    host.flush();
-    buffered = Math.max(buffered, serverWs.bufferedAmount);
-    turns += 1;
-    await turn();
-  }
-  assert.ok(host.broker.shouldClose(0), `still open after ${turns} publishes of 256 KiB`);
+  const buffered = await publishUntilSlowConsumer(host, body, () => serverWs.bufferedAmount);
   assert.ok(buffered <= 16 * 1024 + 1024 * 1024 + 2 * body.length, `${buffered} bytes in Node's buffer`);
   client.resume();
   await within(10000, once(client, 'close'), 'the close');
