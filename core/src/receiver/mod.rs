@@ -109,6 +109,9 @@ pub(crate) struct Receiver {
     scan: Scan,
     /// Size of the last fragmented message: the room its successor's buffer starts with.
     joined_hint: usize,
+    /// The buffer a frame was last split off from (`split_finished`), empty: the next one
+    /// takes its allocation back once the host has dropped the frame, instead of a new one.
+    spare: BytesMut,
     /// A fragmented message joined as it was read (see `join.rs`), before everything
     /// buffered: delivered first.
     joined: Option<(MessageKind, Bytes)>,
@@ -141,6 +144,7 @@ impl Receiver {
             grown: false,
             scan: Scan::new(false, usize::MAX),
             joined_hint: 0,
+            spare: BytesMut::new(),
             joined: None,
             lent: None,
             between: read_buffer::ROOM_MIN,

@@ -305,5 +305,6 @@ impl Receiver {
             self.buf = BytesMut::from(&self.buf[..]);
             self.grown = false;
         }
+        self.spare = BytesMut::new();
     }
 }

@@ -172,6 +172,10 @@ impl Receiver {
         self.message = None;
         self.last_whole = frame.header.len;
         self.joined = Some((kind, self.buf.split_to(len).freeze()));
+        // The rest of the read goes to the allocation the previous such frame was split
+        // off, which `reserve` takes back without a copy if the host has dropped that frame.
+        std::mem::swap(&mut self.buf, &mut self.spare);
+        self.spare.clear();
     }
 
     /// The frame in progress ends in what is buffered, no message goes on after it, and
