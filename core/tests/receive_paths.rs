@@ -171,3 +171,95 @@ fn malformed_whole_frames_are_still_reported() {
         Err(Error::Protocol(ProtocolError::FrameTooLarge))
     ));
 }
+
+/// Frames of 4–20 KiB, each finished by a read that goes on past it (the receiver splits
+/// such a frame off at once and gives the rest of the read room of its own): the same
+/// messages in both roles, whether the host drops each event at once or holds them all.
+#[test]
+fn frames_finished_mid_read_are_split_off_in_order() {
+    for server in [true, false] {
+        for size in [4096, 16 << 10, 20_000] {
+            let mut wire = Vec::new();
+            let mut expected = Vec::new();
+            for i in 0..24 {
+                let (op, payload) = if i % 3 == 0 {
+                    (0x1, text_exact(size + i))
+                } else {
+                    (0x2, (0..size + i).map(|j| (j * 7 + i) as u8).collect())
+                };
+                let mask = server.then_some([i as u8, 3, 0x81, 0x7e]);
+                wire.extend(support::frame(true, op, mask, &payload));
+                expected.push(payload);
+            }
+            for read in [65536, 16_000, 5000] {
+                for hold in [false, true] {
+                    let mut conn = if server {
+                        Connection::open_server(Config::default(), None)
+                    } else {
+                        Connection::open_client(
+                            Config::default(),
+                            None,
+                            sansocket::SeededEntropy::new(1),
+                        )
+                    };
+                    let mut held = Vec::new();
+                    let mut got = Vec::new();
+                    for chunk in wire.chunks(read) {
+                        conn.receive_data(chunk);
+                        while let Some(event) = conn.next_event().expect("valid frames") {
+                            let data = match &event {
+                                sansocket::Event::Binary(d) => d.to_vec(),
+                                sansocket::Event::Text(t) => t.as_str().as_bytes().to_vec(),
+                                other => panic!("unexpected {other:?}"),
+                            };
+                            got.push(data);
+                            if hold {
+                                held.push(event);
+                            }
+                        }
+                    }
+                    assert!(
+                        got == expected,
+                        "server {server} size {size} read {read} hold {hold}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Invalid text in a frame that a read finishes and goes on past: the messages before it
+/// are delivered, then the error; nothing after it.
+#[test]
+fn invalid_text_finished_mid_read_fails_in_order() {
+    for server in [true, false] {
+        let good: Vec<u8> = vec![7; 16 << 10];
+        let mut bad = text_exact(16 << 10);
+        bad[(16 << 10) - 3] = 0xff;
+        let mask = server.then_some([1, 2, 3, 4]);
+        let mut wire = support::frame(true, 0x2, mask, &good);
+        wire.extend(support::frame(true, 0x1, mask, &bad));
+        wire.extend(support::frame(true, 0x2, mask, &good));
+        let mut conn = if server {
+            Connection::open_server(Config::default(), None)
+        } else {
+            Connection::open_client(Config::default(), None, sansocket::SeededEntropy::new(1))
+        };
+        // The first read ends 10 bytes before the end of the bad frame.
+        let cut = wire.len() - (16 << 10) - 14 - 10;
+        conn.receive_data(&wire[..cut]);
+        assert!(matches!(
+            conn.next_event(),
+            Ok(Some(sansocket::Event::Binary(_)))
+        ));
+        assert!(matches!(conn.next_event(), Ok(None)));
+        conn.receive_data(&wire[cut..]);
+        assert!(
+            matches!(
+                conn.next_event(),
+                Err(Error::Protocol(ProtocolError::InvalidUtf8))
+            ),
+            "server {server}"
+        );
+    }
+}

@@ -1,8 +1,10 @@
 //! Encoders of the same messages, client side (masked) or server side: sansocket and its
-//! Rust peers, each writing every message out as it is sent (to a sink that takes the
-//! bytes), plus the copy(-and-XOR) ceiling.
+//! Rust peers, each writing every message out as it is sent to the same sink (which copies
+//! each write into a reused buffer, as a socket does: see `WireStream::sink`), plus the
+//! ceiling: that one copy of the frame (XORed by a client) and nothing else.
 
 use std::cell::Cell;
+use std::io::Write as _;
 use std::rc::Rc;
 
 use bytes::{Bytes, BytesMut};
@@ -17,9 +19,10 @@ pub(crate) trait Encoder {
     fn pass(&mut self, payload: &Bytes, count: usize) -> usize;
 }
 
-/// sansocket, the plain loop: `send_binary`, then `data_to_send` as a host writes it.
+/// sansocket, the plain loop: `send_binary`, then `data_to_send` written to the sink.
 pub(crate) struct Sansocket {
     conn: sansocket::Connection,
+    sink: WireStream,
 }
 
 impl Sansocket {
@@ -29,18 +32,27 @@ impl Sansocket {
 
     /// A server (`server`: unmasked frames) or a client.
     pub(crate) fn for_role(server: bool) -> Self {
-        Self { conn: open(server) }
+        Self {
+            conn: open(server),
+            sink: WireStream::sink(),
+        }
     }
 }
 
 impl Sansocket {
-    /// `count` times `send_binary` then `data_to_send`; the bytes written.
-    fn send(conn: &mut sansocket::Connection, payload: &[u8], count: usize) -> usize {
+    /// `count` times `send_binary` then `data_to_send` written to `sink`; the bytes written.
+    fn send(
+        conn: &mut sansocket::Connection,
+        sink: &mut WireStream,
+        payload: &[u8],
+        count: usize,
+    ) -> usize {
         let mut written = 0;
         for _ in 0..count {
             conn.send_binary(payload).expect("open");
             let out = conn.data_to_send();
-            written += std::hint::black_box(&out).len();
+            sink.write_all(&out).expect("a sink takes everything");
+            written += out.len();
         }
         written
     }
@@ -48,7 +60,7 @@ impl Sansocket {
 
 impl Encoder for Sansocket {
     fn pass(&mut self, payload: &Bytes, count: usize) -> usize {
-        Self::send(&mut self.conn, payload, count)
+        Self::send(&mut self.conn, &mut self.sink, payload, count)
     }
 }
 
@@ -60,6 +72,7 @@ pub(crate) struct SansocketShared {
     conn: sansocket::Connection,
     server: bool,
     buf: Vec<u8>,
+    sink: WireStream,
 }
 
 impl SansocketShared {
@@ -69,6 +82,7 @@ impl SansocketShared {
             conn: open(server),
             server,
             buf: vec![0; 64 << 10],
+            sink: WireStream::sink(),
         }
     }
 }
@@ -76,19 +90,23 @@ impl SansocketShared {
 impl Encoder for SansocketShared {
     fn pass(&mut self, payload: &Bytes, count: usize) -> usize {
         if payload.len() < 4096 {
-            return Sansocket::send(&mut self.conn, payload, count);
+            return Sansocket::send(&mut self.conn, &mut self.sink, payload, count);
         }
         let mut written = 0;
         for _ in 0..count {
             self.conn.send_binary_shared(payload.clone()).expect("open");
             if self.server {
                 for out in self.conn.data_to_send_vectored() {
-                    written += std::hint::black_box(&out).len();
+                    self.sink.write_all(&out).expect("a sink takes everything");
+                    written += out.len();
                 }
             } else {
                 while self.conn.buffered_amount() > 0 {
                     let n = self.conn.data_to_send_into(&mut self.buf[..]);
-                    written += std::hint::black_box(&self.buf[..n]).len();
+                    self.sink
+                        .write_all(&self.buf[..n])
+                        .expect("a sink takes everything");
+                    written += n;
                 }
             }
         }
@@ -207,9 +225,9 @@ impl Encoder for TokioWebsockets {
     }
 }
 
-/// The ceiling: copy the payload behind a header-sized gap into a reused buffer, XORed with
-/// a key by a client, in one pass (sansocket's masking loop, which also avoids `memcpy`'s
-/// slow case: see `mask::extend_copy`); no framing, nothing handed out.
+/// The ceiling: the sink's one copy of each frame (see [`WireStream::sink`]), the payload
+/// behind a header-sized gap copied into a reused buffer, XORed with a key by a client, in
+/// one pass (the sink's loop); no framing.
 pub(crate) struct Ceiling {
     buf: BytesMut,
     key: [u8; 4],
