@@ -71,12 +71,12 @@ pub(crate) struct Sender {
     /// How many bytes `pieces` hold.
     queued: usize,
     /// A client masks every frame (§5.3); a server has no keys.
-    masks: Option<MaskKeys>,
+    masks: Option<Box<MaskKeys>>,
     /// The kind of an outgoing fragmented message in progress, and (text) the UTF-8 state
     /// of the fragments sent so far.
     fragmenting: Option<(MessageKind, Utf8Validator)>,
     /// permessage-deflate, when negotiated.
-    deflater: Option<Deflater>,
+    deflater: Option<Box<Deflater>>,
     /// Reused buffer for compressed payloads (a `Vec`: the compressor fills its spare
     /// capacity without zeroing it first).
     scratch: Vec<u8>,
@@ -88,7 +88,7 @@ impl Sender {
             out: BytesMut::new(),
             pieces: VecDeque::new(),
             queued: 0,
-            masks,
+            masks: masks.map(Box::new),
             fragmenting: None,
             deflater: None,
             scratch: Vec::new(),
@@ -110,7 +110,7 @@ impl Sender {
     /// Compress whole messages from now on (RFC 7692).
     #[cfg(feature = "deflate")]
     pub(crate) fn enable_deflate(&mut self, deflater: Deflater) {
-        self.deflater = Some(deflater);
+        self.deflater = Some(Box::new(deflater));
     }
 
     /// Queues one frame.
@@ -122,7 +122,7 @@ impl Sender {
     /// Queues one frame with RSV bits.
     #[inline]
     fn frame_rsv(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: &[u8]) {
-        let mask = self.masks.as_mut().map(MaskKeys::key);
+        let mask = self.masks.as_mut().map(|m| m.key());
         let mut header = [0u8; MAX_HEADER_LEN];
         let n = write_header(&mut header, fin, rsv, opcode, mask, payload.len() as u64);
         let need = n + payload.len();
@@ -205,7 +205,7 @@ impl Sender {
         if self.fragmenting.is_some() {
             return Err(UsageError::FragmentOrder);
         }
-        let mask = self.masks.as_mut().map(MaskKeys::key);
+        let mask = self.masks.as_mut().map(|m| m.key());
         let mut header = [0u8; MAX_HEADER_LEN];
         let n = write_header(
             &mut header,
@@ -304,9 +304,10 @@ impl Sender {
     /// The bytes of `out`.
     #[inline]
     fn take_out(&mut self) -> Bytes {
-        if self.out.capacity() > KEEP_IDLE {
+        if self.out.capacity() > KEEP_IDLE || self.out.len() == self.out.capacity() {
             // A large buffer leaves with the bytes handed out, instead of staying allocated
-            // for an idle connection; the next frames start a small one.
+            // for an idle connection; the next frames start a small one. So does a full one
+            // (the handshake's head): an empty remainder would only keep it alive.
             return std::mem::take(&mut self.out).freeze();
         }
         self.out.split().freeze()
