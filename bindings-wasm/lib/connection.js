@@ -95,6 +95,26 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
     return out.buffer;
   }
 
+  /**
+   * The events of the byte rows [first, end) of the table at `head` (u32 index), whose
+   * payloads lie within WASM memory [lo, hi): one copy for them all, each event's data a
+   * view of its part. Returns -1 (no run open any more).
+   */
+  function copyRun(events, head, first, end, lo, hi, textBytes) {
+    const copy = copyOut(lo, hi);
+    for (let j = first, q = head + 2 + first * 4; j < end; j++, q += 4) {
+      const kind = u32[q];
+      if (kind === RICH || (!textBytes && (kind === TEXT || kind === TEXT_CHUNK))) continue;
+      const data = new Uint8Array(copy, u32[q + 1] - lo, u32[q + 2]);
+      if (kind === BINARY) events[j] = { type: 'binary', data };
+      else if (kind === TEXT) events[j] = { type: 'text', data };
+      else if (kind === TEXT_CHUNK) events[j] = { type: 'chunk', kind: 'text', data, fin: u32[q + 3] === 1 };
+      else if (kind === BINARY_CHUNK) events[j] = { type: 'chunk', kind: 'binary', data, fin: u32[q + 3] === 1 };
+      else events[j] = { type: kind === PING ? 'ping' : 'pong', data };
+    }
+    return -1;
+  }
+
   /** The RawConnection of a connection, or a clear error once it was freed. */
   let live;
 
@@ -183,20 +203,6 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
       let first = -1;
       let lo = 0;
       let hi = 0;
-      const flush = (end) => {
-        const copy = copyOut(lo, hi);
-        for (let j = first, q = head + 2 + first * 4; j < end; j++, q += 4) {
-          const kind = u32[q];
-          if (kind === RICH || (!textBytes && (kind === TEXT || kind === TEXT_CHUNK))) continue;
-          const data = new Uint8Array(copy, u32[q + 1] - lo, u32[q + 2]);
-          if (kind === BINARY) events[j] = { type: 'binary', data };
-          else if (kind === TEXT) events[j] = { type: 'text', data };
-          else if (kind === TEXT_CHUNK) events[j] = { type: 'chunk', kind: 'text', data, fin: u32[q + 3] === 1 };
-          else if (kind === BINARY_CHUNK) events[j] = { type: 'chunk', kind: 'binary', data, fin: u32[q + 3] === 1 };
-          else events[j] = { type: kind === PING ? 'ping' : 'pong', data };
-        }
-        first = -1;
-      };
       for (let i = 0, p = head + 2; i < rows; i++, p += 4) {
         const kind = u32[p];
         const start = u32[p + 1];
@@ -209,7 +215,7 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
           events[i] = rich[r++];
         } else if (kind >= TEXT && kind <= PONG) {
           if (end > start && end - start <= room - used) {
-            if (first >= 0) flush(i);
+            if (first >= 0) first = copyRun(events, head, first, i, lo, hi, textBytes);
             input.set(u8.subarray(start, end), used);
             const data = input.subarray(used, used + end - start);
             used += end - start;
@@ -221,7 +227,7 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
           } else if (first >= 0 && start >= hi && start - hi <= MAX_GAP && end - lo <= MAX_RUN) {
             hi = end;
           } else {
-            if (first >= 0) flush(i);
+            if (first >= 0) copyRun(events, head, first, i, lo, hi, textBytes);
             first = i;
             lo = start;
             hi = end;
@@ -230,7 +236,7 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
           throw new Error(`sansocket: unknown event row ${kind}`);
         }
       }
-      if (first >= 0) flush(rows);
+      if (first >= 0) copyRun(events, head, first, rows, lo, hi, textBytes);
       return events;
     }
 
