@@ -139,46 +139,30 @@ impl RawConnection {
         self.conn.receive_data(data);
     }
 
-    /// Room for (the start of) a read of `len` bytes in the core's receive buffer: returns
-    /// the address of `[address, length]`, where JavaScript copies the first `length`
-    /// bytes of the read at once (nothing may run in WASM in between: a memory growth would
-    /// move it); the next call hands the buffer back to the core, which decodes the bytes in
-    /// place. One copy instead of two (`feed` copies the argument into WASM memory, the core
-    /// into its buffer). An empty buffer takes the whole read; behind undecoded bytes (a
-    /// frame that straddles reads) the core offers the room it sees fit (the rest of a big
-    /// frame, the usual read between small ones), and the host calls again for the rest of
-    /// the read, so that the buffer grows as the core plans it rather than read by read.
+    /// Room for a read of `len` bytes at the end of the core's receive buffer: returns the
+    /// address of `[address, length]`, where JavaScript copies the first `length` bytes of
+    /// the read at once (nothing may run in WASM in between: a memory growth would move it),
+    /// then calls again for the rest, if any; the next call hands the buffer back to the
+    /// core, which decodes the bytes in place. One copy instead of two (`feed` copies the
+    /// argument into WASM memory, the core into its buffer). Behind undecoded bytes (a frame
+    /// that straddles reads) the buffer grows, or its bytes move to its front, as `feed`
+    /// would do it; the whole read is offered at once (offering it in the pieces the core
+    /// plans for between decodes would copy the undecoded bytes again for each piece).
     ///
     /// Returns 0 during the handshake (use `feed`): the request or response is small, and
     /// the buffer the core lends is kept (4 KiB or more per connection, idle ones included).
     #[wasm_bindgen(js_name = inputRoom)]
     pub fn input_room(&mut self, len: u32) -> u32 {
         self.settle();
-        if self.conn.state() == State::Connecting {
+        if self.conn.state() == State::Connecting || len == 0 {
             return 0;
         }
         self.batch.clear();
         let mut buf = self.conn.take_read_buffer();
         let start = buf.len();
-        let offered = buf.capacity() - start;
-        let take = if start == 0 {
-            len as usize
-        } else {
-            offered.min(len as usize)
-        };
-        if take == 0 {
-            self.lent = Some(buf);
-            self.give_back();
-            return 0;
-        }
         // Zeroed, then overwritten: no uninitialised memory without `unsafe`.
-        buf.resize(start + take, 0);
-        self.regs = [
-            address(&buf[start..]),
-            u32::try_from(take).unwrap_or(0),
-            0,
-            0,
-        ];
+        buf.resize(start + len as usize, 0);
+        self.regs = [address(&buf[start..]), len, 0, 0];
         self.lent = Some(buf);
         address(&self.regs)
     }
