@@ -80,6 +80,8 @@ pub(crate) struct Sender {
     /// Reused buffer for compressed payloads (a `Vec`: the compressor fills its spare
     /// capacity without zeroing it first).
     scratch: Vec<u8>,
+    /// `out` holds an HTTP head (the handshake's): see `releases_out`.
+    head: bool,
 }
 
 impl Sender {
@@ -92,12 +94,21 @@ impl Sender {
             fragmenting: None,
             deflater: None,
             scratch: Vec::new(),
+            head: false,
         }
     }
 
     /// Queues raw bytes (the HTTP head of the handshake).
     pub(crate) fn raw(&mut self, bytes: &[u8]) {
         self.out.extend_from_slice(bytes);
+        self.head = true;
+    }
+
+    /// Whether `out` leaves with the bytes taken from it rather than staying allocated: a
+    /// large one, or one that held an HTTP head (an idle connection then keeps nothing of
+    /// its handshake; the frames after it start a small buffer).
+    fn releases_out(&mut self) -> bool {
+        std::mem::take(&mut self.head) || self.out.capacity() > KEEP_IDLE
     }
 
     /// Random bytes from the client's source (the handshake key).
@@ -234,7 +245,7 @@ impl Sender {
         if self.out.is_empty() {
             return;
         }
-        let bytes = if self.out.capacity() > KEEP_IDLE {
+        let bytes = if self.releases_out() {
             std::mem::take(&mut self.out).freeze()
         } else {
             self.out.split().freeze()
@@ -298,16 +309,18 @@ impl Sender {
         self.queued = 0;
         all.extend_from_slice(&self.out);
         self.out.clear();
+        if self.releases_out() {
+            self.out = BytesMut::new();
+        }
         all.freeze()
     }
 
     /// The bytes of `out`.
     #[inline]
     fn take_out(&mut self) -> Bytes {
-        if self.out.capacity() > KEEP_IDLE || self.out.len() == self.out.capacity() {
+        if self.releases_out() {
             // A large buffer leaves with the bytes handed out, instead of staying allocated
-            // for an idle connection; the next frames start a small one. So does a full one
-            // (the handshake's head): an empty remainder would only keep it alive.
+            // for an idle connection; the next frames start a small one.
             return std::mem::take(&mut self.out).freeze();
         }
         self.out.split().freeze()
@@ -375,7 +388,7 @@ impl Sender {
         let n = self.out.len().min(cap - done);
         buf.put(done, &self.out[..n]);
         self.out.advance(n);
-        if self.out.is_empty() && self.out.capacity() > KEEP_IDLE {
+        if self.out.is_empty() && self.releases_out() {
             self.out = BytesMut::new();
         }
         done + n
