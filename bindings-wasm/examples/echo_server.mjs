@@ -63,20 +63,35 @@ const options = {
   subprotocols,
   textAs: 'buffer', // text as the Buffer of its (checked) UTF-8 bytes: echoed without decoding
 };
+// The listeners are shared by every connection (`this` is the WebSocket or the socket): an
+// idle connection holds no closures of its own.
+const AS_BINARY = { binary: true };
+const AS_TEXT = { binary: false };
+function echo(data, isBinary) {
+  // Sending fails only once a close frame went out; then there is nothing to echo to.
+  try {
+    if (!this.send(data, isBinary ? AS_BINARY : AS_TEXT)) this.pause(); // backpressure: stop reading until the socket drains
+  } catch {
+    // closing
+  }
+}
+function resume() {
+  this.resume();
+}
+function report(err) {
+  console.error(`echo_server: ${err.message}`);
+}
+function drop() {
+  this.destroy();
+}
 serve(server, options, (ws) => {
-  ws.on('message', (data, isBinary) => {
-    // Sending fails only once a close frame went out; then there is nothing to echo to.
-    try {
-      if (!ws.send(data, { binary: isBinary })) ws.pause(); // backpressure: stop reading until the socket drains
-    } catch {
-      // closing
-    }
-  });
-  ws.on('drain', () => ws.resume());
-  ws.on('error', (err) => console.error(`echo_server: ${err.message}`));
+  ws.on('message', echo);
+  ws.on('drain', resume);
+  ws.on('error', report);
 });
 server.on('connection', (socket) => {
-  socket.setTimeout(READ_TIMEOUT_MS, () => socket.destroy());
+  socket.setTimeout(READ_TIMEOUT_MS);
+  socket.on('timeout', drop);
 });
 server.on('error', (err) => {
   console.error(`echo_server: cannot listen on ${addr}: ${err.message}`);

@@ -95,6 +95,26 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
     return out.buffer;
   }
 
+  /**
+   * The events of the byte rows [first, end) of the table at `head` (u32 index), whose
+   * payloads lie within WASM memory [lo, hi): one copy for them all, each event's data a
+   * view of its part. Returns -1 (no run open any more).
+   */
+  function copyRun(events, head, first, end, lo, hi, textBytes) {
+    const copy = copyOut(lo, hi);
+    for (let j = first, q = head + 2 + first * 4; j < end; j++, q += 4) {
+      const kind = u32[q];
+      if (kind === RICH || (!textBytes && (kind === TEXT || kind === TEXT_CHUNK))) continue;
+      const data = new Uint8Array(copy, u32[q + 1] - lo, u32[q + 2]);
+      if (kind === BINARY) events[j] = { type: 'binary', data };
+      else if (kind === TEXT) events[j] = { type: 'text', data };
+      else if (kind === TEXT_CHUNK) events[j] = { type: 'chunk', kind: 'text', data, fin: u32[q + 3] === 1 };
+      else if (kind === BINARY_CHUNK) events[j] = { type: 'chunk', kind: 'binary', data, fin: u32[q + 3] === 1 };
+      else events[j] = { type: kind === PING ? 'ping' : 'pong', data };
+    }
+    return -1;
+  }
+
   /** The RawConnection of a connection, or a clear error once it was freed. */
   let live;
 
@@ -127,15 +147,21 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
     receiveData(data, options = undefined) {
       const bytes = toBytes(data, 'receiveData', false);
       this.#input = options?.consume === true && bytes.length > 0 ? bytes : null;
-      // Copied once, straight into the core's receive buffer (decoded in place there).
+      // Copied once, straight into the core's receive buffer (decoded in place there): in
+      // one piece, or behind a frame that straddles reads in the pieces the core offers.
       const raw = live(this);
-      const at = raw.inputRoom(bytes.length);
-      if (at === 0) {
-        raw.feed(bytes); // more than the room after a partial frame: the core grows its buffer
-        return;
+      for (let done = 0; done < bytes.length; ) {
+        const regs = raw.inputRoom(bytes.length - done);
+        if (regs === 0) {
+          raw.feed(done === 0 ? bytes : bytes.subarray(done)); // the handshake
+          return;
+        }
+        refresh();
+        const p = regs >>> 2;
+        const n = u32[p + 1];
+        u8.set(n === bytes.length ? bytes : bytes.subarray(done, done + n), u32[p]);
+        done += n;
       }
-      refresh();
-      u8.set(bytes, at);
     }
 
     /** The peer closed its side of the transport (a read returned 0 bytes / 'end'). */
@@ -177,20 +203,6 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
       let first = -1;
       let lo = 0;
       let hi = 0;
-      const flush = (end) => {
-        const copy = copyOut(lo, hi);
-        for (let j = first, q = head + 2 + first * 4; j < end; j++, q += 4) {
-          const kind = u32[q];
-          if (kind === RICH || (!textBytes && (kind === TEXT || kind === TEXT_CHUNK))) continue;
-          const data = new Uint8Array(copy, u32[q + 1] - lo, u32[q + 2]);
-          if (kind === BINARY) events[j] = { type: 'binary', data };
-          else if (kind === TEXT) events[j] = { type: 'text', data };
-          else if (kind === TEXT_CHUNK) events[j] = { type: 'chunk', kind: 'text', data, fin: u32[q + 3] === 1 };
-          else if (kind === BINARY_CHUNK) events[j] = { type: 'chunk', kind: 'binary', data, fin: u32[q + 3] === 1 };
-          else events[j] = { type: kind === PING ? 'ping' : 'pong', data };
-        }
-        first = -1;
-      };
       for (let i = 0, p = head + 2; i < rows; i++, p += 4) {
         const kind = u32[p];
         const start = u32[p + 1];
@@ -203,7 +215,7 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
           events[i] = rich[r++];
         } else if (kind >= TEXT && kind <= PONG) {
           if (end > start && end - start <= room - used) {
-            if (first >= 0) flush(i);
+            if (first >= 0) first = copyRun(events, head, first, i, lo, hi, textBytes);
             input.set(u8.subarray(start, end), used);
             const data = input.subarray(used, used + end - start);
             used += end - start;
@@ -215,7 +227,7 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
           } else if (first >= 0 && start >= hi && start - hi <= MAX_GAP && end - lo <= MAX_RUN) {
             hi = end;
           } else {
-            if (first >= 0) flush(i);
+            if (first >= 0) copyRun(events, head, first, i, lo, hi, textBytes);
             first = i;
             lo = start;
             hi = end;
@@ -224,7 +236,7 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
           throw new Error(`sansocket: unknown event row ${kind}`);
         }
       }
-      if (first >= 0) flush(rows);
+      if (first >= 0) copyRun(events, head, first, rows, lo, hi, textBytes);
       return events;
     }
 

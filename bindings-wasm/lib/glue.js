@@ -91,6 +91,7 @@ export class WebSocket extends EventEmitter {
       return;
     }
     this.#process(pending);
+    this.#flush(); // the 101 (a server), or what the events before the start queued
     socket.resume();
   }
 
@@ -263,13 +264,18 @@ export class WebSocket extends EventEmitter {
   #process(events) {
     // Only a handshake, close or error event can change what the transport should do
     // (the application's own close() looks after itself): data alone needs no state check.
+    // The engine queues bytes of its own only with those or a ping (the pong): after data
+    // alone there is nothing to flush (the application's sends wrote theirs already).
     let settles = false;
+    let answers = false;
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
-      if (!DATA_EVENTS.has(event.type)) settles = true;
+      const type = event.type;
+      if (type === 'ping') answers = true;
+      else if (!DATA_EVENTS.has(type)) settles = true;
       this.#dispatch(event);
     }
-    if (this.#conn.freed) return;
+    if (this.#conn.freed || !(settles || answers)) return;
     this.#flush();
     if (settles) this.#afterIo();
   }

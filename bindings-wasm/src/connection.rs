@@ -26,8 +26,6 @@ pub struct RawConnection {
     pending: Option<Box<Request>>,
     /// What the last `take_output` returned, alive until the next call.
     out: Bytes,
-    /// `[address, length]` of `out`, read by JavaScript.
-    out_regs: [u32; 2],
     /// A batch ended with an error the core has not acted on yet (`next_event_batched`).
     unsettled: bool,
     /// Raised when `crypto.getRandomValues` failed (see [`entropy::Failed`]); never lowered.
@@ -36,8 +34,10 @@ pub struct RawConnection {
     lent: Option<BytesMut>,
     /// The frame header written by `send_head`.
     head: [u8; MAX_HEADER_LEN],
-    /// `[output address, output length, header address, header length]` of `send_head`.
-    head_regs: [u32; 4],
+    /// What the last call answered for JavaScript to read at once (before any other call):
+    /// `[address, length]` of `take_output` and `input_room`, `[output address, output
+    /// length, header address, header length]` of `send_head`.
+    regs: [u32; 4],
 }
 
 fn usage<T>(result: Result<T, UsageError>) -> Result<T, JsValue> {
@@ -106,11 +106,10 @@ impl RawConnection {
             batch: Batch::default(),
             pending: None,
             out: Bytes::new(),
-            out_regs: [0; 2],
             unsettled: false,
             lent: None,
             head: [0; MAX_HEADER_LEN],
-            head_regs: [0; 4],
+            regs: [0; 4],
         }
     }
 
@@ -140,36 +139,32 @@ impl RawConnection {
         self.conn.receive_data(data);
     }
 
-    /// Room for a read of `len` bytes at the end of the core's receive buffer: returns its
-    /// address in WASM memory. JavaScript copies the read there at once (nothing may run in
-    /// WASM in between: a memory growth would move it), and the next call hands the buffer
-    /// back to the core, which decodes the bytes in place. One copy instead of two (`feed`
-    /// copies the argument into WASM memory, the core into its buffer). Returns 0 when
-    /// undecoded bytes wait in the buffer and the room the core offers after them is
-    /// smaller (the buffer would be reallocated and those bytes copied): then use `feed`,
-    /// which lets the core grow its buffer as it sees fit.
+    /// Room for a read of `len` bytes at the end of the core's receive buffer: returns the
+    /// address of `[address, length]`, where JavaScript copies the first `length` bytes of
+    /// the read at once (nothing may run in WASM in between: a memory growth would move it),
+    /// then calls again for the rest, if any; the next call hands the buffer back to the
+    /// core, which decodes the bytes in place. One copy instead of two (`feed` copies the
+    /// argument into WASM memory, the core into its buffer). Behind undecoded bytes (a frame
+    /// that straddles reads) the buffer grows, or its bytes move to its front, as `feed`
+    /// would do it; the whole read is offered at once (offering it in the pieces the core
+    /// plans for between decodes would copy the undecoded bytes again for each piece).
     ///
-    /// Also 0 during the handshake: the request or response is small, and the buffer the
-    /// core lends is kept (4 KiB or more per connection, idle ones included).
+    /// Returns 0 during the handshake (use `feed`): the request or response is small, and
+    /// the buffer the core lends is kept (4 KiB or more per connection, idle ones included).
     #[wasm_bindgen(js_name = inputRoom)]
     pub fn input_room(&mut self, len: u32) -> u32 {
         self.settle();
-        if self.conn.state() == State::Connecting {
+        if self.conn.state() == State::Connecting || len == 0 {
             return 0;
         }
         self.batch.clear();
         let mut buf = self.conn.take_read_buffer();
         let start = buf.len();
-        if start > 0 && buf.capacity() - start < len as usize {
-            self.lent = Some(buf);
-            self.give_back();
-            return 0;
-        }
         // Zeroed, then overwritten: no uninitialised memory without `unsafe`.
         buf.resize(start + len as usize, 0);
-        let at = address(&buf[start..]);
+        self.regs = [address(&buf[start..]), len, 0, 0];
         self.lent = Some(buf);
-        at
+        address(&self.regs)
     }
 
     /// Hands the buffer of `input_room` back to the core, with the read in it.
@@ -255,11 +250,13 @@ impl RawConnection {
         if self.out.is_empty() {
             return Ok(0);
         }
-        self.out_regs = [
+        self.regs = [
             address(&self.out),
             u32::try_from(self.out.len()).unwrap_or(u32::MAX),
+            0,
+            0,
         ];
-        Ok(address(&self.out_regs))
+        Ok(address(&self.regs))
     }
 
     /// The result of an action, or the entropy error if it drew randomness that failed.
@@ -349,8 +346,8 @@ impl RawConnection {
         // The request came through `feed`, and the core's receive buffer keeps its
         // allocation. With nothing else in it, the buffer lent out and given back unused
         // is released at the next `drain` (an idle connection then holds none), and the
-        // batch of the request event is dropped.
-        self.batch.clear();
+        // batch of the request event is dropped, its vectors' room with it.
+        self.batch = Batch::default();
         if self.conn.buffered_input() == 0 {
             let buf = self.conn.take_read_buffer();
             let _ = self.conn.give_read_buffer(buf);
@@ -411,13 +408,13 @@ impl RawConnection {
         } else if !self.out.is_empty() {
             self.out = Bytes::new();
         }
-        self.head_regs = [
+        self.regs = [
             address(&self.out),
             u32::try_from(self.out.len()).unwrap_or(u32::MAX),
             address(&self.head[..]),
             u32::try_from(n).unwrap_or(0),
         ];
-        address(&self.head_regs)
+        address(&self.regs)
     }
 
     /// True if `data` is UTF-8 (for a text payload given as bytes, before `send_head`).

@@ -71,15 +71,17 @@ pub(crate) struct Sender {
     /// How many bytes `pieces` hold.
     queued: usize,
     /// A client masks every frame (§5.3); a server has no keys.
-    masks: Option<MaskKeys>,
+    masks: Option<Box<MaskKeys>>,
     /// The kind of an outgoing fragmented message in progress, and (text) the UTF-8 state
     /// of the fragments sent so far.
     fragmenting: Option<(MessageKind, Utf8Validator)>,
     /// permessage-deflate, when negotiated.
-    deflater: Option<Deflater>,
+    deflater: Option<Box<Deflater>>,
     /// Reused buffer for compressed payloads (a `Vec`: the compressor fills its spare
     /// capacity without zeroing it first).
     scratch: Vec<u8>,
+    /// `out` holds an HTTP head (the handshake's): see `releases_out`.
+    head: bool,
 }
 
 impl Sender {
@@ -88,16 +90,25 @@ impl Sender {
             out: BytesMut::new(),
             pieces: VecDeque::new(),
             queued: 0,
-            masks,
+            masks: masks.map(Box::new),
             fragmenting: None,
             deflater: None,
             scratch: Vec::new(),
+            head: false,
         }
     }
 
     /// Queues raw bytes (the HTTP head of the handshake).
     pub(crate) fn raw(&mut self, bytes: &[u8]) {
         self.out.extend_from_slice(bytes);
+        self.head = true;
+    }
+
+    /// Whether `out` leaves with the bytes taken from it rather than staying allocated: a
+    /// large one, or one that held an HTTP head (an idle connection then keeps nothing of
+    /// its handshake; the frames after it start a small buffer).
+    fn releases_out(&mut self) -> bool {
+        std::mem::take(&mut self.head) || self.out.capacity() > KEEP_IDLE
     }
 
     /// Random bytes from the client's source (the handshake key).
@@ -110,7 +121,7 @@ impl Sender {
     /// Compress whole messages from now on (RFC 7692).
     #[cfg(feature = "deflate")]
     pub(crate) fn enable_deflate(&mut self, deflater: Deflater) {
-        self.deflater = Some(deflater);
+        self.deflater = Some(Box::new(deflater));
     }
 
     /// Queues one frame.
@@ -122,7 +133,7 @@ impl Sender {
     /// Queues one frame with RSV bits.
     #[inline]
     fn frame_rsv(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: &[u8]) {
-        let mask = self.masks.as_mut().map(MaskKeys::key);
+        let mask = self.masks.as_mut().map(|m| m.key());
         let mut header = [0u8; MAX_HEADER_LEN];
         let n = write_header(&mut header, fin, rsv, opcode, mask, payload.len() as u64);
         let need = n + payload.len();
@@ -205,7 +216,7 @@ impl Sender {
         if self.fragmenting.is_some() {
             return Err(UsageError::FragmentOrder);
         }
-        let mask = self.masks.as_mut().map(MaskKeys::key);
+        let mask = self.masks.as_mut().map(|m| m.key());
         let mut header = [0u8; MAX_HEADER_LEN];
         let n = write_header(
             &mut header,
@@ -234,7 +245,7 @@ impl Sender {
         if self.out.is_empty() {
             return;
         }
-        let bytes = if self.out.capacity() > KEEP_IDLE {
+        let bytes = if self.releases_out() {
             std::mem::take(&mut self.out).freeze()
         } else {
             self.out.split().freeze()
@@ -298,13 +309,16 @@ impl Sender {
         self.queued = 0;
         all.extend_from_slice(&self.out);
         self.out.clear();
+        if self.releases_out() {
+            self.out = BytesMut::new();
+        }
         all.freeze()
     }
 
     /// The bytes of `out`.
     #[inline]
     fn take_out(&mut self) -> Bytes {
-        if self.out.capacity() > KEEP_IDLE {
+        if self.releases_out() {
             // A large buffer leaves with the bytes handed out, instead of staying allocated
             // for an idle connection; the next frames start a small one.
             return std::mem::take(&mut self.out).freeze();
@@ -374,7 +388,7 @@ impl Sender {
         let n = self.out.len().min(cap - done);
         buf.put(done, &self.out[..n]);
         self.out.advance(n);
-        if self.out.is_empty() && self.out.capacity() > KEEP_IDLE {
+        if self.out.is_empty() && self.releases_out() {
             self.out = BytesMut::new();
         }
         done + n

@@ -2,23 +2,22 @@
 
 use std::mem::MaybeUninit;
 
-use bytes::Bytes;
-
-use crate::close::{self, CloseFrame};
 use crate::config::Config;
 #[cfg(feature = "deflate")]
 use crate::deflate::{self, DeflateParams};
 use crate::entropy::{Entropy, MaskKeys};
 use crate::error::{Error, ProtocolError, UsageError};
-use crate::event::{Event, MessageKind};
-use crate::frame::OpCode;
+use crate::event::Event;
 use crate::handshake::{ClientHandshake, ClientRequest, ServerHandshake};
-use crate::receiver::{Received, Receiver};
+use crate::receiver::Receiver;
 use crate::sender::Sender;
 use crate::state::{Lifecycle, State};
 
+mod actions;
 pub mod advanced;
+mod decode;
 mod opening;
+mod output;
 mod read_buffer;
 
 use opening::Handshake;
@@ -85,7 +84,8 @@ pub enum Role {
 /// | output | [`data_to_send`](Self::data_to_send), [`data_to_send_vectored`](Self::data_to_send_vectored), [`data_to_send_into`](Self::data_to_send_into) |
 /// | state | [`role`](Self::role), [`state`](Self::state), [`subprotocol`](Self::subprotocol), [`deflate`](Self::deflate), [`should_close_transport`](Self::should_close_transport), [`buffered_amount`](Self::buffered_amount), [`buffered_input`](Self::buffered_input) |
 ///
-/// Each group is one `impl` block below, in this order. The advanced group (fewer copies,
+/// Each group is one `impl` block, in this order (actions in `actions.rs`, output in
+/// `output.rs`, the rest in this file). The advanced group (fewer copies,
 /// batches: `take_read_buffer`, `give_read_buffer`, `send_binary_shared`, `send_text_shared`,
 /// `next_event_batched`) is the trait [`ConnectionExt`](advanced::ConnectionExt), implemented for `Connection`:
 /// `use sansocket::advanced::ConnectionExt;` brings it into scope. A host that drives the
@@ -128,7 +128,7 @@ pub enum Role {
 #[derive(Debug)]
 pub struct Connection {
     role: Role,
-    config: Config,
+    config: Box<Config>,
     life: Lifecycle,
     handshake: Handshake,
     receiver: Receiver,
@@ -241,7 +241,7 @@ impl Connection {
             receiver: Receiver::new(role == Role::Server, &config),
             sender: Sender::new(entropy.map(MaskKeys::new)),
             life: Lifecycle::new(role, false),
-            config,
+            config: Box::new(config),
             handshake,
             subprotocol: None,
             #[cfg(feature = "deflate")]
@@ -308,131 +308,6 @@ impl Connection {
     }
 }
 
-/// # Actions
-///
-/// What the application does. Each only queues bytes (write
-/// [`data_to_send`](Self::data_to_send) afterwards); an action the state does not allow
-/// returns a [`UsageError`] and queues nothing.
-impl Connection {
-    /// Queue a text message.
-    #[inline]
-    pub fn send_text(&mut self, text: &str) -> Result<(), UsageError> {
-        self.check_send()?;
-        self.sender.message(MessageKind::Text, text.as_bytes())
-    }
-
-    /// Queue a binary message.
-    #[inline]
-    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), UsageError> {
-        self.check_send()?;
-        self.sender.message(MessageKind::Binary, data)
-    }
-
-    /// Queue one fragment of a message (RFC 6455 §5.4): the first call starts a message of
-    /// `kind`, later calls with the same kind continue it, `fin` ends it. Control frames and
-    /// `close` may be sent between fragments; other messages may not. For text, the
-    /// fragments together must be UTF-8 (a character may span fragments).
-    pub fn send_fragment(
-        &mut self,
-        kind: MessageKind,
-        data: &[u8],
-        fin: bool,
-    ) -> Result<(), UsageError> {
-        self.check_send()?;
-        self.sender.fragment(kind, data, fin)
-    }
-
-    /// Queue a ping (payload at most 125 bytes).
-    pub fn ping(&mut self, payload: &[u8]) -> Result<(), UsageError> {
-        self.control(OpCode::Ping, payload)
-    }
-
-    /// Queue a pong (payload at most 125 bytes); an unsolicited pong is a heartbeat.
-    pub fn pong(&mut self, payload: &[u8]) -> Result<(), UsageError> {
-        self.control(OpCode::Pong, payload)
-    }
-
-    /// Start the close handshake: queue a close frame with `code` and `reason` (at most 123
-    /// bytes), or, with [`Config::auto_close_reply`] off and the peer's close frame received,
-    /// reply to it (the connection is then closed). Code 1005 sends a close frame without a
-    /// code. Calling it again once a close frame was sent does nothing. After it, nothing but
-    /// the peer's messages and close reply arrive, and nothing more can be sent.
-    pub fn close(&mut self, code: u16, reason: &str) -> Result<(), UsageError> {
-        if self.life.has_sent_close() {
-            return Ok(());
-        }
-        if !self.life.can_send() {
-            return Err(UsageError::InvalidState("the connection is not open"));
-        }
-        let payload = close::close_payload(code, reason)?;
-        self.sender.frame(OpCode::Close, true, &payload);
-        self.life.close_sent();
-        Ok(())
-    }
-}
-
-/// # Output
-///
-/// The bytes to write to the transport, after each input (the handshake answer, pongs, the
-/// close reply) and each action: all at once ([`data_to_send`](Self::data_to_send)), as
-/// buffers for `writev` ([`data_to_send_vectored`](Self::data_to_send_vectored)), or into the
-/// host's own buffer ([`data_to_send_into`](Self::data_to_send_into)). They may be mixed.
-impl Connection {
-    /// Everything queued for the transport, in order; empty if nothing is. Write it all,
-    /// then call it again after the next input or action.
-    ///
-    /// When payloads were queued with [`ConnectionExt::send_binary_shared`](advanced::ConnectionExt::send_binary_shared) or
-    /// [`ConnectionExt::send_text_shared`](advanced::ConnectionExt::send_text_shared), this gathers them and the frames around
-    /// them into one new buffer (a copy); [`data_to_send_vectored`](Self::data_to_send_vectored)
-    /// hands a server's shared payloads back without one, and
-    /// [`data_to_send_into`](Self::data_to_send_into) copies into the host's own buffer.
-    #[must_use = "the bytes are taken from the outbox: write them to the transport"]
-    #[inline]
-    pub fn data_to_send(&mut self) -> Bytes {
-        self.sender.take()
-    }
-
-    /// Everything queued for the transport, in order, as buffers to write one after the
-    /// other (`writev`, `sendmsg`): a server's shared payloads are the `Bytes` the host
-    /// gave (no copy: a host that keeps its own handle to a payload can recognise it by
-    /// its address, as the Python binding does), a client's are masked into new buffers,
-    /// and the frames between them come in the fewest buffers the outbox holds them in.
-    /// Empty if nothing is queued.
-    #[must_use = "the bytes are taken from the outbox: write them to the transport"]
-    pub fn data_to_send_vectored(&mut self) -> Vec<Bytes> {
-        self.sender.take_vectored()
-    }
-
-    /// Moves the first `buf.len()` queued bytes (all of them if fewer are queued) into
-    /// `buf`, in order, and returns how many it wrote; the rest stays queued for the next
-    /// call. A client's shared payloads are masked on the way, straight into `buf`: with a
-    /// buffer of [`buffered_amount`](Self::buffered_amount) bytes, everything leaves in one
-    /// pass.
-    ///
-    /// `buf` is a `[u8]`, or a `[MaybeUninit<u8>]` for memory that is not initialized yet
-    /// (a runtime's new, unfilled buffer, such as `BytesMut::spare_capacity_mut`): then the
-    /// first `n` elements are initialized on return, `n` being the result, and the buffer is
-    /// never read. Pass an array or a `Vec` as a slice (`&mut buf[..]`).
-    ///
-    /// ```
-    /// use std::mem::MaybeUninit;
-    /// use sansocket::{Config, Connection};
-    ///
-    /// let mut conn = Connection::open_server(Config::default(), None);
-    /// conn.send_text("hello").unwrap();
-    /// let mut head = [0u8; 4];
-    /// assert_eq!(conn.data_to_send_into(&mut head[..]), 4);
-    /// assert_eq!(head, *b"\x81\x05he");
-    /// let mut rest = [MaybeUninit::<u8>::uninit(); 16];
-    /// assert_eq!(conn.data_to_send_into(&mut rest[..]), 3);
-    /// assert_eq!(conn.buffered_amount(), 0);
-    /// ```
-    #[must_use = "the result is how many bytes of `buf` to write: the rest of it is not output"]
-    pub fn data_to_send_into<B: OutputBuf + ?Sized>(&mut self, buf: &mut B) -> usize {
-        self.sender.drain_into(buf)
-    }
-}
-
 /// # State
 ///
 /// Getters: where the connection is, what was negotiated, and how much it holds.
@@ -474,130 +349,5 @@ impl Connection {
     /// How many received bytes are held: undecoded input plus an unfinished message.
     pub fn buffered_input(&self) -> usize {
         self.receiver.buffered()
-    }
-}
-
-impl Connection {
-    fn next(&mut self, defer: bool) -> Result<Option<Event>, Error> {
-        if let Some(error) = self.deferred {
-            if defer {
-                return Ok(None);
-            }
-            self.deferred = None;
-            return Err(self.fail(error));
-        }
-        // While the buffer is with the host (`take_read_buffer`), so are the undecoded bytes:
-        // nothing to decode (the receive buffer is empty then, which `whole_frame` sees).
-        match self.handshake {
-            Handshake::Done => {}
-            Handshake::Pending(_) => return Ok(None),
-            Handshake::Server(_) | Handshake::Client(_) if self.receiver.is_lent() => {
-                return Ok(None);
-            }
-            Handshake::Server(_) | Handshake::Client(_) => return self.poll_handshake(),
-        }
-        if self.life.can_receive() {
-            // The common case first, returned straight: a whole data frame in the buffer.
-            if let Some(event) = self.receiver.whole_frame() {
-                return Ok(Some(event));
-            }
-            if self.receiver.is_lent() {
-                return Ok(None);
-            }
-            match self.receiver.poll() {
-                Ok(Some(Received::Data(event))) => return Ok(Some(event)),
-                Ok(Some(Received::Control(op, payload))) => {
-                    return self.on_control(op, payload, defer);
-                }
-                Ok(None) if self.early_overflow => {
-                    self.early_overflow = false;
-                    let error = ProtocolError::EarlyDataTooLarge;
-                    return Err(self.fail_or_defer(error, defer));
-                }
-                Ok(None) => {}
-                Err(e) => return Err(self.fail_or_defer(e, defer)),
-            }
-        }
-        if self.life.take_abnormal_eof() {
-            return Err(Error::Protocol(ProtocolError::AbnormalClosure));
-        }
-        Ok(None)
-    }
-
-    // ---- internals ----------------------------------------------------------------
-
-    #[inline]
-    fn check_send(&self) -> Result<(), UsageError> {
-        if self.life.can_send() {
-            return Ok(());
-        }
-        Err(UsageError::InvalidState(match self.life.state() {
-            State::Connecting => "the handshake is not complete",
-            _ => "a close frame was sent or the connection is closed",
-        }))
-    }
-
-    fn control(&mut self, op: OpCode, payload: &[u8]) -> Result<(), UsageError> {
-        if payload.len() > 125 {
-            return Err(UsageError::ControlPayloadTooLong(payload.len()));
-        }
-        self.check_send()?;
-        self.sender.frame(op, true, payload);
-        Ok(())
-    }
-
-    fn on_control(
-        &mut self,
-        op: OpCode,
-        payload: Bytes,
-        defer: bool,
-    ) -> Result<Option<Event>, Error> {
-        match op {
-            OpCode::Ping => {
-                if self.config.auto_pong && self.life.can_send() {
-                    self.sender.frame(OpCode::Pong, true, &payload);
-                }
-                Ok(Some(Event::Ping(payload)))
-            }
-            OpCode::Pong => Ok(Some(Event::Pong(payload))),
-            _ => {
-                let frame =
-                    CloseFrame::parse(&payload).map_err(|e| self.fail_or_defer(e, defer))?;
-                self.life.close_received();
-                if self.config.auto_close_reply && self.life.can_send() {
-                    // §5.5.1: reply with a close frame, echoing the status code.
-                    let reply = if frame.code == close::code::NO_STATUS {
-                        Vec::new()
-                    } else {
-                        frame.code.to_be_bytes().to_vec()
-                    };
-                    self.sender.frame(OpCode::Close, true, &reply);
-                    self.life.close_sent();
-                }
-                Ok(Some(Event::Close(frame)))
-            }
-        }
-    }
-
-    /// Fails the connection now, or (for `next_event_batched`) at the next `next_event`.
-    fn fail_or_defer(&mut self, error: ProtocolError, defer: bool) -> Error {
-        if defer {
-            self.deferred = Some(error);
-            return Error::Protocol(error);
-        }
-        self.fail(error)
-    }
-
-    /// §7.1.7 Fail the WebSocket Connection: send a close frame with the error's code if
-    /// none was sent yet, and tell the host to close the transport.
-    fn fail(&mut self, error: ProtocolError) -> Error {
-        if self.life.can_send() {
-            let mut payload = error.close_code().to_be_bytes().to_vec();
-            payload.extend_from_slice(error.reason().as_bytes());
-            self.sender.frame(OpCode::Close, true, &payload);
-            self.life.close_sent();
-        }
-        self.life.failed();
-        Error::Protocol(error)
     }
 }

@@ -100,7 +100,7 @@ pub(crate) struct Receiver {
     frame: Option<Frame>,
     message: Option<Message>,
     /// permessage-deflate, when negotiated.
-    inflater: Option<Inflater>,
+    inflater: Option<Box<Inflater>>,
     /// Size of the last read (capped): the room kept past a frame for the bytes after it.
     read_size: usize,
     /// The buffer was grown past [`KEEP_IDLE`] (a big read or frame): give it back when idle.
@@ -156,7 +156,7 @@ impl Receiver {
     /// permessage-deflate was negotiated: RSV1 marks compressed messages (RFC 7692 §6).
     #[cfg(feature = "deflate")]
     pub(crate) fn enable_inflate(&mut self, inflater: Inflater) {
-        self.inflater = Some(inflater);
+        self.inflater = Some(Box::new(inflater));
         self.rsv_allowed = 0b100;
     }
 
