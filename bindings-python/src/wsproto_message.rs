@@ -6,12 +6,16 @@
 //! no Python code, and reading a field is a native getter. The Python class adds wsproto's
 //! `repr`, `==`, `hash`, pickling and its place under `Event`. [`wsproto_events`] makes
 //! those objects from the engine's data events; [`wsproto_send`] turns a message into the
-//! bytes to send in one call.
+//! bytes to send in one call, and [`wsproto_receive`] makes the objects of whole messages
+//! straight from the read.
 
+use pyo3::exceptions::PyUnicodeDecodeError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use sansocket::advanced::ConnectionExt;
+use sansocket::frame::MAX_HEADER_LEN;
+use sansocket::mask::copy_masked;
 use sansocket::{Event, MessageKind};
 
 use crate::connection::Connection;
@@ -102,17 +106,156 @@ pub(crate) fn wsproto_events(
             Ok(None) => return Ok(None),
             Err(error) => return Err(errors::failure(py, error, core.role())),
         };
-        let (kind, data, fin) = match event {
-            Event::Text(data) => (MessageKind::Text, data.into_bytes(), true),
-            Event::Binary(data) => (MessageKind::Binary, data, true),
-            Event::Chunk { kind, data, fin } => (kind, data, fin),
-            other => return events::to_python(py, other).map(Some),
-        };
-        let message = match kind {
-            MessageKind::Text => text_cls.call1((PyString::from_bytes(py, &data)?, fin, fin))?,
-            MessageKind::Binary => bytes_cls.call1((PyBytes::new(py, &data), fin, fin))?,
-        };
-        out.append(message)?;
+        match data_event(py, event, text_cls, bytes_cls)? {
+            Ok(message) => out.append(message)?,
+            Err(other) => return events::to_python(py, other).map(Some),
+        }
+    }
+}
+
+/// `sansocket.wsproto`'s `receive_data(data)`: the whole messages in `data` (whole frames
+/// the engine would return as messages, see `ConnectionExt::receive_whole_frames`) become
+/// `text_cls(data, True, True)` / `bytes_cls(data, True, True)` objects appended to `out`,
+/// made straight from the read: a binary payload is unmasked into its `bytes` (one copy), a
+/// text payload is unmasked into a scratch buffer and decoded by Python's UTF-8 decoder,
+/// which checks it (text it refuses is left to the engine, which reports the error as it
+/// would have). A frame the engine had begun (its first piece handed out) is finished by
+/// the engine first, its last piece appended as [`wsproto_events`] would. The rest of
+/// `data` goes to the engine, as by `receive_data`: decode it with [`wsproto_events`].
+///
+/// Returns None, or an event other than data that the engine decoded (the caller yields it
+/// after `out`'s). Call it only when every event decoded before was handed out (the
+/// objects appended go after them); on an error raised here (no memory), the objects
+/// appended before it are in `out` and the rest of `data` is with the engine.
+#[pyfunction]
+pub(crate) fn wsproto_receive(
+    conn: &Bound<'_, Connection>,
+    data: &Bound<'_, PyAny>,
+    text_cls: &Bound<'_, PyAny>,
+    bytes_cls: &Bound<'_, PyAny>,
+    out: &Bound<'_, PyList>,
+) -> PyResult<Option<Py<PyAny>>> {
+    let py = conn.py();
+    let mut guard = conn.borrow_mut();
+    let core = guard.core();
+    convert::with_bytes(data, |mut data| {
+        let mut error = None;
+        let mut scratch = SCRATCH.take();
+        let mut other = None;
+        while error.is_none() && other.is_none() && !data.is_empty() {
+            let taken = core.receive_whole_frames(data, |kind, payload, mask| {
+                let made = match kind {
+                    MessageKind::Binary => binary_message(py, payload, mask, bytes_cls),
+                    MessageKind::Text => text_message(py, payload, mask, &mut scratch, text_cls),
+                };
+                match made.and_then(|made| made.map(|m| out.append(m)).transpose()) {
+                    Ok(taken) => taken.is_some(),
+                    Err(err) => {
+                        error = Some(err);
+                        false
+                    }
+                }
+            });
+            data = &data[taken..];
+            let Some(rest) = core.frame_rest().filter(|&n| n <= data.len()) else {
+                break;
+            };
+            // The engine finishes the frame it began; its error, if any, stays with it
+            // (acted on by the next `wsproto_events`, as if decoded there).
+            core.receive_data(&data[..rest]);
+            data = &data[rest..];
+            match core.next_event_batched() {
+                Ok(Some(event)) => match data_event(py, event, text_cls, bytes_cls) {
+                    Ok(Ok(message)) => error = out.append(message).err(),
+                    Ok(Err(event)) => other = Some(events::to_python(py, event)),
+                    Err(err) => error = Some(err),
+                },
+                Ok(None) | Err(_) => break,
+            }
+        }
+        core.receive_data(data);
+        if scratch.len() <= SCRATCH_KEEP {
+            SCRATCH.set(scratch);
+        }
+        match (error, other) {
+            (Some(err), _) | (None, Some(Err(err))) => Err(err),
+            (None, Some(Ok(event))) => Ok(Some(event)),
+            (None, None) => Ok(None),
+        }
+    })?
+}
+
+/// A data event as `text_cls(data, fin, fin)` / `bytes_cls(data, fin, fin)`, or the event
+/// given back if it is not one.
+fn data_event<'py>(
+    py: Python<'py>,
+    event: Event,
+    text_cls: &Bound<'py, PyAny>,
+    bytes_cls: &Bound<'py, PyAny>,
+) -> PyResult<Result<Bound<'py, PyAny>, Event>> {
+    let (kind, data, fin) = match event {
+        Event::Text(data) => (MessageKind::Text, data.into_bytes(), true),
+        Event::Binary(data) => (MessageKind::Binary, data, true),
+        Event::Chunk { kind, data, fin } => (kind, data, fin),
+        other => return Ok(Err(other)),
+    };
+    let message = match kind {
+        MessageKind::Text => text_cls.call1((PyString::from_bytes(py, &data)?, fin, fin))?,
+        MessageKind::Binary => bytes_cls.call1((PyBytes::new(py, &data), fin, fin))?,
+    };
+    Ok(Ok(message))
+}
+
+thread_local! {
+    /// Where text payloads are unmasked before Python decodes them: kept between reads (up
+    /// to [`SCRATCH_KEEP`] bytes), so that it is not zeroed again for each read.
+    static SCRATCH: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The largest scratch buffer kept between reads.
+const SCRATCH_KEEP: usize = 64 << 10;
+
+/// A binary message of `payload`, unmasked into its `bytes`.
+fn binary_message<'py>(
+    py: Python<'py>,
+    payload: &[u8],
+    mask: Option<[u8; 4]>,
+    bytes_cls: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let data = match mask {
+        Some(key) => PyBytes::new_with(py, payload.len(), |buf| {
+            copy_masked(buf, payload, key, 0);
+            Ok(())
+        })?,
+        None => PyBytes::new(py, payload),
+    };
+    bytes_cls.call1((data, true, true)).map(Some)
+}
+
+/// A text message of `payload` (unmasked into `scratch` first), or `None` if it is not
+/// UTF-8 (Python's decoder refused it).
+fn text_message<'py>(
+    py: Python<'py>,
+    payload: &[u8],
+    mask: Option<[u8; 4]>,
+    scratch: &mut Vec<u8>,
+    text_cls: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let utf8 = match mask {
+        Some(key) => {
+            if scratch.len() < payload.len() {
+                scratch.resize(payload.len(), 0);
+            }
+            let plain = &mut scratch[..payload.len()];
+            copy_masked(plain, payload, key, 0);
+            PyString::from_bytes(py, plain)
+        }
+        None => PyString::from_bytes(py, payload),
+    };
+    match utf8 {
+        Ok(text) => text_cls.call1((text, true, true)).map(Some),
+        Err(err) if err.is_instance_of::<PyUnicodeDecodeError>(py) => Ok(None),
+        Err(err) => Err(err),
     }
 }
 
@@ -133,6 +276,23 @@ pub(crate) fn wsproto_send<'py>(
     let py = conn.py();
     let mut guard = conn.borrow_mut();
     let core = guard.core();
+    if core.buffered_amount() == 0 {
+        // Nothing queued before it: a server's frame, header and payload, is made here in
+        // one `bytes` (one copy of the payload; `framed` declines where the engine must
+        // make it: a client's masked frame, compression, a fragmented message under way).
+        let framed = if let Ok(bytes) = data.cast::<PyBytes>() {
+            framed(py, core, MessageKind::Binary, bytes.as_bytes())?
+        } else if let Ok(text) = data.cast::<PyString>() {
+            text::with_str(text, |text| {
+                framed(py, core, MessageKind::Text, text.as_bytes())
+            })??
+        } else {
+            None
+        };
+        if let Some(frame) = framed {
+            return Ok(frame);
+        }
+    }
     if let Ok(text) = data.cast::<PyString>() {
         match text::large_text(text, SHARE_MIN)? {
             Some(large) => core.send_text_shared(large.utf8).or_raise(py)?,
@@ -148,4 +308,30 @@ pub(crate) fn wsproto_send<'py>(
     }
     let len = core.buffered_amount();
     convert::new_bytes(py, len, |buf| core.data_to_send_into(buf))
+}
+
+/// The frame of a whole message of `payload` as one `bytes`, when the engine lets the host
+/// write its payload itself (`ConnectionExt::send_head`: a server, no compression, no
+/// fragmented message under way, the connection open); `None` otherwise, nothing done.
+fn framed<'py>(
+    py: Python<'py>,
+    core: &mut sansocket::Connection,
+    kind: MessageKind,
+    payload: &[u8],
+) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    let mut header = [0u8; MAX_HEADER_LEN];
+    let Ok(n) = core.send_head(kind, payload.len(), &mut header) else {
+        return Ok(None);
+    };
+    let frame = convert::new_bytes(py, n + payload.len(), |buf| {
+        let (head, body) = buf.split_at_mut(n.min(buf.len()));
+        for (to, from) in head.iter_mut().zip(&header) {
+            to.write(*from);
+        }
+        for (to, from) in body.iter_mut().zip(payload) {
+            to.write(*from);
+        }
+        n + payload.len()
+    })?;
+    Ok(Some(frame))
 }

@@ -25,6 +25,7 @@ __all__ = [
     "CloseConnection",
     "MessageFields",
     "wsproto_events",
+    "wsproto_receive",
     "wsproto_send",
     "WebSocketError",
     "LocalProtocolError",
@@ -285,6 +286,16 @@ def wsproto_events(
     """``sansocket.wsproto``'s decoder: appends the data events available on ``conn`` to
     ``out`` as ``text_cls(data, fin, fin)`` / ``bytes_cls(data, fin, fin)`` objects; returns
     the first other event (the engine's object), or None when no more input is buffered."""
+
+def wsproto_receive(
+    conn: Connection, data: _BytesLike, text_cls: type, bytes_cls: type, out: List[Any]
+) -> Optional[object]:
+    """``sansocket.wsproto``'s ``receive_data``: appends the whole messages of ``data`` to
+    ``out`` as ``text_cls(data, True, True)`` / ``bytes_cls(data, True, True)`` objects,
+    made straight from the read (and the last piece of a frame the engine had begun, as
+    ``wsproto_events`` does), and hands the rest to the engine (decode it with
+    ``wsproto_events``); returns another event the engine decoded, or None. Only when every
+    event decoded before was handed out."""
 
 def wsproto_send(conn: Connection, data: Union[str, _BytesLike]) -> bytes:
     """``sansocket.wsproto``'s send of a whole message: queues ``data`` as a text (``str``)

@@ -29,6 +29,7 @@ mod sealed {
 /// | input without a copy | [`take_read_buffer`](Self::take_read_buffer), [`give_read_buffer`](Self::give_read_buffer) |
 /// | output without a copy | [`send_binary_shared`](Self::send_binary_shared), [`send_text_shared`](Self::send_text_shared), [`send_head`](Self::send_head) |
 /// | events in batches | [`next_event_batched`](Self::next_event_batched) |
+/// | whole messages straight from the read | [`receive_whole_frames`](Self::receive_whole_frames), [`frame_rest`](Self::frame_rest) |
 pub trait ConnectionExt: sealed::Sealed {
     /// The receive buffer, for the host to read from its transport straight into it: the
     /// zero-copy alternative to [`receive_data`](Connection::receive_data), which has to
@@ -144,6 +145,33 @@ pub trait ConnectionExt: sealed::Sealed {
         header: &mut [u8; MAX_HEADER_LEN],
     ) -> Result<usize, UsageError>;
 
+    /// [`receive_data`](Connection::receive_data) for hosts that make their own object of
+    /// each message straight from the read, without the engine's copy: the whole frames at
+    /// the front of `data` that [`next_event`](Connection::next_event) would return as a
+    /// whole message (final, uncompressed text or binary frames, masked as the role
+    /// expects, within the limits) are handed to `each(kind, payload, mask)` in order,
+    /// `payload` still masked with `mask` (a server's: unmask it with
+    /// [`mask::copy_masked`](crate::mask::copy_masked)). Returns how many bytes of `data`
+    /// were taken: pass the rest to `receive_data`.
+    ///
+    /// `each` returns `false` to leave a frame to the engine (text the host found not to be
+    /// UTF-8: the engine then reports the error as it would have); the frames before it
+    /// were taken. Takes nothing (returns 0) unless nothing is buffered or under way (no
+    /// partial frame, fragmented message or undecoded bytes, no pending error: each frame
+    /// would have been the next event) and the connection is open and receiving. Text is
+    /// not checked here: the host checks it before it keeps it.
+    fn receive_whole_frames<F>(&mut self, data: &[u8], each: F) -> usize
+    where
+        F: FnMut(MessageKind, &[u8], Option<[u8; 4]>) -> bool;
+
+    /// How many bytes finish the data frame in progress, when it is the last of its message,
+    /// uncompressed, and nothing else is buffered (the engine handed out its first piece
+    /// as a chunk, [`Delivery::Chunks`](crate::Delivery::Chunks)); `None` otherwise. Give
+    /// exactly these to [`receive_data`](Connection::receive_data): the next event is then
+    /// the frame's last piece (or the error it holds), after which
+    /// [`receive_whole_frames`](Self::receive_whole_frames) takes whole frames again.
+    fn frame_rest(&self) -> Option<usize>;
+
     /// [`next_event`](Connection::next_event) for hosts that hand events over in batches
     /// (the WASM binding does: it decodes a read's events into one table for JavaScript). A
     /// protocol error is returned at once but not acted on yet, so that the application can
@@ -199,6 +227,36 @@ impl ConnectionExt for Connection {
     ) -> Result<usize, UsageError> {
         self.check_send()?;
         self.sender.head(kind, len, header)
+    }
+
+    fn receive_whole_frames<F>(&mut self, data: &[u8], mut each: F) -> usize
+    where
+        F: FnMut(MessageKind, &[u8], Option<[u8; 4]>) -> bool,
+    {
+        let ready = matches!(self.handshake, Handshake::Done)
+            && self.deferred.is_none()
+            && !self.early_overflow
+            && self.life.can_receive()
+            && self.receiver.is_idle();
+        if !ready {
+            return 0;
+        }
+        let mut taken = 0;
+        while let Some(frame) = self.receiver.simple_frame(&data[taken..]) {
+            if !each(frame.kind, frame.payload, frame.mask) {
+                break;
+            }
+            taken += frame.len;
+        }
+        taken
+    }
+
+    fn frame_rest(&self) -> Option<usize> {
+        let ready = matches!(self.handshake, Handshake::Done)
+            && self.deferred.is_none()
+            && !self.early_overflow
+            && self.life.can_receive();
+        self.receiver.frame_rest().filter(|_| ready)
     }
 
     fn next_event_batched(&mut self) -> Result<Option<Event>, Error> {

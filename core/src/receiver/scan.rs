@@ -87,6 +87,16 @@ pub(super) enum Simple {
     },
 }
 
+/// A whole frame of a read (see [`Receiver::simple_frame`]).
+pub(crate) struct WholeFrame<'a> {
+    pub(crate) kind: MessageKind,
+    /// The payload, still masked with `mask`.
+    pub(crate) payload: &'a [u8],
+    pub(crate) mask: Option<[u8; 4]>,
+    /// The frame's length, header included.
+    pub(crate) len: usize,
+}
+
 impl Receiver {
     /// Scans the bytes after `buf.len() - scan.raw` (see [`Scan`]).
     pub(super) fn scan_frames(&mut self) {
@@ -301,6 +311,55 @@ impl Receiver {
             len,
             key,
         }
+    }
+
+    /// Nothing received is left to decode or in progress (no bytes buffered, no frame or
+    /// message under way, the buffer not lent): the next bytes start a frame.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.buf.is_empty()
+            && self.frame.is_none()
+            && self.message.is_none()
+            && self.joined.is_none()
+            && self.lent.is_none()
+    }
+
+    /// The bytes that finish the final data frame in progress when nothing else is
+    /// buffered (chunked delivery, after its first piece was handed out): once exactly
+    /// these are received, the next event is that frame's last (or an error) and the
+    /// receiver is idle again. `None` in any other case (compressed or joined messages
+    /// included).
+    pub(crate) fn frame_rest(&self) -> Option<usize> {
+        let frame = self.frame.as_ref()?;
+        let message = self.message.as_ref()?;
+        let alone = self.buf.is_empty() && self.joined.is_none() && self.lent.is_none();
+        let plain = !message.compressed && message.data.is_empty() && message.plain.is_empty();
+        if !alone || !plain || !frame.header.fin || frame.header.opcode.is_control() {
+            return None;
+        }
+        usize::try_from(frame.remaining).ok().filter(|&n| n > 0)
+    }
+
+    /// The whole frame at the front of `data` when it is one that
+    /// [`whole_frame`](Self::whole_frame) takes (a final, uncompressed text or binary frame,
+    /// masked as expected, within the limits).
+    pub(crate) fn simple_frame<'a>(&self, data: &'a [u8]) -> Option<WholeFrame<'a>> {
+        let Simple::Yes {
+            kind,
+            header_len,
+            len,
+            key,
+        } = self.simple_header(data)
+        else {
+            return None;
+        };
+        let end = header_len.checked_add(len)?;
+        let payload = data.get(header_len..end)?;
+        Some(WholeFrame {
+            kind,
+            payload,
+            mask: key,
+            len: end,
+        })
     }
 }
 

@@ -66,6 +66,7 @@ _MAX_REASON = 123
 
 _OPEN = ConnectionState.OPEN
 _decode = _core.wsproto_events
+_receive_whole = _core.wsproto_receive
 _send_message = _core.wsproto_send
 
 
@@ -136,6 +137,7 @@ class Connection:
         self._failed = False  # the peer broke the protocol: nothing more is decoded
         # An event decoded after a batch of data events, yielded once they are.
         self._pending: Any = None
+        self._batch: List[Event] = []  # made by receive_data, then queued
 
     @classmethod
     def _from_engine(
@@ -255,7 +257,20 @@ class Connection:
             return
         state = self._state
         if state is _OPEN or state is ConnectionState.LOCAL_CLOSING:
-            self._engine.receive_data(data)
+            if self._pending is None and not self._failed:
+                # Every event decoded so far is queued: the whole messages at the front of
+                # the read are made straight from it, after them; the rest goes to the engine.
+                batch = self._batch
+                try:
+                    self._pending = _receive_whole(
+                        self._engine, data, TextMessage, BytesMessage, batch
+                    )
+                finally:
+                    if batch:
+                        self._events.extend(batch)
+                        batch.clear()
+            else:
+                self._engine.receive_data(data)
         elif state is ConnectionState.CLOSED:
             raise LocalProtocolError("Connection already closed.")
         # REMOTE_CLOSING (and REJECTING): ignored, as in wsproto.
