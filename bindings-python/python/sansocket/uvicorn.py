@@ -164,9 +164,6 @@ class WebSocketProtocol(asyncio.Protocol):
     def resume_writing(self) -> None:
         self.wake_writers()
 
-    def data_received(self, data: bytes) -> None:
-        self.pull(data)
-
     def wake_writers(self) -> None:
         self.write_paused = False
         for waiter in self.drain_waiters:
@@ -231,10 +228,17 @@ class WebSocketProtocol(asyncio.Protocol):
                 if kind is bytes or kind is str:
                     if self.close_sent:
                         continue  # the application is past websocket.close
+                    # put(), inlined: this is every message's path.
                     if kind is str:
-                        self.put({"type": "websocket.receive", "text": event})  # type: ignore[typeddict-item]
+                        self.queue.append({"type": "websocket.receive", "text": event})  # type: ignore[typeddict-item]
                     else:
-                        self.put({"type": "websocket.receive", "bytes": event})  # type: ignore[typeddict-item]
+                        self.queue.append({"type": "websocket.receive", "bytes": event})  # type: ignore[typeddict-item]
+                    waiters = self.receive_waiters
+                    if waiters:
+                        for waiter in waiters:
+                            if not waiter.done():
+                                waiter.set_result(None)
+                        waiters.clear()
                     self.pending_messages += 1
                     more = True
                     break
@@ -259,14 +263,24 @@ class WebSocketProtocol(asyncio.Protocol):
         if conn.write_to(self.transport):
             self.transport.close()
             return
+        pending = self.pending_messages
+        if not pending:
+            if self.driver.read_paused:
+                self.driver.update_reading(0)
+            return
         # Nothing can follow a message before more input arrives when the engine holds
         # none: then data_received pulls, not a scheduled call.
-        if more and self.pending_messages < self.max_queue and conn.buffered_input:
+        buffered = conn.buffered_input
+        if more and buffered and pending < self.max_queue:
             self.schedule_pull()
         # Reading pauses only while messages wait for the application (so a message being
-        # received is never starved) and the engine holds enough of what follows.
-        if self.pending_messages or self.driver.read_paused:
-            self.driver.update_reading(self.pending_messages)
+        # received is never starved) and the engine holds enough of what follows
+        # (Driver.update_reading's test, first here: it holds for nearly every read).
+        if self.driver.read_paused or pending >= self.max_queue or buffered >= _READ_LIMIT:
+            self.driver.update_reading(pending)
+
+    #: ``asyncio.Protocol.data_received``: bytes read from the transport.
+    data_received = pull
 
     def schedule_pull(self) -> None:
         if not self.pull_scheduled and not self.disconnected:
@@ -430,7 +444,7 @@ class WebSocketProtocol(asyncio.Protocol):
         )
 
     async def send(self, event: ASGISendEvent) -> None:
-        message = cast("dict[str, Any]", event)
+        message: dict[str, Any] = event  # type: ignore[assignment]
         while self.write_paused and not self.disconnected:
             waiter = self.loop.create_future()
             self.drain_waiters.append(waiter)
@@ -480,7 +494,7 @@ class WebSocketProtocol(asyncio.Protocol):
                         text = message.get("text")
                         if text is not None:
                             self.conn.send_text(text)
-                    self.flush()
+                    self.conn.write_to(self.transport)  # flush(), inlined
                 elif kind == "websocket.close":
                     code = cast(int, message.get("code", 1000))
                     reason = cast(str, message.get("reason", "") or "")
