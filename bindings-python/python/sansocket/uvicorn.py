@@ -215,6 +215,7 @@ class WebSocketProtocol(asyncio.Protocol):
         self.pull_scheduled = False
         conn = self.conn
         more = False
+        quiet = True  # only messages decoded: the engine queued nothing to write
         try:
             while True:
                 # One engine call per event at most: a message, or another event, or none.
@@ -242,6 +243,7 @@ class WebSocketProtocol(asyncio.Protocol):
                     self.pending_messages += 1
                     more = True
                     break
+                quiet = False
                 if isinstance(event, Request):
                     self.handle_connect(event)
                     break  # nothing more until the application answers
@@ -260,7 +262,7 @@ class WebSocketProtocol(asyncio.Protocol):
             self.flush()
             self.transport.close()
             return
-        if conn.write_to(self.transport):
+        if not quiet and conn.write_to(self.transport):
             self.transport.close()
             return
         pending = self.pending_messages
@@ -550,8 +552,10 @@ class WebSocketProtocol(asyncio.Protocol):
                     self.receive_waiters.remove(waiter)
         message = queue.popleft()
         if message["type"] == "websocket.receive":
-            self.pending_messages -= 1
-            # More to decode, or reading to resume: a pull behind this task.
-            if self.driver.read_paused or self.conn.buffered_input:
+            pending = self.pending_messages
+            self.pending_messages = pending - 1
+            # Decoding stopped at the limit, or reading to resume: a pull behind this task.
+            # (Below the limit, pull() scheduled itself if more was buffered.)
+            if pending >= self.max_queue or self.driver.read_paused:
                 self.schedule_pull()
         return message
