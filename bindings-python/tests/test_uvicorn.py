@@ -475,3 +475,33 @@ def test_burst_in_one_read_past_the_queue_limit(server: Server, count: int) -> N
         return got
 
     assert run(main()) == messages
+
+
+@pytest.mark.parametrize("count", [1, 3, 40])
+def test_answers_in_a_burst_go_out_before_the_protocol_error_after_them(
+    server: Server, count: int
+) -> None:
+    """Messages and then an unmasked frame (a protocol error) in one write: the echoes, whose
+    writes wait for the burst to be decoded, all come before the close frame (1002)."""
+    client = ss.ClientConnection.opened(insecure_seed=5)
+    for i in range(count):
+        client.send_binary(b"%d" % i)
+    wire = client.data_to_send() + b"\x81\x02hi"
+
+    async def main() -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(
+            b"GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(wire)
+        data = await asyncio.wait_for(reader.read(), 5)  # until the server closes
+        writer.close()
+        return data
+
+    data = run(main())
+    echoes = b"".join(b"\x82" + bytes([len(b"%d" % i)]) + b"%d" % i for i in range(count))
+    assert data.startswith(echoes)
+    rest = data[len(echoes) :]
+    assert rest[0] == 0x88 and struct.unpack("!H", rest[2:4])[0] == 1002

@@ -14,7 +14,9 @@ Server shutdown closes open connections with 1012.
 
 Messages are decoded on demand: when the application takes a message, the next ones are decoded
 on the following loop iteration, so an application's answer to a message goes out before the
-engine reacts to a protocol error in what followed it.
+engine reacts to a protocol error in what followed it. While more input is being decoded, what
+the application sends is written with the answers to what follows (one write for a burst, at
+most 32 messages).
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ __all__ = ["WebSocketProtocol"]
 _CLOSE_TIMEOUT = 10.0
 #: Undecoded bytes the engine may hold while messages wait for the application.
 _READ_LIMIT = 256 * 1024
+#: Messages sent, at most, before they are written while more input is being decoded.
+_MAX_UNFLUSHED = 32
 _INTERNAL_ERROR_HEADERS = [(b"content-type", b"text/plain; charset=utf-8")]
 
 
@@ -115,6 +119,9 @@ class WebSocketProtocol(asyncio.Protocol):
         # Pulls, flushes, pauses reading and matches pongs (shared with sansocket.asyncio).
         self.driver: Driver[None] = Driver(self.conn, read_limit=_READ_LIMIT, max_ahead=self.max_queue)
         self.pull_scheduled = False
+        #: Sends not written yet: the pull queued behind the application writes them, with
+        #: the answers to the messages it decodes (one write for a burst, not one each).
+        self.unflushed = 0
         self.write_paused = False
         self.drain_waiters: list[asyncio.Future[None]] = []
 
@@ -262,19 +269,24 @@ class WebSocketProtocol(asyncio.Protocol):
             self.flush()
             self.transport.close()
             return
-        if not quiet and conn.write_to(self.transport):
-            self.transport.close()
-            return
         pending = self.pending_messages
+        buffered = conn.buffered_input if pending else 0
+        # Nothing can follow a message before more input arrives when the engine holds
+        # none: then data_received pulls, not a scheduled call.
+        again = more and buffered and pending < self.max_queue
+        # What the application sent meanwhile goes out now, unless the next pull follows
+        # (then with the answers to what it decodes).
+        if not quiet or (self.unflushed and not again):
+            self.unflushed = 0
+            if conn.write_to(self.transport):
+                self.transport.close()
+                return
+        if again:
+            self.schedule_pull()
         if not pending:
             if self.driver.read_paused:
                 self.driver.update_reading(0)
             return
-        # Nothing can follow a message before more input arrives when the engine holds
-        # none: then data_received pulls, not a scheduled call.
-        buffered = conn.buffered_input
-        if more and buffered and pending < self.max_queue:
-            self.schedule_pull()
         # Reading pauses only while messages wait for the application (so a message being
         # received is never starved) and the engine holds enough of what follows
         # (Driver.update_reading's test, first here: it holds for nearly every read).
@@ -290,6 +302,7 @@ class WebSocketProtocol(asyncio.Protocol):
             self.loop.call_soon(self.pull)
 
     def flush(self) -> None:
+        self.unflushed = 0
         self.conn.write_to(self.transport)  # pull() closes the transport when the engine asks
 
     def fail(self, code: int, reason: str) -> None:
@@ -496,7 +509,11 @@ class WebSocketProtocol(asyncio.Protocol):
                         text = message.get("text")
                         if text is not None:
                             self.conn.send_text(text)
-                    self.conn.write_to(self.transport)  # flush(), inlined
+                    if self.pull_scheduled and self.unflushed < _MAX_UNFLUSHED:
+                        self.unflushed += 1  # the pull queued behind this task writes it
+                    else:
+                        self.unflushed = 0
+                        self.conn.write_to(self.transport)  # flush(), inlined
                 elif kind == "websocket.close":
                     code = cast(int, message.get("code", 1000))
                     reason = cast(str, message.get("reason", "") or "")
