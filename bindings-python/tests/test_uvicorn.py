@@ -482,7 +482,9 @@ def test_answers_in_a_burst_go_out_before_the_protocol_error_after_them(
     server: Server, count: int
 ) -> None:
     """Messages and then an unmasked frame (a protocol error) in one write: the echoes, whose
-    writes wait for the burst to be decoded, all come before the close frame (1002)."""
+    writes wait for the burst to be decoded, come in order and before the close frame (1002),
+    never after it. (A message the application had not taken yet when a later read brought
+    the error gets no echo: the engine fails the connection on that read.)"""
     client = ss.ClientConnection.opened(insecure_seed=5)
     for i in range(count):
         client.send_binary(b"%d" % i)
@@ -501,7 +503,9 @@ def test_answers_in_a_burst_go_out_before_the_protocol_error_after_them(
         return data
 
     data = run(main())
-    echoes = b"".join(b"\x82" + bytes([len(b"%d" % i)]) + b"%d" % i for i in range(count))
-    assert data.startswith(echoes)
-    rest = data[len(echoes) :]
-    assert rest[0] == 0x88 and struct.unpack("!H", rest[2:4])[0] == 1002
+    echoes = [b"\x82" + bytes([len(b"%d" % i)]) + b"%d" % i for i in range(count)]
+    taken = 0
+    while taken < count and data.startswith(b"".join(echoes[: taken + 1])):
+        taken += 1
+    rest = data[len(b"".join(echoes[:taken])) :]
+    assert rest[0] == 0x88 and struct.unpack("!H", rest[2:4])[0] == 1002, data
