@@ -19,7 +19,8 @@
 # SERVER names (default: all): sansocket-asyncio picows picows-websockets websockets aiohttp
 # uvicorn-sansocket uvicorn-websockets-sansio uvicorn-websockets uvicorn-wsproto
 # node-sansocket node-ws, and the host's floor: floor-python floor-node (servers/floor_echo.*:
-# the handshake answered, then every byte echoed unchanged, no WebSocket work).
+# the handshake answered, then every byte echoed unchanged, no WebSocket work) and
+# floor-uvicorn (servers/uvicorn_floor.py: uvicorn's ASGI dance around the same bytes echo).
 # --quick: one round, 0.7 s per column, 2,000 idle connections.
 # Env: E2E_UVLOOP=0 runs every Python server on asyncio's own loop instead of uvloop;
 # E2E_BUILD=0 skips step 1 but the client build; E2E_SECONDS, E2E_ROUNDS, E2E_IDLE override
@@ -112,13 +113,14 @@ declare -A cmd=(
   [node-sansocket]="node $repo/bindings-wasm/examples/echo_server.mjs {addr} --no-deflate --max-connections $((idle + 100))"
   [node-ws]="node $here/servers/ws_echo.mjs {addr}"
   [floor-python]="$py $here/servers/floor_echo.py {addr}"
+  [floor-uvicorn]="$py $here/servers/uvicorn_echo.py {addr} uvicorn_floor:FloorProtocol"
   [floor-node]="node $here/servers/floor_echo.mjs {addr}"
 )
 # The floors echo bytes without any WebSocket work: the client checks its own frames.
-declare -A client_flags=([floor-python]=--floor [floor-node]=--floor)
+declare -A client_flags=([floor-python]=--floor [floor-uvicorn]=--floor [floor-node]=--floor)
 order=(sansocket-asyncio picows picows-websockets websockets aiohttp uvicorn-sansocket
   uvicorn-websockets-sansio uvicorn-websockets uvicorn-wsproto node-sansocket node-ws
-  floor-python floor-node)
+  floor-python floor-uvicorn floor-node)
 [ ${#servers[@]} -gt 0 ] || servers=("${order[@]}")
 for name in "${servers[@]}"; do
   [ -n "${cmd[$name]:-}" ] || { echo "e2e: unknown server $name (one of: ${order[*]})" >&2; exit 2; }

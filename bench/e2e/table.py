@@ -41,6 +41,7 @@ NAMES = {
     "node-sansocket": "Node: `examples/echo_server.mjs`",
     "node-ws": "Node: ws + bufferutil",
     "floor-python": "floor: Python bytes echo, no WebSocket",
+    "floor-uvicorn": "floor: uvicorn's ASGI dance, no WebSocket",
     "floor-node": "floor: Node bytes echo, no WebSocket",
 }
 

@@ -22,18 +22,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 from websockets.asyncio.client import connect as ws_connect
 
 from sansocket.asyncio import connect as ss_connect
 
-LAUNCHER = Path(__file__).resolve().parent.parent / "tests" / "uvicorn_echo.py"
+import uvicorn_launch
+
 BACKENDS = [
     ("websockets-sansio", "websockets-sansio"),
     ("wsproto", "wsproto"),
@@ -46,27 +45,9 @@ WINDOW = 32
 SIZES = [("125 B", 125, 20_000), ("16 KiB", 16 << 10, 5_000)]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def start(ws: str) -> Tuple["subprocess.Popen[bytes]", str]:
-    port = free_port()
-    cmd = [sys.executable, str(LAUNCHER), f"127.0.0.1:{port}", "--ws", *ws.split(), "--no-deflate"]
-    proc = subprocess.Popen(cmd)
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc, f"ws://127.0.0.1:{port}/"
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"uvicorn --ws {ws} did not start") from None
-            time.sleep(0.05)
+    proc, port = uvicorn_launch.start(ws, timeout=15)
+    return proc, f"ws://127.0.0.1:{port}/"
 
 
 def server_cpu(pid: int) -> float:

@@ -20,13 +20,14 @@ import argparse
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
+
+import uvicorn_launch
 
 try:
     import uvloop
@@ -90,29 +91,15 @@ COLUMNS = [
 
 
 UVICORN = {"uvicorn-sansocket": "sansocket.uvicorn:WebSocketProtocol", "uvicorn-sansio": "websockets-sansio"}
-LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "uvicorn_echo.py")
 
 
-def start_uvicorn(ws: str) -> Tuple["subprocess.Popen[str]", str]:
+def start_uvicorn(ws: str) -> Tuple["subprocess.Popen[bytes]", str]:
     """uvicorn serving tests/uvicorn_echo.py's ASGI echo app with the `--ws` backend `ws`."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    cmd = [sys.executable, LAUNCHER, f"127.0.0.1:{port}", "--ws", ws, "--no-deflate"]
-    proc = subprocess.Popen(cmd, text=True)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc, f"127.0.0.1:{port}"
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"uvicorn --ws {ws} did not start") from None
-            time.sleep(0.05)
+    proc, port = uvicorn_launch.start(ws)
+    return proc, f"127.0.0.1:{port}"
 
 
-def start_server(kind: str) -> Tuple["subprocess.Popen[str]", str]:
+def start_server(kind: str) -> Tuple["subprocess.Popen[Any]", str]:
     if kind in UVICORN:
         return start_uvicorn(UVICORN[kind])
     if kind == "sansocket":

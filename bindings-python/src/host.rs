@@ -93,6 +93,49 @@ impl Connection {
         }
         Ok(self.core().should_close_transport())
     }
+
+    /// `write_to_impl` through the transport's methods looked up once ([`Io`]).
+    fn write_to_io(&mut self, py: Python<'_>, io: &Io) -> PyResult<bool> {
+        if self.core().buffered_amount() > 0 && !io.is_closing.bind(py).call0()?.is_truthy()? {
+            if self.has_shared() {
+                let pieces = self.data_to_send_list(py)?;
+                io.transport
+                    .bind(py)
+                    .call_method1(intern!(py, "writelines"), (pieces,))?;
+            } else {
+                let data = self.data_to_send(py)?;
+                io.write.bind(py).call1((data,))?;
+            }
+        }
+        Ok(self.core().should_close_transport())
+    }
+}
+
+/// The transport, with the two of its methods that every flush calls looked up once (a
+/// bound method of uvloop's transport is a new object at each lookup).
+struct Io {
+    transport: Py<PyAny>,
+    is_closing: Py<PyAny>,
+    write: Py<PyAny>,
+}
+
+impl Io {
+    fn new(transport: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let py = transport.py();
+        Ok(Self {
+            transport: transport.clone().unbind(),
+            is_closing: transport.getattr(intern!(py, "is_closing"))?.unbind(),
+            write: transport.getattr(intern!(py, "write"))?.unbind(),
+        })
+    }
+
+    fn clone_ref(&self, py: Python<'_>) -> Self {
+        Self {
+            transport: self.transport.clone_ref(py),
+            is_closing: self.is_closing.clone_ref(py),
+            write: self.write.clone_ref(py),
+        }
+    }
 }
 
 /// The read path of ``sansocket.asyncio.WebSocket`` (its base class): the event loop calls
@@ -114,7 +157,7 @@ pub(crate) struct Host {
     conn: Py<Connection>,
     on_message: Option<Py<PyAny>>,
     /// The transport, set by ``connection_made``.
-    transport: Mutex<Option<Py<PyAny>>>,
+    transport: Mutex<Option<Io>>,
     /// The application called ``close()`` (or ``on_message`` raised): messages are dropped.
     closing: AtomicBool,
     /// ``on_message`` is being called: the flush comes after the read.
@@ -122,26 +165,26 @@ pub(crate) struct Host {
 }
 
 impl Host {
-    fn transport<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+    fn io(&self, py: Python<'_>) -> Option<Io> {
         self.transport
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .as_ref()
-            .map(|t| t.bind(py).clone())
+            .map(|io| io.clone_ref(py))
+    }
+
+    fn transport<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        self.io(py).map(|io| io.transport.into_bound(py))
     }
 
     /// Writes what the engine queued; closes the transport when the engine says so.
     fn flush(&self, py: Python<'_>) -> PyResult<()> {
-        let Some(transport) = self.transport(py) else {
+        let Some(io) = self.io(py) else {
             return Ok(());
         };
-        let close = self
-            .conn
-            .bind(py)
-            .try_borrow_mut()?
-            .write_to_impl(py, &transport)?;
+        let close = self.conn.bind(py).try_borrow_mut()?.write_to_io(py, &io)?;
         if close {
-            transport.call_method0(intern!(py, "close"))?;
+            io.transport.bind(py).call_method0(intern!(py, "close"))?;
         }
         Ok(())
     }
@@ -229,10 +272,12 @@ impl Host {
         if let Some(on_message) = &self.on_message {
             visit.call(on_message)?;
         }
-        if let Ok(transport) = self.transport.try_lock()
-            && let Some(transport) = transport.as_ref()
+        if let Ok(io) = self.transport.try_lock()
+            && let Some(io) = io.as_ref()
         {
-            visit.call(transport)?;
+            visit.call(&io.transport)?;
+            visit.call(&io.is_closing)?;
+            visit.call(&io.write)?;
         }
         Ok(())
     }
@@ -262,13 +307,18 @@ impl Host {
         self.transport(py).map(Bound::unbind)
     }
 
+    /// Also looks up its ``is_closing`` and ``write`` (``AttributeError`` without them).
     #[setter(_transport)]
-    fn set_transport(&self, transport: Option<Bound<'_, PyAny>>) {
+    fn set_transport(&self, transport: Option<Bound<'_, PyAny>>) -> PyResult<()> {
+        let io = match transport.filter(|t| !t.is_none()) {
+            Some(transport) => Some(Io::new(&transport)?),
+            None => None,
+        };
         *self
             .transport
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) =
-            transport.filter(|t| !t.is_none()).map(Bound::unbind);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = io;
+        Ok(())
     }
 
     /// Messages are dropped (the application is closing the connection).

@@ -20,6 +20,7 @@ mod host;
 mod proxy;
 #[allow(unsafe_code)]
 mod read_buffer;
+mod roles;
 mod stomp;
 #[allow(unsafe_code)]
 mod text;
@@ -34,8 +35,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<connection::ConnectionState>()?;
     m.add_class::<connection::Connection>()?;
-    m.add_class::<connection::ServerConnection>()?;
-    m.add_class::<connection::ClientConnection>()?;
+    m.add_class::<roles::ServerConnection>()?;
+    m.add_class::<roles::ClientConnection>()?;
     m.add_class::<connection::Events>()?;
     m.add_class::<read_buffer::ReadBuffer>()?;
     m.add_class::<host::Host>()?;

@@ -113,6 +113,54 @@ class Transport:
         self.calls.append(("writelines", list(pieces)))
 
 
+class ClosableTransport(Transport):
+    """A transport the host may also close."""
+
+    def close(self) -> None:
+        self.calls.append(("close", None))
+
+
+def test_the_native_host_flushes_through_the_transport_methods() -> None:
+    """``_Host`` looks up ``is_closing`` and ``write`` once, when the transport is set, and
+    flushes through them: one write per send, none while the transport is closing, large
+    payloads through ``writelines``; ``close`` when the engine says so."""
+    from sansocket._core import _Host
+
+    host = _Host(ss.ServerConnection.opened())
+    with pytest.raises(AttributeError):
+        host._transport = object()  # no is_closing/write: refused, nothing kept
+    assert host._transport is None
+    t = ClosableTransport()
+    host._transport = t
+    assert host._transport is t
+    host.send_nowait(b"a")
+    host.send_nowait("b")
+    assert t.calls == [("write", b"\x82\x01a"), ("write", b"\x81\x01b")]
+    t.calls.clear()
+    big = b"x" * 5000
+    host.send_nowait(big)
+    assert t.calls[0][0] == "writelines" and t.calls[0][1][-1] is big  # type: ignore[index]
+    t.calls.clear()
+    t.closing = True
+    host.send_nowait(b"c")  # kept while the transport is closing
+    assert t.calls == []
+    t.closing = False
+
+    class Host(_Host):
+        def _handle(self, event: object) -> None:
+            self.events.append(event)
+
+    got: List[object] = []
+    host = Host(ss.ServerConnection.opened(), on_message=lambda ws, m: got.append(m))
+    host.events = []  # type: ignore[attr-defined]
+    t = ClosableTransport()
+    host._transport = t
+    host.data_received(client_bytes("b:hi", "close"))
+    assert got == [b"hi"]
+    assert isinstance(host.events[0], ss.CloseConnection)  # type: ignore[attr-defined]
+    assert [name for name, _ in t.calls] == ["write", "close"]  # the close reply, then close
+
+
 def test_write_to_writes_once_and_reports_should_close() -> None:
     server = ss.ServerConnection.opened()
     t = Transport()

@@ -23,6 +23,7 @@ uvicorn = pytest.importorskip("uvicorn")
 import websockets  # noqa: E402
 from websockets.asyncio.client import connect as ws_connect  # noqa: E402
 
+import sansocket as ss  # noqa: E402
 import sansocket.asyncio as sa  # noqa: E402
 from sansocket.uvicorn import WebSocketProtocol  # noqa: E402
 
@@ -443,3 +444,68 @@ def test_per_message_deflate_setting(deflate: bool) -> None:
         assert extensions is not None and extensions.startswith("permessage-deflate")
     else:
         assert extensions is None
+
+
+@pytest.mark.parametrize("count", [3, 4, 5, 9, 100])
+def test_burst_in_one_read_past_the_queue_limit(server: Server, count: int) -> None:
+    """Many small messages in one write: decoding stops at ws_max_queue (4) messages with
+    the rest held in the engine, and goes on as the application takes them; every echo
+    comes back, in order, with nothing read after the burst to wake it."""
+    client = ss.ClientConnection.opened(insecure_seed=3)
+    messages = [f"m{i}" if i % 2 else f"b{i}".encode() for i in range(count)]
+    for message in messages:
+        if isinstance(message, str):
+            client.send_text(message)
+        else:
+            client.send_binary(message)
+    wire = client.data_to_send()
+
+    async def main() -> list[Any]:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(
+            b"GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(wire)  # the whole burst at once
+        got: list[Any] = []
+        while len(got) < count:
+            got += client.receive_messages(await asyncio.wait_for(reader.read(65536), 5), 1000)
+        writer.close()
+        return got
+
+    assert run(main()) == messages
+
+
+@pytest.mark.parametrize("count", [1, 3, 40])
+def test_answers_in_a_burst_go_out_before_the_protocol_error_after_them(
+    server: Server, count: int
+) -> None:
+    """Messages and then an unmasked frame (a protocol error) in one write: the echoes, whose
+    writes wait for the burst to be decoded, come in order and before the close frame (1002),
+    never after it. (A message the application had not taken yet when a later read brought
+    the error gets no echo: the engine fails the connection on that read.)"""
+    client = ss.ClientConnection.opened(insecure_seed=5)
+    for i in range(count):
+        client.send_binary(b"%d" % i)
+    wire = client.data_to_send() + b"\x81\x02hi"
+
+    async def main() -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(
+            b"GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(wire)
+        data = await asyncio.wait_for(reader.read(), 5)  # until the server closes
+        writer.close()
+        return data
+
+    data = run(main())
+    echoes = [b"\x82" + bytes([len(b"%d" % i)]) + b"%d" % i for i in range(count)]
+    taken = 0
+    while taken < count and data.startswith(b"".join(echoes[: taken + 1])):
+        taken += 1
+    rest = data[len(b"".join(echoes[:taken])) :]
+    assert rest[0] == 0x88 and struct.unpack("!H", rest[2:4])[0] == 1002, data

@@ -14,7 +14,9 @@ Server shutdown closes open connections with 1012.
 
 Messages are decoded on demand: when the application takes a message, the next ones are decoded
 on the following loop iteration, so an application's answer to a message goes out before the
-engine reacts to a protocol error in what followed it.
+engine reacts to a protocol error in what followed it. While more input is being decoded, what
+the application sends is written with the answers to what follows (one write for a burst, at
+most 32 messages).
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ __all__ = ["WebSocketProtocol"]
 _CLOSE_TIMEOUT = 10.0
 #: Undecoded bytes the engine may hold while messages wait for the application.
 _READ_LIMIT = 256 * 1024
+#: Messages sent, at most, before they are written while more input is being decoded.
+_MAX_UNFLUSHED = 32
 _INTERNAL_ERROR_HEADERS = [(b"content-type", b"text/plain; charset=utf-8")]
 
 
@@ -115,6 +119,9 @@ class WebSocketProtocol(asyncio.Protocol):
         # Pulls, flushes, pauses reading and matches pongs (shared with sansocket.asyncio).
         self.driver: Driver[None] = Driver(self.conn, read_limit=_READ_LIMIT, max_ahead=self.max_queue)
         self.pull_scheduled = False
+        #: Sends not written yet: the pull queued behind the application writes them, with
+        #: the answers to the messages it decodes (one write for a burst, not one each).
+        self.unflushed = 0
         self.write_paused = False
         self.drain_waiters: list[asyncio.Future[None]] = []
 
@@ -163,9 +170,6 @@ class WebSocketProtocol(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self.wake_writers()
-
-    def data_received(self, data: bytes) -> None:
-        self.pull(data)
 
     def wake_writers(self) -> None:
         self.write_paused = False
@@ -218,6 +222,7 @@ class WebSocketProtocol(asyncio.Protocol):
         self.pull_scheduled = False
         conn = self.conn
         more = False
+        quiet = True  # only messages decoded: the engine queued nothing to write
         try:
             while True:
                 # One engine call per event at most: a message, or another event, or none.
@@ -231,13 +236,21 @@ class WebSocketProtocol(asyncio.Protocol):
                 if kind is bytes or kind is str:
                     if self.close_sent:
                         continue  # the application is past websocket.close
+                    # put(), inlined: this is every message's path.
                     if kind is str:
-                        self.put({"type": "websocket.receive", "text": event})  # type: ignore[typeddict-item]
+                        self.queue.append({"type": "websocket.receive", "text": event})  # type: ignore[typeddict-item]
                     else:
-                        self.put({"type": "websocket.receive", "bytes": event})  # type: ignore[typeddict-item]
+                        self.queue.append({"type": "websocket.receive", "bytes": event})  # type: ignore[typeddict-item]
+                    waiters = self.receive_waiters
+                    if waiters:
+                        for waiter in waiters:
+                            if not waiter.done():
+                                waiter.set_result(None)
+                        waiters.clear()
                     self.pending_messages += 1
                     more = True
                     break
+                quiet = False
                 if isinstance(event, Request):
                     self.handle_connect(event)
                     break  # nothing more until the application answers
@@ -256,17 +269,32 @@ class WebSocketProtocol(asyncio.Protocol):
             self.flush()
             self.transport.close()
             return
-        if conn.write_to(self.transport):
-            self.transport.close()
-            return
+        pending = self.pending_messages
+        buffered = conn.buffered_input if pending else 0
         # Nothing can follow a message before more input arrives when the engine holds
         # none: then data_received pulls, not a scheduled call.
-        if more and self.pending_messages < self.max_queue and conn.buffered_input:
+        again = more and buffered and pending < self.max_queue
+        # What the application sent meanwhile goes out now, unless the next pull follows
+        # (then with the answers to what it decodes).
+        if not quiet or (self.unflushed and not again):
+            self.unflushed = 0
+            if conn.write_to(self.transport):
+                self.transport.close()
+                return
+        if again:
             self.schedule_pull()
+        if not pending:
+            if self.driver.read_paused:
+                self.driver.update_reading(0)
+            return
         # Reading pauses only while messages wait for the application (so a message being
-        # received is never starved) and the engine holds enough of what follows.
-        if self.pending_messages or self.driver.read_paused:
-            self.driver.update_reading(self.pending_messages)
+        # received is never starved) and the engine holds enough of what follows
+        # (Driver.update_reading's test, first here: it holds for nearly every read).
+        if self.driver.read_paused or pending >= self.max_queue or buffered >= _READ_LIMIT:
+            self.driver.update_reading(pending)
+
+    #: ``asyncio.Protocol.data_received``: bytes read from the transport.
+    data_received = pull
 
     def schedule_pull(self) -> None:
         if not self.pull_scheduled and not self.disconnected:
@@ -274,6 +302,7 @@ class WebSocketProtocol(asyncio.Protocol):
             self.loop.call_soon(self.pull)
 
     def flush(self) -> None:
+        self.unflushed = 0
         self.conn.write_to(self.transport)  # pull() closes the transport when the engine asks
 
     def fail(self, code: int, reason: str) -> None:
@@ -430,7 +459,7 @@ class WebSocketProtocol(asyncio.Protocol):
         )
 
     async def send(self, event: ASGISendEvent) -> None:
-        message = cast("dict[str, Any]", event)
+        message: dict[str, Any] = event  # type: ignore[assignment]
         while self.write_paused and not self.disconnected:
             waiter = self.loop.create_future()
             self.drain_waiters.append(waiter)
@@ -480,7 +509,11 @@ class WebSocketProtocol(asyncio.Protocol):
                         text = message.get("text")
                         if text is not None:
                             self.conn.send_text(text)
-                    self.flush()
+                    if self.pull_scheduled and self.unflushed < _MAX_UNFLUSHED:
+                        self.unflushed += 1  # the pull queued behind this task writes it
+                    else:
+                        self.unflushed = 0
+                        self.conn.write_to(self.transport)  # flush(), inlined
                 elif kind == "websocket.close":
                     code = cast(int, message.get("code", 1000))
                     reason = cast(str, message.get("reason", "") or "")
@@ -536,8 +569,10 @@ class WebSocketProtocol(asyncio.Protocol):
                     self.receive_waiters.remove(waiter)
         message = queue.popleft()
         if message["type"] == "websocket.receive":
-            self.pending_messages -= 1
-            # More to decode, or reading to resume: a pull behind this task.
-            if self.driver.read_paused or self.conn.buffered_input:
+            pending = self.pending_messages
+            self.pending_messages = pending - 1
+            # Decoding stopped at the limit, or reading to resume: a pull behind this task.
+            # (Below the limit, pull() scheduled itself if more was buffered.)
+            if pending >= self.max_queue or self.driver.read_paused:
                 self.schedule_pull()
         return message

@@ -1,0 +1,77 @@
+"""uvicorn's floor: a ``--ws`` protocol class that does the ASGI dance of a WebSocket backend
+with no WebSocket work at all, for the benchmark's ``floor-uvicorn`` (the client runs with
+``--floor``):
+
+    python servers/uvicorn_echo.py 127.0.0.1:PORT uvicorn_floor:FloorProtocol
+
+It answers the upgrade request with a fixed 101 response once the application accepts, then
+hands every read to the application as a ``websocket.receive`` message (its bytes as they
+are: the frames are not decoded) and writes what the application sends back unchanged. The
+dance is a backend's cheapest: a deque, one future per wait, one ``transport.write`` per send.
+What a real backend costs per message above this is its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Any, Deque, Dict, List, Optional
+
+RESPONSE = (
+    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
+)
+
+
+class FloorProtocol(asyncio.Protocol):
+    def __init__(self, config: Any, server_state: Any, app_state: Dict[str, Any], _loop: Any = None) -> None:
+        if not config.loaded:
+            config.load()  # pragma: no cover
+        self.app = config.loaded_app
+        self.loop = _loop or asyncio.get_event_loop()
+        self.tasks = server_state.tasks
+        self.transport: Any = None
+        self.queue: Deque[Dict[str, Any]] = deque()
+        self.waiters: List["asyncio.Future[None]"] = []
+        self.upgraded = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        self.put({"type": "websocket.disconnect", "code": 1006})
+
+    def data_received(self, data: bytes) -> None:
+        if not self.upgraded:
+            # uvicorn's HTTP protocol hands over the whole upgrade request.
+            self.upgraded = True
+            scope = {"type": "websocket", "path": "/", "headers": [], "subprotocols": []}
+            self.put({"type": "websocket.connect"})
+            task = self.loop.create_task(self.app(scope, self.receive, self.send))
+            task.add_done_callback(self.tasks.discard)
+            self.tasks.add(task)
+            return
+        self.put({"type": "websocket.receive", "bytes": data})
+
+    def put(self, message: Dict[str, Any]) -> None:
+        self.queue.append(message)
+        for waiter in self.waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self.waiters.clear()
+
+    async def receive(self) -> Dict[str, Any]:
+        while not self.queue:
+            waiter = self.loop.create_future()
+            self.waiters.append(waiter)
+            await waiter
+        return self.queue.popleft()
+
+    async def send(self, message: Dict[str, Any]) -> None:
+        kind = message["type"]
+        if kind == "websocket.send":
+            self.transport.write(message["bytes"])
+        elif kind == "websocket.accept":
+            self.transport.write(RESPONSE)
+        elif kind == "websocket.close":
+            self.transport.close()
