@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import WsClient from 'ws';
 
 import { ClientConnection, ServerConnection, serve } from '../lib/node.js';
-import { listen, next, pattern } from './helpers.mjs';
+import { listen, masked, next, pattern } from './helpers.mjs';
 
 function concat(parts) {
   return Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
@@ -22,27 +22,6 @@ function plainBytes(data, binary, options = {}) {
   else conn.sendBinary(typeof data === 'string' ? Buffer.from(data) : data);
   const out = Buffer.from(conn.dataToSend());
   conn.free();
-  return out;
-}
-
-/** A masked frame as a client sends it (a fixed key). */
-function masked(opcode, payload, fin = true) {
-  const key = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
-  const n = payload.length;
-  const head = n > 65535 ? 10 : n > 125 ? 4 : 2;
-  const out = Buffer.alloc(head + 4 + n);
-  out[0] = (fin ? 0x80 : 0) | opcode;
-  if (n > 65535) {
-    out[1] = 0x80 | 127;
-    out.writeBigUInt64BE(BigInt(n), 2);
-  } else if (n > 125) {
-    out[1] = 0x80 | 126;
-    out.writeUInt16BE(n, 2);
-  } else {
-    out[1] = 0x80 | n;
-  }
-  key.copy(out, head);
-  for (let i = 0; i < n; i++) out[head + 4 + i] = payload[i] ^ key[i & 3];
   return out;
 }
 

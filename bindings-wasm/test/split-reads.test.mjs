@@ -10,28 +10,7 @@ import { describe, it } from 'node:test';
 import WsClient from 'ws';
 
 import { ServerConnection, serve } from '../lib/node.js';
-import { listen, next, pattern } from './helpers.mjs';
-
-/** A masked frame as a client sends it (a key that changes with `seed`). */
-function masked(opcode, payload, fin = true, seed = 0) {
-  const key = Buffer.from([0x37 ^ seed, 0xfa, 0x21 ^ seed, 0x3d]);
-  const n = payload.length;
-  const head = n > 65535 ? 10 : n > 125 ? 4 : 2;
-  const out = Buffer.alloc(head + 4 + n);
-  out[0] = (fin ? 0x80 : 0) | opcode;
-  if (n > 65535) {
-    out[1] = 0x80 | 127;
-    out.writeBigUInt64BE(BigInt(n), 2);
-  } else if (n > 125) {
-    out[1] = 0x80 | 126;
-    out.writeUInt16BE(n, 2);
-  } else {
-    out[1] = 0x80 | n;
-  }
-  key.copy(out, head);
-  for (let i = 0; i < n; i++) out[head + 4 + i] = payload[i] ^ key[i & 3];
-  return out;
-}
+import { listen, masked, next, pattern } from './helpers.mjs';
 
 const OPTIONS = { open: true, maxMessageSize: 1 << 20, maxFrameSize: 1 << 20 };
 
