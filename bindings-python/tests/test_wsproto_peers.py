@@ -167,8 +167,11 @@ def test_simple_websocket_client_against_hypercorn_both_on_sansocket_wsproto(
 def test_httpx_ws_client_against_hypercorn_both_on_sansocket_wsproto(
     hypercorn_url: str,
 ) -> None:
-    # httpx-ws sends its close frame and closes the stream without waiting for the reply.
-    assert run_client(HTTPX_WS_CLIENT, hypercorn_url) == [*ECHOED, "LOCAL_CLOSING"]
+    # httpx-ws sends its close frame and closes the stream without waiting for the reply;
+    # its background reader may still have taken the reply first (as with wsproto itself).
+    *echoed, state = run_client(HTTPX_WS_CLIENT, hypercorn_url)
+    assert echoed == ECHOED
+    assert state in ("LOCAL_CLOSING", "CLOSED")
 
 
 def echo_with_websockets(url: str) -> None:
