@@ -46,7 +46,7 @@ pub enum Role {
 /// **In:** give it every byte read from the transport with
 /// [`receive_data`](Self::receive_data), and [`receive_eof`](Self::receive_eof) when the
 /// peer closes its side. Or, without a copy, read from the transport straight into its
-/// receive buffer ([`ConnectionExt::take_read_buffer`](advanced::ConnectionExt::take_read_buffer), in the advanced group); either way,
+/// receive buffer ([`ConnectionExt::take_read_buffer`](crate::advanced::ConnectionExt::take_read_buffer), in the advanced group); either way,
 /// or both, in any state: the events are the same.
 ///
 /// **Out:** after each `receive_data` (or `give_read_buffer`), call
@@ -87,7 +87,7 @@ pub enum Role {
 /// Each group is one `impl` block, in this order (actions in `actions.rs`, output in
 /// `output.rs`, the rest in this file). The advanced group (fewer copies,
 /// batches: `take_read_buffer`, `give_read_buffer`, `send_binary_shared`, `send_text_shared`,
-/// `next_event_batched`) is the trait [`ConnectionExt`](advanced::ConnectionExt), implemented for `Connection`:
+/// `next_event_batched`) is the trait [`ConnectionExt`](crate::advanced::ConnectionExt), implemented for `Connection`:
 /// `use sansocket::advanced::ConnectionExt;` brings it into scope. A host that drives the
 /// engine the plain way (copying reads in, one buffer out) needs none of it.
 ///
@@ -256,7 +256,7 @@ impl Connection {
 ///
 /// What the transport delivered: bytes, and the end of the stream. Then call
 /// [`next_event`](Self::next_event). (Reading straight into the engine's buffer, without a
-/// copy, is in the advanced group: [`ConnectionExt::take_read_buffer`](advanced::ConnectionExt::take_read_buffer).)
+/// copy, is in the advanced group: [`ConnectionExt::take_read_buffer`](crate::advanced::ConnectionExt::take_read_buffer).)
 impl Connection {
     /// Bytes read from the transport. They are decoded by [`next_event`](Self::next_event).
     /// Bytes that arrive after the connection failed or the peer's close frame are dropped.

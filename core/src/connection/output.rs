@@ -15,8 +15,8 @@ impl Connection {
     /// Everything queued for the transport, in order; empty if nothing is. Write it all,
     /// then call it again after the next input or action.
     ///
-    /// When payloads were queued with [`ConnectionExt::send_binary_shared`](advanced::ConnectionExt::send_binary_shared) or
-    /// [`ConnectionExt::send_text_shared`](advanced::ConnectionExt::send_text_shared), this gathers them and the frames around
+    /// When payloads were queued with [`ConnectionExt::send_binary_shared`](crate::advanced::ConnectionExt::send_binary_shared) or
+    /// [`ConnectionExt::send_text_shared`](crate::advanced::ConnectionExt::send_text_shared), this gathers them and the frames around
     /// them into one new buffer (a copy); [`data_to_send_vectored`](Self::data_to_send_vectored)
     /// hands a server's shared payloads back without one, and
     /// [`data_to_send_into`](Self::data_to_send_into) copies into the host's own buffer.
