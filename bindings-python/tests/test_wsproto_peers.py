@@ -55,8 +55,9 @@ trio.run(main, sys.argv[1])
 SIMPLE_WEBSOCKET_CLIENT = REDIRECT + """
 import simple_websocket
 
-ws = simple_websocket.Client.connect(sys.argv[1])
+ws = simple_websocket.Client.connect(sys.argv[1] + "?ask")
 assert type(ws.ws).__module__ == "sansocket.wsproto"
+ws.send("which wsproto?")
 print(ws.receive(timeout=10))
 ws.send("h\\u00e9llo")
 print(ws.receive(timeout=10))

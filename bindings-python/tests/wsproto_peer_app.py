@@ -1,5 +1,8 @@
 """An ASGI echo application that first tells which `wsproto` module its server runs on
-(tests/test_wsproto_peers.py serves it with hypercorn)."""
+(tests/test_wsproto_peers.py serves it with hypercorn). With the query `?ask` it tells only
+after the client's first message: simple-websocket's client handles only the first event of
+its handshake read, so a greeting that arrives with the 101 would wait unseen until its next
+read, which never comes."""
 
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ async def app(
         return
     await receive()
     await send({"type": "websocket.accept"})
+    if scope.get("query_string") == b"ask":
+        await receive()
     module = sys.modules.get("wsproto")
     await send({"type": "websocket.send", "text": getattr(module, "__name__", "none")})
     while True:
