@@ -233,12 +233,7 @@ impl ConnectionExt for Connection {
     where
         F: FnMut(MessageKind, &[u8], Option<[u8; 4]>) -> bool,
     {
-        let ready = matches!(self.handshake, Handshake::Done)
-            && self.deferred.is_none()
-            && !self.early_overflow
-            && self.life.can_receive()
-            && self.receiver.is_idle();
-        if !ready {
+        if !self.receiving_normally() || !self.receiver.is_idle() {
             return 0;
         }
         let mut taken = 0;
@@ -252,14 +247,24 @@ impl ConnectionExt for Connection {
     }
 
     fn frame_rest(&self) -> Option<usize> {
-        let ready = matches!(self.handshake, Handshake::Done)
-            && self.deferred.is_none()
-            && !self.early_overflow
-            && self.life.can_receive();
-        self.receiver.frame_rest().filter(|_| ready)
+        self.receiver
+            .frame_rest()
+            .filter(|_| self.receiving_normally())
     }
 
     fn next_event_batched(&mut self) -> Result<Option<Event>, Error> {
         self.next(true)
+    }
+}
+
+impl Connection {
+    /// Open and receiving, with no error or overflow waiting to be reported: what
+    /// [`ConnectionExt::receive_whole_frames`] and [`ConnectionExt::frame_rest`] need before
+    /// they let a host take frames past the engine.
+    fn receiving_normally(&self) -> bool {
+        matches!(self.handshake, Handshake::Done)
+            && self.deferred.is_none()
+            && !self.early_overflow
+            && self.life.can_receive()
     }
 }
