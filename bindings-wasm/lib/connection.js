@@ -147,21 +147,16 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
     receiveData(data, options = undefined) {
       const bytes = toBytes(data, 'receiveData', false);
       this.#input = options?.consume === true && bytes.length > 0 ? bytes : null;
-      // Copied once, straight into the core's receive buffer (decoded in place there): in
-      // one piece, or behind a frame that straddles reads in the pieces the core offers.
+      // Copied once, straight into the core's receive buffer (decoded in place there).
       const raw = live(this);
-      for (let done = 0; done < bytes.length; ) {
-        const regs = raw.inputRoom(bytes.length - done);
-        if (regs === 0) {
-          raw.feed(done === 0 ? bytes : bytes.subarray(done)); // the handshake
-          return;
-        }
-        refresh();
-        const p = regs >>> 2;
-        const n = u32[p + 1];
-        u8.set(n === bytes.length ? bytes : bytes.subarray(done, done + n), u32[p]);
-        done += n;
+      if (bytes.length === 0) return;
+      const at = raw.inputRoom(bytes.length);
+      if (at === 0) {
+        raw.feed(bytes); // the handshake
+        return;
       }
+      refresh();
+      u8.set(bytes, at);
     }
 
     /** The peer closed its side of the transport (a read returned 0 bytes / 'end'). */

@@ -35,7 +35,7 @@ pub struct RawConnection {
     /// The frame header written by `send_head`.
     head: [u8; MAX_HEADER_LEN],
     /// What the last call answered for JavaScript to read at once (before any other call):
-    /// `[address, length]` of `take_output` and `input_room`, `[output address, output
+    /// `[address, length]` of `take_output`, `[output address, output
     /// length, header address, header length]` of `send_head`.
     regs: [u32; 4],
 }
@@ -139,15 +139,15 @@ impl RawConnection {
         self.conn.receive_data(data);
     }
 
-    /// Room for a read of `len` bytes at the end of the core's receive buffer: returns the
-    /// address of `[address, length]`, where JavaScript copies the first `length` bytes of
-    /// the read at once (nothing may run in WASM in between: a memory growth would move it),
-    /// then calls again for the rest, if any; the next call hands the buffer back to the
-    /// core, which decodes the bytes in place. One copy instead of two (`feed` copies the
-    /// argument into WASM memory, the core into its buffer). Behind undecoded bytes (a frame
-    /// that straddles reads) the buffer grows, or its bytes move to its front, as `feed`
-    /// would do it; the whole read is offered at once (offering it in the pieces the core
-    /// plans for between decodes would copy the undecoded bytes again for each piece).
+    /// Room for a read of `len` bytes at the end of the core's receive buffer: returns its
+    /// address in WASM memory. JavaScript copies the read there at once (nothing may run in
+    /// WASM in between: a memory growth would move it), and the next call hands the buffer
+    /// back to the core, which decodes the bytes in place. One copy instead of two (`feed`
+    /// copies the argument into WASM memory, the core into its buffer). Behind undecoded
+    /// bytes (a frame that straddles reads) the buffer grows, or its bytes move to its
+    /// front, as `feed` would do it: the whole read is offered at once (offering it in the
+    /// pieces the core plans for between decodes would copy the undecoded bytes again for
+    /// each piece).
     ///
     /// Returns 0 during the handshake (use `feed`): the request or response is small, and
     /// the buffer the core lends is kept (4 KiB or more per connection, idle ones included).
@@ -162,9 +162,9 @@ impl RawConnection {
         let start = buf.len();
         // Zeroed, then overwritten: no uninitialised memory without `unsafe`.
         buf.resize(start + len as usize, 0);
-        self.regs = [address(&buf[start..]), len, 0, 0];
+        let at = address(&buf[start..]);
         self.lent = Some(buf);
-        address(&self.regs)
+        at
     }
 
     /// Hands the buffer of `input_room` back to the core, with the read in it.
