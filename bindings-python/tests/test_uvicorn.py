@@ -30,6 +30,21 @@ from sansocket.uvicorn import WebSocketProtocol  # noqa: E402
 from . import uvicorn_apps  # noqa: E402
 from .conftest import run  # noqa: E402
 
+
+async def raw_upgrade(
+    port: int, path: str = "/echo"
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A raw TCP connection to the server on `port`, upgraded to WebSocket on `path` (the
+    101 read): the tests that write frames by hand start from it."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    await reader.readuntil(b"\r\n\r\n")
+    return reader, writer
+
+
 WS = "sansocket.uvicorn:WebSocketProtocol"
 
 
@@ -213,12 +228,7 @@ def test_transport_lost_then_send_raises_client_disconnected(server: Server) -> 
     path = "/send-after-disconnect"
 
     async def main() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-        writer.write(
-            f"GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
-        )
-        await reader.readuntil(b"\r\n\r\n")
+        reader, writer = await raw_upgrade(server.port, path)
         writer.transport.abort()
 
     run(main())
@@ -319,12 +329,7 @@ def test_protocol_error_closes_with_1002(server: Server) -> None:
     """Raw bytes: an unmasked client frame is a protocol error."""
 
     async def main() -> bytes:
-        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-        writer.write(
-            b"GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        )
-        await reader.readuntil(b"\r\n\r\n")
+        reader, writer = await raw_upgrade(server.port)
         writer.write(b"\x81\x02hi")
         data = await reader.read()  # until the server closes
         writer.close()
@@ -401,12 +406,7 @@ def test_keepalive_ping_timeout_closes_with_1011() -> None:
     """A client that never answers pings: closed with 1011 after ws_ping_timeout."""
 
     async def main(s: Server) -> bytes:
-        reader, writer = await asyncio.open_connection("127.0.0.1", s.port)
-        writer.write(
-            b"GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        )
-        await reader.readuntil(b"\r\n\r\n")
+        reader, writer = await raw_upgrade(s.port)
         data = await reader.read()  # a ping, then the close frame, then EOF
         writer.close()
         return data
@@ -461,12 +461,7 @@ def test_burst_in_one_read_past_the_queue_limit(server: Server, count: int) -> N
     wire = client.data_to_send()
 
     async def main() -> list[Any]:
-        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-        writer.write(
-            b"GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        )
-        await reader.readuntil(b"\r\n\r\n")
+        reader, writer = await raw_upgrade(server.port)
         writer.write(wire)  # the whole burst at once
         got: list[Any] = []
         while len(got) < count:
@@ -491,12 +486,7 @@ def test_answers_in_a_burst_go_out_before_the_protocol_error_after_them(
     wire = client.data_to_send() + b"\x81\x02hi"
 
     async def main() -> bytes:
-        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-        writer.write(
-            b"GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        )
-        await reader.readuntil(b"\r\n\r\n")
+        reader, writer = await raw_upgrade(server.port)
         writer.write(wire)
         data = await asyncio.wait_for(reader.read(), 5)  # until the server closes
         writer.close()
