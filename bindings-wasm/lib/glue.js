@@ -419,9 +419,21 @@ export function handleUpgrade(req, socket, head, options = {}, onConnection = un
     conn.accept({ subprotocol, headers: decision?.headers ?? null });
     socket.setNoDelay(true);
     socket.setTimeout(0);
+    // The 101 first, then the events of frames that came with the request: the engine
+    // keeps the last output it handed out until its next call, and an idle connection
+    // would otherwise hold the 101's memory. Corked: the 101 and whatever the application
+    // sends before the start leave in one write.
+    const response = conn.dataToSend();
+    const pending = conn.events(textAsBuffer ? TEXT_AS_BYTES : undefined);
+    socket.cork();
+    socket.write(response);
     const ws = new WebSocket(conn, socket, { closeTimeout, textAsBuffer });
-    if (onConnection) onConnection(ws, request);
-    ws._start(conn.events(textAsBuffer ? TEXT_AS_BYTES : undefined));
+    try {
+      if (onConnection) onConnection(ws, request);
+      ws._start(pending);
+    } finally {
+      socket.uncork();
+    }
   };
   // handleRequest failed: answer 500. A synchronous exception propagates to the caller;
   // a rejected promise ends here.
