@@ -1,6 +1,7 @@
 // examples/echo_server.mjs: the Rust example's command line and behaviour.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -11,9 +12,17 @@ import { next, pattern, within } from './helpers.mjs';
 
 const EXAMPLE = fileURLToPath(new URL('../examples/echo_server.mjs', import.meta.url));
 
-/** Starts the example on a free port; resolves with {url, stop}. */
-async function start(...args) {
-  const child = spawn(process.execPath, [EXAMPLE, '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the example on a free port; resolves with {url, port, stop}. */
+function start(...args) {
+  return startWith({}, ...args);
+}
+
+/** The same with these environment variables added. */
+async function startWith(env, ...args) {
+  const child = spawn(process.execPath, [EXAMPLE, '127.0.0.1:0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let output = '';
   child.stdout.setEncoding('utf8');
   const port = await within(10000, new Promise((resolve, reject) => {
@@ -30,7 +39,7 @@ async function start(...args) {
       await within(5000, next(child, 'exit'), 'echo_server exit').catch(() => child.kill('SIGKILL'));
     }
   };
-  return { url: `ws://127.0.0.1:${port}/`, stop };
+  return { url: `ws://127.0.0.1:${port}/`, port, stop };
 }
 
 describe('examples/echo_server.mjs', () => {
@@ -80,6 +89,31 @@ describe('examples/echo_server.mjs', () => {
       await next(ws, 'close');
     } finally {
       await plain.stop();
+    }
+  });
+
+  it('drops a connection not upgraded in time, and keeps an idle WebSocket', async () => {
+    const quick = await startWith({ ECHO_READ_TIMEOUT_MS: '600' }, '--no-deflate');
+    try {
+      const silent = net.connect(quick.port, '127.0.0.1');
+      silent.on('error', () => {});
+      const slow = net.connect(quick.port, '127.0.0.1', () => slow.write('GET / HTTP/1.1\r\nHost: x\r\n'));
+      slow.on('error', () => {});
+      const ws = new WsClient(quick.url);
+      await next(ws, 'open');
+      const t0 = Date.now();
+      await Promise.all([next(silent, 'close', 3000), next(slow, 'close', 3000)]);
+      assert.ok(Date.now() - t0 >= 300, 'not before the timeout');
+      // The WebSocket, idle as long, stays open and echoes.
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      assert.equal(ws.readyState, WsClient.OPEN);
+      ws.send('still here');
+      const [data] = await next(ws, 'message');
+      assert.equal(String(data), 'still here');
+      ws.close();
+      await next(ws, 'close');
+    } finally {
+      await quick.stop();
     }
   });
 
