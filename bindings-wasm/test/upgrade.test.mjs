@@ -51,7 +51,7 @@ test('a greeting sent on connection and the echo of early frames follow the 101,
   }
 });
 
-test('an upgraded, idle connection holds its engine only: under 640 bytes of WASM memory', async () => {
+test('an upgraded, idle connection holds its engine only: under 680 bytes of WASM memory', async (t) => {
   const { server, port, close } = await listen();
   serve(server, { deflate: false }, () => {});
   const sockets = [];
@@ -73,8 +73,9 @@ test('an upgraded, idle connection holds its engine only: under 640 bytes of WAS
     const before = wasmMemorySize();
     await open(n);
     const perConnection = (wasmMemorySize() - before) / n;
-    // The engine's connection and the binding's state; with the 101 kept it was 750.
-    assert.ok(perConnection < 640, `${perConnection.toFixed(0)} bytes of WASM memory per idle connection`);
+    t.diagnostic(`${perConnection.toFixed(0)} bytes of WASM memory per idle connection`);
+    // The engine's connection and the binding's state; with the 101 kept it was 754 (623 without).
+    assert.ok(perConnection < 680, `${perConnection.toFixed(0)} bytes of WASM memory per idle connection`);
   } finally {
     for (const socket of sockets) socket.destroy();
     await close();
