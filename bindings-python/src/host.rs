@@ -32,6 +32,7 @@ impl Connection {
         py: Python<'py>,
         data: Option<&Bound<'py, PyAny>>,
         max_messages: usize,
+        defer_errors: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let conn = self.core();
         if let Some(data) = data {
@@ -43,7 +44,7 @@ impl Connection {
             // The first event with `next_event`: it raises an error (one deferred by the
             // last call among them) and queues the close frame. The others with the batched
             // form, which leaves an error for the next call, after the events before it.
-            let next = if list.is_empty() {
+            let next = if list.is_empty() && !defer_errors {
                 conn.next_event()
             } else {
                 conn.next_event_batched()
@@ -51,6 +52,13 @@ impl Connection {
             let event = match next {
                 Ok(Some(event)) => event,
                 Ok(None) => break,
+                // Deferred by the engine (an abnormal closure is only reported: raised).
+                Err(sansocket::Error::Protocol(error))
+                    if defer_errors && error != sansocket::ProtocolError::AbnormalClosure =>
+                {
+                    list.append(py.None())?;
+                    break;
+                }
                 Err(_) if !list.is_empty() => break,
                 Err(error) => return Err(errors::failure(py, error, conn.role())),
             };

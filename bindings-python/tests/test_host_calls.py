@@ -73,6 +73,31 @@ def test_a_protocol_error_after_messages_is_raised_by_the_next_call() -> None:
     assert server.receive_messages(None, 10) == []
 
 
+def test_defer_errors_marks_the_error_and_leaves_it_for_a_later_call() -> None:
+    server = ss.ServerConnection.opened()
+    bad = bytes([0x83, 0x80, 0, 0, 0, 0])  # reserved opcode 3
+    server.receive_messages(client_bytes("b:1", "b:2") + bad, 0)
+    assert server.receive_messages(None, 1, True) == [b"1"]
+    assert server.receive_messages(None, 5, True) == [b"2", None]  # the error, not raised
+    assert server.receive_messages(None, 5, True) == []  # nothing past it
+    assert server.data_to_send() == b""  # no close frame yet
+    server.send_binary(b"answer")
+    with pytest.raises(ss.RemoteProtocolError) as info:
+        server.receive_messages(None, 5)
+    assert info.value.code == 1002
+    out = server.data_to_send()
+    assert out.startswith(bytes([0x82, 6]) + b"answer") and out[8] == 0x88
+
+
+def test_defer_errors_first_and_on_its_own() -> None:
+    server = ss.ServerConnection.opened()
+    assert server.receive_messages(bytes([0x82, 0x05, 1, 2, 3, 4, 5]), 1, True) == [None]
+    assert server.data_to_send() == b""
+    with pytest.raises(ss.RemoteProtocolError):
+        server.receive_messages(None, 1)
+    assert server.data_to_send()[0] == 0x88
+
+
 def test_a_protocol_error_first_is_raised_at_once() -> None:
     server = ss.ServerConnection.opened()
     with pytest.raises(ss.RemoteProtocolError):
