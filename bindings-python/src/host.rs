@@ -24,6 +24,7 @@ use sansocket::{Event, State};
 use crate::connection::Connection;
 use crate::convert;
 use crate::errors;
+use crate::whole_frames;
 
 impl Connection {
     /// `Connection.receive_messages`.
@@ -197,16 +198,51 @@ impl Host {
         Ok(())
     }
 
-    /// Decodes everything buffered, calling `on_message` for each message, then flushes.
-    fn dispatch(slf: &Bound<'_, Self>, on_message: &Bound<'_, PyAny>) -> PyResult<()> {
+    /// Calls `on_message` for each of `first` (messages made from the read, which come
+    /// before what the engine holds: see `whole_frames`), then decodes everything buffered,
+    /// calling it for each message; raises `error` (of making `first`) after them; then
+    /// flushes.
+    fn dispatch<'py>(
+        slf: &Bound<'py, Self>,
+        on_message: &Bound<'py, PyAny>,
+        first: Vec<Bound<'py, PyAny>>,
+        error: Option<PyErr>,
+    ) -> PyResult<()> {
         let py = slf.py();
         let this = slf.get();
         let conn = this.conn.bind(py);
         this.in_read.store(true, Ordering::Relaxed);
-        let result = Self::dispatch_events(slf, conn, on_message);
+        let mut result = Ok(());
+        for message in first {
+            result = Self::deliver(slf, on_message, message);
+            if result.is_err() {
+                break;
+            }
+        }
+        if let Some(error) = error {
+            result = result.and(Err(error));
+        }
+        let result = result.and_then(|()| Self::dispatch_events(slf, conn, on_message));
         this.in_read.store(false, Ordering::Relaxed);
         result?;
         this.flush(py)
+    }
+
+    /// Calls `on_message(ws, message)`, unless the application is closing; its exception
+    /// goes to `_on_message_failed`.
+    fn deliver<'py>(
+        slf: &Bound<'py, Self>,
+        on_message: &Bound<'py, PyAny>,
+        message: Bound<'py, PyAny>,
+    ) -> PyResult<()> {
+        if slf.get().closing.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        if let Err(error) = on_message.call1((slf, message)) {
+            let py = slf.py();
+            slf.call_method1(intern!(py, "_on_message_failed"), (error.into_value(py),))?;
+        }
+        Ok(())
     }
 
     fn dispatch_events(
@@ -215,7 +251,6 @@ impl Host {
         on_message: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let py = slf.py();
-        let this = slf.get();
         loop {
             // One event at a time, its callback before the next is decoded: what it sends
             // is queued before the engine reacts to what follows (a protocol error, say).
@@ -242,12 +277,7 @@ impl Host {
                     }
                 }
             };
-            if this.closing.load(Ordering::Relaxed) {
-                continue;
-            }
-            if let Err(error) = on_message.call1((slf, message)) {
-                slf.call_method1(intern!(py, "_on_message_failed"), (error.into_value(py),))?;
-            }
+            Self::deliver(slf, on_message, message)?;
         }
     }
 }
@@ -355,24 +385,33 @@ impl Host {
             .try_borrow_mut()?
             .buffer_updated_impl(py, nbytes)?;
         match &this.on_message {
-            Some(on_message) => Self::dispatch(slf, on_message.bind(py)),
+            Some(on_message) => Self::dispatch(slf, on_message.bind(py), Vec::new(), None),
             None => slf.call_method0(intern!(py, "_pull")).map(drop),
         }
     }
 
     /// ``asyncio.Protocol.data_received`` (transports that do not read into a buffer): as
-    /// ``buffer_updated``, with the bytes read.
+    /// ``buffer_updated``, with the bytes read. With ``on_message``, the whole messages of a
+    /// ``bytes`` read are made straight from it (one copy of each payload, see
+    /// ``whole_frames``).
     fn data_received(slf: &Bound<'_, Self>, data: &Bound<'_, PyAny>) -> PyResult<()> {
         let py = slf.py();
         let this = slf.get();
         match &this.on_message {
             Some(on_message) => {
-                {
+                let mut first = Vec::new();
+                let error = {
                     let mut conn = this.conn.bind(py).try_borrow_mut()?;
                     let core = conn.core();
-                    convert::with_bytes(data, |bytes| core.receive_data(bytes))?;
-                }
-                Self::dispatch(slf, on_message.bind(py))
+                    if let Ok(bytes) = data.cast::<PyBytes>() {
+                        // Immutable: no code run meanwhile can change what is read.
+                        whole_frames::receive(py, core, bytes.as_bytes(), &mut first)
+                    } else {
+                        convert::with_bytes(data, |bytes| core.receive_data(bytes))?;
+                        None
+                    }
+                };
+                Self::dispatch(slf, on_message.bind(py), first, error)
             }
             None => slf
                 .call_method1(intern!(py, "_pull"), (false, data))
@@ -392,7 +431,7 @@ impl Host {
             convert::with_bytes(data, |bytes| core.receive_data(bytes))?;
         }
         match &this.on_message {
-            Some(on_message) => Self::dispatch(slf, on_message.bind(py)),
+            Some(on_message) => Self::dispatch(slf, on_message.bind(py), Vec::new(), None),
             None => Err(PyValueError::new_err("_dispatch() needs on_message")),
         }
     }
