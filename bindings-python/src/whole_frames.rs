@@ -24,41 +24,30 @@ thread_local! {
 /// The largest scratch buffer kept between reads.
 const SCRATCH_KEEP: usize = 64 << 10;
 
-/// Gives `data` to `core` as `receive_data` would, except that the whole messages at its
-/// front are made here and appended to `out` (`str` for text, `bytes` for binary), in order:
-/// the events the engine then decodes come after them. A text frame that is not UTF-8 is
-/// left to the engine, which reports the error as it would have. Returns the error of
-/// making an object (no memory), if any: `out` then holds the messages before it, and the
-/// engine the rest of `data`.
-pub(crate) fn receive<'py>(
+/// The message of the whole frame at the front of `data`, if the engine would return it as
+/// a whole message (`str` for text, `bytes` for binary), and how many bytes of `data` it
+/// took (0 with `None`: give `data` to `receive_data` instead). A text frame that is not
+/// UTF-8 is left to the engine, which reports the error as it would have. One frame per
+/// call, so that the host hands each message to the application (and its answer goes out)
+/// before the next one is made.
+pub(crate) fn take_one<'py>(
     py: Python<'py>,
     core: &mut sansocket::Connection,
     data: &[u8],
-    out: &mut Vec<Bound<'py, PyAny>>,
-) -> Option<PyErr> {
-    let mut error = None;
+) -> PyResult<(Option<Bound<'py, PyAny>>, usize)> {
+    let mut made: PyResult<Option<Bound<'py, PyAny>>> = Ok(None);
     let mut scratch = SCRATCH.take();
     let taken = core.receive_whole_frames(data, |kind, payload, mask| {
-        match message(py, kind, payload, mask, &mut scratch) {
-            Ok(Some(message)) => {
-                out.push(message);
-                true
-            }
-            Ok(None) => false,
-            Err(err) => {
-                error = Some(err);
-                false
-            }
+        if !matches!(made, Ok(None)) {
+            return false; // one frame per call
         }
+        made = message(py, kind, payload, mask, &mut scratch);
+        matches!(made, Ok(Some(_)))
     });
     if scratch.capacity() <= SCRATCH_KEEP {
         SCRATCH.set(scratch);
     }
-    let rest = data.get(taken..).unwrap_or_default();
-    if !rest.is_empty() {
-        core.receive_data(rest);
-    }
-    error
+    Ok((made?, taken))
 }
 
 /// The message of one whole frame's `payload` (masked with `mask`, if any): `bytes` for

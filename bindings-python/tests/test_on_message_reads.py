@@ -23,13 +23,16 @@ class FakeTransport:
     def __init__(self) -> None:
         self.out = bytearray()
         self.closed = False
+        self.writes = 0
 
     def write(self, data: bytes) -> None:
         self.out += data
+        self.writes += 1
 
     def writelines(self, pieces: List[bytes]) -> None:
         for piece in pieces:
             self.out += piece
+        self.writes += 1
 
     def is_closing(self) -> bool:
         return self.closed
@@ -57,9 +60,12 @@ def wire(*messages: Data, seed: int = 1) -> bytes:
     return client.data_to_send()
 
 
-def feed(reads: List[bytes], on_message: Any, **options: Any) -> tuple[List[Data], bytes, bool]:
+def feed(
+    reads: List[bytes], on_message: Any, transport: Optional[FakeTransport] = None, **options: Any
+) -> tuple[List[Data], bytes, bool]:
     """Gives `reads` to a server WebSocket's ``data_received``, in order; returns what
     ``on_message`` got, what was written and whether the transport was closed."""
+    transport = transport or FakeTransport()
     got: List[Data] = []
 
     def callback(ws: WebSocket, message: Data) -> None:
@@ -70,7 +76,7 @@ def feed(reads: List[bytes], on_message: Any, **options: Any) -> tuple[List[Data
         ws = WebSocket(
             ss.ServerConnection.opened(**options), open_timeout=None, on_message=callback
         )
-        transport = FakeTransport()
+        assert transport is not None
         ws.connection_made(transport)  # type: ignore[arg-type]
         for data in reads:
             ws.data_received(data)
@@ -190,6 +196,19 @@ def test_limits_and_control_frames_go_through_the_engine() -> None:
     assert events[0] == "a" and isinstance(events[1], ss.Pong)
     assert events[2:] == [b"b", "frag", ("close", 1009)]
     assert closed
+
+
+@pytest.mark.parametrize("cut", [0, 10])
+def test_small_answers_of_a_read_go_out_together_large_ones_at_once(cut: int) -> None:
+    small = FakeTransport()
+    got, out, _ = feed([wire(*[b"s" * 100] * 50)], echo, small)
+    assert len(got) == 50 and answers(out) == got and small.writes == 1
+    large = FakeTransport()
+    data = wire(*[b"L" * 70_000] * 3)
+    reads = [data[:cut], data[cut:]] if cut else [data]
+    got, out, _ = feed(reads, echo, large)
+    assert got == [b"L" * 70_000] * 3 and answers(out) == got
+    assert large.writes == 3
 
 
 def test_memoryview_reads_take_the_engine_path() -> None:
