@@ -231,12 +231,9 @@ class WebSocketProtocol(asyncio.Protocol):
             while True:
                 # One engine call per event at most: a message, or another event, or none.
                 pending = self.pending_messages
-                if pending:
-                    # Messages wait for the application: an error waits for its answers.
-                    limit = 1 if pending < self.max_queue else 0
-                    batch = conn.receive_messages(data, limit, True)
-                else:
-                    batch = conn.receive_messages(data, 1)
+                limit = 1 if pending < self.max_queue else 0
+                # While messages wait for the application, an error waits for its answers.
+                batch = conn.receive_messages(data, limit, pending > 0)
                 data = None
                 if not batch:
                     break
