@@ -36,11 +36,37 @@ impl Connection {
         defer_errors: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let conn = self.core();
-        if let Some(data) = data {
-            convert::with_bytes(data, |bytes| conn.receive_data(bytes))?;
-        }
         let list = PyList::empty(py);
         let mut messages = 0;
+        match data {
+            Some(data) if max_messages > 0 && data.is_exact_instance_of::<PyBytes>() => {
+                // The whole messages at the front of a `bytes` read, made straight from it
+                // (see `whole_frames`); the rest to the engine.
+                let mut read = data.cast::<PyBytes>()?.as_bytes();
+                while messages < max_messages && !read.is_empty() {
+                    match whole_frames::take_one(py, conn, read) {
+                        Ok((Some(message), taken)) => {
+                            read = read.get(taken..).unwrap_or_default();
+                            if let Err(error) = list.append(message) {
+                                conn.receive_data(read);
+                                return Err(error);
+                            }
+                            messages += 1;
+                        }
+                        Ok((None, _)) => break,
+                        Err(error) => {
+                            conn.receive_data(read);
+                            return Err(error);
+                        }
+                    }
+                }
+                if !read.is_empty() {
+                    conn.receive_data(read);
+                }
+            }
+            Some(data) => convert::with_bytes(data, |bytes| conn.receive_data(bytes))?,
+            None => {}
+        }
         while messages < max_messages {
             // The first event with `next_event`: it raises an error (one deferred by the
             // last call among them) and queues the close frame. The others with the batched
@@ -243,7 +269,10 @@ impl Host {
             match made {
                 Ok((Some(message), taken)) => {
                     read = read.get(taken..).unwrap_or_default();
-                    Self::deliver(slf, on_message, message)?;
+                    result = Self::deliver(slf, on_message, message);
+                    if result.is_err() {
+                        break;
+                    }
                 }
                 Ok((None, _)) => break,
                 Err(error) => {

@@ -37,6 +37,27 @@ def test_messages_come_as_str_and_bytes_up_to_the_limit() -> None:
     assert server.receive_messages(None, 5) == []
 
 
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+def test_whole_frames_of_a_read_up_to_the_limit_the_rest_buffered(kind: type) -> None:
+    server = ss.ServerConnection.opened()
+    first = client_bytes("t:one", "b:two")
+    wire = first + client_bytes("t:three")
+    assert server.receive_messages(kind(wire), 1) == ["one"]
+    assert server.buffered_input == len(wire) - len(client_bytes("t:one"))
+    assert server.receive_messages(None, 1) == [b"two"]
+    assert server.receive_messages(b"", 5) == ["three"]
+    assert server.buffered_input == 0
+
+
+def test_text_not_utf8_in_a_whole_frame_fails_after_the_messages_before_it() -> None:
+    server = ss.ServerConnection.opened()
+    bad = bytes([0x81, 0x82, 0, 0, 0, 0, 0xC3, 0x28])  # masked (zero key), not UTF-8
+    assert server.receive_messages(client_bytes("t:ok", "b:fine") + bad, 10) == ["ok", b"fine"]
+    with pytest.raises(ss.RemoteProtocolError) as info:
+        server.receive_messages(None, 10)
+    assert info.value.code == 1007
+
+
 def test_same_messages_whatever_the_chunking() -> None:
     wire = client_bytes("t:" + "a" * 3, "b:" + "x" * 70_000, "ping", "t:end")
     for size in (1, 7, 4096, len(wire)):
