@@ -183,7 +183,8 @@ impl Io {
 /// ``buffer_updated(nbytes)``, after the loop read into ``Connection.get_buffer()``, gives
 /// the engine the bytes; with ``on_message``, it then decodes everything and calls
 /// ``on_message(ws, message)`` for each message as it is decoded, and writes what was queued
-/// (the answers of every message of the read) with one ``transport.write``; without, it
+/// (the answers of every message of the read) with one ``transport.write`` (at once, from
+/// 64 KiB queued); without, it
 /// calls the subclass's ``_pull()``. ``send_nowait(message)`` queues a message, and writes at
 /// once unless called from ``on_message``. What is not a message (a close frame, a pong, the
 /// handshake's request) goes to the subclass's ``_handle(event)``; a failure of the
@@ -506,7 +507,8 @@ impl Host {
 
     /// Sends a message (``str`` as text, bytes-like as binary) without waiting for the write
     /// buffer to drain. Called from ``on_message``, what it queues is written once the
-    /// callbacks of that read returned (one write for them all); otherwise at once. Raises
+    /// callbacks of that read returned (one write for them all, or at once from 64 KiB
+    /// queued); otherwise at once. Raises
     /// ``ConnectionClosed`` once the connection is no longer open.
     fn send_nowait(slf: &Bound<'_, Self>, message: &Bound<'_, PyAny>) -> PyResult<()> {
         let py = slf.py();
