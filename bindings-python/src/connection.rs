@@ -251,14 +251,20 @@ impl Connection {
     /// decoded before it; otherwise the events before it are returned and the next call
     /// raises it (queueing the close frame then, so that what the application sends in
     /// answer to those events goes out first).
-    #[pyo3(signature = (data=None, max_messages=1))]
+    ///
+    /// ``defer_errors=True`` (for a host whose application has messages it has not answered
+    /// yet): a protocol error is not raised nor acted on; the list ends with ``None`` in its
+    /// place, calls with ``defer_errors=True`` return nothing more, and the first call
+    /// without it raises the error (queueing the close frame then).
+    #[pyo3(signature = (data=None, max_messages=1, defer_errors=false))]
     fn receive_messages<'py>(
         &mut self,
         py: Python<'py>,
         data: Option<&Bound<'py, PyAny>>,
         max_messages: usize,
+        defer_errors: bool,
     ) -> PyResult<Bound<'py, PyList>> {
-        self.receive_messages_impl(py, data, max_messages)
+        self.receive_messages_impl(py, data, max_messages, defer_errors)
     }
 
     /// Writes what is queued to ``transport`` (an ``asyncio.Transport``: one ``write``, or

@@ -24,6 +24,7 @@ use sansocket::{Event, State};
 use crate::connection::Connection;
 use crate::convert;
 use crate::errors;
+use crate::whole_frames;
 
 impl Connection {
     /// `Connection.receive_messages`.
@@ -32,18 +33,45 @@ impl Connection {
         py: Python<'py>,
         data: Option<&Bound<'py, PyAny>>,
         max_messages: usize,
+        defer_errors: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let conn = self.core();
-        if let Some(data) = data {
-            convert::with_bytes(data, |bytes| conn.receive_data(bytes))?;
-        }
         let list = PyList::empty(py);
         let mut messages = 0;
+        match data {
+            Some(data) if max_messages > 0 && data.is_exact_instance_of::<PyBytes>() => {
+                // The whole messages at the front of a `bytes` read, made straight from it
+                // (see `whole_frames`); the rest to the engine.
+                let mut read = data.cast::<PyBytes>()?.as_bytes();
+                while messages < max_messages && !read.is_empty() {
+                    match whole_frames::take_one(py, conn, read) {
+                        Ok((Some(message), taken)) => {
+                            read = read.get(taken..).unwrap_or_default();
+                            if let Err(error) = list.append(message) {
+                                conn.receive_data(read);
+                                return Err(error);
+                            }
+                            messages += 1;
+                        }
+                        Ok((None, _)) => break,
+                        Err(error) => {
+                            conn.receive_data(read);
+                            return Err(error);
+                        }
+                    }
+                }
+                if !read.is_empty() {
+                    conn.receive_data(read);
+                }
+            }
+            Some(data) => convert::with_bytes(data, |bytes| conn.receive_data(bytes))?,
+            None => {}
+        }
         while messages < max_messages {
             // The first event with `next_event`: it raises an error (one deferred by the
             // last call among them) and queues the close frame. The others with the batched
             // form, which leaves an error for the next call, after the events before it.
-            let next = if list.is_empty() {
+            let next = if list.is_empty() && !defer_errors {
                 conn.next_event()
             } else {
                 conn.next_event_batched()
@@ -51,6 +79,13 @@ impl Connection {
             let event = match next {
                 Ok(Some(event)) => event,
                 Ok(None) => break,
+                // Deferred by the engine (an abnormal closure is only reported: raised).
+                Err(sansocket::Error::Protocol(error))
+                    if defer_errors && error != sansocket::ProtocolError::AbnormalClosure =>
+                {
+                    list.append(py.None())?;
+                    break;
+                }
                 Err(_) if !list.is_empty() => break,
                 Err(error) => return Err(errors::failure(py, error, conn.role())),
             };
@@ -111,6 +146,10 @@ impl Connection {
     }
 }
 
+/// Queued output from which ``on_message``'s answers are written at once instead of after
+/// the read's other messages.
+const FLUSH_AT: usize = 64 << 10;
+
 /// The transport, with the two of its methods that every flush calls looked up once (a
 /// bound method of uvloop's transport is a new object at each lookup).
 struct Io {
@@ -144,7 +183,8 @@ impl Io {
 /// ``buffer_updated(nbytes)``, after the loop read into ``Connection.get_buffer()``, gives
 /// the engine the bytes; with ``on_message``, it then decodes everything and calls
 /// ``on_message(ws, message)`` for each message as it is decoded, and writes what was queued
-/// (the answers of every message of the read) with one ``transport.write``; without, it
+/// (the answers of every message of the read) with one ``transport.write`` (at once, from
+/// 64 KiB queued); without, it
 /// calls the subclass's ``_pull()``. ``send_nowait(message)`` queues a message, and writes at
 /// once unless called from ``on_message``. What is not a message (a close frame, a pong, the
 /// handshake's request) goes to the subclass's ``_handle(event)``; a failure of the
@@ -189,16 +229,95 @@ impl Host {
         Ok(())
     }
 
-    /// Decodes everything buffered, calling `on_message` for each message, then flushes.
-    fn dispatch(slf: &Bound<'_, Self>, on_message: &Bound<'_, PyAny>) -> PyResult<()> {
+    /// Decodes everything, calling `on_message` for each message, then flushes: first the
+    /// whole messages at the front of `read` (made straight from it, see `whole_frames`),
+    /// then, the rest of `read` given to the engine, what the engine decodes.
+    fn dispatch(
+        slf: &Bound<'_, Self>,
+        on_message: &Bound<'_, PyAny>,
+        read: Option<&Bound<'_, PyBytes>>,
+    ) -> PyResult<()> {
         let py = slf.py();
         let this = slf.get();
         let conn = this.conn.bind(py);
         this.in_read.store(true, Ordering::Relaxed);
-        let result = Self::dispatch_events(slf, conn, on_message);
+        let result = match read {
+            Some(read) => Self::dispatch_read(slf, conn, on_message, read.as_bytes()),
+            None => Ok(()),
+        };
+        let result = result.and_then(|()| Self::dispatch_events(slf, conn, on_message));
         this.in_read.store(false, Ordering::Relaxed);
         result?;
         this.flush(py)
+    }
+
+    /// The whole messages at the front of `read`, one at a time, each handed to
+    /// `on_message` before the next is made; then the rest of `read` to the engine. (`read`
+    /// is a `bytes`' contents: no code run meanwhile can change them.)
+    fn dispatch_read(
+        slf: &Bound<'_, Self>,
+        conn: &Bound<'_, Connection>,
+        on_message: &Bound<'_, PyAny>,
+        mut read: &[u8],
+    ) -> PyResult<()> {
+        let py = slf.py();
+        let mut result = Ok(());
+        while !read.is_empty() {
+            let made = {
+                let mut guard = conn.try_borrow_mut()?;
+                whole_frames::take_one(py, guard.core(), read)
+            };
+            match made {
+                Ok((Some(message), taken)) => {
+                    read = read.get(taken..).unwrap_or_default();
+                    result = Self::deliver(slf, on_message, message);
+                    if result.is_err() {
+                        break;
+                    }
+                }
+                Ok((None, _)) => break,
+                Err(error) => {
+                    result = Err(error);
+                    break;
+                }
+            }
+        }
+        if !read.is_empty() {
+            conn.try_borrow_mut()?.core().receive_data(read);
+        }
+        result
+    }
+
+    /// Calls `on_message(ws, message)`, unless the application is closing; its exception
+    /// goes to `_on_message_failed`.
+    fn deliver<'py>(
+        slf: &Bound<'py, Self>,
+        on_message: &Bound<'py, PyAny>,
+        message: Bound<'py, PyAny>,
+    ) -> PyResult<()> {
+        if slf.get().closing.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let py = slf.py();
+        if let Err(error) = on_message.call1((slf, message)) {
+            slf.call_method1(intern!(py, "_on_message_failed"), (error.into_value(py),))?;
+        }
+        // Large answers go out now rather than with the rest of the read's: they are freed
+        // sooner (glibc returns a heap whose top grew past its trim threshold to the system,
+        // then faults it back in on the next read: measured at 23 page faults a message
+        // for 64 KiB messages pipelined, when a read's answers were written together).
+        let this = slf.get();
+        if this
+            .conn
+            .bind(py)
+            .try_borrow_mut()?
+            .core()
+            .buffered_amount()
+            >= FLUSH_AT
+        {
+            this.flush(py)?;
+        }
+        Ok(())
     }
 
     fn dispatch_events(
@@ -207,7 +326,6 @@ impl Host {
         on_message: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let py = slf.py();
-        let this = slf.get();
         loop {
             // One event at a time, its callback before the next is decoded: what it sends
             // is queued before the engine reacts to what follows (a protocol error, say).
@@ -234,12 +352,7 @@ impl Host {
                     }
                 }
             };
-            if this.closing.load(Ordering::Relaxed) {
-                continue;
-            }
-            if let Err(error) = on_message.call1((slf, message)) {
-                slf.call_method1(intern!(py, "_on_message_failed"), (error.into_value(py),))?;
-            }
+            Self::deliver(slf, on_message, message)?;
         }
     }
 }
@@ -347,24 +460,27 @@ impl Host {
             .try_borrow_mut()?
             .buffer_updated_impl(py, nbytes)?;
         match &this.on_message {
-            Some(on_message) => Self::dispatch(slf, on_message.bind(py)),
+            Some(on_message) => Self::dispatch(slf, on_message.bind(py), None),
             None => slf.call_method0(intern!(py, "_pull")).map(drop),
         }
     }
 
     /// ``asyncio.Protocol.data_received`` (transports that do not read into a buffer): as
-    /// ``buffer_updated``, with the bytes read.
+    /// ``buffer_updated``, with the bytes read. With ``on_message``, the whole messages of a
+    /// ``bytes`` read are made straight from it (one copy of each payload, see
+    /// ``whole_frames``).
     fn data_received(slf: &Bound<'_, Self>, data: &Bound<'_, PyAny>) -> PyResult<()> {
         let py = slf.py();
         let this = slf.get();
         match &this.on_message {
             Some(on_message) => {
-                {
+                let read = data.cast::<PyBytes>().ok();
+                if read.is_none() {
                     let mut conn = this.conn.bind(py).try_borrow_mut()?;
                     let core = conn.core();
                     convert::with_bytes(data, |bytes| core.receive_data(bytes))?;
                 }
-                Self::dispatch(slf, on_message.bind(py))
+                Self::dispatch(slf, on_message.bind(py), read)
             }
             None => slf
                 .call_method1(intern!(py, "_pull"), (false, data))
@@ -384,14 +500,15 @@ impl Host {
             convert::with_bytes(data, |bytes| core.receive_data(bytes))?;
         }
         match &this.on_message {
-            Some(on_message) => Self::dispatch(slf, on_message.bind(py)),
+            Some(on_message) => Self::dispatch(slf, on_message.bind(py), None),
             None => Err(PyValueError::new_err("_dispatch() needs on_message")),
         }
     }
 
     /// Sends a message (``str`` as text, bytes-like as binary) without waiting for the write
     /// buffer to drain. Called from ``on_message``, what it queues is written once the
-    /// callbacks of that read returned (one write for them all); otherwise at once. Raises
+    /// callbacks of that read returned (one write for them all, or at once from 64 KiB
+    /// queued); otherwise at once. Raises
     /// ``ConnectionClosed`` once the connection is no longer open.
     fn send_nowait(slf: &Bound<'_, Self>, message: &Bound<'_, PyAny>) -> PyResult<()> {
         let py = slf.py();

@@ -24,6 +24,7 @@ mod roles;
 mod stomp;
 #[allow(unsafe_code)]
 mod text;
+mod whole_frames;
 mod wsproto_message;
 
 use pyo3::prelude::*;

@@ -37,6 +37,27 @@ def test_messages_come_as_str_and_bytes_up_to_the_limit() -> None:
     assert server.receive_messages(None, 5) == []
 
 
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+def test_whole_frames_of_a_read_up_to_the_limit_the_rest_buffered(kind: type) -> None:
+    server = ss.ServerConnection.opened()
+    first = client_bytes("t:one", "b:two")
+    wire = first + client_bytes("t:three")
+    assert server.receive_messages(kind(wire), 1) == ["one"]
+    assert server.buffered_input == len(wire) - len(client_bytes("t:one"))
+    assert server.receive_messages(None, 1) == [b"two"]
+    assert server.receive_messages(b"", 5) == ["three"]
+    assert server.buffered_input == 0
+
+
+def test_text_not_utf8_in_a_whole_frame_fails_after_the_messages_before_it() -> None:
+    server = ss.ServerConnection.opened()
+    bad = bytes([0x81, 0x82, 0, 0, 0, 0, 0xC3, 0x28])  # masked (zero key), not UTF-8
+    assert server.receive_messages(client_bytes("t:ok", "b:fine") + bad, 10) == ["ok", b"fine"]
+    with pytest.raises(ss.RemoteProtocolError) as info:
+        server.receive_messages(None, 10)
+    assert info.value.code == 1007
+
+
 def test_same_messages_whatever_the_chunking() -> None:
     wire = client_bytes("t:" + "a" * 3, "b:" + "x" * 70_000, "ping", "t:end")
     for size in (1, 7, 4096, len(wire)):
@@ -71,6 +92,31 @@ def test_a_protocol_error_after_messages_is_raised_by_the_next_call() -> None:
     assert out.startswith(bytes([0x82, 6]) + b"answer") and out[8] == 0x88
     assert server.should_close_transport
     assert server.receive_messages(None, 10) == []
+
+
+def test_defer_errors_marks_the_error_and_leaves_it_for_a_later_call() -> None:
+    server = ss.ServerConnection.opened()
+    bad = bytes([0x83, 0x80, 0, 0, 0, 0])  # reserved opcode 3
+    server.receive_messages(client_bytes("b:1", "b:2") + bad, 0)
+    assert server.receive_messages(None, 1, True) == [b"1"]
+    assert server.receive_messages(None, 5, True) == [b"2", None]  # the error, not raised
+    assert server.receive_messages(None, 5, True) == []  # nothing past it
+    assert server.data_to_send() == b""  # no close frame yet
+    server.send_binary(b"answer")
+    with pytest.raises(ss.RemoteProtocolError) as info:
+        server.receive_messages(None, 5)
+    assert info.value.code == 1002
+    out = server.data_to_send()
+    assert out.startswith(bytes([0x82, 6]) + b"answer") and out[8] == 0x88
+
+
+def test_defer_errors_first_and_on_its_own() -> None:
+    server = ss.ServerConnection.opened()
+    assert server.receive_messages(bytes([0x82, 0x05, 1, 2, 3, 4, 5]), 1, True) == [None]
+    assert server.data_to_send() == b""
+    with pytest.raises(ss.RemoteProtocolError):
+        server.receive_messages(None, 1)
+    assert server.data_to_send()[0] == 0x88
 
 
 def test_a_protocol_error_first_is_raised_at_once() -> None:

@@ -476,10 +476,9 @@ def test_burst_in_one_read_past_the_queue_limit(server: Server, count: int) -> N
 def test_answers_in_a_burst_go_out_before_the_protocol_error_after_them(
     server: Server, count: int
 ) -> None:
-    """Messages and then an unmasked frame (a protocol error) in one write: the echoes, whose
-    writes wait for the burst to be decoded, come in order and before the close frame (1002),
-    never after it. (A message the application had not taken yet when a later read brought
-    the error gets no echo: the engine fails the connection on that read.)"""
+    """Messages and then an unmasked frame (a protocol error) in one write: every echo, in
+    order, then the close frame (1002); the error waits until the application took every
+    message decoded before it (ws_max_queue is 4: most are decoded after the first echoes)."""
     client = ss.ClientConnection.opened(insecure_seed=5)
     for i in range(count):
         client.send_binary(b"%d" % i)
@@ -493,9 +492,36 @@ def test_answers_in_a_burst_go_out_before_the_protocol_error_after_them(
         return data
 
     data = run(main())
-    echoes = [b"\x82" + bytes([len(b"%d" % i)]) + b"%d" % i for i in range(count)]
-    taken = 0
-    while taken < count and data.startswith(b"".join(echoes[: taken + 1])):
-        taken += 1
-    rest = data[len(b"".join(echoes[:taken])) :]
+    echoes = b"".join(b"\x82" + bytes([len(b"%d" % i)]) + b"%d" % i for i in range(count))
+    assert data.startswith(echoes), data
+    rest = data[len(echoes) :]
+    assert rest[0] == 0x88 and struct.unpack("!H", rest[2:4])[0] == 1002, data
+
+
+@pytest.mark.parametrize("count", [1, 3, 6])
+def test_answers_go_out_before_a_protocol_error_in_a_later_read(
+    server: Server, count: int
+) -> None:
+    """Messages, then a protocol error in a later read, while the application has not taken
+    the messages yet (it waits 0.3 s first): every echo goes out, then the close frame
+    (1002). With more messages than ws_max_queue (4), reading pauses meanwhile."""
+    client = ss.ClientConnection.opened(insecure_seed=9)
+    for i in range(count):
+        client.send_binary(b"%d" % i)
+    wire = client.data_to_send()
+
+    async def main() -> bytes:
+        reader, writer = await raw_upgrade(server.port, "/late-echo")
+        writer.write(wire)
+        await writer.drain()
+        await asyncio.sleep(0.1)  # a later read for the server
+        writer.write(b"\x82\x02no")  # unmasked: a protocol error
+        data = await asyncio.wait_for(reader.read(), 5)  # until the server closes
+        writer.close()
+        return data
+
+    data = run(main())
+    echoes = b"".join(b"\x82" + bytes([len(b"%d" % i)]) + b"%d" % i for i in range(count))
+    assert data.startswith(echoes), data
+    rest = data[len(echoes) :]
     assert rest[0] == 0x88 and struct.unpack("!H", rest[2:4])[0] == 1002, data

@@ -24,6 +24,11 @@ async def echo(scope: Scope, receive: Receive, send: Send) -> None:
     """Accepts, echoes every message, returns on disconnect."""
     await receive()  # websocket.connect
     await send({"type": "websocket.accept"})
+    await echo_loop(receive, send)
+
+
+async def echo_loop(receive: Receive, send: Send) -> None:
+    """Echoes every message, returns on disconnect."""
     while True:
         message = await receive()
         if message["type"] == "websocket.disconnect":
@@ -114,6 +119,12 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
             seen.append(message)
             if message["type"] == "websocket.disconnect":
                 return
+    elif path == "/late-echo":
+        # Takes its first message only after a while, then echoes as /echo does.
+        await receive()
+        await send({"type": "websocket.accept"})
+        await asyncio.sleep(0.3)
+        await echo_loop(receive, send)
     elif path == "/slow":
         # Reads nothing for a while, then everything: reading must pause meanwhile.
         await receive()

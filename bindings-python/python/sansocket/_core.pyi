@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, ClassVar, List, Literal, Optional, Protocol, Sequence, Tuple, Union, final
+from typing import Any, ClassVar, List, Literal, Optional, Protocol, Sequence, Tuple, Union, final, overload
 
 from typing_extensions import Self, TypedDict, Unpack, disjoint_base
 
@@ -360,9 +360,17 @@ class Connection:
     def next_event(self) -> Optional[_Event]: ...
     def data_to_send(self) -> bytes: ...
     def data_to_send_list(self) -> List[bytes]: ...
+    @overload
     def receive_messages(
-        self, data: Optional[_BytesLike] = None, max_messages: int = 1
+        self,
+        data: Optional[_BytesLike] = None,
+        max_messages: int = 1,
+        defer_errors: Literal[False] = False,
     ) -> List[Union[str, bytes, _Event]]: ...
+    @overload
+    def receive_messages(
+        self, data: Optional[_BytesLike], max_messages: int, defer_errors: bool
+    ) -> List[Union[str, bytes, _Event, None]]: ...
     def write_to(self, transport: _Transport) -> bool: ...
     def get_buffer(self, sizehint: int = ...) -> ReadBuffer: ...
     def buffer_updated(self, nbytes: int) -> None: ...

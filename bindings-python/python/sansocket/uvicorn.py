@@ -109,6 +109,9 @@ class WebSocketProtocol(asyncio.Protocol):
         self.receive_waiters: list[asyncio.Future[None]] = []
         self.max_queue = max(1, int(config.ws_max_queue or 1))
         self.pending_messages = 0  # websocket.receive events queued, not yet taken
+        #: The engine holds a protocol error, deferred while messages waited for the
+        #: application: the pull after it took the last one acts on it.
+        self.error_waiting = False
         self.handshake_complete = False
         self.close_sent = False
         self.peer_closed = False  # the peer's close frame arrived, or it broke the protocol
@@ -217,7 +220,8 @@ class WebSocketProtocol(asyncio.Protocol):
         One message per call: when more may follow, the next call is scheduled behind the
         application's task, which the queued message woke, so that its answer goes out
         before the engine decodes (and perhaps fails on) what followed. Decoding goes on
-        while fewer than ``ws_max_queue`` messages wait for the application.
+        while fewer than ``ws_max_queue`` messages wait for the application; a protocol
+        error met meanwhile waits in the engine until the application took them all.
         """
         self.pull_scheduled = False
         conn = self.conn
@@ -226,8 +230,10 @@ class WebSocketProtocol(asyncio.Protocol):
         try:
             while True:
                 # One engine call per event at most: a message, or another event, or none.
-                limit = 1 if self.pending_messages < self.max_queue else 0
-                batch = conn.receive_messages(data, limit)
+                pending = self.pending_messages
+                limit = 1 if pending < self.max_queue else 0
+                # While messages wait for the application, an error waits for its answers.
+                batch = conn.receive_messages(data, limit, pending > 0)
                 data = None
                 if not batch:
                     break
@@ -249,6 +255,9 @@ class WebSocketProtocol(asyncio.Protocol):
                         waiters.clear()
                     self.pending_messages += 1
                     more = True
+                    break
+                if event is None:
+                    self.error_waiting = True
                     break
                 quiet = False
                 if isinstance(event, Request):
@@ -571,8 +580,13 @@ class WebSocketProtocol(asyncio.Protocol):
         if message["type"] == "websocket.receive":
             pending = self.pending_messages
             self.pending_messages = pending - 1
-            # Decoding stopped at the limit, or reading to resume: a pull behind this task.
-            # (Below the limit, pull() scheduled itself if more was buffered.)
-            if pending >= self.max_queue or self.driver.read_paused:
+            # Decoding stopped at the limit, reading to resume, or an error to act on: a
+            # pull behind this task. (Below the limit, pull() scheduled itself if more was
+            # buffered.)
+            if (
+                pending >= self.max_queue
+                or self.driver.read_paused
+                or (pending == 1 and self.error_waiting)
+            ):
                 self.schedule_pull()
         return message

@@ -1,0 +1,90 @@
+//! Whole messages made straight from a read, for the hosts that hand each message to the
+//! application as its `str` or `bytes` (`sansocket.asyncio`'s `on_message`): a binary
+//! payload is unmasked into its `bytes` (one copy of the payload, where `receive_data` and
+//! `next_event` make two: into the engine's buffer, then out of it), a text payload is
+//! unmasked into a scratch buffer and decoded by Python's UTF-8 decoder, which checks it.
+//! Only the frames the engine would return as whole messages are taken
+//! (`ConnectionExt::receive_whole_frames`); the rest of the read goes to the engine.
+
+use std::cell::Cell;
+
+use pyo3::exceptions::PyUnicodeDecodeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString};
+use sansocket::MessageKind;
+use sansocket::advanced::ConnectionExt;
+use sansocket::mask::copy_masked;
+
+thread_local! {
+    /// Where text payloads are unmasked before Python decodes them: kept between reads (up
+    /// to [`SCRATCH_KEEP`] bytes), so that it is neither allocated nor zeroed per read.
+    static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// The largest scratch buffer kept between reads.
+const SCRATCH_KEEP: usize = 64 << 10;
+
+/// The message of the whole frame at the front of `data`, if the engine would return it as
+/// a whole message (`str` for text, `bytes` for binary), and how many bytes of `data` it
+/// took (0 with `None`: give `data` to `receive_data` instead). A text frame that is not
+/// UTF-8 is left to the engine, which reports the error as it would have. One frame per
+/// call, so that the host hands each message to the application (and its answer goes out)
+/// before the next one is made.
+pub(crate) fn take_one<'py>(
+    py: Python<'py>,
+    core: &mut sansocket::Connection,
+    data: &[u8],
+) -> PyResult<(Option<Bound<'py, PyAny>>, usize)> {
+    let mut made: PyResult<Option<Bound<'py, PyAny>>> = Ok(None);
+    let mut scratch = SCRATCH.take();
+    let taken = core.receive_whole_frames(data, |kind, payload, mask| {
+        if !matches!(made, Ok(None)) {
+            return false; // one frame per call
+        }
+        made = message(py, kind, payload, mask, &mut scratch);
+        matches!(made, Ok(Some(_)))
+    });
+    if scratch.capacity() <= SCRATCH_KEEP {
+        SCRATCH.set(scratch);
+    }
+    Ok((made?, taken))
+}
+
+/// The message of one whole frame's `payload` (masked with `mask`, if any): `bytes` for
+/// binary, `str` for text, or `None` for text that is not UTF-8.
+fn message<'py>(
+    py: Python<'py>,
+    kind: MessageKind,
+    payload: &[u8],
+    mask: Option<[u8; 4]>,
+    scratch: &mut Vec<u8>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    match (kind, mask) {
+        (MessageKind::Binary, Some(key)) => {
+            let bytes = PyBytes::new_with(py, payload.len(), |buf| {
+                copy_masked(buf, payload, key, 0);
+                Ok(())
+            })?;
+            Ok(Some(bytes.into_any()))
+        }
+        (MessageKind::Binary, None) => Ok(Some(PyBytes::new(py, payload).into_any())),
+        (MessageKind::Text, mask) => {
+            let utf8 = match mask {
+                Some(key) => {
+                    if scratch.len() < payload.len() {
+                        scratch.resize(payload.len(), 0);
+                    }
+                    let plain = &mut scratch[..payload.len()];
+                    copy_masked(plain, payload, key, 0);
+                    PyString::from_bytes(py, plain)
+                }
+                None => PyString::from_bytes(py, payload),
+            };
+            match utf8 {
+                Ok(text) => Ok(Some(text.into_any())),
+                Err(err) if err.is_instance_of::<PyUnicodeDecodeError>(py) => Ok(None),
+                Err(err) => Err(err),
+            }
+        }
+    }
+}
