@@ -12,7 +12,7 @@
 use pyo3::exceptions::PyUnicodeDecodeError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyList, PyString};
 use sansocket::advanced::ConnectionExt;
 use sansocket::frame::MAX_HEADER_LEN;
 use sansocket::mask::copy_masked;
@@ -36,9 +36,10 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Flag {
 
 /// The fields of a wsproto data event: ``data`` (``str`` or bytes-like, kept as given),
 /// ``frame_finished`` and ``message_finished`` (``bool``, both true by default). Read-only
-/// attributes, set by ``__init__`` (so that a subclass's ``__init__`` can call
-/// ``super().__init__(...)``). A base class only: use
-/// ``sansocket.wsproto.events.TextMessage`` / ``BytesMessage``.
+/// attributes, set by ``__new__`` and again by ``__init__`` (so that a subclass's
+/// ``__init__`` can call ``super().__init__(...)``; ``sansocket.wsproto.events.Message``
+/// gives a subclass with its own ``__init__`` a ``__new__`` that takes any arguments). A
+/// base class only: use ``sansocket.wsproto.events.TextMessage`` / ``BytesMessage``.
 #[pyclass(subclass, module = "sansocket._core")]
 pub(crate) struct MessageFields {
     /// The payload (or the piece of it).
@@ -54,27 +55,19 @@ pub(crate) struct MessageFields {
 
 #[pymethods]
 impl MessageFields {
-    /// A message with the fields given as `Message`'s are (``__init__`` sets them again, so
-    /// that a subclass with other arguments gets the fields its ``super().__init__`` gives;
-    /// arguments that are not fields are ignored here).
+    /// A message with the fields given (the arguments of ``Message``; ``__init__`` sets the
+    /// same fields again).
     #[new]
-    #[pyo3(signature = (data=None, frame_finished=Flag(true), message_finished=Flag(true), *_args, **_kwargs))]
-    #[pyo3(text_signature = "(data, frame_finished=True, message_finished=True)")]
-    fn new(
-        py: Python<'_>,
-        data: Option<Py<PyAny>>,
-        frame_finished: Flag,
-        message_finished: Flag,
-        _args: &Bound<'_, PyTuple>,
-        _kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> Self {
+    #[pyo3(signature = (data, frame_finished=Flag(true), message_finished=Flag(true)))]
+    fn new(data: Py<PyAny>, frame_finished: Flag, message_finished: Flag) -> Self {
         Self {
-            data: data.unwrap_or_else(|| py.None()),
+            data,
             frame_finished: frame_finished.0,
             message_finished: message_finished.0,
         }
     }
 
+    /// Sets the fields (what a subclass's ``super().__init__(...)`` calls).
     #[pyo3(signature = (data, frame_finished=Flag(true), message_finished=Flag(true)))]
     fn __init__(&mut self, data: Py<PyAny>, frame_finished: Flag, message_finished: Flag) {
         self.data = data;
@@ -323,15 +316,7 @@ fn framed<'py>(
     let Ok(n) = core.send_head(kind, payload.len(), &mut header) else {
         return Ok(None);
     };
-    let frame = convert::new_bytes(py, n + payload.len(), |buf| {
-        let (head, body) = buf.split_at_mut(n.min(buf.len()));
-        for (to, from) in head.iter_mut().zip(&header) {
-            to.write(*from);
-        }
-        for (to, from) in body.iter_mut().zip(payload) {
-            to.write(*from);
-        }
-        n + payload.len()
-    })?;
+    let head = header.get(..n).unwrap_or(&header);
+    let frame = convert::new_bytes_from(py, &[head, payload])?;
     Ok(Some(frame))
 }
