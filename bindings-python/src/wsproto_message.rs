@@ -12,7 +12,8 @@
 use pyo3::exceptions::PyUnicodeDecodeError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
-use pyo3::types::{PyBytes, PyList, PyString};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyList, PyString, PyType};
 use sansocket::advanced::ConnectionExt;
 use sansocket::frame::MAX_HEADER_LEN;
 use sansocket::mask::copy_masked;
@@ -249,6 +250,57 @@ fn text_message<'py>(
         Ok(text) => text_cls.call1((text, true, true)).map(Some),
         Err(err) if err.is_instance_of::<PyUnicodeDecodeError>(py) => Ok(None),
         Err(err) => Err(err),
+    }
+}
+
+/// `sansocket.wsproto`'s own `Message`, `TextMessage` and `BytesMessage` (not their
+/// subclasses, which may read their fields otherwise), given by [`wsproto_message_classes`].
+static MESSAGE_CLASSES: PyOnceLock<[Py<PyType>; 3]> = PyOnceLock::new();
+
+/// Names `sansocket.wsproto`'s own message classes for [`wsproto_send_whole`] (the first
+/// call only; later ones are ignored).
+#[pyfunction]
+pub(crate) fn wsproto_message_classes(
+    message: Bound<'_, PyType>,
+    text: Bound<'_, PyType>,
+    binary: Bound<'_, PyType>,
+) {
+    let py = message.py();
+    let _ = MESSAGE_CLASSES.set(py, [message.unbind(), text.unbind(), binary.unbind()]);
+}
+
+/// `sansocket.wsproto`'s send of an event on an open connection with no fragmented message
+/// under way (the caller checks both): when `event` is a whole message of one of the classes
+/// given to [`wsproto_message_classes`] (not a subclass) whose `data` is a `str` or `bytes`
+/// (not a subclass), it is sent as [`wsproto_send`] does and its bytes returned; otherwise
+/// `None`, nothing done (the caller sends it the general way).
+#[pyfunction]
+pub(crate) fn wsproto_send_whole<'py>(
+    conn: &Bound<'py, Connection>,
+    event: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    let py = conn.py();
+    let Some(classes) = MESSAGE_CLASSES.get(py) else {
+        return Ok(None);
+    };
+    let class = event.get_type_ptr();
+    if !classes.iter().any(|c| c.as_ptr().cast() == class) {
+        return Ok(None);
+    }
+    let Ok(fields) = event.cast::<MessageFields>() else {
+        return Ok(None);
+    };
+    let Ok(fields) = fields.try_borrow() else {
+        return Ok(None);
+    };
+    if !fields.message_finished {
+        return Ok(None);
+    }
+    let data = fields.data.bind(py);
+    if data.is_exact_instance_of::<PyBytes>() || data.is_exact_instance_of::<PyString>() {
+        wsproto_send(conn, data).map(Some)
+    } else {
+        Ok(None)
     }
 }
 
