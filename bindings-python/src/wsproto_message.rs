@@ -16,7 +16,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList, PyString, PyType};
 use sansocket::advanced::ConnectionExt;
 use sansocket::frame::MAX_HEADER_LEN;
-use sansocket::mask::copy_masked;
+use sansocket::mask::{copy_masked, copy_masked_uninit};
 use sansocket::{Event, MessageKind};
 
 use crate::connection::Connection;
@@ -209,7 +209,7 @@ thread_local! {
 /// The largest scratch buffer kept between reads.
 const SCRATCH_KEEP: usize = 64 << 10;
 
-/// A binary message of `payload`, unmasked into its `bytes`.
+/// A binary message of `payload`, unmasked into its `bytes` (not zeroed first).
 fn binary_message<'py>(
     py: Python<'py>,
     payload: &[u8],
@@ -217,9 +217,9 @@ fn binary_message<'py>(
     bytes_cls: &Bound<'py, PyAny>,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
     let data = match mask {
-        Some(key) => PyBytes::new_with(py, payload.len(), |buf| {
-            copy_masked(buf, payload, key, 0);
-            Ok(())
+        Some(key) => convert::new_bytes(py, payload.len(), |buf| {
+            copy_masked_uninit(buf, payload, key, 0);
+            payload.len()
         })?,
         None => PyBytes::new(py, payload),
     };
