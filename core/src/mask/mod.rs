@@ -191,10 +191,23 @@ fn xor_to_uninit(dst: &mut [MaybeUninit<u8>], src: &[u8], zero: bool, wide: u64)
 /// `dst = src ^ pattern` for slices of the same length, `dst` not initialized yet.
 fn xor_copy_uninit(dst: &mut [MaybeUninit<u8>], src: &[u8], wide: u64) {
     let pattern = pattern(wide);
-    for (d, s) in dst.chunks_mut(BLOCK).zip(src.chunks(BLOCK)) {
+    let (dst_blocks, dst_rest) = dst.as_chunks_mut::<BLOCK>();
+    let (src_blocks, src_rest) = src.as_chunks::<BLOCK>();
+    for (d, s) in dst_blocks.iter_mut().zip(src_blocks) {
         for ((d, s), m) in d.iter_mut().zip(s).zip(&pattern) {
             d.write(s ^ m);
         }
+    }
+    let (dst_words, dst_tail) = dst_rest.as_chunks_mut::<8>();
+    let (src_words, src_tail) = src_rest.as_chunks::<8>();
+    for (d, s) in dst_words.iter_mut().zip(src_words) {
+        let w = (u64::from_le_bytes(*s) ^ wide).to_le_bytes();
+        for (d, w) in d.iter_mut().zip(w) {
+            d.write(w);
+        }
+    }
+    for ((d, s), m) in dst_tail.iter_mut().zip(src_tail).zip(&wide.to_le_bytes()) {
+        d.write(s ^ m);
     }
 }
 
