@@ -109,7 +109,7 @@ pub(crate) fn wsproto_events(
 
 /// `sansocket.wsproto`'s `receive_data(data)`: the whole messages in `data` (whole frames
 /// the engine would return as messages, see `ConnectionExt::receive_whole_frames`) become
-/// `text_cls(data, True, True)` / `bytes_cls(data, True, True)` objects appended to `out`,
+/// `text_cls(data)` / `bytes_cls(data)` objects (flags true by default) appended to `out`,
 /// made straight from the read: a binary payload is unmasked into its `bytes` (one copy), a
 /// text payload is unmasked into a scratch buffer and decoded by Python's UTF-8 decoder,
 /// which checks it (text it refuses is left to the engine, which reports the error as it
@@ -223,7 +223,7 @@ fn binary_message<'py>(
         })?,
         None => PyBytes::new(py, payload),
     };
-    bytes_cls.call1((data, true, true)).map(Some)
+    bytes_cls.call1((data,)).map(Some)
 }
 
 /// A text message of `payload` (unmasked into `scratch` first), or `None` if it is not
@@ -247,7 +247,7 @@ fn text_message<'py>(
         None => PyString::from_bytes(py, payload),
     };
     match utf8 {
-        Ok(text) => text_cls.call1((text, true, true)).map(Some),
+        Ok(text) => text_cls.call1((text,)).map(Some),
         Err(err) if err.is_instance_of::<PyUnicodeDecodeError>(py) => Ok(None),
         Err(err) => Err(err),
     }

@@ -293,7 +293,7 @@ def wsproto_receive(
     conn: Connection, data: _BytesLike, text_cls: type, bytes_cls: type, out: List[Any]
 ) -> Optional[object]:
     """``sansocket.wsproto``'s ``receive_data``: appends the whole messages of ``data`` to
-    ``out`` as ``text_cls(data, True, True)`` / ``bytes_cls(data, True, True)`` objects,
+    ``out`` as ``text_cls(data)`` / ``bytes_cls(data)`` objects (flags true by default),
     made straight from the read (and the last piece of a frame the engine had begun, as
     ``wsproto_events`` does), and hands the rest to the engine (decode it with
     ``wsproto_events``); returns another event the engine decoded, or None. Only when every
