@@ -281,7 +281,10 @@ def test_a_client_receives_unmasked_frames_directly() -> None:
         assert normalize(events) == [("text", TEXT.decode()), ("binary", HEX), ("text", "")], name
 
 
-PAYLOADS = [b"", b"x" * 125, b"x" * 126, HEX[:65535], HEX * 4, TEXT]
+# Around the header sizes, and around 4 KiB, where the copy switches from memcpy to a loop.
+PAYLOADS = [
+    b"", b"x" * 125, b"x" * 126, HEX[:4095], HEX[:4096], HEX[:4097], HEX[:65535], HEX * 4, TEXT
+]
 
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=lambda p: f"{len(p)} B")
