@@ -1,8 +1,11 @@
 //! Python values in (byte-like arguments, header lists) and new `bytes` out.
 //!
-//! `unsafe` is allowed here for [`new_bytes`] only: a `bytes` of a given length made without
+//! `unsafe` is allowed here for [`new_bytes`]: a `bytes` of a given length made without
 //! zeroing it first, then filled by the engine (a 1 MiB `data_to_send()` spent a fifth of its
-//! time zeroing through the safe constructor). Each block carries its `// SAFETY:` argument.
+//! time zeroing through the safe constructor), and for [`new_bytes_from`], which fills one
+//! with `memcpy` (a byte-by-byte loop over `MaybeUninit` is not turned into one): for
+//! small copies (large ones take the core's AVX2 loop, see `wsproto_message::framed`). Each block
+//! carries its `// SAFETY:` argument.
 
 use std::mem::MaybeUninit;
 
@@ -61,6 +64,35 @@ pub(crate) fn new_bytes<'py>(
     buf[written..].fill(MaybeUninit::new(0));
     // SAFETY: `object` is a `bytes` (made above); every byte of it is now initialized.
     Ok(unsafe { object.cast_into_unchecked() })
+}
+
+/// A new `bytes` holding the concatenation of `parts`, each copied once with `memcpy` (not
+/// zeroed first).
+pub(crate) fn new_bytes_from<'py>(
+    py: Python<'py>,
+    parts: &[&[u8]],
+) -> PyResult<Bound<'py, PyBytes>> {
+    let len = parts.iter().map(|part| part.len()).sum();
+    new_bytes(py, len, |buf| {
+        let mut at = 0;
+        for part in parts {
+            at += copy_into(&mut buf[at..], part);
+        }
+        at
+    })
+}
+
+/// Copies as much of `src` as fits to the start of `dst` with `memcpy`; returns how many
+/// bytes that was.
+fn copy_into(dst: &mut [MaybeUninit<u8>], src: &[u8]) -> usize {
+    let n = src.len().min(dst.len());
+    // SAFETY: `n` bytes are readable at `src` and writable at `dst` (`n` is at most both
+    // lengths); they cannot overlap (`dst` is borrowed mutably, `src` shared); a
+    // `MaybeUninit<u8>` has the layout of a `u8`, and writing initializes it.
+    unsafe {
+        std::ptr::copy_nonoverlapping(src.as_ptr(), dst.as_mut_ptr().cast::<u8>(), n);
+    }
+    n
 }
 
 /// A text argument: `str`, or UTF-8 `bytes` (for header values).

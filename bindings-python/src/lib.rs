@@ -52,6 +52,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<wsproto_message::MessageFields>()?;
     m.add_function(wrap_pyfunction!(wsproto_message::wsproto_events, m)?)?;
     m.add_function(wrap_pyfunction!(wsproto_message::wsproto_send, m)?)?;
+    m.add_function(wrap_pyfunction!(wsproto_message::wsproto_send_whole, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        wsproto_message::wsproto_message_classes,
+        m
+    )?)?;
     m.add_function(wrap_pyfunction!(wsproto_message::wsproto_receive, m)?)?;
     m.add("WebSocketError", py.get_type::<errors::WebSocketError>())?;
     m.add(

@@ -12,10 +12,11 @@
 use pyo3::exceptions::PyUnicodeDecodeError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyList, PyString, PyType};
 use sansocket::advanced::ConnectionExt;
 use sansocket::frame::MAX_HEADER_LEN;
-use sansocket::mask::copy_masked;
+use sansocket::mask::{copy_masked, copy_masked_uninit};
 use sansocket::{Event, MessageKind};
 
 use crate::connection::Connection;
@@ -36,9 +37,10 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Flag {
 
 /// The fields of a wsproto data event: ``data`` (``str`` or bytes-like, kept as given),
 /// ``frame_finished`` and ``message_finished`` (``bool``, both true by default). Read-only
-/// attributes, set by ``__init__`` (so that a subclass's ``__init__`` can call
-/// ``super().__init__(...)``). A base class only: use
-/// ``sansocket.wsproto.events.TextMessage`` / ``BytesMessage``.
+/// attributes, set by ``__new__`` and again by ``__init__`` (so that a subclass's
+/// ``__init__`` can call ``super().__init__(...)``; ``sansocket.wsproto.events.Message``
+/// gives a subclass with its own ``__init__`` a ``__new__`` that takes any arguments). A
+/// base class only: use ``sansocket.wsproto.events.TextMessage`` / ``BytesMessage``.
 #[pyclass(subclass, module = "sansocket._core")]
 pub(crate) struct MessageFields {
     /// The payload (or the piece of it).
@@ -54,27 +56,19 @@ pub(crate) struct MessageFields {
 
 #[pymethods]
 impl MessageFields {
-    /// A message with the fields given as `Message`'s are (``__init__`` sets them again, so
-    /// that a subclass with other arguments gets the fields its ``super().__init__`` gives;
-    /// arguments that are not fields are ignored here).
+    /// A message with the fields given (the arguments of ``Message``; ``__init__`` sets the
+    /// same fields again).
     #[new]
-    #[pyo3(signature = (data=None, frame_finished=Flag(true), message_finished=Flag(true), *_args, **_kwargs))]
-    #[pyo3(text_signature = "(data, frame_finished=True, message_finished=True)")]
-    fn new(
-        py: Python<'_>,
-        data: Option<Py<PyAny>>,
-        frame_finished: Flag,
-        message_finished: Flag,
-        _args: &Bound<'_, PyTuple>,
-        _kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> Self {
+    #[pyo3(signature = (data, frame_finished=Flag(true), message_finished=Flag(true)))]
+    fn new(data: Py<PyAny>, frame_finished: Flag, message_finished: Flag) -> Self {
         Self {
-            data: data.unwrap_or_else(|| py.None()),
+            data,
             frame_finished: frame_finished.0,
             message_finished: message_finished.0,
         }
     }
 
+    /// Sets the fields (what a subclass's ``super().__init__(...)`` calls).
     #[pyo3(signature = (data, frame_finished=Flag(true), message_finished=Flag(true)))]
     fn __init__(&mut self, data: Py<PyAny>, frame_finished: Flag, message_finished: Flag) {
         self.data = data;
@@ -115,7 +109,7 @@ pub(crate) fn wsproto_events(
 
 /// `sansocket.wsproto`'s `receive_data(data)`: the whole messages in `data` (whole frames
 /// the engine would return as messages, see `ConnectionExt::receive_whole_frames`) become
-/// `text_cls(data, True, True)` / `bytes_cls(data, True, True)` objects appended to `out`,
+/// `text_cls(data)` / `bytes_cls(data)` objects (flags true by default) appended to `out`,
 /// made straight from the read: a binary payload is unmasked into its `bytes` (one copy), a
 /// text payload is unmasked into a scratch buffer and decoded by Python's UTF-8 decoder,
 /// which checks it (text it refuses is left to the engine, which reports the error as it
@@ -215,7 +209,7 @@ thread_local! {
 /// The largest scratch buffer kept between reads.
 const SCRATCH_KEEP: usize = 64 << 10;
 
-/// A binary message of `payload`, unmasked into its `bytes`.
+/// A binary message of `payload`, unmasked into its `bytes` (not zeroed first).
 fn binary_message<'py>(
     py: Python<'py>,
     payload: &[u8],
@@ -223,13 +217,13 @@ fn binary_message<'py>(
     bytes_cls: &Bound<'py, PyAny>,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
     let data = match mask {
-        Some(key) => PyBytes::new_with(py, payload.len(), |buf| {
-            copy_masked(buf, payload, key, 0);
-            Ok(())
+        Some(key) => convert::new_bytes(py, payload.len(), |buf| {
+            copy_masked_uninit(buf, payload, key, 0);
+            payload.len()
         })?,
         None => PyBytes::new(py, payload),
     };
-    bytes_cls.call1((data, true, true)).map(Some)
+    bytes_cls.call1((data,)).map(Some)
 }
 
 /// A text message of `payload` (unmasked into `scratch` first), or `None` if it is not
@@ -253,9 +247,60 @@ fn text_message<'py>(
         None => PyString::from_bytes(py, payload),
     };
     match utf8 {
-        Ok(text) => text_cls.call1((text, true, true)).map(Some),
+        Ok(text) => text_cls.call1((text,)).map(Some),
         Err(err) if err.is_instance_of::<PyUnicodeDecodeError>(py) => Ok(None),
         Err(err) => Err(err),
+    }
+}
+
+/// `sansocket.wsproto`'s own `Message`, `TextMessage` and `BytesMessage` (not their
+/// subclasses, which may read their fields otherwise), given by [`wsproto_message_classes`].
+static MESSAGE_CLASSES: PyOnceLock<[Py<PyType>; 3]> = PyOnceLock::new();
+
+/// Names `sansocket.wsproto`'s own message classes for [`wsproto_send_whole`] (the first
+/// call only; later ones are ignored).
+#[pyfunction]
+pub(crate) fn wsproto_message_classes(
+    message: Bound<'_, PyType>,
+    text: Bound<'_, PyType>,
+    binary: Bound<'_, PyType>,
+) {
+    let py = message.py();
+    let _ = MESSAGE_CLASSES.set(py, [message.unbind(), text.unbind(), binary.unbind()]);
+}
+
+/// `sansocket.wsproto`'s send of an event on an open connection with no fragmented message
+/// under way (the caller checks both): when `event` is a whole message of one of the classes
+/// given to [`wsproto_message_classes`] (not a subclass) whose `data` is a `str` or `bytes`
+/// (not a subclass), it is sent as [`wsproto_send`] does and its bytes returned; otherwise
+/// `None`, nothing done (the caller sends it the general way).
+#[pyfunction]
+pub(crate) fn wsproto_send_whole<'py>(
+    conn: &Bound<'py, Connection>,
+    event: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    let py = conn.py();
+    let Some(classes) = MESSAGE_CLASSES.get(py) else {
+        return Ok(None);
+    };
+    let class = event.get_type_ptr();
+    if !classes.iter().any(|c| c.as_ptr().cast() == class) {
+        return Ok(None);
+    }
+    let Ok(fields) = event.cast::<MessageFields>() else {
+        return Ok(None);
+    };
+    let Ok(fields) = fields.try_borrow() else {
+        return Ok(None);
+    };
+    if !fields.message_finished {
+        return Ok(None);
+    }
+    let data = fields.data.bind(py);
+    if data.is_exact_instance_of::<PyBytes>() || data.is_exact_instance_of::<PyString>() {
+        wsproto_send(conn, data).map(Some)
+    } else {
+        Ok(None)
     }
 }
 
@@ -310,6 +355,10 @@ pub(crate) fn wsproto_send<'py>(
     convert::new_bytes(py, len, |buf| core.data_to_send_into(buf))
 }
 
+/// From this payload size on, [`framed`] copies with the core's loop instead of `memcpy`
+/// (glibc's `rep movsb` takes over from 2-4 KiB).
+const COPY_LOOP_MIN: usize = 4096;
+
 /// The frame of a whole message of `payload` as one `bytes`, when the engine lets the host
 /// write its payload itself (`ConnectionExt::send_head`: a server, no compression, no
 /// fragmented message under way, the connection open); `None` otherwise, nothing done.
@@ -323,15 +372,18 @@ fn framed<'py>(
     let Ok(n) = core.send_head(kind, payload.len(), &mut header) else {
         return Ok(None);
     };
-    let frame = convert::new_bytes(py, n + payload.len(), |buf| {
-        let (head, body) = buf.split_at_mut(n.min(buf.len()));
-        for (to, from) in head.iter_mut().zip(&header) {
-            to.write(*from);
-        }
-        for (to, from) in body.iter_mut().zip(payload) {
-            to.write(*from);
-        }
-        n + payload.len()
+    let head = header.get(..n).unwrap_or(&header);
+    if payload.len() < COPY_LOOP_MIN {
+        return convert::new_bytes_from(py, &[head, payload]).map(Some);
+    }
+    // Copied with the core's AVX2 loop (XOR with 0), not `memcpy`: glibc's `rep movsb`
+    // runs at a fraction of the speed when the allocator puts the new `bytes` just ahead
+    // of the payload modulo 4 KiB (see `mask::copy_masked_uninit`).
+    let frame = convert::new_bytes(py, head.len() + payload.len(), |buf| {
+        let (to_head, body) = buf.split_at_mut(head.len().min(buf.len()));
+        copy_masked_uninit(to_head, head, [0; 4], 0);
+        copy_masked_uninit(body, payload, [0; 4], 0);
+        buf.len()
     })?;
     Ok(Some(frame))
 }

@@ -357,6 +357,21 @@ def test_message_subclasses_can_call_super_init() -> None:
     assert Message[str] is not None and BytesMessage(b"x", 0, 1) == BytesMessage(b"x", False, True)
     server = Connection(SERVER)
     assert server.send(Upper("a", 1)) == b"\x01\x01A"  # a first fragment, data as set
+    assert Upper(tag=2, text="b").tag == 2  # its own keywords, not Message's
+
+    class Tagged(Upper):  # inherits Upper's __new__ and __init__
+        pass
+
+    assert Tagged(text="c", tag=3).data == "C"
+
+    class Plain(BytesMessage):  # Message's arguments, checked
+        pass
+
+    assert Plain(data=b"x", message_finished=0) == Plain(b"x", True, False)
+    with pytest.raises(TypeError):
+        Plain(b"x", tag=1)
+    with pytest.raises(TypeError):
+        BytesMessage()
 
 
 def test_event_classes_are_wsprotos() -> None:

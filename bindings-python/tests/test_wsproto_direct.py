@@ -281,7 +281,10 @@ def test_a_client_receives_unmasked_frames_directly() -> None:
         assert normalize(events) == [("text", TEXT.decode()), ("binary", HEX), ("text", "")], name
 
 
-PAYLOADS = [b"", b"x" * 125, b"x" * 126, HEX[:65535], HEX * 4, TEXT]
+# Around the header sizes, and around 4 KiB, where the copy switches from memcpy to a loop.
+PAYLOADS = [
+    b"", b"x" * 125, b"x" * 126, HEX[:4095], HEX[:4096], HEX[:4097], HEX[:65535], HEX * 4, TEXT
+]
 
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=lambda p: f"{len(p)} B")
@@ -314,3 +317,38 @@ def test_sends_the_engine_makes_still_do() -> None:
     server.send(CloseConnection(code=1000))
     with pytest.raises(LocalProtocolError):
         server.send(TextMessage("late"))
+
+
+def test_only_wsprotos_own_whole_messages_take_the_native_send() -> None:
+    # A subclass may read its fields otherwise, data of a subclass of str/bytes may encode
+    # otherwise: both go the general way, and every send gives wsproto's bytes.
+    class Shout(TextMessage):
+        @property
+        def data(self) -> str:  # type: ignore[override]
+            return "LOUD"
+
+    class Str(str):
+        pass
+
+    class Raw(bytes):
+        pass
+
+    ours = Connection(SERVER)
+    theirs = real_connection.Connection(real_connection.ConnectionType.SERVER)
+    assert ours.send(Shout("quiet")) == b"\x81\x04LOUD"
+    for event, real in (
+        (Message(data="m"), real_events.Message(data="m")),
+        (Message(data=b"m"), real_events.Message(data=b"m")),
+        (TextMessage(Str("s")), real_events.TextMessage(Str("s"))),
+        (BytesMessage(Raw(b"r")), real_events.BytesMessage(Raw(b"r"))),
+        (BytesMessage(memoryview(b"v")), real_events.BytesMessage(memoryview(b"v"))),
+        (TextMessage("a", message_finished=False), real_events.TextMessage("a", message_finished=False)),
+        (TextMessage("b"), real_events.TextMessage("b")),
+        (BytesMessage(HEX[:70000]), real_events.BytesMessage(HEX[:70000])),
+    ):
+        assert ours.send(event) == theirs.send(real)
+    with pytest.raises(TypeError):
+        ours.send(BytesMessage(1))  # type: ignore[arg-type]
+    ours.send(CloseConnection(code=1000))
+    with pytest.raises(LocalProtocolError):
+        ours.send(BytesMessage(b"late"))

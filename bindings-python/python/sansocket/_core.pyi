@@ -27,6 +27,8 @@ __all__ = [
     "wsproto_events",
     "wsproto_receive",
     "wsproto_send",
+    "wsproto_send_whole",
+    "wsproto_message_classes",
     "WebSocketError",
     "LocalProtocolError",
     "RemoteProtocolError",
@@ -291,7 +293,7 @@ def wsproto_receive(
     conn: Connection, data: _BytesLike, text_cls: type, bytes_cls: type, out: List[Any]
 ) -> Optional[object]:
     """``sansocket.wsproto``'s ``receive_data``: appends the whole messages of ``data`` to
-    ``out`` as ``text_cls(data, True, True)`` / ``bytes_cls(data, True, True)`` objects,
+    ``out`` as ``text_cls(data)`` / ``bytes_cls(data)`` objects (flags true by default),
     made straight from the read (and the last piece of a frame the engine had begun, as
     ``wsproto_events`` does), and hands the rest to the engine (decode it with
     ``wsproto_events``); returns another event the engine decoded, or None. Only when every
@@ -300,6 +302,16 @@ def wsproto_receive(
 def wsproto_send(conn: Connection, data: Union[str, _BytesLike]) -> bytes:
     """``sansocket.wsproto``'s send of a whole message: queues ``data`` as a text (``str``)
     or binary message and returns everything queued for the transport."""
+
+def wsproto_message_classes(message: type, text: type, binary: type) -> None:
+    """Names ``sansocket.wsproto``'s own message classes for ``wsproto_send_whole`` (the
+    first call only)."""
+
+def wsproto_send_whole(conn: Connection, event: object) -> Optional[bytes]:
+    """``sansocket.wsproto``'s send on an open connection with no fragmented message under
+    way: a whole message of one of the classes given to ``wsproto_message_classes`` (not a
+    subclass) with ``str`` or ``bytes`` data is sent as ``wsproto_send`` does and its bytes
+    returned; anything else gives None, nothing done."""
 
 _Event = Union[
     Request,

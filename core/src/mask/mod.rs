@@ -6,6 +6,8 @@
 //! On x86-64 CPUs with AVX2, payloads of 64 bytes and more are masked
 //! by `simd` (chosen at run time), and copied and unmasked in one pass.
 
+use std::mem::MaybeUninit;
+
 use bytes::BytesMut;
 
 #[cfg(target_arch = "x86_64")]
@@ -139,6 +141,74 @@ pub fn copy_masked(dst: &mut [u8], src: &[u8], key: [u8; 4], phase: usize) -> us
         xor_copy(dst, src, widen(word(key, phase)));
     }
     (phase + n) % 4
+}
+
+/// [`copy_masked`] into memory not initialized yet (a host's new object, not zeroed first):
+/// writes `src` masked with `key` over all of `dst` (the slices should have the same
+/// length: only the shorter length is written), `phase` being the key position of
+/// `src[0]`; returns the phase of the byte after it. One pass, with AVX2 where the CPU has
+/// it, the destination's vector stores aligned from 256 bytes on. `key` all zero copies
+/// (through the same loop from 4 KiB on, not `memcpy`: see `extend_copy`).
+pub fn copy_masked_uninit(
+    dst: &mut [MaybeUninit<u8>],
+    src: &[u8],
+    key: [u8; 4],
+    phase: usize,
+) -> usize {
+    let n = dst.len().min(src.len());
+    let (dst, src) = (&mut dst[..n], &src[..n]);
+    let head = if n >= ALIGN_MIN {
+        dst.as_ptr().align_offset(32).min(n)
+    } else {
+        0
+    };
+    let (dst_head, dst) = dst.split_at_mut(head);
+    let (src_head, src) = src.split_at(head);
+    xor_copy_uninit(dst_head, src_head, widen(word(key, phase)));
+    let wide = widen(word(key, phase + head));
+    if !xor_to_uninit(dst, src, key == [0; 4], wide) {
+        xor_copy_uninit(dst, src, wide);
+    }
+    (phase + n) % 4
+}
+
+/// `dst = src ^ pattern` with AVX2 where the CPU has it (see [`xor_to`] for the sizes);
+/// `false` if not done.
+#[inline]
+fn xor_to_uninit(dst: &mut [MaybeUninit<u8>], src: &[u8], zero: bool, wide: u64) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let min = if zero { COPY_MIN } else { SIMD_MIN };
+        src.len() >= min && simd::xor_to_uninit(dst, src, wide)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (dst, src, zero, wide);
+        false
+    }
+}
+
+/// `dst = src ^ pattern` for slices of the same length, `dst` not initialized yet.
+fn xor_copy_uninit(dst: &mut [MaybeUninit<u8>], src: &[u8], wide: u64) {
+    let pattern = pattern(wide);
+    let (dst_blocks, dst_rest) = dst.as_chunks_mut::<BLOCK>();
+    let (src_blocks, src_rest) = src.as_chunks::<BLOCK>();
+    for (d, s) in dst_blocks.iter_mut().zip(src_blocks) {
+        for ((d, s), m) in d.iter_mut().zip(s).zip(&pattern) {
+            d.write(s ^ m);
+        }
+    }
+    let (dst_words, dst_tail) = dst_rest.as_chunks_mut::<8>();
+    let (src_words, src_tail) = src_rest.as_chunks::<8>();
+    for (d, s) in dst_words.iter_mut().zip(src_words) {
+        let w = (u64::from_le_bytes(*s) ^ wide).to_le_bytes();
+        for (d, w) in d.iter_mut().zip(w) {
+            d.write(w);
+        }
+    }
+    for ((d, s), m) in dst_tail.iter_mut().zip(src_tail).zip(&wide.to_le_bytes()) {
+        d.write(s ^ m);
+    }
 }
 
 /// The key as a little-endian word whose lowest byte masks the byte at `phase`.

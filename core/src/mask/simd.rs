@@ -19,6 +19,8 @@ use std::arch::x86_64::{
     __m256i, _mm256_loadu_si256, _mm256_set1_epi64x, _mm256_storeu_si256, _mm256_xor_si256,
 };
 
+use std::mem::MaybeUninit;
+
 use bytes::BytesMut;
 
 /// Whether the CPU has AVX2 (`std` caches the answer: one load and a test).
@@ -53,6 +55,23 @@ pub(super) fn xor_to(dst: &mut [u8], src: &[u8], wide: u64) -> bool {
     // `src` for reads of `src.len()` bytes (the lengths are equal), and they do not overlap
     // (`dst` is borrowed mutably).
     unsafe { xor_avx2(dst.as_mut_ptr(), src.as_ptr(), src.len(), wide) };
+    true
+}
+
+/// [`xor_to`] into memory not initialized yet: `xor_avx2` only writes the destination
+/// (with a distinct source it never reads it), so `dst` need not be initialized; all of it
+/// is written. Returns `false`, having done nothing, if the CPU has no AVX2 or the lengths
+/// differ.
+#[inline]
+pub(super) fn xor_to_uninit(dst: &mut [MaybeUninit<u8>], src: &[u8], wide: u64) -> bool {
+    if !has_avx2() || dst.len() != src.len() {
+        return false;
+    }
+    // SAFETY: the CPU supports AVX2 (checked just above); `dst` is valid for writes and
+    // `src` for reads of `src.len()` bytes (the lengths are equal), and they do not overlap
+    // (`dst` is borrowed mutably); a `MaybeUninit<u8>` has the layout of a `u8`, and
+    // `xor_avx2` writes each destination byte without reading it (`dst != src`).
+    unsafe { xor_avx2(dst.as_mut_ptr().cast::<u8>(), src.as_ptr(), src.len(), wide) };
     true
 }
 
@@ -150,6 +169,35 @@ mod tests {
             .enumerate()
             .map(|(i, b)| b ^ bytes[i % 8])
             .collect()
+    }
+
+    #[test]
+    fn copy_masked_uninit_writes_exactly_its_bytes_at_every_length_phase_and_alignment() {
+        use super::super::copy_masked_uninit;
+        let data: Vec<u8> = (0..20_000u32).map(|i| (i * 7 + 3) as u8).collect();
+        for key in [[0x37, 0xfa, 0x21, 0x3d], [0; 4]] {
+            for len in (0..300).chain([4095, 4096, 4097, 16 << 10, (16 << 10) + 3]) {
+                for phase in 0..4 {
+                    let want: Vec<u8> = (0..len).map(|i| data[i] ^ key[(i + phase) % 4]).collect();
+                    for off in [0, 1, 16, 31] {
+                        let mut out = vec![MaybeUninit::new(0xee_u8); len + off + 1];
+                        let next =
+                            copy_masked_uninit(&mut out[off..off + len], &data[..len], key, phase);
+                        // SAFETY: every element was initialized by `MaybeUninit::new` above
+                        // (and those in range overwritten by `copy_masked_uninit`).
+                        let got: Vec<u8> = out.iter().map(|b| unsafe { b.assume_init() }).collect();
+                        assert_eq!(&got[off..off + len], &want[..], "len {len} phase {phase}");
+                        assert!(got[..off].iter().all(|&b| b == 0xee), "before untouched");
+                        assert_eq!(got[off + len], 0xee, "after untouched");
+                        assert_eq!(next, (phase + len) % 4);
+                    }
+                }
+            }
+        }
+        let mut out = [MaybeUninit::new(0u8); 3];
+        assert_eq!(copy_masked_uninit(&mut out, b"abcdef", [0; 4], 1), 0);
+        // SAFETY: initialized by `MaybeUninit::new`, then written.
+        assert_eq!(out.map(|b| unsafe { b.assume_init() }), *b"abc");
     }
 
     #[test]

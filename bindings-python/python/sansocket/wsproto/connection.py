@@ -67,7 +67,8 @@ _MAX_REASON = 123
 _OPEN = ConnectionState.OPEN
 _decode = _core.wsproto_events
 _receive_whole = _core.wsproto_receive
-_send_message = _core.wsproto_send
+_send_whole = _core.wsproto_send_whole
+_core.wsproto_message_classes(Message, TextMessage, BytesMessage)
 
 
 def _code(code: int) -> int:
@@ -165,17 +166,12 @@ class Connection:
         try:
             # The common case first, without isinstance checks (``Event`` is an ABC, whose
             # checks cost more than the engine's work for a small message): a whole
-            # message of wsproto's own classes on an open connection.
-            t = type(event)
-            if (
-                (t is TextMessage or t is BytesMessage or t is Message)
-                and self._state is _OPEN
-                and self._fragment is None
-                and event.message_finished  # type: ignore[attr-defined]
-            ):
-                data = event.data  # type: ignore[attr-defined]
-                if type(data) is str or type(data) is bytes:
-                    return _send_message(self._engine, data)
+            # message of wsproto's own classes (not subclasses) of ``str`` or ``bytes``
+            # data, checked and sent natively, on an open connection.
+            if self._state is _OPEN and self._fragment is None:
+                out = _send_whole(self._engine, event)
+                if out is not None:
+                    return out
             return self._send(event)
         except _core.LocalProtocolError as err:
             # The engine refuses (its connection failed on the peer's protocol error, or the

@@ -227,6 +227,14 @@ class Message(Event, _core.MessageFields, Generic[T]):
     __match_args__ = ("data", "frame_finished", "message_finished")
     _fields = __match_args__
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The native ``__new__`` takes ``Message``'s arguments; a subclass with an
+        # ``__init__`` of its own takes others, and sets the fields with
+        # ``super().__init__(...)``.
+        if "__init__" in cls.__dict__ and "__new__" not in cls.__dict__:
+            cls.__new__ = staticmethod(_new_any_arguments)  # type: ignore[assignment]
+
     if TYPE_CHECKING:
 
         def __init__(
@@ -241,6 +249,12 @@ class Message(Event, _core.MessageFields, Generic[T]):
 
         @property
         def message_finished(self) -> bool: ...
+
+
+def _new_any_arguments(cls: Any, *_args: Any, **_kwargs: Any) -> Any:
+    """``__new__`` of a ``Message`` subclass with its own ``__init__``: a message of no data
+    yet (its ``__init__`` sets the fields)."""
+    return _core.MessageFields.__new__(cls, None)
 
 
 class TextMessage(Message[str]):  # pylint: disable=unsubscriptable-object
