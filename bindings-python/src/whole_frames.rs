@@ -5,6 +5,7 @@
 //! unmasked into a scratch buffer and decoded by Python's UTF-8 decoder, which checks it.
 //! Only the frames the engine would return as whole messages are taken
 //! (`ConnectionExt::receive_whole_frames`); the rest of the read goes to the engine.
+//! `sansocket.wsproto`'s receive path makes its payloads with [`message`] too.
 
 use std::cell::Cell;
 
@@ -13,7 +14,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use sansocket::MessageKind;
 use sansocket::advanced::ConnectionExt;
-use sansocket::mask::copy_masked;
+use sansocket::mask::{copy_masked, copy_masked_uninit};
+
+use crate::convert;
 
 thread_local! {
     /// Where text payloads are unmasked before Python decodes them: kept between reads (up
@@ -36,23 +39,34 @@ pub(crate) fn take_one<'py>(
     data: &[u8],
 ) -> PyResult<(Option<Bound<'py, PyAny>>, usize)> {
     let mut made: PyResult<Option<Bound<'py, PyAny>>> = Ok(None);
-    let mut scratch = SCRATCH.take();
-    let taken = core.receive_whole_frames(data, |kind, payload, mask| {
-        if !matches!(made, Ok(None)) {
-            return false; // one frame per call
-        }
-        made = message(py, kind, payload, mask, &mut scratch);
-        matches!(made, Ok(Some(_)))
+    let taken = with_scratch(|scratch| {
+        core.receive_whole_frames(data, |kind, payload, mask| {
+            if !matches!(made, Ok(None)) {
+                return false; // one frame per call
+            }
+            made = message(py, kind, payload, mask, scratch);
+            matches!(made, Ok(Some(_)))
+        })
     });
-    if scratch.capacity() <= SCRATCH_KEEP {
-        SCRATCH.set(scratch);
-    }
     Ok((made?, taken))
 }
 
+/// Runs `f` with the thread's scratch buffer for text payloads (kept for the next call
+/// unless it grew past [`SCRATCH_KEEP`]).
+pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    let mut scratch = SCRATCH.take();
+    let result = f(&mut scratch);
+    if scratch.capacity() <= SCRATCH_KEEP {
+        SCRATCH.set(scratch);
+    }
+    result
+}
+
 /// The message of one whole frame's `payload` (masked with `mask`, if any): `bytes` for
-/// binary, `str` for text, or `None` for text that is not UTF-8.
-fn message<'py>(
+/// binary (unmasked straight into it, not zeroed first), `str` for text (unmasked into
+/// `scratch`, then decoded by Python's UTF-8 decoder), or `None` for text that is not
+/// UTF-8.
+pub(crate) fn message<'py>(
     py: Python<'py>,
     kind: MessageKind,
     payload: &[u8],
@@ -61,9 +75,9 @@ fn message<'py>(
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
     match (kind, mask) {
         (MessageKind::Binary, Some(key)) => {
-            let bytes = PyBytes::new_with(py, payload.len(), |buf| {
-                copy_masked(buf, payload, key, 0);
-                Ok(())
+            let bytes = convert::new_bytes(py, payload.len(), |buf| {
+                copy_masked_uninit(buf, payload, key, 0);
+                payload.len()
             })?;
             Ok(Some(bytes.into_any()))
         }

@@ -9,19 +9,18 @@
 //! bytes to send in one call, and [`wsproto_receive`] makes the objects of whole messages
 //! straight from the read.
 
-use pyo3::exceptions::PyUnicodeDecodeError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList, PyString, PyType};
 use sansocket::advanced::ConnectionExt;
 use sansocket::frame::MAX_HEADER_LEN;
-use sansocket::mask::{copy_masked, copy_masked_uninit};
+use sansocket::mask::copy_masked_uninit;
 use sansocket::{Event, MessageKind};
 
 use crate::connection::Connection;
 use crate::errors::{self, UsageResult};
-use crate::{convert, events, text};
+use crate::{convert, events, text, whole_frames};
 
 /// A flag given to a `Message` constructor: any object, taken by its truth value, as the
 /// code that reads wsproto's flags does (`if event.message_finished:`).
@@ -134,21 +133,24 @@ pub(crate) fn wsproto_receive(
     let core = guard.core();
     convert::with_bytes(data, |mut data| {
         let mut error = None;
-        let mut scratch = SCRATCH.take();
         let mut other = None;
         while error.is_none() && other.is_none() && !data.is_empty() {
-            let taken = core.receive_whole_frames(data, |kind, payload, mask| {
-                let made = match kind {
-                    MessageKind::Binary => binary_message(py, payload, mask, bytes_cls),
-                    MessageKind::Text => text_message(py, payload, mask, &mut scratch, text_cls),
-                };
-                match made.and_then(|made| made.map(|m| out.append(m)).transpose()) {
-                    Ok(taken) => taken.is_some(),
-                    Err(err) => {
-                        error = Some(err);
-                        false
+            let taken = whole_frames::with_scratch(|scratch| {
+                core.receive_whole_frames(data, |kind, payload, mask| {
+                    let cls = match kind {
+                        MessageKind::Binary => bytes_cls,
+                        MessageKind::Text => text_cls,
+                    };
+                    let made = whole_frames::message(py, kind, payload, mask, scratch)
+                        .and_then(|data| data.map(|data| cls.call1((data,))).transpose());
+                    match made.and_then(|made| made.map(|m| out.append(m)).transpose()) {
+                        Ok(taken) => taken.is_some(),
+                        Err(err) => {
+                            error = Some(err);
+                            false
+                        }
                     }
-                }
+                })
             });
             data = &data[taken..];
             let Some(rest) = core.frame_rest().filter(|&n| n <= data.len()) else {
@@ -168,9 +170,6 @@ pub(crate) fn wsproto_receive(
             }
         }
         core.receive_data(data);
-        if scratch.len() <= SCRATCH_KEEP {
-            SCRATCH.set(scratch);
-        }
         match (error, other) {
             (Some(err), _) | (None, Some(Err(err))) => Err(err),
             (None, Some(Ok(event))) => Ok(Some(event)),
@@ -198,59 +197,6 @@ fn data_event<'py>(
         MessageKind::Binary => bytes_cls.call1((PyBytes::new(py, &data), fin, fin))?,
     };
     Ok(Ok(message))
-}
-
-thread_local! {
-    /// Where text payloads are unmasked before Python decodes them: kept between reads (up
-    /// to [`SCRATCH_KEEP`] bytes), so that it is not zeroed again for each read.
-    static SCRATCH: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
-/// The largest scratch buffer kept between reads.
-const SCRATCH_KEEP: usize = 64 << 10;
-
-/// A binary message of `payload`, unmasked into its `bytes` (not zeroed first).
-fn binary_message<'py>(
-    py: Python<'py>,
-    payload: &[u8],
-    mask: Option<[u8; 4]>,
-    bytes_cls: &Bound<'py, PyAny>,
-) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let data = match mask {
-        Some(key) => convert::new_bytes(py, payload.len(), |buf| {
-            copy_masked_uninit(buf, payload, key, 0);
-            payload.len()
-        })?,
-        None => PyBytes::new(py, payload),
-    };
-    bytes_cls.call1((data,)).map(Some)
-}
-
-/// A text message of `payload` (unmasked into `scratch` first), or `None` if it is not
-/// UTF-8 (Python's decoder refused it).
-fn text_message<'py>(
-    py: Python<'py>,
-    payload: &[u8],
-    mask: Option<[u8; 4]>,
-    scratch: &mut Vec<u8>,
-    text_cls: &Bound<'py, PyAny>,
-) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let utf8 = match mask {
-        Some(key) => {
-            if scratch.len() < payload.len() {
-                scratch.resize(payload.len(), 0);
-            }
-            let plain = &mut scratch[..payload.len()];
-            copy_masked(plain, payload, key, 0);
-            PyString::from_bytes(py, plain)
-        }
-        None => PyString::from_bytes(py, payload),
-    };
-    match utf8 {
-        Ok(text) => text_cls.call1((text,)).map(Some),
-        Err(err) if err.is_instance_of::<PyUnicodeDecodeError>(py) => Ok(None),
-        Err(err) => Err(err),
-    }
 }
 
 /// `sansocket.wsproto`'s own `Message`, `TextMessage` and `BytesMessage` (not their
