@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyMemoryView, PyString, PyTuple};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 use sansocket::advanced::ConnectionExt;
 use sansocket::{Event, State};
@@ -27,86 +27,6 @@ use crate::errors;
 use crate::whole_frames;
 
 impl Connection {
-    /// `Connection.receive_messages`.
-    pub(crate) fn receive_messages_impl<'py>(
-        &mut self,
-        py: Python<'py>,
-        data: Option<&Bound<'py, PyAny>>,
-        max_messages: usize,
-        defer_errors: bool,
-    ) -> PyResult<Bound<'py, PyList>> {
-        let conn = self.core();
-        let list = PyList::empty(py);
-        let mut messages = 0;
-        match data {
-            Some(data) if max_messages > 0 && data.is_exact_instance_of::<PyBytes>() => {
-                // The whole messages at the front of a `bytes` read, made straight from it
-                // (see `whole_frames`); the rest to the engine.
-                let mut read = data.cast::<PyBytes>()?.as_bytes();
-                while messages < max_messages && !read.is_empty() {
-                    match whole_frames::take_one(py, conn, read) {
-                        Ok((Some(message), taken)) => {
-                            read = read.get(taken..).unwrap_or_default();
-                            if let Err(error) = list.append(message) {
-                                conn.receive_data(read);
-                                return Err(error);
-                            }
-                            messages += 1;
-                        }
-                        Ok((None, _)) => break,
-                        Err(error) => {
-                            conn.receive_data(read);
-                            return Err(error);
-                        }
-                    }
-                }
-                if !read.is_empty() {
-                    conn.receive_data(read);
-                }
-            }
-            Some(data) => convert::with_bytes(data, |bytes| conn.receive_data(bytes))?,
-            None => {}
-        }
-        while messages < max_messages {
-            // The first event with `next_event`: it raises an error (one deferred by the
-            // last call among them) and queues the close frame. The others with the batched
-            // form, which leaves an error for the next call, after the events before it.
-            let next = if list.is_empty() && !defer_errors {
-                conn.next_event()
-            } else {
-                conn.next_event_batched()
-            };
-            let event = match next {
-                Ok(Some(event)) => event,
-                Ok(None) => break,
-                // Deferred by the engine (an abnormal closure is only reported: raised).
-                Err(sansocket::Error::Protocol(error))
-                    if defer_errors && error != sansocket::ProtocolError::AbnormalClosure =>
-                {
-                    list.append(py.None())?;
-                    break;
-                }
-                Err(_) if !list.is_empty() => break,
-                Err(error) => return Err(errors::failure(py, error, conn.role())),
-            };
-            match event {
-                Event::Text(text) => {
-                    list.append(PyString::from_bytes(py, text.as_bytes())?)?;
-                    messages += 1;
-                }
-                Event::Binary(data) => {
-                    list.append(PyBytes::new(py, &data))?;
-                    messages += 1;
-                }
-                other => {
-                    list.append(crate::events::to_python(py, other)?)?;
-                    break;
-                }
-            }
-        }
-        Ok(list)
-    }
-
     /// `Connection.write_to`.
     pub(crate) fn write_to_impl(
         &mut self,
@@ -252,8 +172,10 @@ impl Host {
     }
 
     /// The whole messages at the front of `read`, one at a time, each handed to
-    /// `on_message` before the next is made; then the rest of `read` to the engine. (`read`
-    /// is a `bytes`' contents: no code run meanwhile can change them.)
+    /// `on_message` before the next is made; a frame the engine holds the start of is
+    /// finished by the engine (`frame_rest`: exactly its bytes), its message handed over,
+    /// and whole frames are taken again after it; then the rest of `read` to the engine.
+    /// (`read` is a `bytes`' contents: no code run meanwhile can change them.)
     fn dispatch_read(
         slf: &Bound<'_, Self>,
         conn: &Bound<'_, Connection>,
@@ -275,7 +197,22 @@ impl Host {
                         break;
                     }
                 }
-                Ok((None, _)) => break,
+                Ok((None, _)) => {
+                    let mut guard = conn.try_borrow_mut()?;
+                    let core = guard.core();
+                    let Some(rest) = core.frame_rest().filter(|&n| n <= read.len()) else {
+                        break;
+                    };
+                    core.receive_data(&read[..rest]);
+                    read = &read[rest..];
+                    drop(guard);
+                    // The frame's message (or the error it holds: the connection fails, and
+                    // no whole frame is taken after it).
+                    result = Self::dispatch_events(slf, conn, on_message);
+                    if result.is_err() {
+                        break;
+                    }
+                }
                 Err(error) => {
                     result = Err(error);
                     break;

@@ -5,18 +5,20 @@
 //! unmasked into a scratch buffer and decoded by Python's UTF-8 decoder, which checks it.
 //! Only the frames the engine would return as whole messages are taken
 //! (`ConnectionExt::receive_whole_frames`); the rest of the read goes to the engine.
-//! `sansocket.wsproto`'s receive path makes its payloads with [`message`] too.
+//! `sansocket.wsproto`'s receive path makes its payloads with [`message`] too;
+//! `Connection.receive_messages` (one call per read, for `sansocket.uvicorn`) is here.
 
 use std::cell::Cell;
 
 use pyo3::exceptions::PyUnicodeDecodeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
-use sansocket::MessageKind;
+use pyo3::types::{PyBytes, PyList, PyString};
 use sansocket::advanced::ConnectionExt;
 use sansocket::mask::{copy_masked, copy_masked_uninit};
+use sansocket::{Event, MessageKind};
 
-use crate::convert;
+use crate::connection::Connection;
+use crate::{convert, errors};
 
 thread_local! {
     /// Where text payloads are unmasked before Python decodes them: kept between reads (up
@@ -100,5 +102,131 @@ pub(crate) fn message<'py>(
                 Err(err) => Err(err),
             }
         }
+    }
+}
+
+impl Connection {
+    /// `Connection.receive_messages`.
+    pub(crate) fn receive_messages_impl<'py>(
+        &mut self,
+        py: Python<'py>,
+        data: Option<&Bound<'py, PyAny>>,
+        max_messages: usize,
+        defer_errors: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let conn = self.core();
+        let list = PyList::empty(py);
+        let mut messages = 0;
+        match data {
+            Some(data) if max_messages > 0 && data.is_exact_instance_of::<PyBytes>() => {
+                // The whole messages at the front of a `bytes` read, made straight from it
+                // (see `whole_frames`); the rest to the engine.
+                let mut read = data.cast::<PyBytes>()?.as_bytes();
+                while messages < max_messages && !read.is_empty() {
+                    match take_one(py, conn, read) {
+                        Ok((Some(message), taken)) => {
+                            read = read.get(taken..).unwrap_or_default();
+                            if let Err(error) = list.append(message) {
+                                conn.receive_data(read);
+                                return Err(error);
+                            }
+                            messages += 1;
+                        }
+                        Ok((None, _)) => {
+                            // A frame the engine holds the start of: it finishes it (exactly
+                            // its bytes), and whole frames are taken again after it.
+                            let Some(rest) = conn.frame_rest().filter(|&n| n <= read.len()) else {
+                                break;
+                            };
+                            conn.receive_data(&read[..rest]);
+                            read = &read[rest..];
+                            // (the object, whether it is a message)
+                            let made = match conn.next_event_batched() {
+                                Ok(Some(Event::Text(text))) => {
+                                    PyString::from_bytes(py, text.as_bytes())
+                                        .map(|text| (text.into_any(), true))
+                                }
+                                Ok(Some(Event::Binary(data))) => {
+                                    Ok((PyBytes::new(py, &data).into_any(), true))
+                                }
+                                Ok(Some(other)) => crate::events::to_python(py, other)
+                                    .map(|event| (event.into_bound(py), false)),
+                                // The frame's error, not acted on yet: marked as the loop
+                                // below marks it, or reported by it.
+                                Err(sansocket::Error::Protocol(error))
+                                    if defer_errors
+                                        && error != sansocket::ProtocolError::AbnormalClosure =>
+                                {
+                                    conn.receive_data(read);
+                                    list.append(py.None())?;
+                                    return Ok(list);
+                                }
+                                Ok(None) | Err(_) => break,
+                            };
+                            let message = match made.and_then(|(m, is)| list.append(m).map(|()| is))
+                            {
+                                Ok(message) => message,
+                                Err(error) => {
+                                    conn.receive_data(read);
+                                    return Err(error);
+                                }
+                            };
+                            if !message {
+                                conn.receive_data(read);
+                                return Ok(list);
+                            }
+                            messages += 1;
+                        }
+                        Err(error) => {
+                            conn.receive_data(read);
+                            return Err(error);
+                        }
+                    }
+                }
+                if !read.is_empty() {
+                    conn.receive_data(read);
+                }
+            }
+            Some(data) => convert::with_bytes(data, |bytes| conn.receive_data(bytes))?,
+            None => {}
+        }
+        while messages < max_messages {
+            // The first event with `next_event`: it raises an error (one deferred by the
+            // last call among them) and queues the close frame. The others with the batched
+            // form, which leaves an error for the next call, after the events before it.
+            let next = if list.is_empty() && !defer_errors {
+                conn.next_event()
+            } else {
+                conn.next_event_batched()
+            };
+            let event = match next {
+                Ok(Some(event)) => event,
+                Ok(None) => break,
+                // Deferred by the engine (an abnormal closure is only reported: raised).
+                Err(sansocket::Error::Protocol(error))
+                    if defer_errors && error != sansocket::ProtocolError::AbnormalClosure =>
+                {
+                    list.append(py.None())?;
+                    break;
+                }
+                Err(_) if !list.is_empty() => break,
+                Err(error) => return Err(errors::failure(py, error, conn.role())),
+            };
+            match event {
+                Event::Text(text) => {
+                    list.append(PyString::from_bytes(py, text.as_bytes())?)?;
+                    messages += 1;
+                }
+                Event::Binary(data) => {
+                    list.append(PyBytes::new(py, &data))?;
+                    messages += 1;
+                }
+                other => {
+                    list.append(crate::events::to_python(py, other)?)?;
+                    break;
+                }
+            }
+        }
+        Ok(list)
     }
 }

@@ -71,6 +71,49 @@ def test_same_messages_whatever_the_chunking() -> None:
         assert [type(g) for g in got if not isinstance(g, (str, bytes))] == [ss.Ping]
 
 
+@pytest.mark.parametrize("size", [3000, 64 << 10])
+def test_reads_that_begin_inside_a_frame(size: int) -> None:
+    """The engine finishes the frame it holds the start of; the whole frames after it in
+    the same read are made straight from the read: every message, in order, whatever the
+    reads (sizes on both sides of the engine's own buffer for big frames)."""
+    actions = [f"b:{chr(97 + i) * size}" if i % 2 else f"t:{chr(65 + i) * size}" for i in range(8)]
+    wire = client_bytes(*actions)
+    expected: List[object] = [
+        a[2:].encode() if a.startswith("b") else a[2:] for a in actions
+    ]
+    for read in (size // 2 + 1, size + size // 3, 2 * size + 5, 100 << 10):
+        server = ss.ServerConnection.opened()
+        got: List[object] = []
+        for i in range(0, len(wire), read):
+            got += server.receive_messages(wire[i : i + read], 100)
+        assert got == expected, read
+
+
+@pytest.mark.parametrize("size", [3000, 64 << 10])
+def test_bad_text_in_a_frame_begun_in_an_earlier_read(size: int) -> None:
+    """Text that is not UTF-8 at the end of a frame that straddles two reads: the messages
+    before it come out, then the error (raised, or marked with defer_errors)."""
+    client = ss.ClientConnection.opened(insecure_seed=1)
+    client.send_text("x" * size)
+    frame = bytearray(client.data_to_send())
+    key = frame[4:8] if size < 65536 else frame[10:14]
+    frame[-1] = 0xFF ^ key[(size - 1) % 4]  # the last byte, once unmasked, is 0xFF
+    first = client_bytes("b:ok")
+    wire = first + bytes(frame) + client_bytes("b:after")
+    cut = len(first) + len(frame) // 2
+    for defer in (False, True):
+        server = ss.ServerConnection.opened()
+        assert server.receive_messages(wire[:cut], 10, defer) == [b"ok"]
+        if defer:
+            assert server.receive_messages(wire[cut:], 10, True) == [None]
+            assert server.data_to_send() == b""  # no close frame yet
+        with pytest.raises(ss.RemoteProtocolError) as info:
+            server.receive_messages(None if defer else wire[cut:], 10)
+        assert info.value.code == 1007
+        assert server.data_to_send()[0] == 0x88
+        assert server.receive_messages(None, 10) == []  # nothing past it
+
+
 def test_other_events_end_the_batch_as_event_objects() -> None:
     server = ss.ServerConnection.opened()
     batch = server.receive_messages(client_bytes("b:1", "ping", "b:2", "close"), 100)

@@ -140,6 +140,23 @@ def test_whole_frames_after_a_partial_one_in_the_same_read() -> None:
     assert answers(out) == got
 
 
+@pytest.mark.parametrize("size", [3000, 64 << 10])
+def test_reads_that_begin_inside_big_frames(size: int) -> None:
+    """Pipelined big messages in reads that cut every frame: the engine finishes the frame
+    it holds the start of, the whole frames after it are made from the read; every message
+    and every answer, in order."""
+    messages: List[Data] = [
+        bytes([i]) * size if i % 2 else chr(65 + i) * size for i in range(8)
+    ]
+    data = wire(*messages)
+    for read in (size // 2 + 1, size + size // 3, 2 * size + 5, 100 << 10):
+        reads = [data[i : i + read] for i in range(0, len(data), read)]
+        got, out, closed = feed(reads, echo)
+        assert got == messages, read
+        assert answers(out) == messages, read
+        assert not closed
+
+
 @pytest.mark.parametrize("cut", [None, 3])
 def test_text_that_is_not_utf8_fails_after_the_answers_before_it(cut: Optional[int]) -> None:
     client = ss.ClientConnection.opened(insecure_seed=4)

@@ -180,9 +180,23 @@ fn whole_frames_are_taken_and_the_rest_is_left_to_the_engine() {
     assert_eq!(taken, 4, "the four whole frames before the ping");
     // In 64 KiB reads, the frame cut by a read is finished by the engine (`frame_rest`),
     // and the frames after it are taken again.
-    let (got, taken) = direct(&wire, &[16 << 10], Delivery::Chunks, Config::default());
-    assert!(taken >= 1);
-    assert_eq!(messages(got).len(), 9);
+    for delivery in [Delivery::Chunks, Delivery::Messages] {
+        let (got, taken) = direct(&wire, &[16 << 10], delivery, Config::default());
+        assert!(taken >= 1, "{delivery:?}");
+        assert_eq!(messages(got).len(), 9);
+    }
+    // 64 KiB frames in reads of 100 KiB: each read begins inside a frame, which the engine
+    // finishes; the whole frame after it in the read is taken straight from it.
+    let mut wire = Vec::new();
+    for i in 0..20u8 {
+        wire.extend(frame(true, 2, KEY, &[i; 64 << 10]));
+    }
+    for delivery in [Delivery::Chunks, Delivery::Messages] {
+        let expected = messages(plain(&wire, &[1 << 20], delivery, Config::default()));
+        let (got, taken) = direct(&wire, &[100 << 10], delivery, Config::default());
+        assert_eq!(messages(got), expected, "{delivery:?}");
+        assert!(taken >= 5, "{delivery:?}: {taken} frames taken");
+    }
 }
 
 #[test]
@@ -190,7 +204,10 @@ fn bad_text_left_by_the_host_is_the_engines_error_wherever_the_reads_cut() {
     let mut bad = text(5000);
     bad[3000] = 0xff;
     let cut_char = text(4000)[..3998].to_vec(); // ends inside a character
-    for payload in [bad, cut_char, b"\xed\xa0\x80".to_vec()] {
+    // A message in one frame big enough to be joined into its own buffer as it is read.
+    let mut big_bad = text(40_000);
+    big_bad[39_000] = 0xff;
+    for payload in [bad, cut_char, big_bad, b"\xed\xa0\x80".to_vec()] {
         let mut wire = frame(true, 1, KEY, b"ok");
         wire.extend(frame(true, 1, KEY, &payload));
         wire.extend(frame(true, 1, KEY, b"never"));
@@ -288,4 +305,39 @@ fn the_rest_of_a_frame_begun_finishes_it() {
     };
     assert_eq!(conn.frame_rest(), None);
     assert_eq!(conn.receive_whole_frames(&wire, |_, _, _| true), wire.len());
+}
+
+#[test]
+fn the_rest_of_a_frame_held_finishes_it() {
+    let payload = [6u8; 3000];
+    let wire = frame(true, 2, KEY, &payload);
+    let mut conn = server(Delivery::Messages, Config::default());
+    // The header alone, not yet decoded: nothing to say.
+    conn.receive_data(&wire[..3]);
+    assert_eq!(conn.frame_rest(), None);
+    assert!(matches!(conn.next_event(), Ok(None)));
+    assert_eq!(conn.frame_rest(), None, "the header is not whole yet");
+    conn.receive_data(&wire[3..1000]);
+    assert!(matches!(conn.next_event(), Ok(None)));
+    let rest = conn.frame_rest().expect("a frame under way");
+    assert_eq!(1000 + rest, wire.len());
+    conn.receive_data(&wire[1000..]);
+    assert_eq!(conn.frame_rest(), None, "the frame is whole");
+    let Ok(Some(Event::Binary(data))) = conn.next_event() else {
+        panic!("the message");
+    };
+    assert_eq!(&data[..], &payload[..]);
+    assert_eq!(conn.frame_rest(), None);
+    assert_eq!(conn.receive_whole_frames(&wire, |_, _, _| true), wire.len());
+    // A fragment's frame is not finished this way, nor one after a fragment.
+    let mut conn = server(Delivery::Messages, Config::default());
+    let first = frame(false, 2, KEY, &payload);
+    conn.receive_data(&first[..1000]);
+    assert!(matches!(conn.next_event(), Ok(None)));
+    assert_eq!(conn.frame_rest(), None);
+    conn.receive_data(&first[1000..]);
+    let last = frame(true, 0, KEY, &payload);
+    conn.receive_data(&last[..1000]);
+    assert!(matches!(conn.next_event(), Ok(None)));
+    assert_eq!(conn.frame_rest(), None);
 }

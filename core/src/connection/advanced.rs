@@ -165,11 +165,15 @@ pub trait ConnectionExt: sealed::Sealed {
         F: FnMut(MessageKind, &[u8], Option<[u8; 4]>) -> bool;
 
     /// How many bytes finish the data frame in progress, when it is the last of its message,
-    /// uncompressed, and nothing else is buffered (the engine handed out its first piece
-    /// as a chunk, [`Delivery::Chunks`](crate::Delivery::Chunks)); `None` otherwise. Give
-    /// exactly these to [`receive_data`](Connection::receive_data): the next event is then
-    /// the frame's last piece (or the error it holds), after which
-    /// [`receive_whole_frames`](Self::receive_whole_frames) takes whole frames again.
+    /// uncompressed, its header decoded, and nothing but its payload's start is buffered:
+    /// the engine handed out its first piece as a chunk
+    /// ([`Delivery::Chunks`](crate::Delivery::Chunks)), or it holds the frame's first bytes
+    /// ([`Delivery::Messages`](crate::Delivery::Messages), after a
+    /// [`next_event`](Connection::next_event) that returned `None` for want of them).
+    /// `None` otherwise. Give exactly these to [`receive_data`](Connection::receive_data):
+    /// the next event is then the frame's last piece or its message (or the error it
+    /// holds), after which [`receive_whole_frames`](Self::receive_whole_frames) takes whole
+    /// frames again.
     fn frame_rest(&self) -> Option<usize>;
 
     /// [`next_event`](Connection::next_event) for hosts that hand events over in batches

@@ -3,6 +3,7 @@
 
 use super::Receiver;
 use crate::event::MessageKind;
+use crate::frame::OpCode;
 use crate::mask::{apply_mask, extend_copy, extend_masked};
 use crate::utf8::Utf8Validator;
 
@@ -323,20 +324,32 @@ impl Receiver {
             && self.lent.is_none()
     }
 
-    /// The bytes that finish the final data frame in progress when nothing else is
-    /// buffered (chunked delivery, after its first piece was handed out): once exactly
-    /// these are received, the next event is that frame's last (or an error) and the
-    /// receiver is idle again. `None` in any other case (compressed or joined messages
-    /// included).
+    /// The bytes that finish the final data frame in progress when nothing but its own
+    /// payload is held: chunked delivery after its first piece was handed out, or
+    /// whole-message delivery holding the first bytes of a message in one frame (in the
+    /// buffer, or joined into the message's own). Once exactly these are received, the next
+    /// event is that frame's last piece or its message (or an error) and the receiver is
+    /// idle again. `None` in any other case (compressed messages, fragments joined before
+    /// it, a message joined and not yet delivered).
     pub(crate) fn frame_rest(&self) -> Option<usize> {
         let frame = self.frame.as_ref()?;
         let message = self.message.as_ref()?;
-        let alone = self.buf.is_empty() && self.joined.is_none() && self.lent.is_none();
-        let plain = !message.compressed && message.data.is_empty() && message.plain.is_empty();
+        let alone = self.joined.is_none() && self.lent.is_none();
+        // The message's own buffer holds this frame's first bytes only if the frame began
+        // the message (and then nothing of it is in the receive buffer).
+        let own = message.data.is_empty() || frame.header.opcode != OpCode::Continuation;
+        let plain = !message.compressed && own && message.plain.is_empty();
         if !alone || !plain || !frame.header.fin || frame.header.opcode.is_control() {
             return None;
         }
-        usize::try_from(frame.remaining).ok().filter(|&n| n > 0)
+        // `remaining` counts the frame's bytes in the receive buffer (its header is off it),
+        // not those joined into the message's buffer.
+        let held = self.buf.len() as u64;
+        frame
+            .remaining
+            .checked_sub(held)
+            .filter(|&n| n > 0)
+            .and_then(|n| usize::try_from(n).ok())
     }
 
     /// The whole frame at the front of `data` when it is one that
