@@ -59,6 +59,7 @@ impl MessageFields {
     /// same fields again).
     #[new]
     #[pyo3(signature = (data, frame_finished=Flag(true), message_finished=Flag(true)))]
+    #[pyo3(text_signature = "(data, frame_finished=True, message_finished=True)")]
     fn new(data: Py<PyAny>, frame_finished: Flag, message_finished: Flag) -> Self {
         Self {
             data,
@@ -67,7 +68,8 @@ impl MessageFields {
         }
     }
 
-    /// Sets the fields (what a subclass's ``super().__init__(...)`` calls).
+    // Sets the fields (what a subclass's ``super().__init__(...)`` calls). No doc comment:
+    // pyo3 would make a text signature of it whose defaults read `...`, not the stub's.
     #[pyo3(signature = (data, frame_finished=Flag(true), message_finished=Flag(true)))]
     fn __init__(&mut self, data: Py<PyAny>, frame_finished: Flag, message_finished: Flag) {
         self.data = data;

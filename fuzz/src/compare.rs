@@ -85,6 +85,12 @@ pub fn check(s: &Scenario) -> Run {
         &run(s, Feed::ReadBuffer(seed)),
         "as given / read buffer, reads of any size",
     );
+    // Whole frames taken straight from the reads, as the Python binding's hosts do.
+    same(
+        &given,
+        &run(s, Feed::WholeFrames(seed)),
+        "as given / whole frames from the reads",
+    );
     // With chunked delivery, an unfinished message has delivered at most what arrived
     // (text up to the last whole character); byte by byte delivers the most.
     let (_, most) = normalize(&bytes.entries);

@@ -110,6 +110,11 @@ pub enum Feed {
     /// `give_read_buffer`), events drained after each read: reads as big as the room
     /// offered with `0`, else of sizes drawn from this seed (1 byte up to the room).
     ReadBuffer(u64),
+    /// Each data step cut into reads of sizes drawn from this seed, each read handed over
+    /// as the Python binding's hosts do: whole frames taken straight from it
+    /// (`receive_whole_frames`, text refused unless UTF-8), a frame the engine holds the
+    /// start of finished with exactly its bytes (`frame_rest`), the rest to `receive_data`.
+    WholeFrames(u64),
 }
 
 /// One thing that happened, in a form that can be compared across runs.
@@ -200,12 +205,14 @@ pub fn client_request() -> ClientRequest {
 pub fn run(s: &Scenario, feed: Feed) -> Run {
     let mut d = Driver::new(s);
     let mut reads = match feed {
-        Feed::ReadBuffer(seed) => Some(seed),
+        Feed::ReadBuffer(seed) | Feed::WholeFrames(seed) => Some(seed),
         _ => None,
     };
+    let whole = matches!(feed, Feed::WholeFrames(_));
     for op in regroup(&s.ops, feed) {
         match op {
             Op::Data(bytes) => match reads.as_mut() {
+                Some(seed) if whole => d.whole_frames(&bytes, seed),
                 Some(seed) => d.read_into(&bytes, seed),
                 None => d.receive(&bytes),
             },
@@ -304,6 +311,63 @@ impl<'a> Driver<'a> {
         self.max_chunk = self.max_chunk.max(bytes.len());
         self.check_input_bound(false);
         self.drain();
+    }
+
+    /// `bytes` in reads of sizes drawn from `seed` (one read when it is 0),
+    /// each handed over as [`Feed::WholeFrames`] says, events drained after each read.
+    fn whole_frames(&mut self, mut bytes: &[u8], seed: &mut u64) {
+        use sansocket::advanced::ConnectionExt;
+        use sansocket::{MessageKind, Utf8Bytes};
+        let chunks = self.s.config.delivery == sansocket::Delivery::Chunks;
+        while !bytes.is_empty() {
+            let n = next_read(seed, bytes.len());
+            let mut read = &bytes[..n];
+            bytes = &bytes[n..];
+            self.max_chunk = self.max_chunk.max(n);
+            loop {
+                let mut made = Vec::new();
+                let taken = self.conn.receive_whole_frames(read, |kind, payload, mask| {
+                    let mut plain = payload.to_vec();
+                    if let Some(key) = mask {
+                        sansocket::mask::apply_mask(&mut plain, key, 0);
+                    }
+                    let data = bytes::Bytes::from(plain);
+                    let event = match kind {
+                        _ if chunks => Event::Chunk {
+                            kind,
+                            data,
+                            fin: true,
+                        },
+                        MessageKind::Text => match Utf8Bytes::from_utf8(data) {
+                            Ok(text) => Event::Text(text),
+                            Err(_) => return false,
+                        },
+                        MessageKind::Binary => Event::Binary(data),
+                    };
+                    if let Event::Chunk { kind: MessageKind::Text, data, .. } = &event
+                        && std::str::from_utf8(data).is_err()
+                    {
+                        return false;
+                    }
+                    made.push(event);
+                    true
+                });
+                read = &read[taken..];
+                for event in made {
+                    self.on_event(event, &[]);
+                }
+                let Some(rest) = self.conn.frame_rest().filter(|&r| r <= read.len()) else {
+                    break;
+                };
+                assert!(rest > 0, "frame_rest of nothing");
+                self.conn.receive_data(&read[..rest]);
+                read = &read[rest..];
+                self.drain();
+            }
+            self.conn.receive_data(read);
+            self.check_input_bound(false);
+            self.drain();
+        }
     }
 
     /// `bytes` read into the engine's buffer, in reads of the room offered (`seed` 0) or of
@@ -767,5 +831,21 @@ impl<'a> Driver<'a> {
             close_transport: self.conn.should_close_transport(),
             deflate: self.conn.deflate().copied(),
         }
+    }
+}
+
+/// The size of the next read of at most `left` bytes: `left` with seed 0, else drawn from
+/// `seed` (xorshift64): often small, sometimes all that is left.
+fn next_read(seed: &mut u64, left: usize) -> usize {
+    if *seed == 0 {
+        return left;
+    }
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    match *seed % 4 {
+        0 => left,
+        1 => 1 + (*seed >> 8) as usize % 16.min(left),
+        _ => 1 + (*seed >> 8) as usize % left,
     }
 }
