@@ -344,7 +344,11 @@ impl<'a> Driver<'a> {
                         },
                         MessageKind::Binary => Event::Binary(data),
                     };
-                    if let Event::Chunk { kind: MessageKind::Text, data, .. } = &event
+                    if let Event::Chunk {
+                        kind: MessageKind::Text,
+                        data,
+                        ..
+                    } = &event
                         && std::str::from_utf8(data).is_err()
                     {
                         return false;
