@@ -30,7 +30,7 @@ import os
 import subprocess
 import sys
 import time
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 # Each measurement imports only the library it measures (in a process of its own: wsproto's
 # 16 KiB sends ran up to three times faster or slower depending on what else was loaded).
@@ -169,7 +169,7 @@ def main() -> None:
     # Each measurement in a fresh process: in one process, wsproto's 16 KiB sends ran twice
     # as fast or as slow depending on what ran before them.
     lines: List[str] = []
-    rows = range(len(cases) * len(directions))
+    rows: Sequence[int] = range(len(cases) * len(directions))
     if args.rows:
         rows = [int(r) for r in args.rows.split(",")]
     for row in rows:

@@ -233,7 +233,7 @@ class Message(Event, _core.MessageFields, Generic[T]):
         # ``__init__`` of its own takes others, and sets the fields with
         # ``super().__init__(...)``.
         if "__init__" in cls.__dict__ and "__new__" not in cls.__dict__:
-            cls.__new__ = staticmethod(_new_any_arguments)  # type: ignore[assignment]
+            cls.__new__ = staticmethod(_new_any_arguments)  # type: ignore[method-assign]
 
     if TYPE_CHECKING:
 
