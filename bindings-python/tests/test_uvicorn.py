@@ -491,11 +491,7 @@ def test_answers_in_a_burst_go_out_before_the_protocol_error_after_them(
         writer.close()
         return data
 
-    data = run(main())
-    echoes = b"".join(b"\x82" + bytes([len(b"%d" % i)]) + b"%d" % i for i in range(count))
-    assert data.startswith(echoes), data
-    rest = data[len(echoes) :]
-    assert rest[0] == 0x88 and struct.unpack("!H", rest[2:4])[0] == 1002, data
+    assert_echoes_then_close(run(main()), count, 1002)
 
 
 @pytest.mark.parametrize("count", [1, 3, 6])
@@ -520,8 +516,13 @@ def test_answers_go_out_before_a_protocol_error_in_a_later_read(
         writer.close()
         return data
 
-    data = run(main())
+    assert_echoes_then_close(run(main()), count, 1002)
+
+
+def assert_echoes_then_close(data: bytes, count: int, code: int) -> None:
+    """`data` is the echoes of the binary messages b"0", b"1", ... (`count` of them), in
+    order, then a close frame with `code`."""
     echoes = b"".join(b"\x82" + bytes([len(b"%d" % i)]) + b"%d" % i for i in range(count))
     assert data.startswith(echoes), data
     rest = data[len(echoes) :]
-    assert rest[0] == 0x88 and struct.unpack("!H", rest[2:4])[0] == 1002, data
+    assert rest[0] == 0x88 and struct.unpack("!H", rest[2:4])[0] == code, data
