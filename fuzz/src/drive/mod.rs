@@ -1,7 +1,6 @@
 //! Runs one scenario against a [`Connection`], recording what happened and checking the
 //! invariants that hold at every step.
 
-use sansocket::advanced::ConnectionExt;
 use sansocket::deflate::DeflateParams;
 use sansocket::{
     Accept, ClientRequest, Config, Connection, Error, Event, MessageKind, SeededEntropy, State,
@@ -10,6 +9,8 @@ use sansocket::{
 
 use crate::config::input_bound;
 use crate::wire;
+
+mod feeds;
 
 /// How the connection is created.
 #[derive(Clone, Debug)]
@@ -304,111 +305,6 @@ impl<'a> Driver<'a> {
         );
         self.output.extend_from_slice(&bytes);
         bytes
-    }
-
-    fn receive(&mut self, bytes: &[u8]) {
-        self.conn.receive_data(bytes);
-        self.max_chunk = self.max_chunk.max(bytes.len());
-        self.check_input_bound(false);
-        self.drain();
-    }
-
-    /// `bytes` in reads of sizes drawn from `seed` (one read when it is 0),
-    /// each handed over as [`Feed::WholeFrames`] says, events drained after each read.
-    fn whole_frames(&mut self, mut bytes: &[u8], seed: &mut u64) {
-        use sansocket::advanced::ConnectionExt;
-        use sansocket::{MessageKind, Utf8Bytes};
-        let chunks = self.s.config.delivery == sansocket::Delivery::Chunks;
-        while !bytes.is_empty() {
-            let n = next_read(seed, bytes.len());
-            let mut read = &bytes[..n];
-            bytes = &bytes[n..];
-            self.max_chunk = self.max_chunk.max(n);
-            loop {
-                let mut made = Vec::new();
-                let taken = self.conn.receive_whole_frames(read, |kind, payload, mask| {
-                    let mut plain = payload.to_vec();
-                    if let Some(key) = mask {
-                        sansocket::mask::apply_mask(&mut plain, key, 0);
-                    }
-                    let data = bytes::Bytes::from(plain);
-                    let event = match kind {
-                        _ if chunks => Event::Chunk {
-                            kind,
-                            data,
-                            fin: true,
-                        },
-                        MessageKind::Text => match Utf8Bytes::from_utf8(data) {
-                            Ok(text) => Event::Text(text),
-                            Err(_) => return false,
-                        },
-                        MessageKind::Binary => Event::Binary(data),
-                    };
-                    if let Event::Chunk {
-                        kind: MessageKind::Text,
-                        data,
-                        ..
-                    } = &event
-                        && std::str::from_utf8(data).is_err()
-                    {
-                        return false;
-                    }
-                    made.push(event);
-                    true
-                });
-                read = &read[taken..];
-                for event in made {
-                    self.on_event(event, &[]);
-                }
-                let Some(rest) = self.conn.frame_rest().filter(|&r| r <= read.len()) else {
-                    break;
-                };
-                assert!(rest > 0, "frame_rest of nothing");
-                self.conn.receive_data(&read[..rest]);
-                read = &read[rest..];
-                self.drain();
-            }
-            self.conn.receive_data(read);
-            self.check_input_bound(false);
-            self.drain();
-        }
-    }
-
-    /// `bytes` read into the engine's buffer, in reads of the room offered (`seed` 0) or of
-    /// sizes drawn from `seed`, draining events after each read.
-    fn read_into(&mut self, mut bytes: &[u8], seed: &mut u64) {
-        loop {
-            let mut buf = self.conn.take_read_buffer();
-            let len = buf.len();
-            let room = buf.capacity() - len;
-            assert!(room > 0, "a read buffer with no room");
-            let cap = if *seed == 0 {
-                room
-            } else {
-                // xorshift64: the next read's size, often small, sometimes the whole room.
-                *seed ^= *seed << 13;
-                *seed ^= *seed >> 7;
-                *seed ^= *seed << 17;
-                match *seed % 4 {
-                    0 => room,
-                    1 => 1 + (*seed >> 8) as usize % 16,
-                    _ => 1 + (*seed >> 8) as usize % room,
-                }
-            };
-            let n = cap.min(bytes.len());
-            buf.extend_from_slice(&bytes[..n]);
-            assert_eq!(&buf[len..], &bytes[..n]);
-            bytes = &bytes[n..];
-            self.conn
-                .give_read_buffer(buf)
-                .expect("the buffer taken, appended to");
-            self.max_chunk = self.max_chunk.max(n);
-            self.check_input_bound(false);
-            self.drain();
-            if bytes.is_empty() {
-                return;
-            }
-        }
     }
 
     fn eof(&mut self) {
@@ -835,21 +731,5 @@ impl<'a> Driver<'a> {
             close_transport: self.conn.should_close_transport(),
             deflate: self.conn.deflate().copied(),
         }
-    }
-}
-
-/// The size of the next read of at most `left` bytes: `left` with seed 0, else drawn from
-/// `seed` (xorshift64): often small, sometimes all that is left.
-fn next_read(seed: &mut u64, left: usize) -> usize {
-    if *seed == 0 {
-        return left;
-    }
-    *seed ^= *seed << 13;
-    *seed ^= *seed >> 7;
-    *seed ^= *seed << 17;
-    match *seed % 4 {
-        0 => left,
-        1 => 1 + (*seed >> 8) as usize % 16.min(left),
-        _ => 1 + (*seed >> 8) as usize % left,
     }
 }
