@@ -140,42 +140,18 @@ impl Connection {
                             };
                             conn.receive_data(&read[..rest]);
                             read = &read[rest..];
-                            // (the object, whether it is a message)
-                            let made = match conn.next_event_batched() {
-                                Ok(Some(Event::Text(text))) => {
-                                    PyString::from_bytes(py, text.as_bytes())
-                                        .map(|text| (text.into_any(), true))
-                                }
-                                Ok(Some(Event::Binary(data))) => {
-                                    Ok((PyBytes::new(py, &data).into_any(), true))
-                                }
-                                Ok(Some(other)) => crate::events::to_python(py, other)
-                                    .map(|event| (event.into_bound(py), false)),
-                                // The frame's error, not acted on yet: marked as the loop
-                                // below marks it, or reported by it.
-                                Err(sansocket::Error::Protocol(error))
-                                    if defer_errors
-                                        && error != sansocket::ProtocolError::AbnormalClosure =>
-                                {
+                            match append_next(py, conn, &list, defer_errors) {
+                                Ok(Next::Message) => messages += 1,
+                                Ok(Next::Drained) => break,
+                                Ok(Next::End) => {
                                     conn.receive_data(read);
-                                    list.append(py.None())?;
                                     return Ok(list);
                                 }
-                                Ok(None) | Err(_) => break,
-                            };
-                            let message = match made.and_then(|(m, is)| list.append(m).map(|()| is))
-                            {
-                                Ok(message) => message,
                                 Err(error) => {
                                     conn.receive_data(read);
                                     return Err(error);
                                 }
-                            };
-                            if !message {
-                                conn.receive_data(read);
-                                return Ok(list);
                             }
-                            messages += 1;
                         }
                         Err(error) => {
                             conn.receive_data(read);
@@ -191,42 +167,61 @@ impl Connection {
             None => {}
         }
         while messages < max_messages {
-            // The first event with `next_event`: it raises an error (one deferred by the
-            // last call among them) and queues the close frame. The others with the batched
-            // form, which leaves an error for the next call, after the events before it.
-            let next = if list.is_empty() && !defer_errors {
-                conn.next_event()
-            } else {
-                conn.next_event_batched()
-            };
-            let event = match next {
-                Ok(Some(event)) => event,
-                Ok(None) => break,
-                // Deferred by the engine (an abnormal closure is only reported: raised).
-                Err(sansocket::Error::Protocol(error))
-                    if defer_errors && error != sansocket::ProtocolError::AbnormalClosure =>
-                {
-                    list.append(py.None())?;
-                    break;
-                }
-                Err(_) if !list.is_empty() => break,
-                Err(error) => return Err(errors::failure(py, error, conn.role())),
-            };
-            match event {
-                Event::Text(text) => {
-                    list.append(PyString::from_bytes(py, text.as_bytes())?)?;
-                    messages += 1;
-                }
-                Event::Binary(data) => {
-                    list.append(PyBytes::new(py, &data))?;
-                    messages += 1;
-                }
-                other => {
-                    list.append(crate::events::to_python(py, other)?)?;
-                    break;
-                }
+            match append_next(py, conn, &list, defer_errors)? {
+                Next::Message => messages += 1,
+                Next::Drained | Next::End => break,
             }
         }
         Ok(list)
     }
+}
+
+/// What [`append_next`] appended.
+enum Next {
+    /// A message (`str` or `bytes`): the batch may go on.
+    Message,
+    /// Nothing (more input is needed, or an error waits for the next call).
+    Drained,
+    /// The batch's last entry: another event, or `None` marking an error deferred.
+    End,
+}
+
+/// Appends the engine's next event to `list` for `Connection.receive_messages`. The first
+/// event of a batch with `next_event` (without `defer_errors`): it raises an error (one
+/// deferred by the last call among them) and queues the close frame. The others with the
+/// batched form, which leaves an error for the next call, after the events before it; with
+/// `defer_errors`, an error is marked with `None` and not acted on.
+fn append_next(
+    py: Python<'_>,
+    conn: &mut sansocket::Connection,
+    list: &Bound<'_, PyList>,
+    defer_errors: bool,
+) -> PyResult<Next> {
+    let next = if list.is_empty() && !defer_errors {
+        conn.next_event()
+    } else {
+        conn.next_event_batched()
+    };
+    let event = match next {
+        Ok(Some(event)) => event,
+        Ok(None) => return Ok(Next::Drained),
+        // Deferred by the engine (an abnormal closure is only reported: raised).
+        Err(sansocket::Error::Protocol(error))
+            if defer_errors && error != sansocket::ProtocolError::AbnormalClosure =>
+        {
+            list.append(py.None())?;
+            return Ok(Next::End);
+        }
+        Err(_) if !list.is_empty() => return Ok(Next::Drained),
+        Err(error) => return Err(errors::failure(py, error, conn.role())),
+    };
+    match event {
+        Event::Text(text) => list.append(PyString::from_bytes(py, text.as_bytes())?)?,
+        Event::Binary(data) => list.append(PyBytes::new(py, &data))?,
+        other => {
+            list.append(crate::events::to_python(py, other)?)?;
+            return Ok(Next::End);
+        }
+    }
+    Ok(Next::Message)
 }
