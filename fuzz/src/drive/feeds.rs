@@ -21,7 +21,7 @@ impl Driver<'_> {
         use sansocket::{MessageKind, Utf8Bytes};
         let chunks = self.s.config.delivery == sansocket::Delivery::Chunks;
         while !bytes.is_empty() {
-            let n = next_read(seed, bytes.len());
+            let n = next_read(seed, bytes.len()).min(bytes.len());
             let mut read = &bytes[..n];
             bytes = &bytes[n..];
             self.max_chunk = self.max_chunk.max(n);
@@ -83,19 +83,7 @@ impl Driver<'_> {
             let len = buf.len();
             let room = buf.capacity() - len;
             assert!(room > 0, "a read buffer with no room");
-            let cap = if *seed == 0 {
-                room
-            } else {
-                // xorshift64: the next read's size, often small, sometimes the whole room.
-                *seed ^= *seed << 13;
-                *seed ^= *seed >> 7;
-                *seed ^= *seed << 17;
-                match *seed % 4 {
-                    0 => room,
-                    1 => 1 + (*seed >> 8) as usize % 16,
-                    _ => 1 + (*seed >> 8) as usize % room,
-                }
-            };
+            let cap = next_read(seed, room);
             let n = cap.min(bytes.len());
             buf.extend_from_slice(&bytes[..n]);
             assert_eq!(&buf[len..], &bytes[..n]);
@@ -113,18 +101,19 @@ impl Driver<'_> {
     }
 }
 
-/// The size of the next read of at most `left` bytes: `left` with seed 0, else drawn from
-/// `seed` (xorshift64): often small, sometimes all that is left.
-fn next_read(seed: &mut u64, left: usize) -> usize {
+/// The size of the next read, given `room` (at least 1): `room` with seed 0, else drawn from
+/// `seed` (xorshift64): often small (up to 16 bytes, which may exceed `room`), sometimes
+/// the whole room.
+fn next_read(seed: &mut u64, room: usize) -> usize {
     if *seed == 0 {
-        return left;
+        return room;
     }
     *seed ^= *seed << 13;
     *seed ^= *seed >> 7;
     *seed ^= *seed << 17;
     match *seed % 4 {
-        0 => left,
-        1 => 1 + (*seed >> 8) as usize % 16.min(left),
-        _ => 1 + (*seed >> 8) as usize % left,
+        0 => room,
+        1 => 1 + (*seed >> 8) as usize % 16,
+        _ => 1 + (*seed >> 8) as usize % room,
     }
 }
