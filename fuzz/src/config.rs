@@ -67,13 +67,15 @@ pub fn input_bound(config: &Config) -> usize {
 /// also picks `low_memory`), bit 5 no context takeover, bit 6 ask the peer for none, bit 7
 /// leave messages under 64 bytes uncompressed.
 pub fn deflate_config(flags: u8) -> Option<DeflateConfig> {
-    (flags & 2 != 0).then(|| DeflateConfig::default()
-        .max_window_bits(8 + ((flags >> 2) & 7))
-        .no_context_takeover(flags & 0x20 != 0)
-        .request_peer_no_context_takeover(flags & 0x40 != 0)
-        .level(6)
-        .min_size(if flags & 0x80 != 0 { 64 } else { 0 })
-        .low_memory(flags & 0x04 != 0))
+    (flags & 2 != 0).then(|| {
+        DeflateConfig::default()
+            .max_window_bits(8 + ((flags >> 2) & 7))
+            .no_context_takeover(flags & 0x20 != 0)
+            .request_peer_no_context_takeover(flags & 0x40 != 0)
+            .level(6)
+            .min_size(if flags & 0x80 != 0 { 64 } else { 0 })
+            .low_memory(flags & 0x04 != 0)
+    })
 }
 
 /// Negotiated parameters for an open connection, from the same flags byte: bit 1 on, bits

@@ -74,7 +74,10 @@ pub fn text(data: &[u8]) {
                 }
                 Ok(Some(Event::Chunk { kind, data, fin })) => {
                     assert!(chunked && !whole && kind == MessageKind::Text);
-                    assert!(std::str::from_utf8(&data).is_ok(), "a chunk is text on its own");
+                    assert!(
+                        std::str::from_utf8(&data).is_ok(),
+                        "a chunk is text on its own"
+                    );
                     text.extend_from_slice(&data);
                     whole = fin;
                 }
