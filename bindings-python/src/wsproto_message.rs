@@ -111,10 +111,10 @@ pub(crate) fn wsproto_events(
 /// `sansocket.wsproto`'s `receive_data(data)`: the whole messages in `data` (whole frames
 /// the engine would return as messages, see `ConnectionExt::receive_whole_frames`) become
 /// `text_cls(data)` / `bytes_cls(data)` objects (flags true by default) appended to `out`,
-/// made straight from the read: a binary payload is unmasked into its `bytes` (one copy), a
-/// text payload is unmasked into a scratch buffer and decoded by Python's UTF-8 decoder,
-/// which checks it (text it refuses is left to the engine, which reports the error as it
-/// would have). A frame the engine had begun (its first piece handed out) is finished by
+/// made straight from the read: a binary payload is unmasked into its `bytes` (one copy), an
+/// ASCII text payload into its `str` (other text is decoded by Python's UTF-8 decoder, which
+/// checks it; text it refuses is left to the engine, which reports the error as it would
+/// have). A frame the engine had begun (its first piece handed out) is finished by
 /// the engine first, its last piece appended as [`wsproto_events`] would. The rest of
 /// `data` goes to the engine, as by `receive_data`: decode it with [`wsproto_events`].
 ///
@@ -137,22 +137,20 @@ pub(crate) fn wsproto_receive(
         let mut error = None;
         let mut other = None;
         while error.is_none() && other.is_none() && !data.is_empty() {
-            let taken = whole_frames::with_scratch(|scratch| {
-                core.receive_whole_frames(data, |kind, payload, mask| {
-                    let cls = match kind {
-                        MessageKind::Binary => bytes_cls,
-                        MessageKind::Text => text_cls,
-                    };
-                    let made = whole_frames::message(py, kind, payload, mask, scratch)
-                        .and_then(|data| data.map(|data| cls.call1((data,))).transpose());
-                    match made.and_then(|made| made.map(|m| out.append(m)).transpose()) {
-                        Ok(taken) => taken.is_some(),
-                        Err(err) => {
-                            error = Some(err);
-                            false
-                        }
+            let taken = core.receive_whole_frames(data, |kind, payload, mask| {
+                let cls = match kind {
+                    MessageKind::Binary => bytes_cls,
+                    MessageKind::Text => text_cls,
+                };
+                let made = whole_frames::message(py, kind, payload, mask)
+                    .and_then(|data| data.map(|data| cls.call1((data,))).transpose());
+                match made.and_then(|made| made.map(|m| out.append(m)).transpose()) {
+                    Ok(taken) => taken.is_some(),
+                    Err(err) => {
+                        error = Some(err);
+                        false
                     }
-                })
+                }
             });
             data = &data[taken..];
             let Some(rest) = core.frame_rest().filter(|&n| n <= data.len()) else {
@@ -195,7 +193,7 @@ fn data_event<'py>(
         other => return Ok(Err(other)),
     };
     let message = match kind {
-        MessageKind::Text => text_cls.call1((PyString::from_bytes(py, &data)?, fin, fin))?,
+        MessageKind::Text => text_cls.call1((text::utf8_str(py, &data, [0; 4])?, fin, fin))?,
         MessageKind::Binary => bytes_cls.call1((PyBytes::new(py, &data), fin, fin))?,
     };
     Ok(Ok(message))
