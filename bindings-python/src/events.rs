@@ -337,7 +337,7 @@ pub(crate) fn to_python(py: Python<'_>, event: Event) -> PyResult<Py<PyAny>> {
         Event::Binary(data) => Py::new(
             py,
             BytesMessage {
-                data: PyBytes::new(py, &data).unbind(),
+                data: crate::convert::payload_bytes(py, &data)?.unbind(),
                 message_finished: true,
             },
         )?
@@ -354,7 +354,7 @@ pub(crate) fn to_python(py: Python<'_>, event: Event) -> PyResult<Py<PyAny>> {
             MessageKind::Binary => Py::new(
                 py,
                 BytesMessage {
-                    data: PyBytes::new(py, &data).unbind(),
+                    data: crate::convert::payload_bytes(py, &data)?.unbind(),
                     message_finished: fin,
                 },
             )?

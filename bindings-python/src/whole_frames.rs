@@ -57,7 +57,7 @@ pub(crate) fn message<'py>(
             })?;
             Ok(Some(bytes.into_any()))
         }
-        (MessageKind::Binary, None) => Ok(Some(PyBytes::new(py, payload).into_any())),
+        (MessageKind::Binary, None) => Ok(Some(convert::payload_bytes(py, payload)?.into_any())),
         (MessageKind::Text, mask) => {
             let text = text::payload_str(py, payload, mask.unwrap_or_default())?;
             Ok(text.map(Bound::into_any))
@@ -177,7 +177,7 @@ fn append_next(
     };
     match event {
         Event::Text(utf8) => list.append(text::utf8_str(py, utf8.as_bytes(), [0; 4])?)?,
-        Event::Binary(data) => list.append(PyBytes::new(py, &data))?,
+        Event::Binary(data) => list.append(convert::payload_bytes(py, &data)?)?,
         other => {
             list.append(crate::events::to_python(py, other)?)?;
             return Ok(Next::End);
