@@ -101,7 +101,7 @@ pub(crate) fn new_bytes_from<'py>(
 
 /// Copies as much of `src` as fits to the start of `dst` with `memcpy`; returns how many
 /// bytes that was.
-fn copy_into(dst: &mut [MaybeUninit<u8>], src: &[u8]) -> usize {
+pub(crate) fn copy_into(dst: &mut [MaybeUninit<u8>], src: &[u8]) -> usize {
     let n = src.len().min(dst.len());
     // SAFETY: `n` bytes are readable at `src` and writable at `dst` (`n` is at most both
     // lengths); they cannot overlap (`dst` is borrowed mutably, `src` shared); a

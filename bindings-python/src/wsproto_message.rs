@@ -356,7 +356,7 @@ fn framed<'py>(
     // of the payload modulo 4 KiB (see `mask::copy_masked_uninit`).
     let frame = convert::new_bytes(py, head.len() + payload.len(), |buf| {
         let (to_head, body) = buf.split_at_mut(head.len().min(buf.len()));
-        copy_masked_uninit(to_head, head, [0; 4], 0);
+        convert::copy_into(to_head, head);
         copy_masked_uninit(body, payload, [0; 4], 0);
         buf.len()
     })?;
