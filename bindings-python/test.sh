@@ -5,7 +5,7 @@
 #
 # 1. a virtualenv in bindings-python/.venv (made if missing) with the pinned tools of
 #    requirements-test.txt;
-# 2. `pip install ./bindings-python`, as a user does (maturin builds the abi3 wheel);
+# 2. `pip install ./bindings-python`, as a user does (maturin builds the wheel for that interpreter);
 # 3. the stubs against the module (mypy.stubtest), a typed usage file and the benchmarks
 #    (mypy --strict);
 # 4. pytest: the shared vectors, the sans-IO API, bad input, asyncio, interop with

@@ -317,10 +317,10 @@ where
     Ok(PyTuple::new(py, items)?.unbind())
 }
 
-/// A data payload as `str` (already checked UTF-8 by the core; Python decodes it once) or
-/// `bytes`, with one copy.
+/// A data payload as `str` (already checked UTF-8 by the core; copied once, see
+/// `text::utf8_str`) or `bytes`, with one copy.
 fn text(py: Python<'_>, data: &[u8]) -> PyResult<Py<PyString>> {
-    Ok(PyString::from_bytes(py, data)?.unbind())
+    Ok(crate::text::utf8_str(py, data, [0; 4])?.unbind())
 }
 
 /// The core's event as a Python event object.
@@ -337,7 +337,7 @@ pub(crate) fn to_python(py: Python<'_>, event: Event) -> PyResult<Py<PyAny>> {
         Event::Binary(data) => Py::new(
             py,
             BytesMessage {
-                data: PyBytes::new(py, &data).unbind(),
+                data: crate::convert::payload_bytes(py, &data)?.unbind(),
                 message_finished: true,
             },
         )?
@@ -354,7 +354,7 @@ pub(crate) fn to_python(py: Python<'_>, event: Event) -> PyResult<Py<PyAny>> {
             MessageKind::Binary => Py::new(
                 py,
                 BytesMessage {
-                    data: PyBytes::new(py, &data).unbind(),
+                    data: crate::convert::payload_bytes(py, &data)?.unbind(),
                     message_finished: fin,
                 },
             )?

@@ -2,8 +2,9 @@
 //! converts types; every protocol decision is the core's. The pure-Python package
 //! `sansocket` (in `python/`) re-exports these and adds the asyncio integration.
 //!
-//! Built for the stable ABI of CPython 3.11 and later (`abi3-py311`), through pyo3's own
-//! API only: no hand-declared C functions, no private object layouts. `unsafe` is denied
+//! Built for the running CPython (3.11 and later; not the stable ABI, see Cargo.toml), through
+//! pyo3's own API only: no hand-declared C functions, no private object layouts (a new ASCII
+//! `str` is written through CPython's `PyUnicode_1BYTE_DATA`, see `text`). `unsafe` is denied
 //! except in the modules that say why they need it (`buffer`, `convert`, `read_buffer`, `text`),
 //! each block with its `// SAFETY:` argument.
 #![deny(unsafe_code)]

@@ -1,18 +1,22 @@
 //! `str` arguments as UTF-8, borrowed from the `str` object instead of copied (long non-ASCII
-//! ones are encoded into a temporary `bytes`, see [`ENCODE_MIN`]).
+//! ones are encoded into a temporary `bytes`, see [`ENCODE_MIN`]), and text payloads as new
+//! `str` objects ([`payload_str`]: an ASCII payload is unmasked straight into its `str`).
 //!
 //! pyo3's `PyString::to_str` (the stable ABI's `PyUnicode_AsUTF8AndSize`, 3.10 and later)
 //! returns the `str`'s own UTF-8: the characters themselves for an ASCII `str`, otherwise a
 //! UTF-8 copy that CPython caches in the object; `PyBackedStr` keeps that borrow together
 //! with a reference to the `str`.
 //!
-//! `unsafe` is allowed here for two things, each block with its `// SAFETY:` argument: a
-//! `bytes` this module made with a UTF-8 encoder used as `str` without checking it again,
-//! and the AVX2 versions of the Latin-1 to UTF-8 encoder (called only where the CPU has
-//! AVX2).
+//! `unsafe` is allowed here for three things, each block with its `// SAFETY:` argument: a
+//! `bytes` this module made with a UTF-8 encoder used as `str` without checking it again;
+//! the AVX2 versions of the Latin-1 to UTF-8 encoder and of the unmasking copy (called only
+//! where the CPU has AVX2); and a new ASCII `str` written in place before anyone sees it
+//! (CPython's own `PyUnicode_New` / `PyUnicode_1BYTE_DATA`, outside the stable ABI).
 
 use std::mem::MaybeUninit;
 
+use pyo3::exceptions::PyUnicodeDecodeError;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyBytes, PyString};
@@ -251,4 +255,137 @@ fn latin1_chars(src: &[u8], dst: &mut [MaybeUninit<u8>], mut o: usize) -> usize 
         }
     }
     o
+}
+
+/// A text payload (`payload` XORed with the mask `key`; `[0; 4]` for an unmasked one) as a
+/// new `str`, or `None` if it is not UTF-8. What `PyUnicode_DecodeUTF8` of the unmasked
+/// bytes gives, in one pass for ASCII: the payload is unmasked straight into a new ASCII
+/// `str` while the high bits of its bytes are ORed together; only if one is set is the
+/// speculative `str` dropped and its bytes (unmasked already) decoded by CPython's strict
+/// UTF-8 decoder, which checks them.
+pub(crate) fn payload_str<'py>(
+    py: Python<'py>,
+    payload: &[u8],
+    key: [u8; 4],
+) -> PyResult<Option<Bound<'py, PyString>>> {
+    match utf8_str(py, payload, key) {
+        Ok(text) => Ok(Some(text)),
+        Err(err) if err.is_instance_of::<PyUnicodeDecodeError>(py) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// UTF-8 checked already (the engine's text events) as a new `str`, the way of
+/// [`payload_str`]; text that is not UTF-8 raises `UnicodeDecodeError`, as
+/// `PyString::from_bytes` does.
+pub(crate) fn utf8_str<'py>(
+    py: Python<'py>,
+    payload: &[u8],
+    key: [u8; 4],
+) -> PyResult<Bound<'py, PyString>> {
+    let len = payload.len();
+    if len < 2 {
+        // The empty and one-character strings are CPython's shared objects: not written
+        // in place.
+        let mut one = [0u8; 1];
+        let plain = one.get_mut(..len).unwrap_or_default();
+        sansocket::mask::copy_masked(plain, payload, key, 0);
+        return PyString::from_bytes(py, plain);
+    }
+    let size = ffi::Py_ssize_t::try_from(len)
+        .map_err(|_| pyo3::exceptions::PyOverflowError::new_err("text too large"))?;
+    // SAFETY: `PyUnicode_New(size, 127)` returns a new compact ASCII `str` of `size`
+    // characters whose contents are not set yet (or NULL with an exception set, which
+    // `from_owned_ptr_or_err` returns as the error); the interpreter is attached (`py`).
+    let object = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyUnicode_New(size, 127))? };
+    // SAFETY: `object` is the `str` just made, of `len` >= 2 one-byte characters (so not a
+    // shared object: CPython shares only the empty and one-character strings, and those
+    // are not made by `PyUnicode_New`), so `PyUnicode_1BYTE_DATA` points at its `len` bytes
+    // of characters (followed by the NUL CPython set), owned by `object`, which outlives the
+    // slice. No other code has seen the object yet (its hash is not computed), so writing
+    // them is allowed (what CPython's own constructors do), and as `MaybeUninit<u8>` the
+    // slice makes no claim that they are initialized.
+    let chars = unsafe {
+        let data = ffi::PyUnicode_1BYTE_DATA(object.as_ptr());
+        std::slice::from_raw_parts_mut(data.cast::<MaybeUninit<u8>>(), len)
+    };
+    if unmask_ascii(chars, payload, key) {
+        // SAFETY: `object` is a `str` (made above) and every character of it is now set,
+        // below 0x80 (`unmask_ascii` wrote all `len` bytes and found no high bit), as an
+        // ASCII `str` requires.
+        return Ok(unsafe { object.cast_into_unchecked() });
+    }
+    // SAFETY: `unmask_ascii` wrote all `len` bytes of `chars` (the lengths are equal).
+    let plain = unsafe { std::slice::from_raw_parts(chars.as_ptr().cast::<u8>(), len) };
+    let text = PyString::from_bytes(py, plain);
+    // The speculative `str` (holding bytes above 0x7F) is freed unseen: its deallocation
+    // does not read its characters.
+    drop(object);
+    text
+}
+
+/// `dst = src ^ key` (`key` repeated from `src[0]` on) for slices of the same length (only
+/// the shorter length is written otherwise); true if no byte written has its high bit set
+/// (the text is ASCII). With AVX2 where the CPU has it.
+fn unmask_ascii(dst: &mut [MaybeUninit<u8>], src: &[u8], key: [u8; 4]) -> bool {
+    let [a, b, c, d] = key;
+    let wide = u64::from_le_bytes([a, b, c, d, a, b, c, d]);
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above), the only requirement of a
+        // `target_feature(enable = "avx2")` function.
+        return unsafe { unmask_ascii_avx2(dst, src, wide) };
+    }
+    unmask_ascii_words(dst, src, wide)
+}
+
+/// [`unmask_ascii`]: 32 bytes at a time, the high bits ORed into a vector, then the tail.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn unmask_ascii_avx2(dst: &mut [MaybeUninit<u8>], src: &[u8], wide: u64) -> bool {
+    use std::arch::x86_64::{
+        __m256i, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi64x,
+        _mm256_setzero_si256, _mm256_storeu_si256, _mm256_xor_si256,
+    };
+    let n = dst.len().min(src.len());
+    let (dst, src) = (&mut dst[..n], &src[..n]);
+    let (dst_blocks, dst_tail) = dst.as_chunks_mut::<32>();
+    let (src_blocks, src_tail) = src.as_chunks::<32>();
+    let key = _mm256_set1_epi64x(wide as i64);
+    let mut high = _mm256_setzero_si256();
+    for (to, from) in dst_blocks.iter_mut().zip(src_blocks) {
+        // SAFETY: `from` is 32 readable bytes and `to` 32 writable ones (of `MaybeUninit<u8>`,
+        // the layout of `u8`; a store does not read them); the unaligned load and store need
+        // no alignment.
+        let plain = unsafe { _mm256_loadu_si256(from.as_ptr().cast::<__m256i>()) };
+        let plain = _mm256_xor_si256(plain, key);
+        // SAFETY: see above.
+        unsafe { _mm256_storeu_si256(to.as_mut_ptr().cast::<__m256i>(), plain) };
+        high = _mm256_or_si256(high, plain);
+    }
+    // The tail starts at a multiple of 32 bytes: the key's phase is 0 again.
+    let tail_ascii = unmask_ascii_words(dst_tail, src_tail, wide);
+    _mm256_movemask_epi8(high) == 0 && tail_ascii
+}
+
+/// [`unmask_ascii`] without SIMD: 8 bytes at a time, then one at a time.
+#[inline(always)]
+fn unmask_ascii_words(dst: &mut [MaybeUninit<u8>], src: &[u8], wide: u64) -> bool {
+    let n = dst.len().min(src.len());
+    let (dst, src) = (&mut dst[..n], &src[..n]);
+    let (dst_words, dst_tail) = dst.as_chunks_mut::<8>();
+    let (src_words, src_tail) = src.as_chunks::<8>();
+    let mut high = 0u64;
+    for (to, from) in dst_words.iter_mut().zip(src_words) {
+        let plain = u64::from_le_bytes(*from) ^ wide;
+        high |= plain;
+        *to = plain.to_le_bytes().map(MaybeUninit::new);
+    }
+    // Fewer than 8 bytes, from a multiple of 8: the key's phase is 0.
+    for ((to, &from), k) in dst_tail.iter_mut().zip(src_tail).zip(wide.to_le_bytes()) {
+        let plain = from ^ k;
+        high |= u64::from(plain);
+        to.write(plain);
+    }
+    high & 0x8080_8080_8080_8080 == 0
 }

@@ -12,7 +12,7 @@
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyList, PyString, PyType};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple, PyType};
 use sansocket::advanced::ConnectionExt;
 use sansocket::frame::MAX_HEADER_LEN;
 use sansocket::mask::copy_masked_uninit;
@@ -51,6 +51,9 @@ pub(crate) struct MessageFields {
     /// Whether this ends the message.
     #[pyo3(get)]
     message_finished: bool,
+    /// Set by `__new__`, cleared by `__init__`: the fields were just set from the arguments
+    /// `type.__call__` gives `__init__` too.
+    fresh: bool,
 }
 
 #[pymethods]
@@ -65,17 +68,51 @@ impl MessageFields {
             data,
             frame_finished: frame_finished.0,
             message_finished: message_finished.0,
+            fresh: true,
         }
     }
 
-    // Sets the fields (what a subclass's ``super().__init__(...)`` calls). No doc comment:
-    // pyo3 would make a text signature of it whose defaults read `...`, not the stub's.
+    // Sets the fields (what a subclass's ``super().__init__(...)`` calls), with the
+    // arguments of ``__new__``. Right after ``__new__`` of one of sansocket.wsproto's own
+    // classes (what ``TextMessage(...)`` runs: ``type.__call__`` gives both the same
+    // arguments), the fields are set already and the arguments are not parsed again. No doc
+    // comment: pyo3 would make a text signature of it, not the stub's.
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __init__(
+        slf: &Bound<'_, Self>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        let py = slf.py();
+        if std::mem::take(&mut slf.try_borrow_mut()?.fresh) && is_own_class(slf.as_any()) {
+            return Ok(());
+        }
+        let set = py
+            .get_type::<Self>()
+            .getattr(pyo3::intern!(py, "_set_fields"))?;
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(slf.as_any().clone());
+        all.extend(args.iter());
+        set.call(PyTuple::new(py, all)?, kwargs)?;
+        Ok(())
+    }
+
+    /// Sets the fields (``__init__`` after ``__new__``, or on its own).
     #[pyo3(signature = (data, frame_finished=Flag(true), message_finished=Flag(true)))]
-    fn __init__(&mut self, data: Py<PyAny>, frame_finished: Flag, message_finished: Flag) {
+    fn _set_fields(&mut self, data: Py<PyAny>, frame_finished: Flag, message_finished: Flag) {
         self.data = data;
         self.frame_finished = frame_finished.0;
         self.message_finished = message_finished.0;
     }
+}
+
+/// Whether `object`'s class is one of those given to [`wsproto_message_classes`] (not a
+/// subclass).
+fn is_own_class(object: &Bound<'_, PyAny>) -> bool {
+    let class = object.get_type_ptr();
+    MESSAGE_CLASSES
+        .get(object.py())
+        .is_some_and(|classes| classes.iter().any(|c| c.as_ptr().cast() == class))
 }
 
 /// Decodes the events available on `conn` for `sansocket.wsproto`'s connection: the data
@@ -111,10 +148,10 @@ pub(crate) fn wsproto_events(
 /// `sansocket.wsproto`'s `receive_data(data)`: the whole messages in `data` (whole frames
 /// the engine would return as messages, see `ConnectionExt::receive_whole_frames`) become
 /// `text_cls(data)` / `bytes_cls(data)` objects (flags true by default) appended to `out`,
-/// made straight from the read: a binary payload is unmasked into its `bytes` (one copy), a
-/// text payload is unmasked into a scratch buffer and decoded by Python's UTF-8 decoder,
-/// which checks it (text it refuses is left to the engine, which reports the error as it
-/// would have). A frame the engine had begun (its first piece handed out) is finished by
+/// made straight from the read: a binary payload is unmasked into its `bytes` (one copy), an
+/// ASCII text payload into its `str` (other text is decoded by Python's UTF-8 decoder, which
+/// checks it; text it refuses is left to the engine, which reports the error as it would
+/// have). A frame the engine had begun (its first piece handed out) is finished by
 /// the engine first, its last piece appended as [`wsproto_events`] would. The rest of
 /// `data` goes to the engine, as by `receive_data`: decode it with [`wsproto_events`].
 ///
@@ -137,22 +174,20 @@ pub(crate) fn wsproto_receive(
         let mut error = None;
         let mut other = None;
         while error.is_none() && other.is_none() && !data.is_empty() {
-            let taken = whole_frames::with_scratch(|scratch| {
-                core.receive_whole_frames(data, |kind, payload, mask| {
-                    let cls = match kind {
-                        MessageKind::Binary => bytes_cls,
-                        MessageKind::Text => text_cls,
-                    };
-                    let made = whole_frames::message(py, kind, payload, mask, scratch)
-                        .and_then(|data| data.map(|data| cls.call1((data,))).transpose());
-                    match made.and_then(|made| made.map(|m| out.append(m)).transpose()) {
-                        Ok(taken) => taken.is_some(),
-                        Err(err) => {
-                            error = Some(err);
-                            false
-                        }
+            let taken = core.receive_whole_frames(data, |kind, payload, mask| {
+                let cls = match kind {
+                    MessageKind::Binary => bytes_cls,
+                    MessageKind::Text => text_cls,
+                };
+                let made = whole_frames::message(py, kind, payload, mask)
+                    .and_then(|data| data.map(|data| cls.call1((data,))).transpose());
+                match made.and_then(|made| made.map(|m| out.append(m)).transpose()) {
+                    Ok(taken) => taken.is_some(),
+                    Err(err) => {
+                        error = Some(err);
+                        false
                     }
-                })
+                }
             });
             data = &data[taken..];
             let Some(rest) = core.frame_rest().filter(|&n| n <= data.len()) else {
@@ -195,8 +230,8 @@ fn data_event<'py>(
         other => return Ok(Err(other)),
     };
     let message = match kind {
-        MessageKind::Text => text_cls.call1((PyString::from_bytes(py, &data)?, fin, fin))?,
-        MessageKind::Binary => bytes_cls.call1((PyBytes::new(py, &data), fin, fin))?,
+        MessageKind::Text => text_cls.call1((text::utf8_str(py, &data, [0; 4])?, fin, fin))?,
+        MessageKind::Binary => bytes_cls.call1((convert::payload_bytes(py, &data)?, fin, fin))?,
     };
     Ok(Ok(message))
 }
@@ -228,11 +263,7 @@ pub(crate) fn wsproto_send_whole<'py>(
     event: &Bound<'py, PyAny>,
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
     let py = conn.py();
-    let Some(classes) = MESSAGE_CLASSES.get(py) else {
-        return Ok(None);
-    };
-    let class = event.get_type_ptr();
-    if !classes.iter().any(|c| c.as_ptr().cast() == class) {
+    if !is_own_class(event) {
         return Ok(None);
     }
     let Ok(fields) = event.cast::<MessageFields>() else {
@@ -303,10 +334,6 @@ pub(crate) fn wsproto_send<'py>(
     convert::new_bytes(py, len, |buf| core.data_to_send_into(buf))
 }
 
-/// From this payload size on, [`framed`] copies with the core's loop instead of `memcpy`
-/// (glibc's `rep movsb` takes over from 2-4 KiB).
-const COPY_LOOP_MIN: usize = 4096;
-
 /// The frame of a whole message of `payload` as one `bytes`, when the engine lets the host
 /// write its payload itself (`ConnectionExt::send_head`: a server, no compression, no
 /// fragmented message under way, the connection open); `None` otherwise, nothing done.
@@ -321,7 +348,7 @@ fn framed<'py>(
         return Ok(None);
     };
     let head = header.get(..n).unwrap_or(&header);
-    if payload.len() < COPY_LOOP_MIN {
+    if payload.len() < convert::COPY_LOOP_MIN {
         return convert::new_bytes_from(py, &[head, payload]).map(Some);
     }
     // Copied with the core's AVX2 loop (XOR with 0), not `memcpy`: glibc's `rep movsb`
@@ -329,7 +356,7 @@ fn framed<'py>(
     // of the payload modulo 4 KiB (see `mask::copy_masked_uninit`).
     let frame = convert::new_bytes(py, head.len() + payload.len(), |buf| {
         let (to_head, body) = buf.split_at_mut(head.len().min(buf.len()));
-        copy_masked_uninit(to_head, head, [0; 4], 0);
+        convert::copy_into(to_head, head);
         copy_masked_uninit(body, payload, [0; 4], 0);
         buf.len()
     })?;

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import zlib
-from typing import List, Sequence, Tuple
+from typing import Any, List, Sequence, Tuple
 
 import pytest
 
@@ -372,6 +372,29 @@ def test_message_subclasses_can_call_super_init() -> None:
         Plain(b"x", tag=1)
     with pytest.raises(TypeError):
         BytesMessage()
+
+
+def test_init_sets_the_fields_again_except_right_after_new() -> None:
+    # `TextMessage(...)` does not parse its arguments twice; `__init__` called again, or
+    # after a subclass's own `__new__`, still sets the fields from its arguments.
+    event = TextMessage("a", message_finished=False)
+    event.__init__("b", False)  # type: ignore[misc]
+    assert (event.data, event.frame_finished, event.message_finished) == ("b", False, True)
+    event.__init__(data="c", message_finished=False)  # type: ignore[misc]
+    assert (event.data, event.frame_finished, event.message_finished) == ("c", True, False)
+    with pytest.raises(TypeError):
+        event.__init__()  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        event.__init__("d", data="e")  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        event.__init__("d", bogus=1)  # type: ignore[misc]
+
+    class Shouting(TextMessage):  # a `__new__` of its own: `__init__` gets the originals
+        def __new__(cls, data: str, *args: Any, **kwargs: Any) -> "Shouting":
+            return super().__new__(cls, data.upper(), *args, **kwargs)  # type: ignore[return-value]
+
+    assert Shouting("quiet", message_finished=False).data == "quiet"
+    assert Shouting("quiet", message_finished=False).message_finished is False
 
 
 def test_event_classes_are_wsprotos() -> None:
