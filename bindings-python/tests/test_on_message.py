@@ -179,3 +179,68 @@ def test_a_closed_connection_is_collected() -> None:
     run(main())
     gc.collect()
     assert len(refs) == 2 and all(ref() is None for ref in refs)
+
+
+def in_loop(loop: str, main: Any) -> None:
+    if loop == "uvloop":
+        uvloop = pytest.importorskip("uvloop")
+        uvloop.run(asyncio.wait_for(main(), 30))
+    else:
+        run(main())
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_large_messages_pipelined_with_a_stalled_reader(loop: str) -> None:
+    """64 KiB messages pipelined (a read's answers go out together, up to 1 MiB queued),
+    while the client stops reading for a while: the server's write buffer fills, its
+    reading pauses, and every echo still comes back, in order."""
+    sent = [bytes([i]) * ((64 << 10) + i * 7) for i in range(96)]
+
+    async def main() -> None:
+        async with serve(None, "127.0.0.1", 0, on_message=echo) as server:
+            async with connect(url(server), max_message_size=1 << 20) as ws:
+
+                async def send_all() -> None:
+                    for message in sent:
+                        await ws.send(message)
+
+                sender = asyncio.ensure_future(send_all())
+                await asyncio.sleep(0.3)  # nothing read meanwhile: backpressure both ways
+                got = [await ws.recv() for _ in sent]
+                await sender
+                assert got == sent
+
+    in_loop(loop, main)
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_a_close_in_the_middle_of_a_burst(loop: str) -> None:
+    """A burst of large messages, a close frame, then more messages, all written at once:
+    every message before the close is echoed, then the close frame; none after it."""
+
+    async def main() -> None:
+        async with serve(None, "127.0.0.1", 0, on_message=echo) as server:
+            host, port = server.sockets[0].getsockname()[:2]
+            client = ss.ClientConnection(f"{host}:{port}", insecure_seed=3)
+            reader, writer = await asyncio.open_connection(host, port)
+            writer.write(client.data_to_send())
+            client.receive_data(await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5))
+            assert isinstance(next(client.events()), ss.AcceptConnection)
+            before = [bytes([i]) * (70_000 + i) for i in range(20)]
+            for message in before:
+                client.send_binary(message)
+            client.close(1000)
+            burst = client.data_to_send()
+            # Frames the client's engine no longer sends (it is closing): made by another.
+            after = ss.ClientConnection.opened(insecure_seed=4)
+            for i in range(5):
+                after.send_binary(b"late" * 1000)
+            writer.write(burst + after.data_to_send())
+            received = await asyncio.wait_for(reader.read(-1), 10)  # until the server closes
+            writer.close()
+            client.receive_data(received)
+            events = list(client.events())
+            assert [e.data for e in events if isinstance(e, ss.BytesMessage)] == before
+            assert isinstance(events[-1], ss.CloseConnection) and events[-1].code == 1000
+
+    in_loop(loop, main)

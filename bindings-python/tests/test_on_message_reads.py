@@ -215,17 +215,29 @@ def test_limits_and_control_frames_go_through_the_engine() -> None:
     assert closed
 
 
-@pytest.mark.parametrize("cut", [0, 10])
-def test_small_answers_of_a_read_go_out_together_large_ones_at_once(cut: int) -> None:
+# Cuts: none, inside the first frame, at its end (70,014 bytes), inside the second.
+@pytest.mark.parametrize("cut, reads_answering", [(0, 1), (10, 1), (70_014, 2), (70_020, 2)])
+def test_the_answers_of_a_read_go_out_together_up_to_1_mib(cut: int, reads_answering: int) -> None:
     small = FakeTransport()
     got, out, _ = feed([wire(*[b"s" * 100] * 50)], echo, small)
     assert len(got) == 50 and answers(out) == got and small.writes == 1
+    # 64 KiB messages pipelined: a read's answers in one write, whatever their size.
     large = FakeTransport()
-    data = wire(*[b"L" * 70_000] * 3)
+    sent = [bytes([i]) * 70_000 for i in range(3)]
+    data = wire(*sent)
     reads = [data[:cut], data[cut:]] if cut else [data]
     got, out, _ = feed(reads, echo, large)
-    assert got == [b"L" * 70_000] * 3 and answers(out) == got
-    assert large.writes == 3
+    assert got == sent and answers(out) == got
+    assert large.writes == reads_answering
+    # Past 1 MiB queued, the answers go out at once (15 answers of 70,010 bytes), the rest
+    # after the read.
+    burst = FakeTransport()
+    sent = [bytes([i]) * 70_000 for i in range(20)]
+    data = wire(*sent)
+    reads = [data[:cut], data[cut:]] if cut else [data]
+    got, out, _ = feed(reads, echo, burst)
+    assert got == sent and answers(out) == got
+    assert burst.writes == reads_answering + 1
 
 
 def test_memoryview_reads_take_the_engine_path() -> None:

@@ -139,7 +139,7 @@ class WebSocket(_Host, asyncio.BufferedProtocol, asyncio.Protocol):
 
     The read path is the native base class's: the event loop calls its ``data_received``
     (or ``buffer_updated``) directly, which decodes and, with ``on_message``, calls it for
-    each message and writes the answers (``send_nowait``) in one write (at once from 64 KiB
+    each message and writes the answers (``send_nowait``) in one write (at once from 1 MiB
     queued). (uvloop reads into a protocol's buffer only when it is not an
     ``asyncio.Protocol``, and releases the view after ``buffer_updated``, which the engine's
     lent buffer refuses: on uvloop, reads come as ``bytes`` to ``data_received``, whose whole
@@ -635,7 +635,7 @@ class serve:
     read, in the event loop's read callback, with no task switch in between (the fastest
     way to answer messages: an echo is ``lambda ws, m: ws.send_nowait(m)``). What it sends
     with :meth:`WebSocket.send_nowait` is written once the read's messages are handled, in
-    one write (at once from 64 KiB queued); reading pauses while the transport's write
+    one write (at once from 1 MiB queued); reading pauses while the transport's write
     buffer is full. If it raises, the connection is closed with 1011. ``recv()`` then has no
     messages to give; ``handler`` may be None (the connection then stays open until either
     side closes it), or run alongside to ping, send or close.

@@ -27,7 +27,7 @@ MAX_SIZE = 64 << 20
 def echo(ws: WebSocket, message: Union[str, bytes]) -> None:
     """Sends the message back. Called for each message as it is read (``on_message``): the
     same as a handler ``async for message in ws: await ws.send(message)``, without a task
-    switch per message, and the answers to one read go out in one write (large ones at once)."""
+    switch per message, and the answers to one read go out in one write (at once from 1 MiB queued)."""
     ws.send_nowait(message)
 
 
