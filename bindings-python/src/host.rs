@@ -273,9 +273,9 @@ impl Host {
                 match core.next_event() {
                     Ok(None) => return Ok(()),
                     Ok(Some(Event::Text(text))) => {
-                        PyString::from_bytes(py, text.as_bytes())?.into_any()
+                        crate::text::utf8_str(py, text.as_bytes(), [0; 4])?.into_any()
                     }
-                    Ok(Some(Event::Binary(data))) => PyBytes::new(py, &data).into_any(),
+                    Ok(Some(Event::Binary(data))) => convert::payload_bytes(py, &data)?.into_any(),
                     Ok(Some(other)) => {
                         drop(guard);
                         let event = crate::events::to_python(py, other)?;
