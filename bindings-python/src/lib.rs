@@ -26,6 +26,7 @@ mod stomp;
 #[allow(unsafe_code)]
 mod text;
 mod whole_frames;
+mod wsproto_connection;
 mod wsproto_message;
 
 use pyo3::prelude::*;
@@ -59,6 +60,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m
     )?)?;
     m.add_function(wrap_pyfunction!(wsproto_message::wsproto_receive, m)?)?;
+    m.add_class::<wsproto_connection::WsprotoConnection>()?;
+    m.add_function(wrap_pyfunction!(wsproto_connection::wsproto_open_state, m)?)?;
     m.add("WebSocketError", py.get_type::<errors::WebSocketError>())?;
     m.add(
         "LocalProtocolError",

@@ -15,7 +15,8 @@ import pytest
 import wsproto.connection as real_connection
 import wsproto.events as real_events
 
-from sansocket.wsproto.connection import CLIENT, SERVER, Connection
+from sansocket import _core
+from sansocket.wsproto.connection import CLIENT, SERVER, Connection, ConnectionState
 from sansocket.wsproto.events import (
     BytesMessage,
     CloseConnection,
@@ -352,3 +353,33 @@ def test_only_wsprotos_own_whole_messages_take_the_native_send() -> None:
     ours.send(CloseConnection(code=1000))
     with pytest.raises(LocalProtocolError):
         ours.send(BytesMessage(b"late"))
+
+
+def test_send_is_native_and_subclasses_can_override_it() -> None:
+    # `send` comes from the native base; a subclass's override reaches it with super(), and
+    # the state the Python class sets (closing, a fragment under way) is what it checks.
+    sent: List[object] = []
+
+    class Logged(Connection):
+        def send(self, event: Any) -> bytes:
+            sent.append(event)
+            return super().send(event)
+
+    conn = Logged(SERVER)
+    assert type(conn).__mro__[-2] is _core.WsprotoConnection
+    assert conn.send(BytesMessage(b"ab")) == b"\x82\x02ab"
+    assert conn.send(TextMessage("c", message_finished=False)) == b"\x01\x01c"
+    assert conn._fragment == "text"
+    assert conn.send(TextMessage("d")) == b"\x80\x01d"
+    assert conn._fragment is None
+    assert conn.send(CloseConnection(code=1000)).startswith(b"\x88")
+    assert conn.state is ConnectionState.LOCAL_CLOSING
+    with pytest.raises(LocalProtocolError):
+        conn.send(BytesMessage(b"late"))
+    assert len(sent) == 5
+    # Before `__init__` (or without it), the attributes are None and every event goes the
+    # general way (which refuses it: no state).
+    bare: Any = Connection.__new__(Connection)
+    assert bare._engine is None and bare._state is None and bare._fragment is None
+    with pytest.raises(LocalProtocolError):
+        bare.send(BytesMessage(b"x"))

@@ -29,6 +29,8 @@ __all__ = [
     "wsproto_send",
     "wsproto_send_whole",
     "wsproto_message_classes",
+    "WsprotoConnection",
+    "wsproto_open_state",
     "WebSocketError",
     "LocalProtocolError",
     "RemoteProtocolError",
@@ -281,6 +283,23 @@ class MessageFields:
     def frame_finished(self) -> bool: ...
     @property
     def message_finished(self) -> bool: ...
+
+@disjoint_base
+class WsprotoConnection:
+    """The base of ``sansocket.wsproto.connection.Connection`` (use that class): its
+    ``_engine``, ``_state`` and ``_fragment`` attributes (None until set), and ``send``."""
+
+    _engine: Any
+    _state: Any
+    _fragment: Optional[str]
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def send(self, event: Any) -> bytes:
+        """The bytes of ``event`` to write to the transport (a whole message natively,
+        any other event through ``self._send_general(event)``)."""
+
+def wsproto_open_state(open: object) -> None:
+    """Names ``sansocket.wsproto``'s ``ConnectionState.OPEN`` for ``WsprotoConnection.send``
+    (the first call only)."""
 
 def wsproto_events(
     conn: Connection, text_cls: type, bytes_cls: type, out: List[Any]

@@ -67,8 +67,8 @@ _MAX_REASON = 123
 _OPEN = ConnectionState.OPEN
 _decode = _core.wsproto_events
 _receive_whole = _core.wsproto_receive
-_send_whole = _core.wsproto_send_whole
 _core.wsproto_message_classes(Message, TextMessage, BytesMessage)
+_core.wsproto_open_state(_OPEN)
 
 
 def _code(code: int) -> int:
@@ -90,7 +90,7 @@ def _engine_options(limits: Dict[str, Any]) -> Dict[str, Any]:
     return options
 
 
-class Connection:
+class Connection(_core.WsprotoConnection):
     """An open WebSocket connection (the handshake was done elsewhere: by
     ``WSConnection``, by an HTTP server, or over HTTP/2 as in RFC 8441).
 
@@ -98,7 +98,18 @@ class Connection:
     negotiated parameters). ``trailing_data``: bytes read after the handshake, decoded at
     once. Keyword-only ``limits`` are sansocket options (``max_message_size``,
     ``max_frame_size``, ``max_fragments``...): none by default, as in wsproto.
+
+    ``send(event)`` (from the native base) returns the bytes of ``event`` (a message, ping,
+    pong or close) to write to the transport; it raises ``LocalProtocolError`` if the state
+    does not allow it, ``ValueError`` for a control payload over 125 bytes, ``TypeError``
+    for data of another type than the message's first fragment. A whole message of this
+    package's own classes with ``str`` or ``bytes`` data, on an open connection, is sent
+    natively; every other event by ``_send_general``.
     """
+
+    _engine: _core.Connection
+    _state: ConnectionState
+    _fragment: Optional[str]
 
     def __init__(
         self,
@@ -134,7 +145,7 @@ class Connection:
         self._extensions = [e for e in extensions or () if e.enabled()]
         self._state = ConnectionState.OPEN
         self._events: Deque[Event] = deque()
-        self._fragment: Optional[str] = None  # the kind of the message being sent
+        self._fragment = None  # the kind of the message being sent
         self._failed = False  # the peer broke the protocol: nothing more is decoded
         # An event decoded after a batch of data events, yielded once they are.
         self._pending: Any = None
@@ -156,22 +167,9 @@ class Connection:
         """The connection's state."""
         return self._state
 
-    def send(self, event: Event) -> bytes:
-        """The bytes of ``event`` (a message, ping, pong or close) to write to the transport.
-
-        Raises ``LocalProtocolError`` if the state does not allow it, ``ValueError`` for a
-        control payload over 125 bytes, ``TypeError`` for data of another type than the
-        message's first fragment.
-        """
+    def _send_general(self, event: Event) -> bytes:
+        """``send`` (the native base's) for every event it does not send itself."""
         try:
-            # The common case first, without isinstance checks (``Event`` is an ABC, whose
-            # checks cost more than the engine's work for a small message): a whole
-            # message of wsproto's own classes (not subclasses) of ``str`` or ``bytes``
-            # data, checked and sent natively, on an open connection.
-            if self._state is _OPEN and self._fragment is None:
-                out = _send_whole(self._engine, event)
-                if out is not None:
-                    return out
             return self._send(event)
         except _core.LocalProtocolError as err:
             # The engine refuses (its connection failed on the peer's protocol error, or the
