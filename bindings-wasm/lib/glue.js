@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import net from 'node:net';
 import tls from 'node:tls';
 
-import { ClientConnection, ServerConnection } from './node-wasm.js';
+import { ClientConnection, ServerConnection, receiveEvents } from './node-wasm.js';
 import { openTunnel, resolveProxy } from './proxy.js';
 
 /** How long to wait for the peer to close TCP once the close handshake is under way. */
@@ -21,8 +21,6 @@ const TEXT_AS_BYTES = { textAs: 'bytes' };
 /** Events that carry data and change nothing in the connection's state. */
 const DATA_EVENTS = new Set(['text', 'binary', 'chunk', 'ping', 'pong']);
 const EMPTY = new Uint8Array(0);
-/** A socket's reads are ours: payloads may be handed out as views of them (no copy). */
-const CONSUME = { consume: true };
 /** The WebSocket of a socket, for the shared socket listeners. */
 const WEBSOCKET = Symbol('sansocket.WebSocket');
 
@@ -99,8 +97,8 @@ export class WebSocket extends EventEmitter {
   static #onData(chunk) {
     const ws = this[WEBSOCKET];
     if (ws.#conn.freed) return;
-    ws.#conn.receiveData(chunk, CONSUME);
-    ws.#process(ws.#conn.events(ws.#eventOptions));
+    // A socket's read is ours: payloads may be handed out as views of it (no copy).
+    ws.#process(receiveEvents(ws.#conn, chunk, ws.#eventOptions !== undefined));
   }
 
   static #onEnd() {

@@ -16,6 +16,7 @@ use std::sync::atomic::Ordering;
 use crate::errors::{entropy_error, range_error, type_error, usage_error};
 use crate::events::{self, Batch, address};
 use crate::options::{self, Options};
+use crate::whole_frames;
 
 /// One WebSocket connection, either role. Used through `lib/connection.js`.
 #[wasm_bindgen]
@@ -167,6 +168,44 @@ impl RawConnection {
         at
     }
 
+    /// Room for a read of `len` bytes in the instance's scratch buffer (see
+    /// `whole_frames.rs`): returns its address in WASM memory, valid until the next call.
+    /// JavaScript copies the read there at once, then calls `receive_scratch`. Returns 0
+    /// during the handshake (use `feed`).
+    #[wasm_bindgen(js_name = scratchRoom)]
+    pub fn scratch_room(&mut self, len: u32) -> u32 {
+        self.settle();
+        if self.conn.state() == State::Connecting || len == 0 {
+            return 0;
+        }
+        whole_frames::room(len as usize)
+    }
+
+    /// Decodes the read of `len` bytes written at `scratch_room`'s address and every event
+    /// available then, as `feed` and `drain` would; returns the address of the batch's
+    /// table, or 0 when there is none. The payloads of whole frames are unmasked straight
+    /// out of the read into the instance's buffer: their rows are valid until the next read
+    /// through the scratch buffer on any connection, so JavaScript copies them out at once.
+    #[wasm_bindgen(js_name = receiveScratch)]
+    pub fn receive_scratch(&mut self, len: u32) -> u32 {
+        self.settle();
+        self.batch.clear();
+        let Self {
+            conn,
+            batch,
+            pending,
+            unsettled,
+            ..
+        } = self;
+        whole_frames::receive(conn, batch, len as usize, |conn, batch| {
+            drain_into(conn, batch, pending, unsettled)
+        });
+        if !*unsettled {
+            drain_into(conn, batch, pending, unsettled);
+        }
+        self.batch.finish()
+    }
+
     /// Hands the buffer of `input_room` back to the core, with the read in it.
     fn give_back(&mut self) {
         if let Some(buf) = self.lent.take() {
@@ -187,45 +226,13 @@ impl RawConnection {
     pub fn drain(&mut self) -> u32 {
         self.settle();
         self.batch.clear();
-        let server = self.conn.role() == Role::Server;
-        // Bounded: the core returns `Ok(None)` after an error; stop anyway should a second
-        // error follow at once, rather than loop.
-        let mut errors = 0;
-        loop {
-            match self.conn.next_event_batched() {
-                Ok(Some(event)) => self.push(event),
-                Ok(None) => break,
-                Err(e) => {
-                    self.batch.push_rich(events::error(&e, server));
-                    self.unsettled = true;
-                    errors += 1;
-                    if errors > 1 {
-                        break;
-                    }
-                }
-            }
-        }
+        drain_into(
+            &mut self.conn,
+            &mut self.batch,
+            &mut self.pending,
+            &mut self.unsettled,
+        );
         self.batch.finish()
-    }
-
-    fn push(&mut self, event: Event) {
-        match event {
-            Event::Text(text) => self.batch.push_bytes(events::TEXT, text.into_bytes(), 0),
-            Event::Binary(data) => self.batch.push_bytes(events::BINARY, data, 0),
-            Event::Chunk { kind, data, fin } => {
-                self.batch
-                    .push_bytes(events::chunk_kind(kind), data, u32::from(fin));
-            }
-            Event::Ping(data) => self.batch.push_bytes(events::PING, data, 0),
-            Event::Pong(data) => self.batch.push_bytes(events::PONG, data, 0),
-            Event::Request(request) => {
-                self.batch.push_rich(events::request(&request));
-                self.pending = Some(request);
-            }
-            Event::Accepted(response) => self.batch.push_rich(events::accepted(&response)),
-            Event::Rejected(rejection) => self.batch.push_rich(events::rejected(&rejection)),
-            Event::Close(frame) => self.batch.push_rich(events::close(&frame)),
-        }
     }
 
     /// The rich events of the last batch (request, accepted, rejected, close, error).
@@ -469,5 +476,53 @@ impl RawConnection {
             .ok_or_else(|| range_error(&format!("invalid close code {code}")))?;
         let result = usage(self.conn.close(code, reason));
         self.drew(result)
+    }
+}
+
+/// Pushes every event the core decodes now into `batch` (a request is kept in `pending`);
+/// returns false if one was an error, which is left for `settle` (`unsettled`).
+fn drain_into(
+    conn: &mut Connection,
+    batch: &mut Batch,
+    pending: &mut Option<Box<Request>>,
+    unsettled: &mut bool,
+) -> bool {
+    let server = conn.role() == Role::Server;
+    // Bounded: the core returns `Ok(None)` after an error; stop anyway should a second
+    // error follow at once, rather than loop.
+    let mut errors = 0;
+    loop {
+        match conn.next_event_batched() {
+            Ok(Some(event)) => push(batch, pending, event),
+            Ok(None) => break,
+            Err(e) => {
+                batch.push_rich(events::error(&e, server));
+                *unsettled = true;
+                errors += 1;
+                if errors > 1 {
+                    break;
+                }
+            }
+        }
+    }
+    errors == 0
+}
+
+fn push(batch: &mut Batch, pending: &mut Option<Box<Request>>, event: Event) {
+    match event {
+        Event::Text(text) => batch.push_bytes(events::TEXT, text.into_bytes(), 0),
+        Event::Binary(data) => batch.push_bytes(events::BINARY, data, 0),
+        Event::Chunk { kind, data, fin } => {
+            batch.push_bytes(events::chunk_kind(kind), data, u32::from(fin));
+        }
+        Event::Ping(data) => batch.push_bytes(events::PING, data, 0),
+        Event::Pong(data) => batch.push_bytes(events::PONG, data, 0),
+        Event::Request(request) => {
+            batch.push_rich(events::request(&request));
+            *pending = Some(request);
+        }
+        Event::Accepted(response) => batch.push_rich(events::accepted(&response)),
+        Event::Rejected(rejection) => batch.push_rich(events::rejected(&rejection)),
+        Event::Close(frame) => batch.push_rich(events::close(&frame)),
     }
 }

@@ -74,6 +74,14 @@ impl Batch {
         self.held.push(bytes);
     }
 
+    /// A row for a payload that lies elsewhere in WASM memory (the instance's buffer of
+    /// `whole_frames`), valid as long as that is.
+    pub(crate) fn push_row(&mut self, kind: u32, at: u32, len: usize) {
+        self.ensure_header();
+        let len = u32::try_from(len).unwrap_or(u32::MAX);
+        self.table.extend_from_slice(&[kind, at, len, 0]);
+    }
+
     /// A row for an event built as a JavaScript object.
     pub(crate) fn push_rich(&mut self, value: JsValue) {
         self.ensure_header();

@@ -25,6 +25,7 @@ mod events;
 mod options;
 mod proxy;
 mod stomp;
+mod whole_frames;
 
 pub use connection::RawConnection;
 pub use events::event_kinds;
