@@ -5,7 +5,8 @@ use js_sys::Array;
 use sansocket::advanced::ConnectionExt;
 use sansocket::frame::MAX_HEADER_LEN;
 use sansocket::{
-    Accept, Connection, Event, MessageKind, Request, Role, SeededEntropy, State, UsageError,
+    Accept, Connection, Delivery, Event, MessageKind, Request, Role, SeededEntropy, State,
+    UsageError,
 };
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -39,6 +40,9 @@ pub struct RawConnection {
     /// `[address, length]` of `take_output`, `[output address, output
     /// length, header address, header length]` of `send_head`.
     regs: [u32; 4],
+    /// Reads may go through `whole_frames` (delivery by messages: the whole frames it takes
+    /// are the messages `next_event` would return; by chunks it would return chunks).
+    whole_frames: bool,
 }
 
 fn usage<T>(result: Result<T, UsageError>) -> Result<T, JsValue> {
@@ -51,12 +55,13 @@ impl RawConnection {
     pub fn server(opts: JsValue) -> Result<RawConnection, JsValue> {
         let o = Options::new(&opts, "ServerConnection", false)?;
         let config = options::config(&o)?;
+        let whole_frames = config.delivery == Delivery::Messages;
         let conn = if o.bool("open")?.unwrap_or(false) {
             Connection::open_server(config, o.string("subprotocol")?)
         } else {
             Connection::server(config)
         };
-        Ok(Self::wrap(conn, entropy::Failed::default()))
+        Ok(Self::wrap(conn, entropy::Failed::default(), whole_frames))
     }
 
     /// A client connection: queues the upgrade request, or starts open with `open: true`.
@@ -64,6 +69,7 @@ impl RawConnection {
         let o = Options::new(&opts, "ClientConnection", true)?;
         let failed = entropy::Failed::default();
         let config = options::config(&o)?;
+        let whole_frames = config.delivery == Delivery::Messages;
         let open = o.bool("open")?.unwrap_or(false);
         let conn = match o.seed("entropySeed")? {
             Some(seed) => {
@@ -97,10 +103,10 @@ impl RawConnection {
                 conn
             }
         };
-        Ok(Self::wrap(conn, failed))
+        Ok(Self::wrap(conn, failed, whole_frames))
     }
 
-    fn wrap(conn: Connection, entropy_failed: entropy::Failed) -> Self {
+    fn wrap(conn: Connection, entropy_failed: entropy::Failed, whole_frames: bool) -> Self {
         Self {
             entropy_failed,
             conn,
@@ -111,6 +117,7 @@ impl RawConnection {
             lent: None,
             head: [0; MAX_HEADER_LEN],
             regs: [0; 4],
+            whole_frames,
         }
     }
 
@@ -171,11 +178,11 @@ impl RawConnection {
     /// Room for a read of `len` bytes in the instance's scratch buffer (see
     /// `whole_frames.rs`): returns its address in WASM memory, valid until the next call.
     /// JavaScript copies the read there at once, then calls `receive_scratch`. Returns 0
-    /// during the handshake (use `feed`).
+    /// during the handshake and with delivery by chunks (use `input_room` or `feed`).
     #[wasm_bindgen(js_name = scratchRoom)]
     pub fn scratch_room(&mut self, len: u32) -> u32 {
         self.settle();
-        if self.conn.state() == State::Connecting || len == 0 {
+        if !self.whole_frames || self.conn.state() == State::Connecting || len == 0 {
             return 0;
         }
         whole_frames::room(len as usize)
