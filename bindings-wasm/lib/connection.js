@@ -415,10 +415,16 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
     }
   }
 
+  /** Set by `serverFrom` for the constructor it calls. */
+  let fromTemplate = null;
+
   class ServerConnection extends Connection {
     /** A server connection; `opts` are the core's limits (see the README). */
     constructor(opts = undefined) {
-      super(getRaw().RawConnection.server(opts));
+      const template = fromTemplate;
+      fromTemplate = null;
+      const RawConnection = getRaw().RawConnection;
+      super(template === null ? RawConnection.server(opts) : RawConnection.serverFrom(template));
     }
 
     /** The first of `preferences` that the pending request offers, or null. */
@@ -448,11 +454,30 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
     }
   }
 
+  /**
+   * Server options checked once for many connections (the Node glue's `serve`): throws as
+   * `new ServerConnection(opts)` does. `serverFrom(template)` makes a connection with them
+   * without reading an options object again (a string and a lookup per option, garbage
+   * for every upgrade).
+   */
+  function serverTemplate(opts) {
+    return new (getRaw().RawServerTemplate)(opts);
+  }
+
+  function serverFrom(template) {
+    fromTemplate = template;
+    try {
+      return new ServerConnection();
+    } finally {
+      fromTemplate = null;
+    }
+  }
+
   /** The size of the WASM instance's memory in bytes (it grows, it never shrinks). */
   function wasmMemorySize() {
     refresh();
     return buffer.byteLength;
   }
 
-  return { ServerConnection, ClientConnection, wasmMemorySize, receiveEvents };
+  return { ServerConnection, ClientConnection, wasmMemorySize, receiveEvents, serverTemplate, serverFrom };
 }

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import net from 'node:net';
 import tls from 'node:tls';
 
-import { ClientConnection, ServerConnection, receiveEvents } from './node-wasm.js';
+import { ClientConnection, receiveEvents, serverFrom, serverTemplate } from './node-wasm.js';
 import { openTunnel, resolveProxy } from './proxy.js';
 
 /** How long to wait for the peer to close TCP once the close handshake is under way. */
@@ -390,9 +390,18 @@ function sendAndClose(conn, socket) {
  * onConnection(ws, request) is called with the WebSocket before any message is read.
  */
 export function handleUpgrade(req, socket, head, options = {}, onConnection = undefined) {
+  upgrade(req, socket, head, prepare(options), onConnection);
+}
+
+/** The options of handleUpgrade() checked once: the glue's and the connection's. */
+function prepare(options) {
   const { subprotocols = [], handleRequest = undefined, closeTimeout = CLOSE_TIMEOUT, textAs, ...config } = options;
-  const textAsBuffer = textAsOption(textAs);
-  const conn = new ServerConnection(config);
+  return { subprotocols, handleRequest, closeTimeout, textAsBuffer: textAsOption(textAs), template: serverTemplate(config) };
+}
+
+function upgrade(req, socket, head, prepared, onConnection) {
+  const { subprotocols, handleRequest, closeTimeout, textAsBuffer } = prepared;
+  const conn = serverFrom(prepared.template);
   conn.receiveData(serializeRequest(req));
   if (head && head.length > 0) conn.receiveData(head);
   const events = conn.events();
@@ -454,8 +463,9 @@ export function handleUpgrade(req, socket, head, options = {}, onConnection = un
 
 /** Serves WebSocket upgrades of an http/https server: see handleUpgrade() for options. */
 export function serve(server, options = {}, onConnection = undefined) {
-  textAsOption(options.textAs); // a bad value throws now rather than at the first upgrade
-  const listener = (req, socket, head) => handleUpgrade(req, socket, head, options, onConnection);
+  // Checked once (a bad option throws now rather than at the first upgrade).
+  const prepared = prepare(options);
+  const listener = (req, socket, head) => upgrade(req, socket, head, prepared, onConnection);
   server.on('upgrade', listener);
   return () => server.off('upgrade', listener);
 }

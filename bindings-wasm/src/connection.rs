@@ -17,6 +17,7 @@ use std::sync::atomic::Ordering;
 use crate::errors::{entropy_error, range_error, type_error, usage_error};
 use crate::events::{self, Batch, address};
 use crate::options::{self, Options};
+use crate::template::RawServerTemplate;
 use crate::whole_frames;
 
 /// One WebSocket connection, either role. Used through `lib/connection.js`.
@@ -62,6 +63,18 @@ impl RawConnection {
             Connection::server(config)
         };
         Ok(Self::wrap(conn, entropy::Failed::default(), whole_frames))
+    }
+
+    /// A server connection made with the options of `template` (checked once for many).
+    #[wasm_bindgen(js_name = serverFrom)]
+    pub fn server_from(template: &RawServerTemplate) -> RawConnection {
+        let config = template.config.clone();
+        let conn = if template.open {
+            Connection::open_server(config, template.subprotocol.clone())
+        } else {
+            Connection::server(config)
+        };
+        Self::wrap(conn, entropy::Failed::default(), template.whole_frames())
     }
 
     /// A client connection: queues the upgrade request, or starts open with `open: true`.
