@@ -194,6 +194,22 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
     return decode(raw, raw.receiveScratch(len), read, textBytes);
   }
 
+  /**
+   * `conn.dataToSend()` for the Node glue, which writes it to a socket at once: small
+   * outputs (a 101 response, a pong) are copied into Node's pooled buffers instead of an
+   * allocation of their own each (native memory, garbage for every upgrade).
+   */
+  function takeOutput(conn) {
+    const regs = live(conn).takeOutput();
+    if (regs === 0) return EMPTY;
+    refresh();
+    const p = regs >>> 2;
+    const start = u32[p];
+    const out = allocUnsafe(u32[p + 1]);
+    out.set(u8.subarray(start, start + u32[p + 1]));
+    return out;
+  }
+
   /** The RawConnection of a connection, or a clear error once it was freed. */
   let live;
 
@@ -479,5 +495,5 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
     return buffer.byteLength;
   }
 
-  return { ServerConnection, ClientConnection, wasmMemorySize, receiveEvents, serverTemplate, serverFrom };
+  return { ServerConnection, ClientConnection, wasmMemorySize, receiveEvents, serverTemplate, serverFrom, takeOutput };
 }

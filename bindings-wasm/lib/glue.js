@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import net from 'node:net';
 import tls from 'node:tls';
 
-import { ClientConnection, receiveEvents, serverFrom, serverTemplate } from './node-wasm.js';
+import { ClientConnection, receiveEvents, serverFrom, serverTemplate, takeOutput } from './node-wasm.js';
 import { openTunnel, resolveProxy } from './proxy.js';
 
 /** How long to wait for the peer to close TCP once the close handshake is under way. */
@@ -319,7 +319,7 @@ export class WebSocket extends EventEmitter {
     let out;
     try {
       // Usually an echo took everything already (send): one cheap call instead of two.
-      out = this.#conn.bufferedAmount === 0 ? EMPTY : this.#conn.dataToSend();
+      out = this.#conn.bufferedAmount === 0 ? EMPTY : takeOutput(this.#conn);
     } catch (err) {
       this.#fail(err); // the random source failed: nothing may be sent
       return false;
@@ -430,7 +430,7 @@ function upgrade(req, socket, head, prepared, onConnection) {
     // keeps the last output it handed out until its next call, and an idle connection
     // would otherwise hold the 101's memory. Corked: the 101 and whatever the application
     // sends before the start leave in one write.
-    const response = conn.dataToSend();
+    const response = takeOutput(conn);
     const pending = conn.events(textAsBuffer ? TEXT_AS_BYTES : undefined);
     socket.cork();
     socket.write(response);

@@ -12,7 +12,15 @@ try {
   throw new Error('sansocket: the WASM build is missing; run `npm run build` in bindings-wasm', { cause: e });
 }
 
-export const { ServerConnection, ClientConnection, wasmMemorySize, receiveEvents, serverTemplate, serverFrom } = createClasses(
+export const {
+  ServerConnection,
+  ClientConnection,
+  wasmMemorySize,
+  receiveEvents,
+  serverTemplate,
+  serverFrom,
+  takeOutput,
+} = createClasses(
   () => raw,
   { isUtf8 },
 );
