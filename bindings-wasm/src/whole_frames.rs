@@ -66,7 +66,8 @@ pub(crate) fn receive(
     mut drain: impl FnMut(&mut Connection, &mut Batch) -> bool,
 ) {
     with(&SCRATCH, 0, |scratch| {
-        let mut read = scratch.get(..len).unwrap_or(scratch);
+        // Longer than the room `room` made: not a read JavaScript wrote, nothing to decode.
+        let mut read = scratch.get(..len).unwrap_or_default();
         // Payloads are never longer than the read: the buffer does not move below.
         with(&PLAIN, read.len(), |plain| {
             let mut used = 0;
