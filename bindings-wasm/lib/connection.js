@@ -12,6 +12,8 @@ const STATES = ['connecting', 'open', 'closing', 'closed'];
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
+const CONSUME_READ = { consume: true };
+const TEXT_AS_BYTES = { textAs: 'bytes' };
 // Node: an ArrayBuffer without the zero fill that `new Uint8Array(n)` and `slice` pay for
 // (its bytes are overwritten at once). Never pooled, so a payload's `.buffer` holds only
 // payloads of the same batch. Elsewhere a plain (zeroed) allocation.
@@ -115,6 +117,99 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
     return -1;
   }
 
+  /**
+   * The events of the batch whose table is at `table` (0: none), as plain objects. `input`:
+   * a consumed read (free memory, see `receiveData`) or null: payloads go into it one after
+   * the other, from its start, as long as they fit, and the others are copied out in runs.
+   */
+  function decode(raw, table, input, textBytes) {
+    if (table === 0) return [];
+    refresh();
+    const head = table >>> 2;
+    const rows = u32[head];
+    const rich = u32[head + 1] > 0 ? raw.takeRich() : null;
+    if (rich !== null) refresh();
+    const events = new Array(rows);
+    let r = 0;
+    const room = input === null ? 0 : input.length;
+    let used = 0;
+    // A run of byte rows [first, i) whose payloads lie within [lo, hi) is copied at once.
+    let first = -1;
+    let lo = 0;
+    let hi = 0;
+    for (let i = 0, p = head + 2; i < rows; i++, p += 4) {
+      const kind = u32[p];
+      const start = u32[p + 1];
+      const end = start + u32[p + 2];
+      if (kind === TEXT && !textBytes) {
+        events[i] = { type: 'text', data: utf8(start, end) };
+      } else if (kind === TEXT_CHUNK && !textBytes) {
+        events[i] = { type: 'chunk', kind: 'text', data: utf8(start, end), fin: u32[p + 3] === 1 };
+      } else if (kind === RICH) {
+        events[i] = rich[r++];
+      } else if (kind >= TEXT && kind <= PONG) {
+        if (end > start && end - start <= room - used) {
+          if (first >= 0) first = copyRun(events, head, first, i, lo, hi, textBytes);
+          input.set(u8.subarray(start, end), used);
+          const data = input.subarray(used, used + end - start);
+          used += end - start;
+          if (kind === BINARY) events[i] = { type: 'binary', data };
+          else if (kind === TEXT) events[i] = { type: 'text', data };
+          else if (kind === TEXT_CHUNK) events[i] = { type: 'chunk', kind: 'text', data, fin: u32[p + 3] === 1 };
+          else if (kind === BINARY_CHUNK) events[i] = { type: 'chunk', kind: 'binary', data, fin: u32[p + 3] === 1 };
+          else events[i] = { type: kind === PING ? 'ping' : 'pong', data };
+        } else if (first >= 0 && start >= hi && start - hi <= MAX_GAP && end - lo <= MAX_RUN) {
+          hi = end;
+        } else {
+          if (first >= 0) copyRun(events, head, first, i, lo, hi, textBytes);
+          first = i;
+          lo = start;
+          hi = end;
+        }
+      } else {
+        throw new Error(`sansocket: unknown event row ${kind}`);
+      }
+    }
+    if (first >= 0) copyRun(events, head, first, rows, lo, hi, textBytes);
+    return events;
+  }
+
+  /**
+   * `conn.receiveData(read, {consume: true})` then `conn.events({textAs})` in one call into
+   * WASM, for the Node glue (a socket's reads are its own): the read goes through the
+   * instance's scratch buffer, whole frames are unmasked straight out of it (no zeroed room
+   * in the engine's buffer, one pass fewer per payload), and their payloads are copied out
+   * at once (their rows are valid only until the next read on any connection).
+   */
+  function receiveEvents(conn, read, textBytes) {
+    const raw = live(conn);
+    const len = read.length;
+    const at = len === 0 ? 0 : raw.scratchRoom(len);
+    if (at === 0) {
+      conn.receiveData(read, CONSUME_READ);
+      return conn.events(textBytes ? TEXT_AS_BYTES : undefined);
+    }
+    refresh();
+    u8.set(read, at);
+    return decode(raw, raw.receiveScratch(len), read, textBytes);
+  }
+
+  /**
+   * `conn.dataToSend()` for the Node glue, which writes it to a socket at once: small
+   * outputs (a 101 response, a pong) are copied into Node's pooled buffers instead of an
+   * allocation of their own each (native memory, garbage for every upgrade).
+   */
+  function takeOutput(conn) {
+    const regs = live(conn).takeOutput();
+    if (regs === 0) return EMPTY;
+    refresh();
+    const p = regs >>> 2;
+    const start = u32[p];
+    const out = allocUnsafe(u32[p + 1]);
+    out.set(u8.subarray(start, start + u32[p + 1]));
+    return out;
+  }
+
   /** The RawConnection of a connection, or a clear error once it was freed. */
   let live;
 
@@ -177,62 +272,10 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
      * needed (`Buffer#toString()`, `TextDecoder`).
      */
     events(options = undefined) {
-      const textBytes = options?.textAs === 'bytes';
       const raw = live(this);
-      const table = raw.drain();
-      if (table === 0) return [];
-      refresh();
-      const head = table >>> 2;
-      const rows = u32[head];
-      const rich = u32[head + 1] > 0 ? raw.takeRich() : null;
-      if (rich !== null) refresh();
-      const events = new Array(rows);
-      let r = 0;
-      // The consumed read is free memory: payloads go into it one after the other, from
-      // its start, as long as they fit ([0, used) is handed out already).
       const input = this.#input;
       this.#input = null;
-      const room = input === null ? 0 : input.length;
-      let used = 0;
-      // A run of byte rows [first, i) whose payloads lie within [lo, hi) is copied at once.
-      let first = -1;
-      let lo = 0;
-      let hi = 0;
-      for (let i = 0, p = head + 2; i < rows; i++, p += 4) {
-        const kind = u32[p];
-        const start = u32[p + 1];
-        const end = start + u32[p + 2];
-        if (kind === TEXT && !textBytes) {
-          events[i] = { type: 'text', data: utf8(start, end) };
-        } else if (kind === TEXT_CHUNK && !textBytes) {
-          events[i] = { type: 'chunk', kind: 'text', data: utf8(start, end), fin: u32[p + 3] === 1 };
-        } else if (kind === RICH) {
-          events[i] = rich[r++];
-        } else if (kind >= TEXT && kind <= PONG) {
-          if (end > start && end - start <= room - used) {
-            if (first >= 0) first = copyRun(events, head, first, i, lo, hi, textBytes);
-            input.set(u8.subarray(start, end), used);
-            const data = input.subarray(used, used + end - start);
-            used += end - start;
-            if (kind === BINARY) events[i] = { type: 'binary', data };
-            else if (kind === TEXT) events[i] = { type: 'text', data };
-            else if (kind === TEXT_CHUNK) events[i] = { type: 'chunk', kind: 'text', data, fin: u32[p + 3] === 1 };
-            else if (kind === BINARY_CHUNK) events[i] = { type: 'chunk', kind: 'binary', data, fin: u32[p + 3] === 1 };
-            else events[i] = { type: kind === PING ? 'ping' : 'pong', data };
-          } else if (first >= 0 && start >= hi && start - hi <= MAX_GAP && end - lo <= MAX_RUN) {
-            hi = end;
-          } else {
-            if (first >= 0) copyRun(events, head, first, i, lo, hi, textBytes);
-            first = i;
-            lo = start;
-            hi = end;
-          }
-        } else {
-          throw new Error(`sansocket: unknown event row ${kind}`);
-        }
-      }
-      if (first >= 0) copyRun(events, head, first, rows, lo, hi, textBytes);
-      return events;
+      return decode(raw, raw.drain(), input, options?.textAs === 'bytes');
     }
 
     /** Everything queued for the transport, as a new Uint8Array (empty if nothing is). */
@@ -388,10 +431,16 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
     }
   }
 
+  /** Set by `serverFrom` for the constructor it calls. */
+  let fromTemplate = null;
+
   class ServerConnection extends Connection {
     /** A server connection; `opts` are the core's limits (see the README). */
     constructor(opts = undefined) {
-      super(getRaw().RawConnection.server(opts));
+      const template = fromTemplate;
+      fromTemplate = null;
+      const RawConnection = getRaw().RawConnection;
+      super(template === null ? RawConnection.server(opts) : RawConnection.serverFrom(template));
     }
 
     /** The first of `preferences` that the pending request offers, or null. */
@@ -421,11 +470,30 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
     }
   }
 
+  /**
+   * Server options checked once for many connections (the Node glue's `serve`): throws as
+   * `new ServerConnection(opts)` does. `serverFrom(template)` makes a connection with them
+   * without reading an options object again (a string and a lookup per option, garbage
+   * for every upgrade).
+   */
+  function serverTemplate(opts) {
+    return new (getRaw().RawServerTemplate)(opts);
+  }
+
+  function serverFrom(template) {
+    fromTemplate = template;
+    try {
+      return new ServerConnection();
+    } finally {
+      fromTemplate = null;
+    }
+  }
+
   /** The size of the WASM instance's memory in bytes (it grows, it never shrinks). */
   function wasmMemorySize() {
     refresh();
     return buffer.byteLength;
   }
 
-  return { ServerConnection, ClientConnection, wasmMemorySize };
+  return { ServerConnection, ClientConnection, wasmMemorySize, receiveEvents, serverTemplate, serverFrom, takeOutput };
 }

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import net from 'node:net';
 import tls from 'node:tls';
 
-import { ClientConnection, ServerConnection } from './node-wasm.js';
+import { ClientConnection, receiveEvents, serverFrom, serverTemplate, takeOutput } from './node-wasm.js';
 import { openTunnel, resolveProxy } from './proxy.js';
 
 /** How long to wait for the peer to close TCP once the close handshake is under way. */
@@ -21,8 +21,6 @@ const TEXT_AS_BYTES = { textAs: 'bytes' };
 /** Events that carry data and change nothing in the connection's state. */
 const DATA_EVENTS = new Set(['text', 'binary', 'chunk', 'ping', 'pong']);
 const EMPTY = new Uint8Array(0);
-/** A socket's reads are ours: payloads may be handed out as views of them (no copy). */
-const CONSUME = { consume: true };
 /** The WebSocket of a socket, for the shared socket listeners. */
 const WEBSOCKET = Symbol('sansocket.WebSocket');
 
@@ -99,8 +97,8 @@ export class WebSocket extends EventEmitter {
   static #onData(chunk) {
     const ws = this[WEBSOCKET];
     if (ws.#conn.freed) return;
-    ws.#conn.receiveData(chunk, CONSUME);
-    ws.#process(ws.#conn.events(ws.#eventOptions));
+    // A socket's read is ours: payloads may be handed out as views of it (no copy).
+    ws.#process(receiveEvents(ws.#conn, chunk, ws.#eventOptions !== undefined));
   }
 
   static #onEnd() {
@@ -321,7 +319,7 @@ export class WebSocket extends EventEmitter {
     let out;
     try {
       // Usually an echo took everything already (send): one cheap call instead of two.
-      out = this.#conn.bufferedAmount === 0 ? EMPTY : this.#conn.dataToSend();
+      out = this.#conn.bufferedAmount === 0 ? EMPTY : takeOutput(this.#conn);
     } catch (err) {
       this.#fail(err); // the random source failed: nothing may be sent
       return false;
@@ -392,9 +390,18 @@ function sendAndClose(conn, socket) {
  * onConnection(ws, request) is called with the WebSocket before any message is read.
  */
 export function handleUpgrade(req, socket, head, options = {}, onConnection = undefined) {
+  upgrade(req, socket, head, prepare(options), onConnection);
+}
+
+/** The options of handleUpgrade() checked once: the glue's and the connection's. */
+function prepare(options) {
   const { subprotocols = [], handleRequest = undefined, closeTimeout = CLOSE_TIMEOUT, textAs, ...config } = options;
-  const textAsBuffer = textAsOption(textAs);
-  const conn = new ServerConnection(config);
+  return { subprotocols, handleRequest, closeTimeout, textAsBuffer: textAsOption(textAs), template: serverTemplate(config) };
+}
+
+function upgrade(req, socket, head, prepared, onConnection) {
+  const { subprotocols, handleRequest, closeTimeout, textAsBuffer } = prepared;
+  const conn = serverFrom(prepared.template);
   conn.receiveData(serializeRequest(req));
   if (head && head.length > 0) conn.receiveData(head);
   const events = conn.events();
@@ -423,7 +430,7 @@ export function handleUpgrade(req, socket, head, options = {}, onConnection = un
     // keeps the last output it handed out until its next call, and an idle connection
     // would otherwise hold the 101's memory. Corked: the 101 and whatever the application
     // sends before the start leave in one write.
-    const response = conn.dataToSend();
+    const response = takeOutput(conn);
     const pending = conn.events(textAsBuffer ? TEXT_AS_BYTES : undefined);
     socket.cork();
     socket.write(response);
@@ -456,8 +463,9 @@ export function handleUpgrade(req, socket, head, options = {}, onConnection = un
 
 /** Serves WebSocket upgrades of an http/https server: see handleUpgrade() for options. */
 export function serve(server, options = {}, onConnection = undefined) {
-  textAsOption(options.textAs); // a bad value throws now rather than at the first upgrade
-  const listener = (req, socket, head) => handleUpgrade(req, socket, head, options, onConnection);
+  // Checked once (a bad option throws now rather than at the first upgrade).
+  const prepared = prepare(options);
+  const listener = (req, socket, head) => upgrade(req, socket, head, prepared, onConnection);
   server.on('upgrade', listener);
   return () => server.off('upgrade', listener);
 }

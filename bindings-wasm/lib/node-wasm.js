@@ -12,7 +12,18 @@ try {
   throw new Error('sansocket: the WASM build is missing; run `npm run build` in bindings-wasm', { cause: e });
 }
 
-export const { ServerConnection, ClientConnection, wasmMemorySize } = createClasses(() => raw, { isUtf8 });
+export const {
+  ServerConnection,
+  ClientConnection,
+  wasmMemorySize,
+  receiveEvents,
+  serverTemplate,
+  serverFrom,
+  takeOutput,
+} = createClasses(
+  () => raw,
+  { isUtf8 },
+);
 
 /** The HTTP CONNECT tunnel of the core (sans-IO); `connect(url, {proxy})` drives it. */
 export const ProxyConnect = raw.ProxyConnect;

@@ -5,7 +5,8 @@ use js_sys::Array;
 use sansocket::advanced::ConnectionExt;
 use sansocket::frame::MAX_HEADER_LEN;
 use sansocket::{
-    Accept, Connection, Event, MessageKind, Request, Role, SeededEntropy, State, UsageError,
+    Accept, Connection, Delivery, Event, MessageKind, Request, Role, SeededEntropy, State,
+    UsageError,
 };
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -16,6 +17,8 @@ use std::sync::atomic::Ordering;
 use crate::errors::{entropy_error, range_error, type_error, usage_error};
 use crate::events::{self, Batch, address};
 use crate::options::{self, Options};
+use crate::template::RawServerTemplate;
+use crate::whole_frames;
 
 /// One WebSocket connection, either role. Used through `lib/connection.js`.
 #[wasm_bindgen]
@@ -38,6 +41,9 @@ pub struct RawConnection {
     /// `[address, length]` of `take_output`, `[output address, output
     /// length, header address, header length]` of `send_head`.
     regs: [u32; 4],
+    /// Reads may go through `whole_frames` (delivery by messages: the whole frames it takes
+    /// are the messages `next_event` would return; by chunks it would return chunks).
+    whole_frames: bool,
 }
 
 fn usage<T>(result: Result<T, UsageError>) -> Result<T, JsValue> {
@@ -50,12 +56,25 @@ impl RawConnection {
     pub fn server(opts: JsValue) -> Result<RawConnection, JsValue> {
         let o = Options::new(&opts, "ServerConnection", false)?;
         let config = options::config(&o)?;
+        let whole_frames = config.delivery == Delivery::Messages;
         let conn = if o.bool("open")?.unwrap_or(false) {
             Connection::open_server(config, o.string("subprotocol")?)
         } else {
             Connection::server(config)
         };
-        Ok(Self::wrap(conn, entropy::Failed::default()))
+        Ok(Self::wrap(conn, entropy::Failed::default(), whole_frames))
+    }
+
+    /// A server connection made with the options of `template` (checked once for many).
+    #[wasm_bindgen(js_name = serverFrom)]
+    pub fn server_from(template: &RawServerTemplate) -> RawConnection {
+        let config = template.config.clone();
+        let conn = if template.open {
+            Connection::open_server(config, template.subprotocol.clone())
+        } else {
+            Connection::server(config)
+        };
+        Self::wrap(conn, entropy::Failed::default(), template.whole_frames())
     }
 
     /// A client connection: queues the upgrade request, or starts open with `open: true`.
@@ -63,6 +82,7 @@ impl RawConnection {
         let o = Options::new(&opts, "ClientConnection", true)?;
         let failed = entropy::Failed::default();
         let config = options::config(&o)?;
+        let whole_frames = config.delivery == Delivery::Messages;
         let open = o.bool("open")?.unwrap_or(false);
         let conn = match o.seed("entropySeed")? {
             Some(seed) => {
@@ -96,10 +116,10 @@ impl RawConnection {
                 conn
             }
         };
-        Ok(Self::wrap(conn, failed))
+        Ok(Self::wrap(conn, failed, whole_frames))
     }
 
-    fn wrap(conn: Connection, entropy_failed: entropy::Failed) -> Self {
+    fn wrap(conn: Connection, entropy_failed: entropy::Failed, whole_frames: bool) -> Self {
         Self {
             entropy_failed,
             conn,
@@ -110,6 +130,7 @@ impl RawConnection {
             lent: None,
             head: [0; MAX_HEADER_LEN],
             regs: [0; 4],
+            whole_frames,
         }
     }
 
@@ -167,6 +188,44 @@ impl RawConnection {
         at
     }
 
+    /// Room for a read of `len` bytes in the instance's scratch buffer (see
+    /// `whole_frames.rs`): returns its address in WASM memory, valid until the next call.
+    /// JavaScript copies the read there at once, then calls `receive_scratch`. Returns 0
+    /// during the handshake and with delivery by chunks (use `input_room` or `feed`).
+    #[wasm_bindgen(js_name = scratchRoom)]
+    pub fn scratch_room(&mut self, len: u32) -> u32 {
+        self.settle();
+        if !self.whole_frames || self.conn.state() == State::Connecting || len == 0 {
+            return 0;
+        }
+        whole_frames::room(len as usize)
+    }
+
+    /// Decodes the read of `len` bytes written at `scratch_room`'s address and every event
+    /// available then, as `feed` and `drain` would; returns the address of the batch's
+    /// table, or 0 when there is none. The payloads of whole frames are unmasked straight
+    /// out of the read into the instance's buffer: their rows are valid until the next read
+    /// through the scratch buffer on any connection, so JavaScript copies them out at once.
+    #[wasm_bindgen(js_name = receiveScratch)]
+    pub fn receive_scratch(&mut self, len: u32) -> u32 {
+        self.settle();
+        self.batch.clear();
+        let Self {
+            conn,
+            batch,
+            pending,
+            unsettled,
+            ..
+        } = self;
+        whole_frames::receive(conn, batch, len as usize, |conn, batch| {
+            drain_into(conn, batch, pending, unsettled)
+        });
+        if !*unsettled {
+            drain_into(conn, batch, pending, unsettled);
+        }
+        self.batch.finish()
+    }
+
     /// Hands the buffer of `input_room` back to the core, with the read in it.
     fn give_back(&mut self) {
         if let Some(buf) = self.lent.take() {
@@ -187,45 +246,13 @@ impl RawConnection {
     pub fn drain(&mut self) -> u32 {
         self.settle();
         self.batch.clear();
-        let server = self.conn.role() == Role::Server;
-        // Bounded: the core returns `Ok(None)` after an error; stop anyway should a second
-        // error follow at once, rather than loop.
-        let mut errors = 0;
-        loop {
-            match self.conn.next_event_batched() {
-                Ok(Some(event)) => self.push(event),
-                Ok(None) => break,
-                Err(e) => {
-                    self.batch.push_rich(events::error(&e, server));
-                    self.unsettled = true;
-                    errors += 1;
-                    if errors > 1 {
-                        break;
-                    }
-                }
-            }
-        }
+        drain_into(
+            &mut self.conn,
+            &mut self.batch,
+            &mut self.pending,
+            &mut self.unsettled,
+        );
         self.batch.finish()
-    }
-
-    fn push(&mut self, event: Event) {
-        match event {
-            Event::Text(text) => self.batch.push_bytes(events::TEXT, text.into_bytes(), 0),
-            Event::Binary(data) => self.batch.push_bytes(events::BINARY, data, 0),
-            Event::Chunk { kind, data, fin } => {
-                self.batch
-                    .push_bytes(events::chunk_kind(kind), data, u32::from(fin));
-            }
-            Event::Ping(data) => self.batch.push_bytes(events::PING, data, 0),
-            Event::Pong(data) => self.batch.push_bytes(events::PONG, data, 0),
-            Event::Request(request) => {
-                self.batch.push_rich(events::request(&request));
-                self.pending = Some(request);
-            }
-            Event::Accepted(response) => self.batch.push_rich(events::accepted(&response)),
-            Event::Rejected(rejection) => self.batch.push_rich(events::rejected(&rejection)),
-            Event::Close(frame) => self.batch.push_rich(events::close(&frame)),
-        }
     }
 
     /// The rich events of the last batch (request, accepted, rejected, close, error).
@@ -469,5 +496,53 @@ impl RawConnection {
             .ok_or_else(|| range_error(&format!("invalid close code {code}")))?;
         let result = usage(self.conn.close(code, reason));
         self.drew(result)
+    }
+}
+
+/// Pushes every event the core decodes now into `batch` (a request is kept in `pending`);
+/// returns false if one was an error, which is left for `settle` (`unsettled`).
+fn drain_into(
+    conn: &mut Connection,
+    batch: &mut Batch,
+    pending: &mut Option<Box<Request>>,
+    unsettled: &mut bool,
+) -> bool {
+    let server = conn.role() == Role::Server;
+    // Bounded: the core returns `Ok(None)` after an error; stop anyway should a second
+    // error follow at once, rather than loop.
+    let mut errors = 0;
+    loop {
+        match conn.next_event_batched() {
+            Ok(Some(event)) => push(batch, pending, event),
+            Ok(None) => break,
+            Err(e) => {
+                batch.push_rich(events::error(&e, server));
+                *unsettled = true;
+                errors += 1;
+                if errors > 1 {
+                    break;
+                }
+            }
+        }
+    }
+    errors == 0
+}
+
+fn push(batch: &mut Batch, pending: &mut Option<Box<Request>>, event: Event) {
+    match event {
+        Event::Text(text) => batch.push_bytes(events::TEXT, text.into_bytes(), 0),
+        Event::Binary(data) => batch.push_bytes(events::BINARY, data, 0),
+        Event::Chunk { kind, data, fin } => {
+            batch.push_bytes(events::chunk_kind(kind), data, u32::from(fin));
+        }
+        Event::Ping(data) => batch.push_bytes(events::PING, data, 0),
+        Event::Pong(data) => batch.push_bytes(events::PONG, data, 0),
+        Event::Request(request) => {
+            batch.push_rich(events::request(&request));
+            *pending = Some(request);
+        }
+        Event::Accepted(response) => batch.push_rich(events::accepted(&response)),
+        Event::Rejected(rejection) => batch.push_rich(events::rejected(&rejection)),
+        Event::Close(frame) => batch.push_rich(events::close(&frame)),
     }
 }

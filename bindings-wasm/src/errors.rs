@@ -9,9 +9,14 @@ use sansocket::{Error, UsageError};
 use wasm_bindgen::JsValue;
 
 /// Sets `key` on a JavaScript object. Setting a property on a plain object or an `Error`
-/// cannot fail, so the result is ignored.
-pub(crate) fn set(target: &JsValue, key: &str, value: impl Into<JsValue>) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), &value.into());
+/// cannot fail, so the result is ignored. `key` is one of this crate's constant names: it
+/// is made into a JavaScript string once, then reused (`wasm_bindgen::intern`).
+pub(crate) fn set(target: &JsValue, key: &'static str, value: impl Into<JsValue>) {
+    let _ = Reflect::set(
+        target,
+        &JsValue::from_str(wasm_bindgen::intern(key)),
+        &value.into(),
+    );
 }
 
 fn error(name: &str, message: &str, code: &str) -> JsError {

@@ -74,6 +74,14 @@ impl Batch {
         self.held.push(bytes);
     }
 
+    /// A row for a payload that lies elsewhere in WASM memory (the instance's buffer of
+    /// `whole_frames`), valid as long as that is.
+    pub(crate) fn push_row(&mut self, kind: u32, at: u32, len: usize) {
+        self.ensure_header();
+        let len = u32::try_from(len).unwrap_or(u32::MAX);
+        self.table.extend_from_slice(&[kind, at, len, 0]);
+    }
+
     /// A row for an event built as a JavaScript object.
     pub(crate) fn push_rich(&mut self, value: JsValue) {
         self.ensure_header();
@@ -121,9 +129,9 @@ pub(crate) fn chunk_kind(kind: MessageKind) -> u32 {
     }
 }
 
-fn object(kind: &str) -> Object {
+fn object(kind: &'static str) -> Object {
     let object = Object::new();
-    set(&object, "type", kind);
+    set(&object, "type", wasm_bindgen::intern(kind));
     object
 }
 
@@ -136,7 +144,43 @@ fn latin1(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()
 }
 
+/// Header names (and values) most requests and responses carry, as clients spell them: made into
+/// JavaScript strings once (the names a peer sends are looked up, never added: the cache
+/// does not grow with what peers send).
+const COMMON_HEADERS: &[&str] = &[
+    "Host",
+    "host",
+    "Upgrade",
+    "upgrade",
+    "Connection",
+    "connection",
+    "Sec-WebSocket-Key",
+    "sec-websocket-key",
+    "Sec-WebSocket-Version",
+    "sec-websocket-version",
+    "Sec-WebSocket-Extensions",
+    "sec-websocket-extensions",
+    "Sec-WebSocket-Protocol",
+    "sec-websocket-protocol",
+    "Sec-WebSocket-Accept",
+    "sec-websocket-accept",
+    "Origin",
+    "origin",
+    "User-Agent",
+    "user-agent",
+    "websocket",
+    "13",
+];
+
 fn header_list(headers: &[(String, Vec<u8>)]) -> Array {
+    thread_local! {
+        static INTERNED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    if !INTERNED.replace(true) {
+        for name in COMMON_HEADERS {
+            wasm_bindgen::intern(name);
+        }
+    }
     headers
         .iter()
         .map(|(name, value)| {

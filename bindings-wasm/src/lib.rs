@@ -25,6 +25,8 @@ mod events;
 mod options;
 mod proxy;
 mod stomp;
+mod template;
+mod whole_frames;
 
 pub use connection::RawConnection;
 pub use events::event_kinds;
@@ -33,6 +35,7 @@ pub use stomp::{
     RawStompBroker, RawStompClient, RawStompDecoder, RawStompServer, stomp_encode,
     stomp_encode_head_scratch, stomp_encode_scratch, stomp_is_binary, stomp_subprotocol_version,
 };
+pub use template::RawServerTemplate;
 
 /// The instance's `WebAssembly.Memory`: JavaScript reads event tables and payloads from it
 /// (through views it renews whenever the memory grows).

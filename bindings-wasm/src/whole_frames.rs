@@ -1,0 +1,122 @@
+//! Reads decoded from a scratch buffer, whole frames unmasked straight out of it.
+//!
+//! JavaScript copies a read into [`SCRATCH`] (kept between reads, so neither allocated nor
+//! zeroed per read); the whole frames at its front that the engine would return as whole
+//! messages (`ConnectionExt::receive_whole_frames`) are unmasked in one pass into
+//! [`PLAIN`], from where JavaScript copies each payload out: three passes over a payload
+//! (copy in, unmask, copy out) where the engine's receive buffer takes four (its room
+//! zeroed, copy in, unmask in place, copy out). The rest of the read goes to the engine:
+//! the rest of a frame it holds the start of (exactly its bytes, `frame_rest`), after which
+//! whole frames are taken again, and whatever no whole frame starts.
+//!
+//! Both buffers are the instance's, not a connection's: an idle connection holds neither.
+//! The rows that point into [`PLAIN`] are valid until the next read through it, on any
+//! connection: JavaScript copies them out at once (`lib/connection.js`, `receiveEvents`).
+
+use std::cell::Cell;
+
+use sansocket::advanced::ConnectionExt;
+use sansocket::mask::copy_masked;
+use sansocket::{Connection, MessageKind};
+
+use crate::events::{self, Batch};
+
+thread_local! {
+    /// Where JavaScript copies a read (see [`room`]).
+    static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    /// Where whole frames' payloads are unmasked, for JavaScript to copy out.
+    static PLAIN: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// The largest buffers kept between reads (a Node socket reads at most 64 KiB at a time).
+const KEEP: usize = 128 << 10;
+
+/// Runs `f` with the instance's buffer `cell`, at least `len` bytes long (zeroed only where
+/// it grows); the buffer is kept for the next call unless it grew past [`KEEP`].
+fn with<R>(
+    cell: &'static std::thread::LocalKey<Cell<Vec<u8>>>,
+    len: usize,
+    f: impl FnOnce(&mut [u8]) -> R,
+) -> R {
+    let mut buf = cell.take();
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+    let result = f(&mut buf);
+    if buf.capacity() <= KEEP {
+        cell.set(buf);
+    }
+    result
+}
+
+/// The address of room for a read of `len` bytes in the scratch buffer. Valid until the
+/// next call into WASM: JavaScript copies the read there, then calls [`receive`].
+pub(crate) fn room(len: usize) -> u32 {
+    with(&SCRATCH, len, |buf| events::address(buf))
+}
+
+/// Decodes the read of `len` bytes that JavaScript wrote into the scratch buffer: whole
+/// frames become rows of `batch` pointing into [`PLAIN`]; the rest goes to the engine, and
+/// `drain` pushes the events the engine decodes (it returns false after an error, which
+/// ends the taking of whole frames). The rows the engine's events make follow in order.
+pub(crate) fn receive(
+    conn: &mut Connection,
+    batch: &mut Batch,
+    len: usize,
+    mut drain: impl FnMut(&mut Connection, &mut Batch) -> bool,
+) {
+    with(&SCRATCH, 0, |scratch| {
+        // Longer than the room `room` made: not a read JavaScript wrote, nothing to decode.
+        let mut read = scratch.get(..len).unwrap_or_default();
+        // Payloads are never longer than the read: the buffer does not move below.
+        with(&PLAIN, read.len(), |plain| {
+            let mut used = 0;
+            loop {
+                let taken = conn.receive_whole_frames(read, |kind, payload, mask| {
+                    let Some(dst) = plain.get_mut(used..used + payload.len()) else {
+                        return false;
+                    };
+                    match mask {
+                        Some(key) => {
+                            copy_masked(dst, payload, key, 0);
+                        }
+                        None => dst.copy_from_slice(payload),
+                    }
+                    let row = match kind {
+                        MessageKind::Text => {
+                            // Not UTF-8: the engine reports the error as it would have.
+                            if std::str::from_utf8(dst).is_err() {
+                                return false;
+                            }
+                            events::TEXT
+                        }
+                        MessageKind::Binary => events::BINARY,
+                    };
+                    batch.push_row(row, events::address(dst), payload.len());
+                    used += payload.len();
+                    true
+                });
+                read = read.get(taken..).unwrap_or_default();
+                if read.is_empty() {
+                    break;
+                }
+                // A frame the engine holds the start of: it finishes it (exactly its bytes),
+                // and whole frames are taken again after it.
+                match conn.frame_rest().filter(|&n| n > 0 && n <= read.len()) {
+                    Some(rest) => {
+                        conn.receive_data(&read[..rest]);
+                        read = &read[rest..];
+                        if !drain(conn, batch) {
+                            conn.receive_data(read);
+                            break;
+                        }
+                    }
+                    None => {
+                        conn.receive_data(read);
+                        break;
+                    }
+                }
+            }
+        });
+    });
+}
