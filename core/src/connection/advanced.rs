@@ -149,7 +149,9 @@ pub trait ConnectionExt: sealed::Sealed {
     /// each message straight from the read, without the engine's copy: the whole frames at
     /// the front of `data` that [`next_event`](Connection::next_event) would return as a
     /// whole message (final, uncompressed text or binary frames, masked as the role
-    /// expects, within the limits) are handed to `each(kind, payload, mask)` in order,
+    /// expects, within the limits; with [`Delivery::Chunks`](crate::Delivery::Chunks),
+    /// the one `Chunk` with `fin` set that such a frame would be) are handed to
+    /// `each(kind, payload, mask)` in order,
     /// `payload` still masked with `mask` (a server's: unmask it with
     /// [`mask::copy_masked`](crate::mask::copy_masked)). Returns how many bytes of `data`
     /// were taken: pass the rest to `receive_data`.
