@@ -62,3 +62,15 @@ export function masked(opcode, payload, fin = true, seed = 0) {
   for (let i = 0; i < n; i++) out[head + 4 + i] = payload[i] ^ key[i & 3];
   return out;
 }
+
+/** `wire` cut at `cuts` (sorted offsets). */
+export function cutAt(wire, cuts) {
+  const reads = [];
+  let at = 0;
+  for (const c of cuts) {
+    reads.push(wire.subarray(at, c));
+    at = c;
+  }
+  reads.push(wire.subarray(at));
+  return reads;
+}

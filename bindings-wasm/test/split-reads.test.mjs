@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import WsClient from 'ws';
 
 import { ServerConnection, serve } from '../lib/node.js';
-import { listen, masked, next, pattern } from './helpers.mjs';
+import { cutAt, listen, masked, next, pattern } from './helpers.mjs';
 
 const OPTIONS = { open: true, maxMessageSize: 1 << 20, maxFrameSize: 1 << 20 };
 
@@ -28,18 +28,6 @@ function run(reads, consume) {
   }
   conn.free();
   return out;
-}
-
-/** `wire` cut at `cuts` (sorted offsets). */
-function cutAt(wire, cuts) {
-  const reads = [];
-  let at = 0;
-  for (const c of cuts) {
-    reads.push(wire.subarray(at, c));
-    at = c;
-  }
-  reads.push(wire.subarray(at));
-  return reads;
 }
 
 const text = Buffer.from('ünïcödé €𝄞 '.repeat(30));

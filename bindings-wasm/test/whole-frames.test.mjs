@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 
 import { ServerConnection, serve } from '../lib/node.js';
 import { receiveEvents } from '../lib/node-wasm.js';
-import { listen, masked, next, pattern } from './helpers.mjs';
+import { cutAt, listen, masked, next, pattern } from './helpers.mjs';
 
 const OPTIONS = { open: true, maxMessageSize: 1 << 20, maxFrameSize: 1 << 20 };
 
@@ -40,17 +40,6 @@ function run(reads, { reference = false, textBytes = true, options = OPTIONS } =
   }
   conn.free();
   return out;
-}
-
-function cutAt(wire, cuts) {
-  const reads = [];
-  let at = 0;
-  for (const c of cuts) {
-    reads.push(wire.subarray(at, c));
-    at = c;
-  }
-  reads.push(wire.subarray(at));
-  return reads;
 }
 
 function everyN(wire, size) {
