@@ -18,8 +18,8 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
+use sansocket::State;
 use sansocket::advanced::ConnectionExt;
-use sansocket::{Event, State};
 
 use crate::connection::Connection;
 use crate::convert;
@@ -272,16 +272,15 @@ impl Host {
                 let core = guard.core();
                 match core.next_event() {
                     Ok(None) => return Ok(()),
-                    Ok(Some(Event::Text(text))) => {
-                        crate::text::utf8_str(py, text.as_bytes(), [0; 4])?.into_any()
-                    }
-                    Ok(Some(Event::Binary(data))) => convert::payload_bytes(py, &data)?.into_any(),
-                    Ok(Some(other)) => {
-                        drop(guard);
-                        let event = crate::events::to_python(py, other)?;
-                        slf.call_method1(intern!(py, "_handle"), (event,))?;
-                        continue;
-                    }
+                    Ok(Some(event)) => match whole_frames::event_message(py, event)? {
+                        Ok(message) => message,
+                        Err(other) => {
+                            drop(guard);
+                            let event = crate::events::to_python(py, other)?;
+                            slf.call_method1(intern!(py, "_handle"), (event,))?;
+                            continue;
+                        }
+                    },
                     Err(error) => {
                         let error = errors::failure(py, error, core.role());
                         drop(guard);

@@ -65,6 +65,33 @@ pub(crate) fn message<'py>(
     }
 }
 
+/// The payload of a message the engine decoded (text checked already) as the object the
+/// hosts hand over: `str` for text (see `text::utf8_str`), `bytes` for binary (see
+/// `convert::payload_bytes`), copied once.
+pub(crate) fn decoded<'py>(
+    py: Python<'py>,
+    kind: MessageKind,
+    data: &[u8],
+) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match kind {
+        MessageKind::Text => text::utf8_str(py, data, [0; 4])?.into_any(),
+        MessageKind::Binary => convert::payload_bytes(py, data)?.into_any(),
+    })
+}
+
+/// A whole message event's `str` or `bytes` ([`decoded`]), or the event given back if it
+/// is another.
+pub(crate) fn event_message(
+    py: Python<'_>,
+    event: Event,
+) -> PyResult<Result<Bound<'_, PyAny>, Event>> {
+    match event {
+        Event::Text(text) => decoded(py, MessageKind::Text, text.as_bytes()).map(Ok),
+        Event::Binary(data) => decoded(py, MessageKind::Binary, &data).map(Ok),
+        other => Ok(Err(other)),
+    }
+}
+
 impl Connection {
     /// `Connection.receive_messages`.
     pub(crate) fn receive_messages_impl<'py>(
@@ -175,10 +202,9 @@ fn append_next(
         Err(_) if !list.is_empty() => return Ok(Next::Drained),
         Err(error) => return Err(errors::failure(py, error, conn.role())),
     };
-    match event {
-        Event::Text(utf8) => list.append(text::utf8_str(py, utf8.as_bytes(), [0; 4])?)?,
-        Event::Binary(data) => list.append(convert::payload_bytes(py, &data)?)?,
-        other => {
+    match event_message(py, event)? {
+        Ok(message) => list.append(message)?,
+        Err(other) => {
             list.append(crate::events::to_python(py, other)?)?;
             return Ok(Next::End);
         }

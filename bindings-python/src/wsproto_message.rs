@@ -229,11 +229,15 @@ fn data_event<'py>(
         Event::Chunk { kind, data, fin } => (kind, data, fin),
         other => return Ok(Err(other)),
     };
-    let message = match kind {
-        MessageKind::Text => text_cls.call1((text::utf8_str(py, &data, [0; 4])?, fin, fin))?,
-        MessageKind::Binary => bytes_cls.call1((convert::payload_bytes(py, &data)?, fin, fin))?,
+    let cls = match kind {
+        MessageKind::Text => text_cls,
+        MessageKind::Binary => bytes_cls,
     };
-    Ok(Ok(message))
+    Ok(Ok(cls.call1((
+        whole_frames::decoded(py, kind, &data)?,
+        fin,
+        fin,
+    ))?))
 }
 
 /// `sansocket.wsproto`'s own `Message`, `TextMessage` and `BytesMessage` (not their
