@@ -200,14 +200,24 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
    * allocation of their own each (native memory, garbage for every upgrade).
    */
   function takeOutput(conn) {
-    const regs = live(conn).takeOutput();
-    if (regs === 0) return EMPTY;
+    const view = outputView(live(conn));
+    if (view === null) return EMPTY;
+    const out = allocUnsafe(view.length);
+    out.set(view);
+    return out;
+  }
+
+  /**
+   * Everything `raw` has queued for the transport, as a view of WASM memory valid until
+   * the next call into it (copy it out at once), or null if nothing is queued.
+   */
+  function outputView(raw) {
+    const regs = raw.takeOutput();
+    if (regs === 0) return null;
     refresh();
     const p = regs >>> 2;
     const start = u32[p];
-    const out = allocUnsafe(u32[p + 1]);
-    out.set(u8.subarray(start, start + u32[p + 1]));
-    return out;
+    return u8.subarray(start, start + u32[p + 1]);
   }
 
   /** The RawConnection of a connection, or a clear error once it was freed. */
@@ -280,12 +290,8 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
 
     /** Everything queued for the transport, as a new Uint8Array (empty if nothing is). */
     dataToSend() {
-      const regs = live(this).takeOutput();
-      if (regs === 0) return EMPTY.slice();
-      refresh();
-      const p = regs >>> 2;
-      const start = u32[p];
-      return u8.slice(start, start + u32[p + 1]);
+      const view = outputView(live(this));
+      return view === null ? EMPTY.slice() : view.slice();
     }
 
     /**
