@@ -11,8 +11,9 @@
 #    WASM are rebuilt only when their sources are newer, npm ci runs when a lock changed;
 # 2. starts every server on 127.0.0.1 (free ports) pinned to core 0, then runs the client
 #    pinned to core 1 against each in turn, in 2 rounds (each column warms up 0.3 s and
-#    measures 1.5 s; round 1 first primes every column, uncounted; the last round then opens
-#    10,000 idle connections); the table keeps each column's best round;
+#    measures 1.5 s; a round runs one column on every server in turn, then the next column;
+#    round 1 first primes each column, uncounted; then 10,000 idle connections on each); the
+#    table keeps each cell's best rate and least server CPU per message over the rounds;
 # 3. prints the table (also written to bench/e2e/results/table.md, raw lines in
 #    results/results.tsv, server output in results/*.log).
 #
@@ -154,21 +155,35 @@ for name in "${servers[@]}"; do
   pid[$name]=$!
 done
 
-# Round 1 primes every column of every server first (uncounted); the idle connections are
-# opened in the last round. The table keeps each column's best round.
+# Each round takes the columns one at a time, every server in turn on that column, so that
+# the servers compared in a cell are measured seconds apart, not a whole round apart (the
+# machine's speed drifts over minutes). Round 1 primes each column of each server first
+# (uncounted); the idle connections are opened at the end of the last round. The table keeps
+# each cell's best rate and its least CPU per message over the rounds.
 status=0
+client_run() { # SERVER CLIENT-ARGS...
+  local name=$1
+  shift
+  if ! "${client_cpu[@]}" timeout 600 "$client" --addr "127.0.0.1:${port[$name]}" --pid "${pid[$name]}" \
+      --server "$name" --seconds "$seconds" --idle "$idle" --warmup "$warmup" \
+      ${client_flags[$name]:-} "$@" | tee -a "$tsv" >&2; then
+    status=1
+    tail -5 "$results/$name.log" >&2 || true
+  fi
+}
 for round in $(seq "$rounds"); do
-  for name in "${servers[@]}"; do
-    extra=(--warmup "$warmup" --columns rr256,rr16k,rr256t,pipe1k,pipe64k,conn100 ${client_flags[$name]:-})
-    [ "$round" != 1 ] || extra+=(--prime "$warmup")
-    [ "$round" != "$rounds" ] || extra+=(--columns rr256,rr16k,rr256t,pipe1k,pipe64k,conn100,idle)
-    step "round $round/$rounds: $name"
-    if ! "${client_cpu[@]}" timeout 600 "$client" --addr "127.0.0.1:${port[$name]}" --pid "${pid[$name]}" \
-        --server "$name" --seconds "$seconds" --idle "$idle" "${extra[@]}" | tee -a "$tsv" >&2; then
-      status=1
-      tail -5 "$results/$name.log" >&2 || true
-    fi
+  for column in rr256 rr16k rr256t pipe1k pipe64k conn100; do
+    step "round $round/$rounds: $column"
+    for name in "${servers[@]}"; do
+      prime=()
+      [ "$round" != 1 ] || prime=(--prime "$warmup")
+      client_run "$name" --columns "$column" "${prime[@]}"
+    done
   done
+done
+for name in "${servers[@]}"; do
+  step "idle connections: $name"
+  client_run "$name" --columns idle
 done
 stop_servers
 
