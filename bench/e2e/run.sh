@@ -23,7 +23,9 @@
 # the handshake answered, then every byte echoed unchanged, no WebSocket work) and
 # floor-uvicorn (servers/uvicorn_floor.py: uvicorn's ASGI dance around the same bytes echo).
 # --quick: one round, 0.7 s per column, 2,000 idle connections.
-# Env: E2E_UVLOOP=0 runs every Python server on asyncio's own loop instead of uvloop;
+# Env: E2E_MALLOC=0 runs the Python servers with glibc's malloc thresholds as they are (see
+# below);
+# E2E_UVLOOP=0 runs every Python server on asyncio's own loop instead of uvloop;
 # E2E_BUILD=0 skips step 1 but the client build; E2E_SECONDS, E2E_ROUNDS, E2E_IDLE override
 # the figures.
 # Not a test: tests/run-all.sh does not call it. Exit status 1 if any column failed.
@@ -144,14 +146,27 @@ stop_servers() {
 }
 trap stop_servers EXIT
 
+# glibc's malloc, left to itself, gives a heap's free top back to the kernel once it passes a
+# threshold that grows with the largest block freed: a Python server echoing bursts of
+# 64 KiB messages frees uvloop's 256 KiB read and the messages made from it together, and
+# then trims and re-faults its heap on every read (about 25 page faults a message, 2-4x the
+# CPU). Every Python server runs with the same fixed thresholds, as a deployment would set
+# them (E2E_MALLOC=0: glibc's defaults). Node's heap is V8's own: its servers run as they are.
+malloc_env=()
+if [ "${E2E_MALLOC:-1}" != 0 ]; then
+  malloc_env=(env MALLOC_MMAP_THRESHOLD_=4194304 MALLOC_TRIM_THRESHOLD_=16777216)
+fi
+
 # Every server runs from the start (idle ones cost nothing), so that the rounds interleave
 # them: load from elsewhere on the machine then spreads over all of them.
 for name in "${servers[@]}"; do
   port[$name]="$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   line="${cmd[$name]//\{addr\}/127.0.0.1:${port[$name]}}"
   step "starting $name: $line"
+  launch=("${server_cpu[@]}")
+  [[ "$line" == "$py "* ]] && launch+=("${malloc_env[@]}")
   # shellcheck disable=SC2086 # the command line is split on purpose
-  (cd "$here/servers" && exec "${server_cpu[@]}" $line) >"$results/$name.log" 2>&1 &
+  (cd "$here/servers" && exec "${launch[@]}" $line) >"$results/$name.log" 2>&1 &
   pid[$name]=$!
 done
 
