@@ -189,7 +189,9 @@ impl Connection {
 #[pymethods]
 impl Connection {
     /// Give the connection bytes read from the transport (``bytes``, ``bytearray`` or
-    /// ``memoryview``). They are decoded when ``events()`` is iterated.
+    /// ``memoryview``). They are decoded when ``events()`` is iterated. Raises
+    /// ``LocalProtocolError`` (nothing taken) while ``receive_messages`` is making a binary
+    /// message whose frame straddles reads: its next reads go there.
     fn receive_data(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
         self.check_no_pieces(py)?;
         let conn = self.core();
@@ -280,6 +282,12 @@ impl Connection {
     /// its event object (``Ping``, ``Pong``, ``CloseConnection``, ``Request``...; the list
     /// ends with it). ``max_messages=0`` only takes ``data``. For hosts on an event loop:
     /// one call per read instead of ``receive_data`` and an ``events()`` loop.
+    ///
+    /// A binary message whose frame straddles reads is made straight from them (its
+    /// ``bytes`` when its header comes, each piece unmasked into it): until its last piece,
+    /// give every read to ``receive_messages`` (``receive_data`` and ``get_buffer`` raise
+    /// ``LocalProtocolError`` meanwhile). A message it finishes in a call with no room left
+    /// (``max_messages=0``) comes first in the next call's list.
     ///
     /// A protocol or handshake error is raised by the call that reaches it when nothing was
     /// decoded before it; otherwise the events before it are returned and the next call
