@@ -141,3 +141,18 @@ def test_wsproto_yields_each_piece_as_wsproto_does(read: int) -> None:
         real_events.BytesMessage,
     )
     assert ours == theirs
+
+
+def test_a_connection_dropped_inside_a_pieced_message() -> None:
+    """The unfinished ``bytes`` (never seen by Python code) is only freed."""
+    import gc
+
+    data = wire(payload(100_000))
+    for _ in range(20):
+        server = ss.ServerConnection.opened()
+        assert server.receive_messages(data[:50_000], 1) == []
+        del server
+        gc.collect()
+    assert not any(
+        isinstance(o, bytes) and len(o) == 100_000 for o in gc.get_objects()
+    )
