@@ -16,6 +16,7 @@ use crate::errors::{self, UsageResult};
 use crate::events;
 use crate::read_buffer::ReadBuffer;
 use crate::text;
+use crate::whole_frames::Pieces;
 
 /// Where a connection is in its life.
 #[pyclass(eq, eq_int, frozen, hash, module = "sansocket")]
@@ -67,6 +68,9 @@ pub(crate) struct Connection {
     shared: Mutex<VecDeque<(usize, Py<PyBytes>)>>,
     /// The receive buffer lent to the event loop (`get_buffer`), made at the first read.
     reader: Mutex<Option<Py<ReadBuffer>>>,
+    /// The message of a binary frame straddling reads that the read paths make themselves
+    /// (`whole_frames::take_next`).
+    pieces: Mutex<Pieces>,
 }
 
 /// From this size on, `bytes` payloads (and the UTF-8 of `str` ones) are handed to the engine
@@ -79,6 +83,7 @@ impl Connection {
             inner: Mutex::new(inner),
             shared: Mutex::new(VecDeque::new()),
             reader: Mutex::new(None),
+            pieces: Mutex::new(Pieces::default()),
         }
     }
 
@@ -86,6 +91,34 @@ impl Connection {
         self.inner
             .get_mut()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The engine and the message being made of a frame straddling reads.
+    pub(crate) fn reading(&mut self) -> (&mut sansocket::Connection, &mut Pieces) {
+        (
+            self.inner
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+            self.pieces
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// Refuses input that would go around the message being made of a frame straddling
+    /// reads (its next bytes must go to the read path that began it).
+    fn check_no_pieces(&mut self, py: Python<'_>) -> PyResult<()> {
+        let pieces = self.reading().1;
+        if pieces.partial.is_none() {
+            return Ok(());
+        }
+        Err(errors::usage(
+            py,
+            sansocket::UsageError::InvalidState(
+                "a message straddling reads is being received by receive_messages or the read \
+                 path: give it the next reads",
+            ),
+        ))
     }
 
     fn parts(
@@ -156,8 +189,11 @@ impl Connection {
 #[pymethods]
 impl Connection {
     /// Give the connection bytes read from the transport (``bytes``, ``bytearray`` or
-    /// ``memoryview``). They are decoded when ``events()`` is iterated.
-    fn receive_data(&mut self, data: &Bound<'_, PyAny>) -> PyResult<()> {
+    /// ``memoryview``). They are decoded when ``events()`` is iterated. Raises
+    /// ``LocalProtocolError`` (nothing taken) while ``receive_messages`` is making a binary
+    /// message whose frame straddles reads: its next reads go there.
+    fn receive_data(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.check_no_pieces(py)?;
         let conn = self.core();
         convert::with_bytes(data, |bytes| conn.receive_data(bytes))
     }
@@ -247,6 +283,12 @@ impl Connection {
     /// ends with it). ``max_messages=0`` only takes ``data``. For hosts on an event loop:
     /// one call per read instead of ``receive_data`` and an ``events()`` loop.
     ///
+    /// A binary message whose frame straddles reads is made straight from them (its
+    /// ``bytes`` when its header comes, each piece unmasked into it): until its last piece,
+    /// give every read to ``receive_messages`` (``receive_data`` and ``get_buffer`` raise
+    /// ``LocalProtocolError`` meanwhile). A message it finishes in a call with no room left
+    /// (``max_messages=0``) comes first in the next call's list.
+    ///
     /// A protocol or handshake error is raised by the call that reaches it when nothing was
     /// decoded before it; otherwise the events before it are returned and the next call
     /// raises it (queueing the close frame then, so that what the application sends in
@@ -284,6 +326,7 @@ impl Connection {
     #[pyo3(signature = (sizehint=-1))]
     fn get_buffer(&mut self, py: Python<'_>, sizehint: isize) -> PyResult<Py<ReadBuffer>> {
         let _ = sizehint;
+        self.check_no_pieces(py)?;
         let reader = {
             let slot = self
                 .reader

@@ -5,7 +5,9 @@
 //! time zeroing through the safe constructor), and for [`new_bytes_from`], which fills one
 //! with `memcpy` (a byte-by-byte loop over `MaybeUninit` is not turned into one): for
 //! small copies (large ones take the core's AVX2 loop: [`payload_bytes`],
-//! `wsproto_message::framed`). Each block carries its `// SAFETY:` argument.
+//! `wsproto_message::framed`), and for [`PartialBytes`], a `bytes` made the same way and
+//! filled piece by piece (a message whose frame straddles reads) before any Python code
+//! sees it. Each block carries its `// SAFETY:` argument.
 
 use std::mem::MaybeUninit;
 
@@ -64,6 +66,90 @@ pub(crate) fn new_bytes<'py>(
     buf[written..].fill(MaybeUninit::new(0));
     // SAFETY: `object` is a `bytes` (made above); every byte of it is now initialized.
     Ok(unsafe { object.cast_into_unchecked() })
+}
+
+/// A `bytes` of a message whose frame straddles reads, filled piece by piece as the reads
+/// come (each piece unmasked straight from its read, one copy), then handed out whole by
+/// [`finish`](Self::finish). Made like [`new_bytes`]'s (not zeroed first); no Python code
+/// can see it before `finish`: the object is only held here (a `bytes` is not tracked by
+/// the garbage collector, and dropping it unfinished only frees it).
+pub(crate) struct PartialBytes {
+    object: Py<PyBytes>,
+    len: usize,
+    /// The bytes at its front written so far (the rest is not initialized).
+    filled: usize,
+}
+
+impl PartialBytes {
+    /// An unfilled `bytes` of `len` bytes.
+    pub(crate) fn new(py: Python<'_>, len: usize) -> PyResult<Self> {
+        let size = ffi::Py_ssize_t::try_from(len)
+            .map_err(|_| pyo3::exceptions::PyOverflowError::new_err("message too large"))?;
+        // SAFETY: as in `new_bytes`: a new `bytes` of `size` bytes, not initialized, or NULL
+        // with an exception set (returned as the error); the interpreter is attached.
+        let object: Bound<'_, PyAny> = unsafe {
+            Bound::from_owned_ptr_or_err(
+                py,
+                ffi::PyBytes_FromStringAndSize(std::ptr::null(), size),
+            )?
+        };
+        // SAFETY: `PyBytes_FromStringAndSize` made a `bytes`.
+        let object = unsafe { object.cast_into_unchecked::<PyBytes>() };
+        Ok(Self {
+            object: object.unbind(),
+            len,
+            filled: 0,
+        })
+    }
+
+    /// Its length.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Writes `piece`, XORed with `key` from key position `offset % 4` (a server's masked
+    /// payload; `[0; 4]` copies it), at `offset` (bytes between what is filled and
+    /// `offset` are zeroed; a piece that goes past the end is cut there). Returns how many
+    /// bytes of `piece` were written.
+    pub(crate) fn write_masked(
+        &mut self,
+        py: Python<'_>,
+        offset: usize,
+        piece: &[u8],
+        key: [u8; 4],
+    ) -> usize {
+        let offset = offset.clamp(self.filled, self.len);
+        let n = piece.len().min(self.len - offset);
+        let object = self.object.bind(py);
+        // SAFETY: `object` is the `bytes` made by `new`, of `len` bytes, so
+        // `PyBytes_AsString` returns its buffer of `len` bytes, owned by `object`, which
+        // outlives the slice (borrowed from `self`). No Python code has seen the object (it
+        // is only held here until `finish` consumes `self`), so writing into it is allowed,
+        // as for `new_bytes`; `filled <= offset <= len` and `offset + n <= len`, and as
+        // `MaybeUninit<u8>` the slice makes no claim that the bytes are initialized.
+        let buf = unsafe {
+            let data = ffi::PyBytes_AsString(object.as_ptr());
+            std::slice::from_raw_parts_mut(data.cast::<MaybeUninit<u8>>(), self.len)
+        };
+        buf[self.filled..offset].fill(MaybeUninit::new(0));
+        sansocket::mask::copy_masked_uninit(
+            &mut buf[offset..offset + n],
+            &piece[..n],
+            key,
+            offset % 4,
+        );
+        self.filled = offset + n;
+        n
+    }
+
+    /// The `bytes`, with any byte not written zeroed.
+    pub(crate) fn finish(mut self, py: Python<'_>) -> Bound<'_, PyBytes> {
+        let len = self.len;
+        if self.filled < len {
+            self.write_masked(py, len, &[], [0; 4]);
+        }
+        self.object.into_bound(py)
+    }
 }
 
 /// From this size on, [`payload_bytes`] copies with the core's AVX2 loop instead of

@@ -175,10 +175,12 @@ impl Host {
     }
 
     /// The whole messages at the front of `read`, one at a time, each handed to
-    /// `on_message` before the next is made; a frame the engine holds the start of is
-    /// finished by the engine (`frame_rest`: exactly its bytes), its message handed over,
-    /// and whole frames are taken again after it; then the rest of `read` to the engine.
-    /// (`read` is a `bytes`' contents: no code run meanwhile can change them.)
+    /// `on_message` before the next is made, and the pieces of a binary frame straddling
+    /// reads, unmasked into its message's `bytes` (`whole_frames::take_next`: handed over
+    /// with its last piece); a frame the engine holds the start of is finished by the
+    /// engine (`frame_rest`: exactly its bytes), its message handed over, and whole frames
+    /// are taken again after it; then the rest of `read` to the engine. (`read` is a
+    /// `bytes`' contents: no code run meanwhile can change them.)
     fn dispatch_read(
         slf: &Bound<'_, Self>,
         conn: &Bound<'_, Connection>,
@@ -190,7 +192,8 @@ impl Host {
         while !read.is_empty() {
             let made = {
                 let mut guard = conn.try_borrow_mut()?;
-                whole_frames::take_one(py, guard.core(), read)
+                let (core, pieces) = guard.reading();
+                whole_frames::take_next(py, core, &mut pieces.partial, read)
             };
             match made {
                 Ok((Some(message), taken)) => {
@@ -200,6 +203,7 @@ impl Host {
                         break;
                     }
                 }
+                Ok((None, taken)) if taken > 0 => read = read.get(taken..).unwrap_or_default(),
                 Ok((None, _)) => {
                     let mut guard = conn.try_borrow_mut()?;
                     let core = guard.core();
@@ -404,20 +408,21 @@ impl Host {
 
     /// ``asyncio.Protocol.data_received`` (transports that do not read into a buffer): as
     /// ``buffer_updated``, with the bytes read. With ``on_message``, the whole messages of a
-    /// ``bytes`` read are made straight from it (one copy of each payload, see
-    /// ``whole_frames``).
+    /// read, and a binary message whose frame straddles reads, are made straight from the
+    /// reads (one copy of each payload, see ``whole_frames``; a read that is not a
+    /// ``bytes`` is copied into one first).
     fn data_received(slf: &Bound<'_, Self>, data: &Bound<'_, PyAny>) -> PyResult<()> {
         let py = slf.py();
         let this = slf.get();
         match &this.on_message {
             Some(on_message) => {
-                let read = data.cast::<PyBytes>().ok();
-                if read.is_none() {
-                    let mut conn = this.conn.bind(py).try_borrow_mut()?;
-                    let core = conn.core();
-                    convert::with_bytes(data, |bytes| core.receive_data(bytes))?;
-                }
-                Self::dispatch(slf, on_message.bind(py), read)
+                // Every read through `dispatch_read` (a frame straddling reads takes its
+                // pieces there); one not in a `bytes` is copied into one.
+                let read = match data.cast::<PyBytes>() {
+                    Ok(read) => read.clone(),
+                    Err(_) => convert::with_bytes(data, |bytes| PyBytes::new(py, bytes))?,
+                };
+                Self::dispatch(slf, on_message.bind(py), Some(&read))
             }
             None => slf
                 .call_method1(intern!(py, "_pull"), (false, data))
@@ -431,15 +436,18 @@ impl Host {
     fn _dispatch(slf: &Bound<'_, Self>, data: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let py = slf.py();
         let this = slf.get();
-        if let Some(data) = data {
-            let mut conn = this.conn.bind(py).try_borrow_mut()?;
-            let core = conn.core();
-            convert::with_bytes(data, |bytes| core.receive_data(bytes))?;
-        }
-        match &this.on_message {
-            Some(on_message) => Self::dispatch(slf, on_message.bind(py), None),
-            None => Err(PyValueError::new_err("_dispatch() needs on_message")),
-        }
+        let Some(on_message) = &this.on_message else {
+            return Err(PyValueError::new_err("_dispatch() needs on_message"));
+        };
+        // As `data_received`: the read goes through `dispatch_read`, in a `bytes`.
+        let read = match data {
+            Some(data) => Some(match data.cast::<PyBytes>() {
+                Ok(read) => read.clone(),
+                Err(_) => convert::with_bytes(data, |bytes| PyBytes::new(py, bytes))?,
+            }),
+            None => None,
+        };
+        Self::dispatch(slf, on_message.bind(py), read.as_ref())
     }
 
     /// Sends a message (``str`` as text, bytes-like as binary) without waiting for the write

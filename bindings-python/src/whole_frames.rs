@@ -5,7 +5,10 @@
 //! into its `str` (`text::payload_str`; other text is decoded by Python's UTF-8 decoder,
 //! which checks it).
 //! Only the frames the engine would return as whole messages are taken
-//! (`ConnectionExt::receive_whole_frames`); the rest of the read goes to the engine.
+//! (`ConnectionExt::receive_whole_frames`), and a binary frame that straddles reads
+//! (`ConnectionExt::receive_frame_piece`): its `bytes` is made when its header comes, and
+//! each piece unmasked into it straight from its read ([`Pieces`], [`take_next`]); the rest
+//! of the read goes to the engine.
 //! `sansocket.wsproto`'s receive path makes its payloads with [`message`] too;
 //! `Connection.receive_messages` (one call per read, for `sansocket.uvicorn`) is here.
 
@@ -16,7 +19,60 @@ use sansocket::mask::copy_masked_uninit;
 use sansocket::{Event, MessageKind};
 
 use crate::connection::Connection;
+use crate::convert::PartialBytes;
 use crate::{convert, errors, text};
+
+/// The message of a binary frame straddling reads, which the host makes itself (see
+/// [`take_next`]), held by the binding's connection between reads.
+#[derive(Default)]
+pub(crate) struct Pieces {
+    /// Its `bytes`, filled as the pieces come.
+    pub(crate) partial: Option<PartialBytes>,
+    /// Finished by a `receive_messages` call that had no room left for it
+    /// (`max_messages=0`): the next call returns it first.
+    pub(crate) ready: Option<Py<PyBytes>>,
+}
+
+/// The next message made straight from the front of `read`, and how many bytes of `read`
+/// it took: a whole frame's ([`take_one`]), or the next piece of a binary frame straddling
+/// reads, unmasked into the message's `bytes` in `partial` (made when its header comes):
+/// the message once its last piece came, else `None` (with the whole read taken). `(None,
+/// 0)`: nothing taken, give `read` to the engine. Once a frame's first piece was taken,
+/// every read must come here until its last one is (the engine keeps bytes given to
+/// `receive_data` meanwhile for after the frame).
+pub(crate) fn take_next<'py>(
+    py: Python<'py>,
+    core: &mut sansocket::Connection,
+    partial: &mut Option<PartialBytes>,
+    read: &[u8],
+) -> PyResult<(Option<Bound<'py, PyAny>>, usize)> {
+    if partial.is_none() {
+        let (message, taken) = take_one(py, core, read)?;
+        if message.is_some() {
+            return Ok((message, taken));
+        }
+    }
+    let Some(piece) = core.receive_frame_piece(read) else {
+        return Ok((None, 0));
+    };
+    let buf = match partial {
+        Some(buf) if !piece.is_first() && buf.len() == piece.len => buf,
+        // (A `bytes` too large to make: the frame's bytes are with the host, so the
+        // connection cannot go on; the error says why.)
+        _ => partial.insert(PartialBytes::new(py, piece.len)?),
+    };
+    buf.write_masked(
+        py,
+        piece.offset,
+        piece.payload,
+        piece.mask.unwrap_or_default(),
+    );
+    if !piece.is_last() {
+        return Ok((None, piece.taken));
+    }
+    let message = partial.take().map(|buf| buf.finish(py).into_any());
+    Ok((message, piece.taken))
+}
 
 /// The message of the whole frame at the front of `data`, if the engine would return it as
 /// a whole message (`str` for text, `bytes` for binary), and how many bytes of `data` it
@@ -101,54 +157,35 @@ impl Connection {
         max_messages: usize,
         defer_errors: bool,
     ) -> PyResult<Bound<'py, PyList>> {
-        let conn = self.core();
+        let (conn, pieces) = self.reading();
         let list = PyList::empty(py);
         let mut messages = 0;
+        if max_messages > 0
+            && let Some(message) = pieces.ready.take()
+        {
+            list.append(message)?;
+            messages += 1;
+        }
         match data {
-            Some(data) if max_messages > 0 && data.is_exact_instance_of::<PyBytes>() => {
-                // The whole messages at the front of a `bytes` read, made straight from it
-                // (see `whole_frames`); the rest to the engine.
-                let mut read = data.cast::<PyBytes>()?.as_bytes();
-                while messages < max_messages && !read.is_empty() {
-                    match take_one(py, conn, read) {
-                        Ok((Some(message), taken)) => {
-                            read = read.get(taken..).unwrap_or_default();
-                            if let Err(error) = list.append(message) {
-                                conn.receive_data(read);
-                                return Err(error);
-                            }
-                            messages += 1;
-                        }
-                        Ok((None, _)) => {
-                            // A frame the engine holds the start of: it finishes it (exactly
-                            // its bytes), and whole frames are taken again after it.
-                            let Some(rest) = conn.frame_rest().filter(|&n| n <= read.len()) else {
-                                break;
-                            };
-                            conn.receive_data(&read[..rest]);
-                            read = &read[rest..];
-                            match append_next(py, conn, &list, defer_errors) {
-                                Ok(Next::Message) => messages += 1,
-                                Ok(Next::Drained) => break,
-                                Ok(Next::End) => {
-                                    conn.receive_data(read);
-                                    return Ok(list);
-                                }
-                                Err(error) => {
-                                    conn.receive_data(read);
-                                    return Err(error);
-                                }
-                            }
-                        }
-                        Err(error) => {
-                            conn.receive_data(read);
-                            return Err(error);
-                        }
-                    }
-                }
-                if !read.is_empty() {
-                    conn.receive_data(read);
-                }
+            Some(data)
+                if pieces.partial.is_some()
+                    || (messages < max_messages && data.is_exact_instance_of::<PyBytes>()) =>
+            {
+                // The whole messages at the front of the read, and the pieces of a binary
+                // frame straddling reads, made straight from it (see `take_next`); the rest
+                // to the engine. No Python code runs meanwhile: a `bytearray` stays as is.
+                convert::with_bytes(data, |read| {
+                    read_messages(
+                        py,
+                        conn,
+                        pieces,
+                        &list,
+                        read,
+                        &mut messages,
+                        max_messages,
+                        defer_errors,
+                    )
+                })??;
             }
             Some(data) => convert::with_bytes(data, |bytes| conn.receive_data(bytes))?,
             None => {}
@@ -161,6 +198,69 @@ impl Connection {
         }
         Ok(list)
     }
+}
+
+/// `receive_messages`' read: up to `max_messages` messages made straight from `read`
+/// appended to `list` (a message finished past that goes to `pieces.ready`), the frames the
+/// engine began finished by it, the rest of `read` given to the engine.
+#[allow(clippy::too_many_arguments)]
+fn read_messages(
+    py: Python<'_>,
+    conn: &mut sansocket::Connection,
+    pieces: &mut Pieces,
+    list: &Bound<'_, PyList>,
+    mut read: &[u8],
+    messages: &mut usize,
+    max_messages: usize,
+    defer_errors: bool,
+) -> PyResult<()> {
+    // A frame straddling reads takes its pieces first, whatever the room left.
+    while !read.is_empty() && (*messages < max_messages || pieces.partial.is_some()) {
+        match take_next(py, conn, &mut pieces.partial, read) {
+            Ok((Some(message), taken)) => {
+                read = read.get(taken..).unwrap_or_default();
+                if *messages >= max_messages {
+                    pieces.ready = Some(message.cast_into::<PyBytes>()?.unbind());
+                    continue;
+                }
+                if let Err(error) = list.append(message) {
+                    conn.receive_data(read);
+                    return Err(error);
+                }
+                *messages += 1;
+            }
+            Ok((None, taken)) if taken > 0 => read = read.get(taken..).unwrap_or_default(),
+            Ok((None, _)) => {
+                // A frame the engine holds the start of: it finishes it (exactly its
+                // bytes), and whole frames are taken again after it.
+                let Some(rest) = conn.frame_rest().filter(|&n| n <= read.len()) else {
+                    break;
+                };
+                conn.receive_data(&read[..rest]);
+                read = &read[rest..];
+                match append_next(py, conn, list, defer_errors) {
+                    Ok(Next::Message) => *messages += 1,
+                    Ok(Next::Drained) => break,
+                    Ok(Next::End) => {
+                        conn.receive_data(read);
+                        return Ok(());
+                    }
+                    Err(error) => {
+                        conn.receive_data(read);
+                        return Err(error);
+                    }
+                }
+            }
+            Err(error) => {
+                conn.receive_data(read);
+                return Err(error);
+            }
+        }
+    }
+    if !read.is_empty() {
+        conn.receive_data(read);
+    }
+    Ok(())
 }
 
 /// What [`append_next`] appended.

@@ -151,7 +151,10 @@ pub(crate) fn wsproto_events(
 /// made straight from the read: a binary payload is unmasked into its `bytes` (one copy), an
 /// ASCII text payload into its `str` (other text is decoded by Python's UTF-8 decoder, which
 /// checks it; text it refuses is left to the engine, which reports the error as it would
-/// have). A frame the engine had begun (its first piece handed out) is finished by
+/// have). A binary frame straddling reads is taken piece by piece
+/// (`ConnectionExt::receive_frame_piece`), each piece a `bytes_cls(piece, fin, fin)`
+/// unmasked straight from its read (every later read must come here until its last piece
+/// has). A frame the engine had begun (its first piece handed out) is finished by
 /// the engine first, its last piece appended as [`wsproto_events`] would. The rest of
 /// `data` goes to the engine, as by `receive_data`: decode it with [`wsproto_events`].
 ///
@@ -190,6 +193,24 @@ pub(crate) fn wsproto_receive(
                 }
             });
             data = &data[taken..];
+            if let Some(piece) = core.receive_frame_piece(data) {
+                // A binary frame straddling reads: each piece is a `bytes_cls(piece, fin,
+                // fin)` (as wsproto yields what arrived of a frame), unmasked straight from
+                // the read. (A header alone makes none.)
+                data = &data[piece.taken..];
+                if error.is_none() && (!piece.payload.is_empty() || piece.is_last()) {
+                    let key = piece.mask.unwrap_or_default();
+                    let fin = piece.is_last();
+                    let made = convert::new_bytes(py, piece.payload.len(), |buf| {
+                        copy_masked_uninit(buf, piece.payload, key, piece.offset % 4);
+                        buf.len()
+                    })
+                    .and_then(|bytes| bytes_cls.call1((bytes, fin, fin)))
+                    .and_then(|message| out.append(message));
+                    error = made.err();
+                }
+                continue;
+            }
             let Some(rest) = core.frame_rest().filter(|&n| n <= data.len()) else {
                 break;
             };

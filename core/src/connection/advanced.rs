@@ -7,6 +7,44 @@ use crate::error::{Error, UsageError};
 use crate::event::{Event, MessageKind, Utf8Bytes};
 use crate::frame::MAX_HEADER_LEN;
 
+/// A piece of a frame whose payload the host takes itself, from
+/// [`ConnectionExt::receive_frame_piece`].
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct FramePiece<'a> {
+    /// The message's kind (binary: text frames are not handed out this way).
+    pub kind: MessageKind,
+    /// The frame's payload length: the whole message's (the frame is its only one).
+    pub len: usize,
+    /// Where `payload` starts in the frame's payload (0 for the first piece).
+    pub offset: usize,
+    /// The piece of the payload, still masked with `mask` from key position `offset % 4`
+    /// (a server's: unmask it with [`mask::copy_masked`](crate::mask::copy_masked)); may be
+    /// empty (a first piece that is the header alone).
+    pub payload: &'a [u8],
+    /// The frame's mask key (`None` on a client: frames from a server are not masked).
+    pub mask: Option<[u8; 4]>,
+    /// How many bytes of the `data` given were taken (the first piece's header and
+    /// payload, then the payload): the rest of `data` follows the piece.
+    pub taken: usize,
+}
+
+impl FramePiece<'_> {
+    /// Whether this is the frame's first piece, the one with its header (the host makes
+    /// its message's object now; the piece may be empty, and then so is `offset` of the
+    /// next one).
+    #[must_use]
+    pub fn is_first(&self) -> bool {
+        self.taken > self.payload.len()
+    }
+
+    /// Whether this piece finishes the frame (and its message): the engine is idle again.
+    #[must_use]
+    pub fn is_last(&self) -> bool {
+        self.offset + self.payload.len() == self.len
+    }
+}
+
 mod sealed {
     /// Only [`Connection`](crate::Connection) implements
     /// [`ConnectionExt`](super::ConnectionExt).
@@ -29,7 +67,7 @@ mod sealed {
 /// | input without a copy | [`take_read_buffer`](Self::take_read_buffer), [`give_read_buffer`](Self::give_read_buffer) |
 /// | output without a copy | [`send_binary_shared`](Self::send_binary_shared), [`send_text_shared`](Self::send_text_shared), [`send_head`](Self::send_head) |
 /// | events in batches | [`next_event_batched`](Self::next_event_batched) |
-/// | whole messages straight from the read | [`receive_whole_frames`](Self::receive_whole_frames), [`frame_rest`](Self::frame_rest) |
+/// | whole messages straight from the read | [`receive_whole_frames`](Self::receive_whole_frames), [`receive_frame_piece`](Self::receive_frame_piece), [`frame_rest`](Self::frame_rest) |
 pub trait ConnectionExt: sealed::Sealed {
     /// The receive buffer, for the host to read from its transport straight into it: the
     /// zero-copy alternative to [`receive_data`](Connection::receive_data), which has to
@@ -47,6 +85,10 @@ pub trait ConnectionExt: sealed::Sealed {
     /// fills it, halved after reads of less than 4 KiB). It is never more than 32 KiB,
     /// whatever a header announces, and never 0; appending more is allowed (the buffer
     /// grows). The buffer may share its allocation with payloads handed out earlier.
+    ///
+    /// While a frame is with the host
+    /// ([`receive_frame_piece`](Self::receive_frame_piece)), it returns an empty buffer
+    /// (and `give_read_buffer` then fails): the frame's bytes go to `receive_frame_piece`.
     ///
     /// One buffer at a time: until it is given back, `next_event` returns `Ok(None)` (the
     /// undecoded bytes are with the host, and
@@ -178,6 +220,63 @@ pub trait ConnectionExt: sealed::Sealed {
     /// frames again.
     fn frame_rest(&self) -> Option<usize>;
 
+    /// For hosts that make a message's object themselves when its frame straddles reads
+    /// (the companion of [`receive_whole_frames`](Self::receive_whole_frames), which takes
+    /// the frames whole in a read): the host takes the frame's payload piece by piece,
+    /// straight from each read, and the engine only decodes its header and counts its bytes.
+    ///
+    /// When no frame is with the host: if `data` starts with the whole header of a frame
+    /// that `receive_whole_frames` would take (same conditions: nothing buffered or under
+    /// way, the connection open and receiving, a final uncompressed frame masked as the role
+    /// expects, within [`max_frame_size`](crate::Config::max_frame_size) and
+    /// [`max_message_size`](crate::Config::max_message_size)) but whose payload is not all
+    /// in `data`, and it is a **binary** frame (text frames keep the engine's path, which
+    /// checks their UTF-8; so does a frame whose header a read cuts: its first bytes went
+    /// to `receive_data`), the frame goes to the host: the call takes all of `data` (its
+    /// header and the payload bytes present, perhaps none) and returns them as the frame's
+    /// first piece. Otherwise `None`, and nothing is taken.
+    ///
+    /// While a frame is with the host: the call returns its next piece, the first
+    /// `min(rest of the frame, data.len())` bytes of `data`
+    /// ([`FramePiece::taken`]); the piece with [`FramePiece::is_last`] finishes the frame,
+    /// and the engine is idle again: give the rest of `data` to `receive_whole_frames`,
+    /// this method, or [`receive_data`](Connection::receive_data), as any read.
+    ///
+    /// The engine makes no event of a frame with the host (the host makes the message;
+    /// with [`Delivery::Chunks`](crate::Delivery::Chunks), one per piece if it likes), and
+    /// nothing else happens meanwhile (control frames cannot come inside a frame). Give
+    /// each read to this method first until the frame is finished: bytes given to
+    /// `receive_data` meanwhile are kept and decoded after the frame, as if they came
+    /// after it, and [`take_read_buffer`](Self::take_read_buffer) returns an empty buffer.
+    /// [`next_event`](Connection::next_event) returns `Ok(None)` (or the abnormal closure,
+    /// after [`receive_eof`](Connection::receive_eof)).
+    ///
+    /// ```
+    /// use sansocket::advanced::ConnectionExt;
+    /// use sansocket::mask::copy_masked;
+    /// use sansocket::{Config, Connection};
+    ///
+    /// let mut conn = Connection::open_server(Config::default(), None);
+    /// // A masked binary frame of 6 bytes, in two reads.
+    /// let key = [1, 2, 3, 4];
+    /// let mut wire = vec![0x82, 0x86, 1, 2, 3, 4];
+    /// wire.extend(b"sansio".iter().zip(key.iter().cycle()).map(|(b, k)| b ^ k));
+    /// let (first, second) = wire.split_at(8);
+    ///
+    /// let mut message = vec![0; 0];
+    /// for read in [first, second] {
+    ///     let piece = conn.receive_frame_piece(read).unwrap();
+    ///     message.resize(piece.len, 0);
+    ///     let to = &mut message[piece.offset..piece.offset + piece.payload.len()];
+    ///     copy_masked(to, piece.payload, piece.mask.unwrap(), piece.offset % 4);
+    ///     assert_eq!(piece.taken, read.len());
+    /// }
+    /// assert_eq!(message, b"sansio");
+    /// assert!(conn.next_event().unwrap().is_none());
+    /// ```
+    #[must_use = "the piece's bytes were taken: the host must keep them"]
+    fn receive_frame_piece<'a>(&mut self, data: &'a [u8]) -> Option<FramePiece<'a>>;
+
     /// [`next_event`](Connection::next_event) for hosts that hand events over in batches
     /// (the WASM binding does: it decodes a read's events into one table for JavaScript). A
     /// protocol error is returned at once but not acted on yet, so that the application can
@@ -192,6 +291,9 @@ pub trait ConnectionExt: sealed::Sealed {
 
 impl ConnectionExt for Connection {
     fn take_read_buffer(&mut self) -> BytesMut {
+        if self.receiver.has_host_frame() {
+            return BytesMut::new();
+        }
         let framing = matches!(self.handshake, Handshake::Done);
         self.receiver.lend(framing)
     }
@@ -250,6 +352,29 @@ impl ConnectionExt for Connection {
             taken += frame.len;
         }
         taken
+    }
+
+    fn receive_frame_piece<'a>(&mut self, data: &'a [u8]) -> Option<FramePiece<'a>> {
+        let piece = match self.receiver.host_piece(data) {
+            Some((piece, meanwhile)) => {
+                if !meanwhile.is_empty() {
+                    self.receive_data(&meanwhile);
+                }
+                piece
+            }
+            None if self.receiving_normally() && self.receiver.is_idle() => {
+                self.receiver.begin_host_frame(data)?
+            }
+            None => return None,
+        };
+        Some(FramePiece {
+            kind: piece.kind,
+            len: piece.len,
+            offset: piece.offset,
+            payload: piece.payload,
+            mask: piece.mask,
+            taken: piece.taken,
+        })
     }
 
     fn frame_rest(&self) -> Option<usize> {

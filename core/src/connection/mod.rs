@@ -272,6 +272,11 @@ impl Connection {
             self.receiver.keep_meanwhile(data);
             return;
         }
+        if self.receiver.has_host_frame() {
+            // Kept for after the frame with the host (see `receive_frame_piece`).
+            self.receiver.keep_after_host_frame(data);
+            return;
+        }
         if self.early_overflow {
             return;
         }

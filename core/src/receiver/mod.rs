@@ -21,6 +21,7 @@ use crate::frame::{FrameHeader, OpCode};
 use crate::utf8::Utf8Validator;
 
 mod check;
+mod host_frame;
 mod inflate;
 mod join;
 mod poll;
@@ -124,6 +125,8 @@ pub(crate) struct Receiver {
     /// Payload size of the last frame the general path received whole (whole-message
     /// delivery): a frame that big in progress is given room for all of it at once.
     last_whole: u64,
+    /// A frame whose payload the host takes itself (see `host_frame.rs`).
+    host: Option<Box<host_frame::HostFrame>>,
 }
 
 impl Receiver {
@@ -150,6 +153,7 @@ impl Receiver {
             between: read_buffer::ROOM_MIN,
             last_frame: 0,
             last_whole: 0,
+            host: None,
         }
     }
 

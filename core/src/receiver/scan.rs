@@ -315,9 +315,11 @@ impl Receiver {
     }
 
     /// Nothing received is left to decode or in progress (no bytes buffered, no frame or
-    /// message under way, the buffer not lent): the next bytes start a frame.
+    /// message under way, none with the host, the buffer not lent): the next bytes start a
+    /// frame.
     pub(crate) fn is_idle(&self) -> bool {
         self.buf.is_empty()
+            && self.host.is_none()
             && self.frame.is_none()
             && self.message.is_none()
             && self.joined.is_none()

@@ -15,7 +15,8 @@ impl Driver<'_> {
     }
 
     /// `bytes` in reads of sizes drawn from `seed` (one read when it is 0),
-    /// each handed over as [`Feed::WholeFrames`] says, events drained after each read.
+    /// each handed over as [`Feed::WholeFrames`] says (whole frames, then the pieces of a
+    /// binary frame straddling reads, then the engine), events drained after each read.
     pub(super) fn whole_frames(&mut self, mut bytes: &[u8], seed: &mut u64) {
         use sansocket::advanced::ConnectionExt;
         use sansocket::{MessageKind, Utf8Bytes};
@@ -60,6 +61,40 @@ impl Driver<'_> {
                 read = &read[taken..];
                 for event in made {
                     self.on_event(event, &[]);
+                }
+                if let Some(piece) = self.conn.receive_frame_piece(read) {
+                    // A frame straddling reads: its pieces unmasked into the host's message.
+                    assert_eq!(piece.is_first(), self.piece.is_none(), "first piece");
+                    assert!(
+                        piece.taken <= read.len()
+                            && piece.offset + piece.payload.len() <= piece.len
+                    );
+                    let message = self.piece.get_or_insert_with(|| vec![0; piece.len]);
+                    let to = &mut message[piece.offset..piece.offset + piece.payload.len()];
+                    to.copy_from_slice(piece.payload);
+                    if let Some(key) = piece.mask {
+                        sansocket::mask::apply_mask(to, key, piece.offset % 4);
+                    }
+                    read = &read[piece.taken..];
+                    if !piece.is_last() {
+                        assert!(
+                            read.is_empty(),
+                            "a piece short of its frame's end takes the read"
+                        );
+                        break;
+                    }
+                    let data = bytes::Bytes::from(self.piece.take().unwrap_or_default());
+                    let event = match piece.kind {
+                        kind if chunks => Event::Chunk {
+                            kind,
+                            data,
+                            fin: true,
+                        },
+                        MessageKind::Binary => Event::Binary(data),
+                        MessageKind::Text => unreachable!("text is not taken in pieces"),
+                    };
+                    self.on_event(event, &[]);
+                    continue;
                 }
                 let Some(rest) = self.conn.frame_rest().filter(|&r| r <= read.len()) else {
                     break;

@@ -64,6 +64,8 @@ struct Driver<'a> {
     /// Text held back between text fragments, and the fragmented message being sent.
     carry: Vec<u8>,
     building: Option<(bool, Vec<u8>)>,
+    /// The message of a frame taken in pieces (`receive_frame_piece`), as it fills.
+    piece: Option<Vec<u8>>,
 }
 
 impl<'a> Driver<'a> {
@@ -103,6 +105,7 @@ impl<'a> Driver<'a> {
             max_chunk: 0,
             carry: Vec::new(),
             building: None,
+            piece: None,
         };
         d.flush();
         d
