@@ -192,10 +192,11 @@ fn big_messages_in_every_read_size() {
             &[(16 << 10) + 9],
             &[65536, 100, 20_000, 1, 3],
         ] {
-            // (A read that cuts a header leaves that frame to the engine.)
+            // (A read that cuts a header leaves that frame to the engine, and so does one
+            // of more than 64 KiB until 1/16 of it is in the read: the 1 MiB frame here.)
             let framed = check(&wire, sizes, &make);
             assert!(
-                framed >= 2 || sizes == [(16 << 10) + 9],
+                framed >= 1 || sizes == [(16 << 10) + 9],
                 "{sizes:?}: {framed}"
             );
         }
@@ -319,4 +320,42 @@ fn eof_inside_a_frame_with_the_host_is_an_abnormal_closure() {
         conn.next_event(),
         Err(Error::Protocol(ProtocolError::AbnormalClosure))
     ));
+}
+
+#[test]
+fn a_frame_is_taken_only_when_its_read_holds_a_16th_of_it() {
+    // The host makes the message's object with the first piece: no bigger than the room the
+    // engine would give the frame by then (16 times what arrived, at least 64 KiB).
+    let wire = frame(true, 2, KEY, &bytes(1 << 20, 9));
+    let header = 14;
+    let sixteenth = (1 << 20) / 16;
+    let mut conn = server(Delivery::Messages, Config::default());
+    assert!(conn.receive_frame_piece(&wire[..header]).is_none());
+    assert!(
+        conn.receive_frame_piece(&wire[..header + sixteenth - 1])
+            .is_none()
+    );
+    let piece = conn
+        .receive_frame_piece(&wire[..header + sixteenth])
+        .expect("a 16th of the frame is in the read");
+    assert_eq!((piece.len, piece.payload.len()), (1 << 20, sixteenth));
+    // A header alone announcing 16 MiB is not taken; the engine's path has it.
+    let big = frame(true, 2, KEY, &bytes(16 << 20, 1));
+    let mut conn = server(Delivery::Messages, Config::default());
+    assert!(conn.receive_frame_piece(&big[..header]).is_none());
+    // Up to 64 KiB, the header alone is enough.
+    let small = frame(true, 2, KEY, &bytes(64 << 10, 2));
+    let piece = server(Delivery::Messages, Config::default())
+        .receive_frame_piece(&small[..header])
+        .map(|p| p.len);
+    assert_eq!(piece, Some(64 << 10));
+    for sizes in [
+        &[header + sixteenth - 1][..],
+        &[header + sixteenth],
+        &[4096],
+    ] {
+        check(&wire, sizes, &|| {
+            server(Delivery::Messages, Config::default())
+        });
+    }
 }

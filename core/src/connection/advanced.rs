@@ -232,9 +232,12 @@ pub trait ConnectionExt: sealed::Sealed {
     /// [`max_message_size`](crate::Config::max_message_size)) but whose payload is not all
     /// in `data`, and it is a **binary** frame (text frames keep the engine's path, which
     /// checks their UTF-8; so does a frame whose header a read cuts: its first bytes went
-    /// to `receive_data`), the frame goes to the host: the call takes all of `data` (its
-    /// header and the payload bytes present, perhaps none) and returns them as the frame's
-    /// first piece. Otherwise `None`, and nothing is taken.
+    /// to `receive_data`), and its length is at most 16 times the payload bytes present
+    /// (or 64 KiB: the room the engine itself would give the frame by now, as the host
+    /// makes the message's object at once: a header announcing 16 MiB keeps the engine's
+    /// path, which grows its buffer as the bytes come), the frame goes to the host: the
+    /// call takes all of `data` (its header and the payload bytes present, perhaps none)
+    /// and returns them as the frame's first piece. Otherwise `None`, and nothing is taken.
     ///
     /// While a frame is with the host: the call returns its next piece, the first
     /// `min(rest of the frame, data.len())` bytes of `data`

@@ -4,8 +4,8 @@
 
 use bytes::BytesMut;
 
-use super::Receiver;
 use super::scan::Simple;
+use super::{Receiver, room_for};
 use crate::event::MessageKind;
 
 /// The frame with the host: its payload length, the bytes of it handed out so far, its
@@ -71,8 +71,9 @@ impl Receiver {
     /// At a frame boundary (the caller checks the receiver is idle and the connection
     /// receiving): when `data` starts with the whole header of a binary frame that
     /// [`simple_frame`](Self::simple_frame) would take but whose payload is not all in
-    /// `data`, the frame goes to the host: its header and the payload bytes present are
-    /// taken, and handed out as its first piece.
+    /// `data`, and no bigger than the room the engine would give it by now
+    /// ([`room_for`]), the frame goes to the host: its header and the payload bytes
+    /// present are taken, and handed out as its first piece.
     pub(crate) fn begin_host_frame<'a>(&mut self, data: &'a [u8]) -> Option<Piece<'a>> {
         let Simple::Yes {
             kind: MessageKind::Binary,
@@ -83,8 +84,14 @@ impl Receiver {
         else {
             return None;
         };
-        if data.len() - header_len >= len {
+        let present = data.len() - header_len;
+        if present >= len {
             return None; // whole: `receive_whole_frames` takes it
+        }
+        if len > room_for(present) {
+            // The host makes the whole message's object now: no bigger than the room the
+            // engine would give the frame (a header announcing 16 MiB must not make 16 MiB).
+            return None;
         }
         self.last_frame = header_len.saturating_add(len);
         let payload = &data[header_len..];

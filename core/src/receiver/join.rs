@@ -216,7 +216,7 @@ impl Receiver {
             }
             let room = if header.fin {
                 // A big message in one frame, unfinished: room as for the general path.
-                len.min(arrived.saturating_mul(super::GROWTH).max(64 << 10))
+                len.min(super::room_for(arrived))
             } else {
                 self.join_room()
             };

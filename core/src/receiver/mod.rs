@@ -37,6 +37,12 @@ use scan::Scan;
 /// a header alone announcing 16 MiB still reserves only 64 KiB.
 const GROWTH: usize = 16;
 
+/// The most room a frame still arriving may be given once `arrived` bytes of it are here:
+/// [`GROWTH`] times those, and at least 64 KiB.
+fn room_for(arrived: usize) -> usize {
+    arrived.saturating_mul(GROWTH).max(64 << 10)
+}
+
 /// A message in one frame from this size on, finished by a read that goes on past it, is
 /// split off at once (`split_finished`); the head of a smaller one costs less to move than
 /// the allocation the rest of the read would take.

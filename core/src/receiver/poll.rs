@@ -6,7 +6,7 @@
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::scan::{Scan, Simple, scanned_header, unmask_whole};
-use super::{Frame, GROWTH, KEEP_IDLE, Received, Receiver, SPLIT_MIN, finish, message_event};
+use super::{Frame, KEEP_IDLE, Received, Receiver, SPLIT_MIN, finish, message_event, room_for};
 use crate::config::Delivery;
 use crate::error::ProtocolError;
 use crate::event::{Event, MessageKind};
@@ -201,7 +201,7 @@ impl Receiver {
             // arrived (or 64 KiB): a 14-byte header announcing 16 MiB must not make us
             // allocate 16 MiB.
             let rest = usize::try_from(frame.remaining).unwrap_or(usize::MAX) - available;
-            let room = rest.min(available.saturating_mul(GROWTH).max(64 << 10));
+            let room = rest.min(room_for(available));
             // (nothing buffered of a frame being joined: its bytes go to the message)
             let joining =
                 available == 0 && self.message.as_ref().is_some_and(|m| !m.data.is_empty());

@@ -14,7 +14,7 @@ use std::mem;
 
 use bytes::BytesMut;
 
-use super::{GROWTH, Receiver};
+use super::{Receiver, room_for};
 use crate::frame::MAX_HEADER_LEN;
 
 /// Room offered between frames at first, and the least it shrinks to (an idle connection's
@@ -138,9 +138,7 @@ impl Receiver {
                 // A frame this big arrived whole before: room for all of it at once.
                 return rest.max(room);
             }
-            return rest
-                .min(arrived.saturating_mul(GROWTH).max(64 << 10))
-                .max(room);
+            return rest.min(room_for(arrived)).max(room);
         }
         if self.last_frame > FRAME_ROOM_MAX {
             return room + MAX_HEADER_LEN;
