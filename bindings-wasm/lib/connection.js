@@ -32,7 +32,7 @@ const INLINE_MAX = 256;
 
 // Row kinds: defined once, in src/events.rs, and read from the WASM module's eventKinds()
 // when the first connection is made.
-let TEXT, BINARY, TEXT_CHUNK, BINARY_CHUNK, PING, PONG, RICH;
+let TEXT, BINARY, TEXT_CHUNK, BINARY_CHUNK, PING, PONG, RICH, PIECE;
 /** Bytes between two payloads (frame headers, a small frame) still copied in one piece. */
 const MAX_GAP = 256;
 /**
@@ -41,6 +41,12 @@ const MAX_GAP = 256;
  * allocation per payload.
  */
 const MAX_RUN = 64 << 10;
+/**
+ * A message whose frame straddles reads is allocated at its full length when its header
+ * comes, up to this size; a larger one starts at this size and doubles as its pieces come
+ * (a header alone never makes more than this much memory).
+ */
+const PIECES_UPFRONT = 1 << 20;
 
 /** Bytes from a Uint8Array (Buffer), another view or an ArrayBuffer; strings as UTF-8. */
 function toBytes(data, what, allowString) {
@@ -72,7 +78,7 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
   function refresh() {
     if (u8 !== null && u8.length !== 0) return;
     if (memory === null) {
-      ({ TEXT, BINARY, TEXT_CHUNK, BINARY_CHUNK, PING, PONG, RICH } = getRaw().eventKinds());
+      ({ TEXT, BINARY, TEXT_CHUNK, BINARY_CHUNK, PING, PONG, RICH, PIECE } = getRaw().eventKinds());
       memory = getRaw().wasmMemory();
     }
     if (memory.buffer !== buffer) {
@@ -97,6 +103,40 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
     return out.buffer;
   }
 
+  /** `n` bytes of new memory (Node: not zeroed from UNZEROED_MIN on). */
+  function allocBytes(n) {
+    return allocUnsafeSlow === undefined || n < UNZEROED_MIN ? new Uint8Array(n) : allocUnsafeSlow(n);
+  }
+
+  /**
+   * A PIECE row: WASM memory [start, end) is the next piece of the binary message that
+   * `conn` is putting together (`total` > 0: the first piece, of a message that long, to be
+   * put into `room`, free memory of exactly that length, or into new memory if null).
+   * Returns the message's event once its pieces add up to it, otherwise null.
+   */
+  function takePiece(conn, start, end, total, room) {
+    let message = assemblyOf(conn);
+    if (total > 0) {
+      message = { data: room ?? allocBytes(Math.min(total, PIECES_UPFRONT)), filled: 0, total };
+    } else if (message === null) {
+      throw new Error('sansocket: a message piece without its start');
+    }
+    const n = end - start;
+    if (message.filled + n > message.data.length) {
+      const grown = allocBytes(Math.min(message.total, Math.max(2 * message.data.length, message.filled + n)));
+      grown.set(message.data.subarray(0, message.filled));
+      message.data = grown;
+    }
+    message.data.set(u8.subarray(start, end), message.filled);
+    message.filled += n;
+    if (message.filled < message.total) {
+      setAssembly(conn, message);
+      return null;
+    }
+    setAssembly(conn, null);
+    return { type: 'binary', data: message.data };
+  }
+
   /**
    * The events of the byte rows [first, end) of the table at `head` (u32 index), whose
    * payloads lie within WASM memory [lo, hi): one copy for them all, each event's data a
@@ -106,7 +146,7 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
     const copy = copyOut(lo, hi);
     for (let j = first, q = head + 2 + first * 4; j < end; j++, q += 4) {
       const kind = u32[q];
-      if (kind === RICH || (!textBytes && (kind === TEXT || kind === TEXT_CHUNK))) continue;
+      if (kind === RICH || kind === PIECE || (!textBytes && (kind === TEXT || kind === TEXT_CHUNK))) continue;
       const data = new Uint8Array(copy, u32[q + 1] - lo, u32[q + 2]);
       if (kind === BINARY) events[j] = { type: 'binary', data };
       else if (kind === TEXT) events[j] = { type: 'text', data };
@@ -121,8 +161,9 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
    * The events of the batch whose table is at `table` (0: none), as plain objects. `input`:
    * a consumed read (free memory, see `receiveData`) or null: payloads go into it one after
    * the other, from its start, as long as they fit, and the others are copied out in runs.
+   * `conn`: the connection, for the pieces of a message whose frame straddles reads.
    */
-  function decode(raw, table, input, textBytes) {
+  function decode(raw, table, input, textBytes, conn) {
     if (table === 0) return [];
     refresh();
     const head = table >>> 2;
@@ -137,6 +178,8 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
     let first = -1;
     let lo = 0;
     let hi = 0;
+    // Pieces that do not finish their message leave a hole in `events`.
+    let holes = 0;
     for (let i = 0, p = head + 2; i < rows; i++, p += 4) {
       const kind = u32[p];
       const start = u32[p + 1];
@@ -147,6 +190,19 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
         events[i] = { type: 'chunk', kind: 'text', data: utf8(start, end), fin: u32[p + 3] === 1 };
       } else if (kind === RICH) {
         events[i] = rich[r++];
+      } else if (kind === PIECE) {
+        if (first >= 0) first = copyRun(events, head, first, i, lo, hi, textBytes);
+        // A message that fits in the rest of the consumed read is put together there (the
+        // first piece is the read's last row: nothing else goes into it after).
+        const total = u32[p + 3];
+        let into = null;
+        if (total > 0 && total <= room - used) {
+          into = input.subarray(used, used + total);
+          used += total;
+        }
+        const event = takePiece(conn, start, end, total, into);
+        if (event === null) holes++;
+        else events[i] = event;
       } else if (kind >= TEXT && kind <= PONG) {
         if (end > start && end - start <= room - used) {
           if (first >= 0) first = copyRun(events, head, first, i, lo, hi, textBytes);
@@ -171,7 +227,7 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
       }
     }
     if (first >= 0) copyRun(events, head, first, rows, lo, hi, textBytes);
-    return events;
+    return holes === 0 ? events : events.filter(Boolean);
   }
 
   /**
@@ -179,7 +235,10 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
    * WASM, for the Node glue (a socket's reads are its own): the read goes through the
    * instance's scratch buffer, whole frames are unmasked straight out of it (no zeroed room
    * in the engine's buffer, one pass fewer per payload), and their payloads are copied out
-   * at once (their rows are valid only until the next read on any connection).
+   * at once (their rows are valid only until the next read on any connection). A binary
+   * message whose frame straddles reads is allocated when its header comes and filled
+   * piece by piece, each piece unmasked straight out of its read (the engine only counts
+   * them). Once used for a connection, give it every read of that connection.
    */
   function receiveEvents(conn, read, textBytes) {
     const raw = live(conn);
@@ -191,7 +250,7 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
     }
     refresh();
     u8.set(read, at);
-    return decode(raw, raw.receiveScratch(len), read, textBytes);
+    return decode(raw, raw.receiveScratch(len), read, textBytes, conn);
   }
 
   /**
@@ -222,15 +281,25 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
 
   /** The RawConnection of a connection, or a clear error once it was freed. */
   let live;
+  /** The message a connection puts together from pieces (`takePiece`), or null. */
+  let assemblyOf;
+  let setAssembly;
 
   class Connection {
     #raw;
+
+    /** `{data, filled, total}`: a message whose frame straddles reads, being filled. */
+    #assembly = null;
 
     static {
       live = (conn) => {
         const raw = conn.#raw;
         if (raw === null) throw new Error('sansocket: this connection was freed');
         return raw;
+      };
+      assemblyOf = (conn) => conn.#assembly;
+      setAssembly = (conn, message) => {
+        conn.#assembly = message;
       };
     }
 
@@ -285,7 +354,7 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
       const raw = live(this);
       const input = this.#input;
       this.#input = null;
-      return decode(raw, raw.drain(), input, options?.textAs === 'bytes');
+      return decode(raw, raw.drain(), input, options?.textAs === 'bytes', this);
     }
 
     /** Everything queued for the transport, as a new Uint8Array (empty if nothing is). */
@@ -410,7 +479,7 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
 
     /** Received bytes held: undecoded input plus an unfinished message. */
     get bufferedInput() {
-      return live(this).bufferedInput();
+      return live(this).bufferedInput() + (this.#assembly?.filled ?? 0);
     }
 
     /** True once free() was called. */
@@ -427,6 +496,7 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
       if (this.#raw !== null) {
         const raw = this.#raw;
         this.#raw = null;
+        this.#assembly = null;
         raw.free();
       }
     }

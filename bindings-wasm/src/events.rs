@@ -28,6 +28,12 @@ pub(crate) const PING: u32 = 5;
 pub(crate) const PONG: u32 = 6;
 /// The next object of the rich list.
 pub(crate) const RICH: u32 = 7;
+/// A piece of a binary message whose one frame straddles reads, taken straight from them
+/// (`whole_frames.rs`): `extra` is the message's length on its first piece (which may be
+/// empty), 0 on the others. The pieces of a message come in order, in this batch and the
+/// next ones, with no other row between them; the message is whole once they add up to
+/// its length.
+pub(crate) const PIECE: u32 = 8;
 
 /// The row kinds by name, for `lib/connection.js` (the one definition of them is above).
 #[wasm_bindgen::prelude::wasm_bindgen(js_name = eventKinds)]
@@ -41,6 +47,7 @@ pub fn event_kinds() -> Object {
         ("PING", PING),
         ("PONG", PONG),
         ("RICH", RICH),
+        ("PIECE", PIECE),
     ] {
         set(&kinds, name, kind);
     }
@@ -77,9 +84,14 @@ impl Batch {
     /// A row for a payload that lies elsewhere in WASM memory (the instance's buffer of
     /// `whole_frames`), valid as long as that is.
     pub(crate) fn push_row(&mut self, kind: u32, at: u32, len: usize) {
+        self.push_row_extra(kind, at, len, 0);
+    }
+
+    /// [`push_row`](Self::push_row) with its `extra` word (a [`PIECE`]'s message length).
+    pub(crate) fn push_row_extra(&mut self, kind: u32, at: u32, len: usize, extra: u32) {
         self.ensure_header();
         let len = u32::try_from(len).unwrap_or(u32::MAX);
-        self.table.extend_from_slice(&[kind, at, len, 0]);
+        self.table.extend_from_slice(&[kind, at, len, extra]);
     }
 
     /// A row for an event built as a JavaScript object.

@@ -5,9 +5,15 @@
 //! messages (`ConnectionExt::receive_whole_frames`) are unmasked in one pass into
 //! [`PLAIN`], from where JavaScript copies each payload out: three passes over a payload
 //! (copy in, unmask, copy out) where the engine's receive buffer takes four (its room
-//! zeroed, copy in, unmask in place, copy out). The rest of the read goes to the engine:
-//! the rest of a frame it holds the start of (exactly its bytes, `frame_rest`), after which
-//! whole frames are taken again, and whatever no whole frame starts.
+//! zeroed, copy in, unmask in place, copy out). A binary frame that straddles reads (every
+//! message larger than a read) goes the same way piece by piece
+//! (`ConnectionExt::receive_frame_piece`: the engine decodes its header, checks the limits
+//! and counts its bytes): each piece is unmasked into [`PLAIN`], and JavaScript copies it
+//! into the message it allocated when the header came, instead of the engine gathering
+//! the frame in its buffer (copied in, grown, unmasked, copied out). The rest of the read
+//! goes to the engine: the rest of a frame it holds the start of (a text frame, or one
+//! whose header a read cut: exactly its bytes, `frame_rest`), after which whole frames are
+//! taken again, and whatever no whole frame starts.
 //!
 //! Both buffers are the instance's, not a connection's: an idle connection holds neither.
 //! The rows that point into [`PLAIN`] are valid until the next read through it, on any
@@ -32,20 +38,24 @@ thread_local! {
 const KEEP: usize = 128 << 10;
 
 /// Runs `f` with the instance's buffer `cell`, at least `len` bytes long (zeroed only where
-/// it grows); the buffer is kept for the next call unless it grew past [`KEEP`].
+/// it grows; `len` 0 takes it as it is). The buffer is kept for the next call: `room`'s
+/// address points into [`SCRATCH`] until `receive`, and the rows into [`PLAIN`] until the
+/// next read. One that grew past [`KEEP`] (a read larger than a socket's) is dropped by the
+/// next call that needs no more than that.
 fn with<R>(
     cell: &'static std::thread::LocalKey<Cell<Vec<u8>>>,
     len: usize,
     f: impl FnOnce(&mut [u8]) -> R,
 ) -> R {
     let mut buf = cell.take();
+    if len > 0 && len <= KEEP && buf.capacity() > KEEP {
+        buf = Vec::new();
+    }
     if buf.len() < len {
         buf.resize(len, 0);
     }
     let result = f(&mut buf);
-    if buf.capacity() <= KEEP {
-        cell.set(buf);
-    }
+    cell.set(buf);
     result
 }
 
@@ -56,9 +66,11 @@ pub(crate) fn room(len: usize) -> u32 {
 }
 
 /// Decodes the read of `len` bytes that JavaScript wrote into the scratch buffer: whole
-/// frames become rows of `batch` pointing into [`PLAIN`]; the rest goes to the engine, and
-/// `drain` pushes the events the engine decodes (it returns false after an error, which
-/// ends the taking of whole frames). The rows the engine's events make follow in order.
+/// frames become rows of `batch` pointing into [`PLAIN`]; so do the pieces of a binary frame
+/// that straddles reads ([`events::PIECE`] rows, unmasked there too: JavaScript puts them
+/// into the message it made at the first one); the rest goes to the engine, and `drain`
+/// pushes the events the engine decodes (it returns false after an error, which ends the
+/// taking of whole frames). The rows the engine's events make follow in order.
 pub(crate) fn receive(
     conn: &mut Connection,
     batch: &mut Batch,
@@ -72,6 +84,32 @@ pub(crate) fn receive(
         with(&PLAIN, read.len(), |plain| {
             let mut used = 0;
             loop {
+                // The next piece of a frame with the host, or a straddling frame's first.
+                if let Some(piece) = conn.receive_frame_piece(read) {
+                    let n = piece.payload.len();
+                    let Some(dst) = plain.get_mut(used..used + n) else {
+                        break; // never: pieces are parts of the read
+                    };
+                    match piece.mask {
+                        Some(key) => {
+                            copy_masked(dst, piece.payload, key, piece.offset % 4);
+                        }
+                        None => dst.copy_from_slice(piece.payload),
+                    }
+                    // The message's length on its first piece (a u32 on wasm32).
+                    let total = if piece.is_first() {
+                        u32::try_from(piece.len).unwrap_or(u32::MAX)
+                    } else {
+                        0
+                    };
+                    batch.push_row_extra(events::PIECE, events::address(dst), n, total);
+                    used += n;
+                    read = read.get(piece.taken..).unwrap_or_default();
+                    if read.is_empty() {
+                        break;
+                    }
+                    continue;
+                }
                 let taken = conn.receive_whole_frames(read, |kind, payload, mask| {
                     let Some(dst) = plain.get_mut(used..used + payload.len()) else {
                         return false;
@@ -99,6 +137,9 @@ pub(crate) fn receive(
                 read = read.get(taken..).unwrap_or_default();
                 if read.is_empty() {
                     break;
+                }
+                if taken > 0 {
+                    continue; // the rest may start a frame that straddles reads
                 }
                 // A frame the engine holds the start of: it finishes it (exactly its bytes),
                 // and whole frames are taken again after it.
