@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 
 import { ServerConnection, serve } from '../lib/node.js';
 import { receiveEvents } from '../lib/node-wasm.js';
-import { cutAt, listen, masked, next, pattern } from './helpers.mjs';
+import { cutAt, everyN, listen, masked, next, pattern } from './helpers.mjs';
 
 const OPTIONS = { open: true, maxMessageSize: 4 << 20, maxFrameSize: 4 << 20 };
 
@@ -43,12 +43,6 @@ function run(reads, { reference = false, options = OPTIONS, eof = false } = {}) 
   }
   conn.free();
   return out;
-}
-
-function everyN(wire, size) {
-  const cuts = [];
-  for (let at = size; at < wire.length; at += size) cuts.push(at);
-  return cutAt(wire, cuts);
 }
 
 const ping = masked(9, Buffer.from('between'), true, 50);

@@ -74,3 +74,10 @@ export function cutAt(wire, cuts) {
   reads.push(wire.subarray(at));
   return reads;
 }
+
+/** `wire` in reads of `size` bytes (the last one shorter). */
+export function everyN(wire, size) {
+  const cuts = [];
+  for (let at = size; at < wire.length; at += size) cuts.push(at);
+  return cutAt(wire, cuts);
+}

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 
 import { ServerConnection, serve } from '../lib/node.js';
 import { receiveEvents } from '../lib/node-wasm.js';
-import { cutAt, listen, masked, next, pattern } from './helpers.mjs';
+import { cutAt, everyN, listen, masked, next, pattern } from './helpers.mjs';
 
 const OPTIONS = { open: true, maxMessageSize: 1 << 20, maxFrameSize: 1 << 20 };
 
@@ -40,12 +40,6 @@ function run(reads, { reference = false, textBytes = true, options = OPTIONS } =
   }
   conn.free();
   return out;
-}
-
-function everyN(wire, size) {
-  const cuts = [];
-  for (let at = size; at < wire.length; at += size) cuts.push(at);
-  return cutAt(wire, cuts);
 }
 
 const text = Buffer.from('ünïcödé €𝄞 '.repeat(30));
