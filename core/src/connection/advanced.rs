@@ -358,26 +358,18 @@ impl ConnectionExt for Connection {
     }
 
     fn receive_frame_piece<'a>(&mut self, data: &'a [u8]) -> Option<FramePiece<'a>> {
-        let piece = match self.receiver.host_piece(data) {
+        match self.receiver.host_piece(data) {
             Some((piece, meanwhile)) => {
                 if !meanwhile.is_empty() {
                     self.receive_data(&meanwhile);
                 }
-                piece
+                Some(piece)
             }
             None if self.receiving_normally() && self.receiver.is_idle() => {
-                self.receiver.begin_host_frame(data)?
+                self.receiver.begin_host_frame(data)
             }
-            None => return None,
-        };
-        Some(FramePiece {
-            kind: piece.kind,
-            len: piece.len,
-            offset: piece.offset,
-            payload: piece.payload,
-            mask: piece.mask,
-            taken: piece.taken,
-        })
+            None => None,
+        }
     }
 
     fn frame_rest(&self) -> Option<usize> {

@@ -6,6 +6,7 @@ use bytes::BytesMut;
 
 use super::scan::Simple;
 use super::{Receiver, room_for};
+use crate::advanced::FramePiece;
 use crate::event::MessageKind;
 
 /// The frame with the host: its payload length, the bytes of it handed out so far, its
@@ -17,16 +18,6 @@ pub(crate) struct HostFrame {
     done: usize,
     key: Option<[u8; 4]>,
     meanwhile: BytesMut,
-}
-
-/// A piece of the frame with the host, as the receiver hands it out.
-pub(crate) struct Piece<'a> {
-    pub(crate) kind: MessageKind,
-    pub(crate) len: usize,
-    pub(crate) offset: usize,
-    pub(crate) payload: &'a [u8],
-    pub(crate) mask: Option<[u8; 4]>,
-    pub(crate) taken: usize,
 }
 
 impl Receiver {
@@ -45,10 +36,10 @@ impl Receiver {
     /// The next piece of the frame with the host: the first `min(rest, data.len())` bytes
     /// of `data`. `None` if no frame is with the host. When the piece finishes the frame,
     /// the receiver is idle again, and the bytes kept meanwhile are returned with it.
-    pub(crate) fn host_piece<'a>(&mut self, data: &'a [u8]) -> Option<(Piece<'a>, BytesMut)> {
+    pub(crate) fn host_piece<'a>(&mut self, data: &'a [u8]) -> Option<(FramePiece<'a>, BytesMut)> {
         let host = self.host.as_mut()?;
         let n = (host.len - host.done).min(data.len());
-        let piece = Piece {
+        let piece = FramePiece {
             kind: host.kind,
             len: host.len,
             offset: host.done,
@@ -74,7 +65,7 @@ impl Receiver {
     /// `data`, and no bigger than the room the engine would give it by now
     /// ([`room_for`]), the frame goes to the host: its header and the payload bytes
     /// present are taken, and handed out as its first piece.
-    pub(crate) fn begin_host_frame<'a>(&mut self, data: &'a [u8]) -> Option<Piece<'a>> {
+    pub(crate) fn begin_host_frame<'a>(&mut self, data: &'a [u8]) -> Option<FramePiece<'a>> {
         let Simple::Yes {
             kind: MessageKind::Binary,
             header_len,
@@ -102,7 +93,7 @@ impl Receiver {
             key,
             meanwhile: BytesMut::new(),
         }));
-        Some(Piece {
+        Some(FramePiece {
             kind: MessageKind::Binary,
             len,
             offset: 0,
