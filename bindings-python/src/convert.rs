@@ -37,6 +37,15 @@ pub(crate) fn with_bytes<R>(data: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R)
     )))
 }
 
+/// `data` as a `bytes`: itself, or a copy of a `bytearray` or `memoryview` (see
+/// [`with_bytes`]).
+pub(crate) fn into_bytes<'py>(data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+    match data.cast::<PyBytes>() {
+        Ok(bytes) => Ok(bytes.clone()),
+        Err(_) => with_bytes(data, |bytes| PyBytes::new(data.py(), bytes)),
+    }
+}
+
 /// A new `bytes` of `len` bytes filled by `fill`, which returns how many of them it wrote
 /// (all, as the engine's drains do; any left are zeroed). Unlike `PyBytes::new_with`, the
 /// memory is not zeroed first: a 1 MiB `data_to_send()` spent a fifth of its time there.

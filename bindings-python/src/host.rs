@@ -418,10 +418,7 @@ impl Host {
             Some(on_message) => {
                 // Every read through `dispatch_read` (a frame straddling reads takes its
                 // pieces there); one not in a `bytes` is copied into one.
-                let read = match data.cast::<PyBytes>() {
-                    Ok(read) => read.clone(),
-                    Err(_) => convert::with_bytes(data, |bytes| PyBytes::new(py, bytes))?,
-                };
+                let read = convert::into_bytes(data)?;
                 Self::dispatch(slf, on_message.bind(py), Some(&read))
             }
             None => slf
@@ -440,13 +437,7 @@ impl Host {
             return Err(PyValueError::new_err("_dispatch() needs on_message"));
         };
         // As `data_received`: the read goes through `dispatch_read`, in a `bytes`.
-        let read = match data {
-            Some(data) => Some(match data.cast::<PyBytes>() {
-                Ok(read) => read.clone(),
-                Err(_) => convert::with_bytes(data, |bytes| PyBytes::new(py, bytes))?,
-            }),
-            None => None,
-        };
+        let read = data.map(convert::into_bytes).transpose()?;
         Self::dispatch(slf, on_message.bind(py), read.as_ref())
     }
 
