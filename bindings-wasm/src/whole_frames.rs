@@ -59,6 +59,25 @@ fn with<R>(
     result
 }
 
+/// `payload` unmasked with `mask` from key position `phase` (copied as it is without one)
+/// into `plain` at `at`: the bytes written, or `None` if they do not fit.
+fn unmask_into<'p>(
+    plain: &'p mut [u8],
+    at: usize,
+    payload: &[u8],
+    mask: Option<[u8; 4]>,
+    phase: usize,
+) -> Option<&'p mut [u8]> {
+    let dst = plain.get_mut(at..at.checked_add(payload.len())?)?;
+    match mask {
+        Some(key) => {
+            copy_masked(dst, payload, key, phase);
+        }
+        None => dst.copy_from_slice(payload),
+    }
+    Some(dst)
+}
+
 /// The address of room for a read of `len` bytes in the scratch buffer. Valid until the
 /// next call into WASM: JavaScript copies the read there, then calls [`receive`].
 pub(crate) fn room(len: usize) -> u32 {
@@ -87,15 +106,11 @@ pub(crate) fn receive(
                 // The next piece of a frame with the host, or a straddling frame's first.
                 if let Some(piece) = conn.receive_frame_piece(read) {
                     let n = piece.payload.len();
-                    let Some(dst) = plain.get_mut(used..used + n) else {
+                    let phase = piece.offset % 4;
+                    let Some(dst) = unmask_into(plain, used, piece.payload, piece.mask, phase)
+                    else {
                         break; // never: pieces are parts of the read
                     };
-                    match piece.mask {
-                        Some(key) => {
-                            copy_masked(dst, piece.payload, key, piece.offset % 4);
-                        }
-                        None => dst.copy_from_slice(piece.payload),
-                    }
                     // The message's length on its first piece (a u32 on wasm32).
                     let total = if piece.is_first() {
                         u32::try_from(piece.len).unwrap_or(u32::MAX)
@@ -111,15 +126,9 @@ pub(crate) fn receive(
                     continue;
                 }
                 let taken = conn.receive_whole_frames(read, |kind, payload, mask| {
-                    let Some(dst) = plain.get_mut(used..used + payload.len()) else {
+                    let Some(dst) = unmask_into(plain, used, payload, mask, 0) else {
                         return false;
                     };
-                    match mask {
-                        Some(key) => {
-                            copy_masked(dst, payload, key, 0);
-                        }
-                        None => dst.copy_from_slice(payload),
-                    }
                     let row = match kind {
                         MessageKind::Text => {
                             // Not UTF-8: the engine reports the error as it would have.
