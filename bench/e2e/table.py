@@ -6,7 +6,9 @@ Lines: ``SERVER COLUMN msgs/s p50_us p99_us server_cpu_us client_cpu_us`` (per m
 ``SERVER idle CONNS bytes_per_conn seconds_to_open`` or ``SERVER COLUMN ERROR message``. Of
 several rounds, each cell keeps the highest rate (with that round's latency and client CPU)
 and, separately, the least server CPU per message: each figure is its best round, for every
-server alike (a round that the machine slowed shows in neither).
+server alike (a round that the machine slowed shows in neither). With 3 rounds or more, the
+ratios are also given as the median over the rounds of each round's ratio (the two servers
+measured seconds apart), which a single lucky round does not move.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import platform
+import statistics
 from typing import Dict, List, Optional, Tuple
 
 COLUMNS = [
@@ -29,6 +32,12 @@ RATIOS = [
     ("sansocket-asyncio", "picows"),
     ("uvicorn-sansocket", "uvicorn-websockets-sansio"),
     ("node-sansocket", "node-ws"),
+]
+#: (sansocket server, the floor of its host): how close it comes to no WebSocket work at all.
+FLOORS = [
+    ("sansocket-asyncio", "floor-python"),
+    ("uvicorn-sansocket", "floor-uvicorn"),
+    ("node-sansocket", "floor-node"),
 ]
 NAMES = {
     "sansocket-asyncio": "`python -m sansocket.examples.echo_server`",
@@ -61,9 +70,14 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def read(path: str) -> Tuple[List[str], Dict[Tuple[str, str], object]]:
+#: Each (server, column)'s server CPU µs per message, round by round.
+Rounds = Dict[Tuple[str, str], List[float]]
+
+
+def read(path: str) -> Tuple[List[str], Dict[Tuple[str, str], object], Rounds]:
     servers: List[str] = []
     cells: Dict[Tuple[str, str], object] = {}
+    rounds: Rounds = {}
     with open(path) as f:
         for line in f:
             parts = line.rstrip("\n").split("\t")
@@ -81,6 +95,7 @@ def read(path: str) -> Tuple[List[str], Dict[Tuple[str, str], object]]:
                 cells[server, column] = (int(parts[2]), float(parts[3]), float(parts[4]))
             else:
                 cell = tuple(float(p) for p in parts[2:7])
+                rounds.setdefault((server, column), []).append(cell[3])
                 if isinstance(old, tuple):
                     # The highest rate (with its round's latency and client CPU), and the
                     # least server CPU per message, each the best of the rounds.
@@ -88,7 +103,15 @@ def read(path: str) -> Tuple[List[str], Dict[Tuple[str, str], object]]:
                     cpu = min(cell[3], old[3])
                     cell = best[:3] + (cpu,) + best[4:]
                 cells[server, column] = cell
-    return servers, cells
+    return servers, cells, rounds
+
+
+def median_ratio(rounds: Rounds, ours: str, peer: str, column: str) -> Optional[float]:
+    """The median over the rounds of peer ÷ ours CPU per message within each round (the
+    client's lines come in round order; round 1's priming runs are not printed)."""
+    a, b = rounds.get((ours, column), []), rounds.get((peer, column), [])
+    each = [y / x for x, y in zip(a, b) if x > 0]
+    return statistics.median(each) if len(each) >= 3 else None
 
 
 def num(x: float) -> str:
@@ -133,7 +156,7 @@ def main() -> None:
     parser.add_argument("--loop", default="uvloop")
     parser.add_argument("--elapsed", default="")
     args = parser.parse_args()
-    servers, cells = read(args.tsv)
+    servers, cells, rounds = read(args.tsv)
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     out = [
         f"End to end, {now}, {cpu_model()}: servers pinned to core 0, the load client to core 1; "
@@ -183,6 +206,25 @@ def main() -> None:
             if isinstance(ia, tuple) and isinstance(ib, tuple) and ib[1] > 0:
                 mem = f"{ia[1] / ib[1]:.2f}×"
             out.append(f"| {NAMES.get(a, a)} ÷ {NAMES.get(b, b)} | " + " | ".join(row) + f" | {mem} |")
+        floors = [(a, b) for a, b in FLOORS if a in servers and b in servers]
+        medians = [
+            (a, b, [median_ratio(rounds, a, b, c) for c, _ in COLUMNS]) for a, b in pairs + floors
+        ]
+        medians = [(a, b, row) for a, b, row in medians if any(q is not None for q in row)]
+        if medians:
+            out += [
+                "",
+                "CPU per message, peer ÷ sansocket, the median over the rounds of each round's "
+                "ratio (the two measured seconds apart; the table above takes each server's "
+                "least round, which one lucky round decides); against a floor, 1.00× is the "
+                "host's own cost.",
+                "",
+                "| median of rounds | " + " | ".join(title for _, title in COLUMNS) + " |",
+                "|---" * (len(COLUMNS) + 1) + "|",
+            ]
+            for a, b, row in medians:
+                cells_text = ["–" if q is None else f"{q:.2f}×" for q in row]
+                out.append(f"| {NAMES.get(b, b)} ÷ {NAMES.get(a, a)} | " + " | ".join(cells_text) + " |")
     busy = [
         (cell[4] * cell[0] / 1e6, s, c)
         for (s, c), cell in cells.items()

@@ -226,7 +226,9 @@ impl Connection {
         let (conn, shared) = self.parts();
         let len = conn.buffered_amount();
         let out = convert::new_bytes(py, len, |buf| conn.data_to_send_into(buf));
-        shared.clear();
+        if !shared.is_empty() {
+            shared.clear();
+        }
         out
     }
 

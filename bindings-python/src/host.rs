@@ -50,16 +50,15 @@ impl Connection {
     }
 
     /// `write_to_impl` through the transport's methods looked up once ([`Io`]).
-    fn write_to_io(&mut self, py: Python<'_>, io: &Io) -> PyResult<bool> {
-        if self.core().buffered_amount() > 0 && !io.is_closing.bind(py).call0()?.is_truthy()? {
+    fn write_to_io(&mut self, py: Python<'_>, io: &IoRef<'_>) -> PyResult<bool> {
+        if self.core().buffered_amount() > 0 && !io.is_closing.call0()?.is_truthy()? {
             if self.has_shared() {
                 let pieces = self.data_to_send_list(py)?;
                 io.transport
-                    .bind(py)
                     .call_method1(intern!(py, "writelines"), (pieces,))?;
             } else {
                 let data = self.data_to_send(py)?;
-                io.write.bind(py).call1((data,))?;
+                io.write.call1((data,))?;
             }
         }
         Ok(self.core().should_close_transport())
@@ -91,13 +90,23 @@ impl Io {
         })
     }
 
-    fn clone_ref(&self, py: Python<'_>) -> Self {
-        Self {
-            transport: self.transport.clone_ref(py),
-            is_closing: self.is_closing.clone_ref(py),
-            write: self.write.clone_ref(py),
+    /// New references to the three, for a call that may run Python code (which may replace
+    /// or clear the transport meanwhile). As `Bound`s, they are released without pyo3's
+    /// check for an attached thread that dropping a `Py` makes.
+    fn bind<'py>(&self, py: Python<'py>) -> IoRef<'py> {
+        IoRef {
+            transport: self.transport.bind(py).clone(),
+            is_closing: self.is_closing.bind(py).clone(),
+            write: self.write.bind(py).clone(),
         }
     }
+}
+
+/// [`Io`]'s references, held for one flush.
+struct IoRef<'py> {
+    transport: Bound<'py, PyAny>,
+    is_closing: Bound<'py, PyAny>,
+    write: Bound<'py, PyAny>,
 }
 
 /// The read path of ``sansocket.asyncio.WebSocket`` (its base class): the event loop calls
@@ -125,19 +134,23 @@ pub(crate) struct Host {
     closing: AtomicBool,
     /// ``on_message`` is being called: the flush comes after the read.
     in_read: AtomicBool,
+    /// The engine has no event to give: `dispatch_events` last ran until `next_event` had
+    /// none, and no input reached the engine since (a read made of whole frames, taken past
+    /// the engine, leaves it so): the read path then skips that call.
+    drained: AtomicBool,
 }
 
 impl Host {
-    fn io(&self, py: Python<'_>) -> Option<Io> {
+    fn io<'py>(&self, py: Python<'py>) -> Option<IoRef<'py>> {
         self.transport
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .as_ref()
-            .map(|io| io.clone_ref(py))
+            .map(|io| io.bind(py))
     }
 
     fn transport<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
-        self.io(py).map(|io| io.transport.into_bound(py))
+        self.io(py).map(|io| io.transport)
     }
 
     /// Writes what the engine queued; closes the transport when the engine says so.
@@ -147,7 +160,7 @@ impl Host {
         };
         let close = self.conn.bind(py).try_borrow_mut()?.write_to_io(py, &io)?;
         if close {
-            io.transport.bind(py).call_method0(intern!(py, "close"))?;
+            io.transport.call_method0(intern!(py, "close"))?;
         }
         Ok(())
     }
@@ -166,9 +179,19 @@ impl Host {
         this.in_read.store(true, Ordering::Relaxed);
         let result = match read {
             Some(read) => Self::dispatch_read(slf, conn, on_message, read.as_bytes()),
-            None => Ok(()),
+            None => {
+                // Called without a read: the engine may have input (its own read buffer, the
+                // end of the stream) or an event to give.
+                this.drained.store(false, Ordering::Relaxed);
+                Ok(())
+            }
         };
-        let result = result.and_then(|()| Self::dispatch_events(slf, conn, on_message));
+        let result = result.and_then(|()| {
+            if this.drained.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            Self::dispatch_events(slf, conn, on_message)
+        });
         this.in_read.store(false, Ordering::Relaxed);
         result?;
         this.flush(py)
@@ -188,12 +211,19 @@ impl Host {
         mut read: &[u8],
     ) -> PyResult<()> {
         let py = slf.py();
+        let this = slf.get();
         let mut result = Ok(());
         while !read.is_empty() {
             let made = {
                 let mut guard = conn.try_borrow_mut()?;
                 let (core, pieces) = guard.reading();
-                whole_frames::take_next(py, core, &mut pieces.partial, read)
+                let made = whole_frames::take_next(py, core, &mut pieces.partial, read);
+                if core.buffered_input() > 0 {
+                    // (The bytes that came behind a frame straddling reads go to the engine
+                    // with its last piece.)
+                    this.drained.store(false, Ordering::Relaxed);
+                }
+                made
             };
             match made {
                 Ok((Some(message), taken)) => {
@@ -211,6 +241,7 @@ impl Host {
                         break;
                     };
                     core.receive_data(&read[..rest]);
+                    this.drained.store(false, Ordering::Relaxed);
                     read = &read[rest..];
                     drop(guard);
                     // The frame's message (or the error it holds: the connection fails, and
@@ -228,6 +259,7 @@ impl Host {
         }
         if !read.is_empty() {
             conn.try_borrow_mut()?.core().receive_data(read);
+            this.drained.store(false, Ordering::Relaxed);
         }
         result
     }
@@ -268,6 +300,10 @@ impl Host {
         on_message: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let py = slf.py();
+        let drained = &slf.get().drained;
+        // Set again once `next_event` has nothing more (not after a failure: the next read
+        // asks the engine again).
+        drained.store(false, Ordering::Relaxed);
         loop {
             // One event at a time, its callback before the next is decoded: what it sends
             // is queued before the engine reacts to what follows (a protocol error, say).
@@ -275,7 +311,10 @@ impl Host {
                 let mut guard = conn.try_borrow_mut()?;
                 let core = guard.core();
                 match core.next_event() {
-                    Ok(None) => return Ok(()),
+                    Ok(None) => {
+                        drained.store(true, Ordering::Relaxed);
+                        return Ok(());
+                    }
                     Ok(Some(event)) => match whole_frames::event_message(py, event)? {
                         Ok(message) => message,
                         Err(other) => {
@@ -316,6 +355,7 @@ impl Host {
             transport: Mutex::new(None),
             closing: AtomicBool::new(false),
             in_read: AtomicBool::new(false),
+            drained: AtomicBool::new(false),
         }
     }
 

@@ -215,6 +215,35 @@ def test_limits_and_control_frames_go_through_the_engine() -> None:
     assert closed
 
 
+def test_reads_of_whole_frames_between_reads_the_engine_decodes() -> None:
+    """A read made only of whole frames leaves the engine nothing to decode (the read path
+    then does not ask it); the reads around it that go to the engine are still decoded: a
+    ping, a fragmented message, the close."""
+    client = ss.ClientConnection.opened(insecure_seed=7)
+    reads: List[bytes] = []
+    for step in range(3):
+        client.send_text(f"whole {step}")
+        client.send_binary(bytes([step]) * 10)
+        reads.append(client.data_to_send())
+        client.ping(b"p%d" % step)
+        reads.append(client.data_to_send())
+        client.send_fragment("binary", b"fr", False)
+        client.send_fragment("binary", b"ag", True)
+        reads.append(client.data_to_send())
+    client.close(1000, "done")
+    reads.append(client.data_to_send())
+    got, out, closed = feed(reads, echo)
+    expected: List[Data] = []
+    for step in range(3):
+        expected += [f"whole {step}", bytes([step]) * 10, b"frag"]
+    assert got == expected
+    events = answers(out)
+    pongs = [e for e in events if isinstance(e, ss.Pong)]
+    assert [p.payload for p in pongs] == [b"p0", b"p1", b"p2"]
+    assert [e for e in events if not isinstance(e, ss.Pong)] == expected + [("close", 1000)]
+    assert closed
+
+
 # Cuts: none, inside the first frame, at its end (70,014 bytes), inside the second.
 @pytest.mark.parametrize("cut, reads_answering", [(0, 1), (10, 1), (70_014, 2), (70_020, 2)])
 def test_the_answers_of_a_read_go_out_together_up_to_1_mib(cut: int, reads_answering: int) -> None:
