@@ -257,18 +257,29 @@ export class WebSocket extends EventEmitter {
     // (the application's own close() looks after itself): data alone needs no state check.
     // The engine queues bytes of its own only with those or a ping (the pong): after data
     // alone there is nothing to flush (the application's sends wrote theirs already).
-    let settles = false;
-    let answers = false;
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i];
-      const type = event.type;
-      if (type === 'ping') answers = true;
-      else if (!DATA_EVENTS.has(type)) settles = true;
-      this.#dispatch(event);
+    // Several events of one read: the socket is corked while they are dispatched, so that
+    // what the application sends in answer leaves in one write (writev) instead of one
+    // system call per message.
+    const n = events.length;
+    const socket = this.#socket;
+    const corked = n > 1 && !socket.destroyed;
+    if (corked) socket.cork();
+    try {
+      let settles = false;
+      let answers = false;
+      for (let i = 0; i < n; i++) {
+        const event = events[i];
+        const type = event.type;
+        if (type === 'ping') answers = true;
+        else if (!DATA_EVENTS.has(type)) settles = true;
+        this.#dispatch(event);
+      }
+      if (this.#conn.freed || !(settles || answers)) return;
+      this.#flush();
+      if (settles) this.#afterIo();
+    } finally {
+      if (corked) socket.uncork();
     }
-    if (this.#conn.freed || !(settles || answers)) return;
-    this.#flush();
-    if (settles) this.#afterIo();
   }
 
   #dispatch(event) {
