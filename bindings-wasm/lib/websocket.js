@@ -11,8 +11,10 @@ export const CLOSE_TIMEOUT = 2000;
 /** readyState by the engine's state, as in ws and the browser's WebSocket. */
 const READY_STATES = { connecting: 0, open: 1, closing: 2, closed: 3 };
 export const TEXT_AS_BYTES = { textAs: 'bytes' };
-/** Events that carry data and change nothing in the connection's state. */
-const DATA_EVENTS = new Set(['text', 'binary', 'chunk', 'ping', 'pong']);
+/** Whether an event carries data and changes nothing in the connection's state. */
+function isDataEvent(type) {
+  return type === 'binary' || type === 'text' || type === 'chunk' || type === 'ping' || type === 'pong';
+}
 const EMPTY = new Uint8Array(0);
 /** The WebSocket of a socket, for the shared socket listeners. */
 const WEBSOCKET = Symbol('sansocket.WebSocket');
@@ -271,7 +273,7 @@ export class WebSocket extends EventEmitter {
         const event = events[i];
         const type = event.type;
         if (type === 'ping') answers = true;
-        else if (!DATA_EVENTS.has(type)) settles = true;
+        else if (!isDataEvent(type)) settles = true;
         this.#dispatch(event);
       }
       if (this.#conn.freed || !(settles || answers)) return;
