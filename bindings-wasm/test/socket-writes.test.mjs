@@ -2,11 +2,12 @@
 // that every split of the reads gives the same echoes.
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import net from 'node:net';
 import { describe, it } from 'node:test';
 
-import { ServerConnection } from '../lib/node.js';
+import { ServerConnection, serve } from '../lib/node.js';
 import { WebSocket } from '../lib/websocket.js';
-import { masked, pattern } from './helpers.mjs';
+import { listen, masked, next, pattern, within } from './helpers.mjs';
 
 /** A socket that keeps what it is given, and counts the writes that reach the kernel. */
 class StandIn extends EventEmitter {
@@ -131,6 +132,61 @@ describe('Node glue: writes per read', () => {
           assert.deepEqual(Buffer.concat(socket.written), smallExpected, `split at ${i}, ${j}`);
         }
       }
+    }
+  });
+});
+
+describe('Node glue: backpressure while a read is dispatched', () => {
+  it('send() answers false past the high-water mark, and the drain that follows resumes the reads', async () => {
+    const { server, port, close } = await listen();
+    let refused = 0;
+    let drains = 0;
+    serve(server, {}, (ws) => {
+      ws.on('message', function echo(data, isBinary) {
+        if (!this.send(data, { binary: isBinary })) {
+          refused++;
+          this.pause();
+        }
+      });
+      ws.on('drain', function resume() {
+        drains++;
+        this.resume();
+      });
+    });
+    try {
+      const socket = net.connect(port, '127.0.0.1');
+      await next(socket, 'connect');
+      socket.write(
+        'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      // 3 rounds of 64 messages of 1 KiB in one write: more than the socket's 16 KiB mark each.
+      const payloads = Array.from({ length: 192 }, (_, i) => pattern(1024, i));
+      const expected = Buffer.concat(payloads.map((p) => plainFrame(2, p)));
+      let got = Buffer.alloc(0);
+      const done = new Promise((resolve) => {
+        socket.on('data', (d) => {
+          got = Buffer.concat([got, d]);
+          const at = got.indexOf('\r\n\r\n');
+          if (at >= 0 && got.length - at - 4 >= expected.length) resolve();
+        });
+      });
+      // Frames only once the 101 came (a client sends nothing before it).
+      await within(5000, new Promise((resolve) => {
+        const check = () => (got.indexOf('\r\n\r\n') >= 0 ? resolve() : setTimeout(check, 5));
+        check();
+      }), 'the 101');
+      for (let r = 0; r < 3; r++) {
+        socket.write(Buffer.concat(payloads.slice(r * 64, r * 64 + 64).map((p, i) => masked(2, p, true, i))));
+      }
+      await within(5000, done, 'every echo');
+      const at = got.indexOf('\r\n\r\n') + 4;
+      assert.deepEqual(got.subarray(at), expected);
+      assert.ok(refused > 0, 'send() answered false at least once');
+      assert.ok(drains > 0, "'drain' followed");
+      socket.destroy();
+    } finally {
+      await close();
     }
   });
 });
