@@ -47,6 +47,8 @@ const MAX_RUN = 64 << 10;
  * (a header alone never makes more than this much memory).
  */
 const PIECES_UPFRONT = 1 << 20;
+/** The longest scratch buffer the WASM instance keeps between reads (`KEEP` in src/whole_frames.rs). */
+const SCRATCH_KEEP = 128 << 10;
 
 /** Bytes from a Uint8Array (Buffer), another view or an ArrayBuffer; strings as UTF-8. */
 function toBytes(data, what, allowString) {
@@ -231,6 +233,14 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
   }
 
   /**
+   * The instance's scratch buffer: its address in WASM memory and length, as the last
+   * `scratchRoom` returned them (valid until the next `scratchRoom`: nothing else moves it).
+   * A read no longer than that is copied there without asking again.
+   */
+  let scratchAt = 0;
+  let scratchLength = 0;
+
+  /**
    * `conn.receiveData(read, {consume: true})` then `conn.events({textAs})` in one call into
    * WASM, for the Node glue (a socket's reads are its own): the read goes through the
    * instance's scratch buffer, whole frames are unmasked straight out of it (no zeroed room
@@ -243,13 +253,21 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
   function receiveEvents(conn, read, textBytes) {
     const raw = live(conn);
     const len = read.length;
-    const at = len === 0 ? 0 : raw.scratchRoom(len);
-    if (at === 0) {
-      conn.receiveData(read, CONSUME_READ);
-      return conn.events(textBytes ? TEXT_AS_BYTES : undefined);
+    if (len > scratchLength) {
+      // The scratch buffer (the instance's) is too short: made longer, or, during the
+      // handshake and with delivery by chunks, not used.
+      const at = len === 0 ? 0 : raw.scratchRoom(len);
+      if (at === 0) {
+        conn.receiveData(read, CONSUME_READ);
+        return conn.events(textBytes ? TEXT_AS_BYTES : undefined);
+      }
+      scratchAt = at;
+      // Longer than the instance keeps a scratch buffer for: the next read asks again (and
+      // the buffer shrinks back).
+      scratchLength = len > SCRATCH_KEEP ? 0 : len;
     }
     refresh();
-    u8.set(read, at);
+    u8.set(read, scratchAt);
     return decode(raw, raw.receiveScratch(len), read, textBytes, conn);
   }
 

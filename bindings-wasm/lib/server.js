@@ -3,12 +3,47 @@
 import { serverFrom, serverTemplate, takeOutput } from './node-wasm.js';
 import { CLOSE_TIMEOUT, TEXT_AS_BYTES, WebSocket, textAsOption } from './websocket.js';
 
-/** The request as bytes again, for the engine to check (Node's parser already read it). */
+/** Writes a latin1 string into a Buffer at `offset`: the bytes written (Node's own, without `write`'s argument checks). */
+const latin1Write = typeof Buffer.prototype.latin1Write === 'function'
+  ? (buf, string, offset) => buf.latin1Write(string, offset)
+  : (buf, string, offset) => buf.write(string, offset, 'latin1');
+
+/** Where `serializeRequest` writes a request: one buffer for every upgrade, grown as needed. */
+let requestBytes = Buffer.allocUnsafeSlow(2048);
+
+/**
+ * The request as bytes again, for the engine to check (Node's parser already read it): a
+ * view of a buffer shared by every upgrade, valid until the next one (the engine copies it
+ * at once). Written piece by piece, without a string of the whole head or a Buffer of its
+ * own (garbage for every upgrade). Node's header strings are latin1: a byte per character.
+ */
 function serializeRequest(req) {
-  let head = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
   const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) head += `${raw[i]}: ${raw[i + 1]}\r\n`;
-  return Buffer.from(`${head}\r\n`, 'latin1');
+  const method = req.method;
+  const url = req.url;
+  const version = req.httpVersion;
+  let length = method.length + url.length + version.length + 13;
+  for (let i = 0; i + 1 < raw.length; i += 2) length += raw[i].length + raw[i + 1].length + 4;
+  if (length > requestBytes.length) requestBytes = Buffer.allocUnsafeSlow(Math.max(length, 2 * requestBytes.length));
+  const out = requestBytes;
+  let at = latin1Write(out, method, 0);
+  out[at++] = 0x20; // ' '
+  at += latin1Write(out, url, at);
+  at += latin1Write(out, ' HTTP/', at);
+  at += latin1Write(out, version, at);
+  out[at++] = 0x0d;
+  out[at++] = 0x0a;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    at += latin1Write(out, raw[i], at);
+    out[at++] = 0x3a; // ':'
+    out[at++] = 0x20;
+    at += latin1Write(out, raw[i + 1], at);
+    out[at++] = 0x0d;
+    out[at++] = 0x0a;
+  }
+  out[at++] = 0x0d;
+  out[at++] = 0x0a;
+  return out.subarray(0, at);
 }
 
 function sendAndClose(conn, socket) {
@@ -43,7 +78,6 @@ function prepare(options) {
 }
 
 function upgrade(req, socket, head, prepared, onConnection) {
-  const { subprotocols, handleRequest, closeTimeout, textAsBuffer } = prepared;
   const conn = serverFrom(prepared.template);
   conn.receiveData(serializeRequest(req));
   if (head && head.length > 0) conn.receiveData(head);
@@ -53,38 +87,12 @@ function upgrade(req, socket, head, prepared, onConnection) {
     sendAndClose(conn, socket); // the engine queued the HTTP error response
     return;
   }
-  const proceed = (decision) => {
-    if (socket.destroyed) {
-      conn.free();
-      return;
-    }
-    if (decision && decision.reject) {
-      const { status = 403, headers = null, body = undefined } = decision.reject;
-      conn.reject(status, { headers, body });
-      sendAndClose(conn, socket);
-      return;
-    }
-    const subprotocol =
-      decision && decision.subprotocol !== undefined ? decision.subprotocol : conn.selectSubprotocol(subprotocols);
-    conn.accept({ subprotocol, headers: decision?.headers ?? null });
-    socket.setNoDelay(true);
-    socket.setTimeout(0);
-    // The 101 first, then the events of frames that came with the request: the engine
-    // keeps the last output it handed out until its next call, and an idle connection
-    // would otherwise hold the 101's memory. Corked: the 101 and whatever the application
-    // sends before the start leave in one write.
-    const response = takeOutput(conn);
-    const pending = conn.events(textAsBuffer ? TEXT_AS_BYTES : undefined);
-    socket.cork();
-    socket.write(response);
-    const ws = new WebSocket(conn, socket, { closeTimeout, textAsBuffer });
-    try {
-      if (onConnection) onConnection(ws, request);
-      ws._start(pending);
-    } finally {
-      socket.uncork();
-    }
-  };
+  const { handleRequest } = prepared;
+  if (handleRequest === undefined) {
+    // No closures for the usual upgrade (garbage for each).
+    proceed(conn, socket, request, prepared, onConnection, undefined);
+    return;
+  }
   // handleRequest failed: answer 500. A synchronous exception propagates to the caller;
   // a rejected promise ends here.
   const refuse = () => {
@@ -95,13 +103,51 @@ function upgrade(req, socket, head, prepared, onConnection) {
   };
   let decision;
   try {
-    decision = handleRequest ? handleRequest(request) : undefined;
+    decision = handleRequest(request);
   } catch (err) {
     refuse();
     throw err;
   }
-  if (decision && typeof decision.then === 'function') decision.then(proceed, refuse);
-  else proceed(decision);
+  if (decision && typeof decision.then === 'function') {
+    decision.then((d) => proceed(conn, socket, request, prepared, onConnection, d), refuse);
+  } else {
+    proceed(conn, socket, request, prepared, onConnection, decision);
+  }
+}
+
+/** Accepts or rejects the upgrade as `decision` (handleRequest's answer, if any) says. */
+function proceed(conn, socket, request, prepared, onConnection, decision) {
+  if (socket.destroyed) {
+    conn.free();
+    return;
+  }
+  if (decision && decision.reject) {
+    const { status = 403, headers = null, body = undefined } = decision.reject;
+    conn.reject(status, { headers, body });
+    sendAndClose(conn, socket);
+    return;
+  }
+  const { closeTimeout, textAsBuffer } = prepared;
+  const subprotocol =
+    decision && decision.subprotocol !== undefined ? decision.subprotocol : conn.selectSubprotocol(prepared.subprotocols);
+  conn.accept({ subprotocol, headers: decision?.headers ?? null });
+  socket.setNoDelay(true);
+  socket.setTimeout(0);
+  // The 101 first, then the events of frames that came with the request: the engine
+  // keeps the last output it handed out until its next call, and an idle connection
+  // would otherwise hold the 101's memory. Corked: the 101 and whatever the application
+  // sends before the start leave in one write.
+  const response = takeOutput(conn);
+  const pending = conn.events(textAsBuffer ? TEXT_AS_BYTES : undefined);
+  socket.cork();
+  socket.write(response);
+  const ws = new WebSocket(conn, socket, { closeTimeout, textAsBuffer });
+  try {
+    if (onConnection) onConnection(ws, request);
+    ws._start(pending);
+  } finally {
+    socket.uncork();
+  }
 }
 
 /** Serves WebSocket upgrades of an http/https server: see handleUpgrade() for options. */

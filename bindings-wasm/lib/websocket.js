@@ -11,8 +11,10 @@ export const CLOSE_TIMEOUT = 2000;
 /** readyState by the engine's state, as in ws and the browser's WebSocket. */
 const READY_STATES = { connecting: 0, open: 1, closing: 2, closed: 3 };
 export const TEXT_AS_BYTES = { textAs: 'bytes' };
-/** Events that carry data and change nothing in the connection's state. */
-const DATA_EVENTS = new Set(['text', 'binary', 'chunk', 'ping', 'pong']);
+/** Whether an event carries data and changes nothing in the connection's state. */
+function isDataEvent(type) {
+  return type === 'binary' || type === 'text' || type === 'chunk' || type === 'ping' || type === 'pong';
+}
 const EMPTY = new Uint8Array(0);
 /** The WebSocket of a socket, for the shared socket listeners. */
 const WEBSOCKET = Symbol('sansocket.WebSocket');
@@ -257,18 +259,29 @@ export class WebSocket extends EventEmitter {
     // (the application's own close() looks after itself): data alone needs no state check.
     // The engine queues bytes of its own only with those or a ping (the pong): after data
     // alone there is nothing to flush (the application's sends wrote theirs already).
-    let settles = false;
-    let answers = false;
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i];
-      const type = event.type;
-      if (type === 'ping') answers = true;
-      else if (!DATA_EVENTS.has(type)) settles = true;
-      this.#dispatch(event);
+    // Several events of one read: the socket is corked while they are dispatched, so that
+    // what the application sends in answer leaves in one write (writev) instead of one
+    // system call per message.
+    const n = events.length;
+    const socket = this.#socket;
+    const corked = n > 1 && !socket.destroyed;
+    if (corked) socket.cork();
+    try {
+      let settles = false;
+      let answers = false;
+      for (let i = 0; i < n; i++) {
+        const event = events[i];
+        const type = event.type;
+        if (type === 'ping') answers = true;
+        else if (!isDataEvent(type)) settles = true;
+        this.#dispatch(event);
+      }
+      if (this.#conn.freed || !(settles || answers)) return;
+      this.#flush();
+      if (settles) this.#afterIo();
+    } finally {
+      if (corked) socket.uncork();
     }
-    if (this.#conn.freed || !(settles || answers)) return;
-    this.#flush();
-    if (settles) this.#afterIo();
   }
 
   #dispatch(event) {

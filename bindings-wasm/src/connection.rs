@@ -189,9 +189,12 @@ impl RawConnection {
     }
 
     /// Room for a read of `len` bytes in the instance's scratch buffer (see
-    /// `whole_frames.rs`): returns its address in WASM memory, valid until the next call.
-    /// JavaScript copies the read there at once, then calls `receive_scratch`. Returns 0
-    /// during the handshake and with delivery by chunks (use `input_room` or `feed`).
+    /// `whole_frames.rs`): returns its address in WASM memory, which stays the scratch
+    /// buffer's, at least `len` bytes long, until the next `scratch_room` call on any
+    /// connection (nothing else moves it): JavaScript keeps it and, for every read no longer
+    /// than that, copies the read there and calls `receive_scratch`, one call per read.
+    /// Returns 0 during the handshake and with delivery by chunks (use `input_room` or
+    /// `feed`).
     #[wasm_bindgen(js_name = scratchRoom)]
     pub fn scratch_room(&mut self, len: u32) -> u32 {
         self.settle();
@@ -201,11 +204,14 @@ impl RawConnection {
         whole_frames::room(len as usize)
     }
 
-    /// Decodes the read of `len` bytes written at `scratch_room`'s address and every event
-    /// available then, as `feed` and `drain` would; returns the address of the batch's
-    /// table, or 0 when there is none. The payloads of whole frames are unmasked straight
-    /// out of the read into the instance's buffer: their rows are valid until the next read
-    /// through the scratch buffer on any connection, so JavaScript copies them out at once.
+    /// Decodes the read of `len` bytes written into the scratch buffer (at the address of
+    /// the last `scratch_room`, on any connection) and every event available then, as
+    /// `feed` and `drain` would; returns the address of the batch's table, or 0 when there
+    /// is none. The payloads of whole frames are unmasked straight out of the read into the
+    /// instance's buffer: their rows are valid until the next read through the scratch
+    /// buffer on any connection, so JavaScript copies them out at once. A connection whose
+    /// reads do not go through whole frames (the handshake, delivery by chunks) takes the
+    /// read as `feed` would.
     #[wasm_bindgen(js_name = receiveScratch)]
     pub fn receive_scratch(&mut self, len: u32) -> u32 {
         self.settle();
@@ -215,11 +221,16 @@ impl RawConnection {
             batch,
             pending,
             unsettled,
+            whole_frames,
             ..
         } = self;
-        whole_frames::receive(conn, batch, len as usize, |conn, batch| {
-            drain_into(conn, batch, pending, unsettled)
-        });
+        if !*whole_frames || conn.state() == State::Connecting {
+            whole_frames::feed(conn, len as usize);
+        } else {
+            whole_frames::receive(conn, batch, len as usize, |conn, batch| {
+                drain_into(conn, batch, pending, unsettled)
+            });
+        }
         if !*unsettled {
             drain_into(conn, batch, pending, unsettled);
         }

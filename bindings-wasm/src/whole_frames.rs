@@ -34,7 +34,8 @@ thread_local! {
     static PLAIN: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
-/// The largest buffers kept between reads (a Node socket reads at most 64 KiB at a time).
+/// The largest buffers kept between reads (a Node socket reads at most 64 KiB at a time;
+/// `SCRATCH_KEEP` in `lib/connection.js` is the same figure).
 const KEEP: usize = 128 << 10;
 
 /// Runs `f` with the instance's buffer `cell`, at least `len` bytes long (zeroed only where
@@ -82,6 +83,14 @@ fn unmask_into<'p>(
 /// next call into WASM: JavaScript copies the read there, then calls [`receive`].
 pub(crate) fn room(len: usize) -> u32 {
     with(&SCRATCH, len, |buf| events::address(buf))
+}
+
+/// Gives the engine the read of `len` bytes that JavaScript wrote into the scratch buffer,
+/// as it is (a connection whose reads do not go through whole frames).
+pub(crate) fn feed(conn: &mut Connection, len: usize) {
+    with(&SCRATCH, 0, |scratch| {
+        conn.receive_data(scratch.get(..len).unwrap_or_default());
+    });
 }
 
 /// Decodes the read of `len` bytes that JavaScript wrote into the scratch buffer: whole

@@ -81,3 +81,31 @@ test('an upgraded, idle connection holds its engine only: under 680 bytes of WAS
     await close();
   }
 });
+
+test('requests larger than the last one, and with latin1 header values, reach the engine whole', async () => {
+  const { server, port, close } = await listen();
+  const seen = [];
+  serve(server, { handleRequest: (req) => void seen.push(req) }, (ws, req) => {
+    ws.send(req.headers.find(([name]) => name === 'X-Big')?.[1].length.toString() ?? 'none');
+  });
+  try {
+    // Each request larger than the last (the glue's buffer for them grows), then a small one.
+    for (const size of [10, 3000, 9000, 50]) {
+      const socket = net.connect(port, '127.0.0.1');
+      await next(socket, 'connect');
+      const head = request(port).replace('\r\n\r\n', `\r\nX-Big: ${'é'.repeat(size)}\r\nX-Small: v\r\n\r\n`);
+      socket.write(Buffer.from(head, 'latin1'));
+      const got = await readUntil(socket, (b) => b.indexOf('\r\n\r\n') > 0 && b.length >= b.indexOf('\r\n\r\n') + 4 + 2 + String(size).length);
+      const at = got.indexOf('\r\n\r\n') + 4;
+      assert.match(got.subarray(0, at).toString('latin1'), /^HTTP\/1\.1 101 /);
+      assert.equal(got.subarray(at + 2).toString(), String(size));
+      const last = seen.at(-1);
+      assert.equal(last.target, '/up');
+      assert.deepEqual(last.headers.find(([name]) => name === 'X-Big'), ['X-Big', 'é'.repeat(size)]);
+      assert.deepEqual(last.headers.at(-1), ['X-Small', 'v']);
+      socket.destroy();
+    }
+  } finally {
+    await close();
+  }
+});

@@ -186,6 +186,29 @@ describe('receiveEvents: the glue path gives the events of receiveData + events'
     b.free();
   });
 
+  it('reads of growing and shrinking sizes, on connections of every kind in turn (the scratch buffer is reused)', () => {
+    const kinds = [OPTIONS, { ...OPTIONS, delivery: 'chunks' }, OPTIONS];
+    const conns = kinds.map((options) => new ServerConnection(options));
+    const refs = kinds.map((options) => new ServerConnection(options));
+    // The scratch buffer grows to 300 KB (past what the instance keeps), shrinks, grows.
+    const sizes = [10, 5_000, 300_000, 7, 64 << 10, 200_000, 1, 131_072, 131_073, 3];
+    sizes.forEach((size, i) => {
+      const k = i % conns.length;
+      const read = masked(2, pattern(size, i), true, i);
+      const got = receiveEvents(conns[k], Buffer.from(read), true).map(plain);
+      refs[k].receiveData(Buffer.from(read));
+      assert.deepEqual(got, refs[k].events({ textAs: 'bytes' }).map(plain), `read ${i} of ${size} bytes`);
+    });
+    // A server connection still in its handshake takes the request through the glue too.
+    const conn = new ServerConnection({});
+    const request =
+      'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+    const events = receiveEvents(conn, Buffer.from(request, 'latin1'), true);
+    assert.deepEqual(events.map((e) => e.type), ['request']);
+    for (const c of [...conns, ...refs, conn]) c.free();
+  });
+
   it('a freed connection throws', () => {
     const conn = new ServerConnection(OPTIONS);
     conn.free();
