@@ -28,8 +28,10 @@ pub(crate) const SHARE_MIN: usize = 4096;
 /// multiple of 8: the key pattern repeats every 4 bytes).
 const MASK_BLOCK: usize = 64;
 
-/// Largest outbox buffer kept for reuse once its bytes were taken.
-const KEEP_IDLE: usize = 64 << 10;
+/// Largest outbox buffer kept for reuse once its bytes were taken: room for a frame of
+/// 64 KiB of payload with its header, so that messages of that size reuse one buffer
+/// instead of allocating one each.
+const KEEP_IDLE: usize = (64 << 10) + MAX_HEADER_LEN;
 
 /// Least room the outbox reserves when a frame does not fit (see `Sender::frame_rsv`).
 const OUT_MIN: usize = 1024;
