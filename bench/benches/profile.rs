@@ -168,9 +168,9 @@ fn run(mode: &str, case: &Case, name: &str, passes: usize) -> (f64, Option<f64>)
                     decode(decoders::TokioWebsockets::for_role(w, n, server), passes);
                 }
                 "ceiling" => decode(decoders::Ceiling::for_role(w, server), passes),
-                "sansocket-tws-reads" if server => {
-                    let reads = decoders::TokioWebsockets::reads(w.clone(), n);
-                    decode(decoders::SansocketReads::new(w, reads), passes);
+                "sansocket-tws-reads" => {
+                    let reads = decoders::TokioWebsockets::reads_for_role(w.clone(), n, server);
+                    decode(decoders::SansocketReads::for_role(w, reads, server), passes);
                 }
                 other => panic!("no implementation {other}"),
             };
