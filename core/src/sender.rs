@@ -36,6 +36,14 @@ const KEEP_IDLE: usize = (64 << 10) + MAX_HEADER_LEN;
 /// Least room the outbox reserves when a frame does not fit (see `Sender::frame_rsv`).
 const OUT_MIN: usize = 1024;
 
+/// Output up to this size leaves as a copy in a new allocation, and the outbox buffer stays
+/// unshared for the next frames; larger output is split off the buffer without a copy.
+/// Splitting shares the buffer: a reference count changed atomically twice per output (the
+/// split and the host's drop), which costs small messages more than an allocation and a
+/// copy of a few hundred bytes (measured: a server sending 16 B and 125 B messages, best of
+/// five, 18–70 % and ~20 % faster; 1 KiB the same either way).
+const COPY_OUT_MAX: usize = OUT_MIN;
+
 /// Largest compression buffer kept for the next message (it is half the message's size
 /// at first: kept for messages up to 32 KiB, whose compression costs far more than one
 /// allocation).
@@ -320,6 +328,12 @@ impl Sender {
     /// The bytes of `out`.
     #[inline]
     fn take_out(&mut self) -> Bytes {
+        if self.out.len() <= COPY_OUT_MAX && !self.head {
+            // A few small frames: copied out, and the buffer stays ours (see `COPY_OUT_MAX`).
+            let bytes = Bytes::copy_from_slice(&self.out);
+            self.out.clear();
+            return bytes;
+        }
         if self.releases_out() {
             // A large buffer leaves with the bytes handed out, instead of staying allocated
             // for an idle connection; the next frames start a small one.
