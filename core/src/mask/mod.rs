@@ -62,8 +62,7 @@ const COPY_MIN: usize = 4096;
 
 /// A copy whose destination is less than this many bytes ahead of its source modulo 4 KiB
 /// goes through the AVX2 loop (see [`extend_copy`]).
-#[cfg(target_arch = "x86_64")]
-const ALIAS_WINDOW: usize = 256;
+pub(crate) const ALIAS_WINDOW: usize = 256;
 
 /// Appends `src` to `dst`, as `extend_from_slice` does, except for the one case where
 /// glibc's `memcpy` is slow. From 4 KiB on it uses `rep movsb`, which on some CPUs runs at
@@ -85,6 +84,23 @@ pub(crate) fn extend_copy(dst: &mut BytesMut, src: &[u8]) {
         }
     }
     dst.extend_from_slice(src);
+}
+
+/// How many bytes to leave out before writing a copy of `len` bytes from `src` at `dst`
+/// (addresses), so that [`extend_copy`] copies with `memcpy` rather than through the AVX2
+/// loop it takes when the destination is just ahead of the source modulo 4 KiB (both run
+/// slower then than `memcpy` elsewhere): for a buffer that can start where it likes.
+#[inline]
+pub(crate) fn alias_skip(dst: usize, src: usize, len: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if len >= COPY_MIN {
+        let ahead = dst.wrapping_sub(src) % 4096;
+        if ahead < ALIAS_WINDOW {
+            return ALIAS_WINDOW - ahead;
+        }
+    }
+    let _ = (dst, src, len);
+    0
 }
 
 /// `dst = src` masked with `key` from key position `phase` (slices of the same length), with
