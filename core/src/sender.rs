@@ -29,9 +29,9 @@ pub(crate) const SHARE_MIN: usize = 4096;
 const MASK_BLOCK: usize = 64;
 
 /// Largest outbox buffer kept for reuse once its bytes were taken: room for a frame of
-/// 64 KiB of payload with its header, so that messages of that size reuse one buffer
-/// instead of allocating one each.
-const KEEP_IDLE: usize = (64 << 10) + MAX_HEADER_LEN;
+/// 64 KiB of payload with its header and placement (see `Sender::frame_rsv`), so that
+/// messages of that size reuse one buffer instead of allocating one each.
+const KEEP_IDLE: usize = (64 << 10) + MAX_HEADER_LEN + ALIAS_WINDOW;
 
 /// Least room the outbox reserves when a frame does not fit (see `Sender::frame_rsv`).
 const OUT_MIN: usize = 1024;
