@@ -15,7 +15,8 @@
 //! `sansocket-shared`, `send_binary_shared` + `data_to_send_vectored` for a server,
 //! `data_to_send_into` a reused buffer for a client), `tungstenite`, `fastwebsockets`,
 //! `tokio-websockets`, `ceiling`; when decoding also `sansocket-tws-reads`, sansocket fed
-//! tokio-websockets' reads.
+//! tokio-websockets' reads; when encoding as a server also `floor`, the two copies a
+//! borrowed payload costs with no framing (the plain loop's floor).
 
 mod common;
 
@@ -44,6 +45,15 @@ fn ours(mode: &str) -> &'static [&'static str] {
         DECODE_OURS
     } else {
         ENCODE_OURS
+    }
+}
+
+/// Columns after the ceiling in `mode`: the server's two-copy floor when encoding.
+fn floors(mode: &str) -> &'static [&'static str] {
+    if mode == "encode-server" {
+        &["floor"]
+    } else {
+        &[]
     }
 }
 
@@ -78,7 +88,7 @@ fn main() {
         // A check that every implementation runs every case (`cargo bench -- --test`).
         for &mode in MODES {
             for case in cases(mode) {
-                for name in ours(mode).iter().chain(&IMPLS[1..]) {
+                for name in ours(mode).iter().chain(&IMPLS[1..]).chain(floors(mode)) {
                     run(mode, case, name, 1);
                 }
             }
@@ -101,7 +111,12 @@ fn main() {
 fn print_table(mode: &str, reps: usize) {
     let cases = cases(mode);
     let ours = ours(mode);
-    let impls: Vec<&str> = ours.iter().chain(&IMPLS[1..]).copied().collect();
+    let impls: Vec<&str> = ours
+        .iter()
+        .chain(&IMPLS[1..])
+        .chain(floors(mode))
+        .copied()
+        .collect();
     let mut best = vec![vec![None::<f64>; impls.len()]; cases.len()];
     for _ in 0..reps {
         for (row, case) in cases.iter().enumerate() {
@@ -153,9 +168,9 @@ fn run(mode: &str, case: &Case, name: &str, passes: usize) -> (f64, Option<f64>)
                     decode(decoders::TokioWebsockets::for_role(w, n, server), passes);
                 }
                 "ceiling" => decode(decoders::Ceiling::for_role(w, server), passes),
-                "sansocket-tws-reads" if server => {
-                    let reads = decoders::TokioWebsockets::reads(w.clone(), n);
-                    decode(decoders::SansocketReads::new(w, reads), passes);
+                "sansocket-tws-reads" => {
+                    let reads = decoders::TokioWebsockets::reads_for_role(w.clone(), n, server);
+                    decode(decoders::SansocketReads::for_role(w, reads, server), passes);
                 }
                 other => panic!("no implementation {other}"),
             };
@@ -178,6 +193,7 @@ fn run(mode: &str, case: &Case, name: &str, passes: usize) -> (f64, Option<f64>)
                     encode(encoders::TokioWebsockets::for_role(server), p, n, passes)
                 }
                 "ceiling" => encode(encoders::Ceiling::for_role(server), p, n, passes),
+                "floor" if server => encode(encoders::Floor::new(), p, n, passes),
                 other => panic!("no implementation {other}"),
             }
         }

@@ -118,8 +118,16 @@ pub(crate) struct SansocketReads {
 
 impl SansocketReads {
     pub(crate) fn new(wire: Arc<[u8]>, reads: Vec<usize>) -> Self {
-        let conn = sansocket::Connection::open_server(sansocket::Config::default(), None);
-        Self { conn, wire, reads }
+        Self::for_role(wire, reads, true)
+    }
+
+    /// In either role (see [`Sansocket::for_role`]).
+    pub(crate) fn for_role(wire: Arc<[u8]>, reads: Vec<usize>, server: bool) -> Self {
+        Self {
+            conn: open(server),
+            wire,
+            reads,
+        }
     }
 }
 
@@ -243,12 +251,19 @@ impl TokioWebsockets {
     /// The sizes of the reads tokio-websockets makes over one pass (the second, once its
     /// buffer has settled), for [`SansocketReads`].
     pub(crate) fn reads(wire: Arc<[u8]>, count: usize) -> Vec<usize> {
+        Self::reads_for_role(wire, count, true)
+    }
+
+    /// [`reads`](Self::reads) in either role (see [`Sansocket::for_role`]).
+    pub(crate) fn reads_for_role(wire: Arc<[u8]>, count: usize, server: bool) -> Vec<usize> {
         let reads = Rc::new(RefCell::new(Vec::new()));
         let mut stream = WireStream::new(wire.clone());
         stream.reads = Some(reads.clone());
-        let mut d = Self {
-            ws: tokio_websockets::ServerBuilder::new().serve(stream),
-            count,
+        let mut d = Self::for_role(wire.clone(), count, server);
+        d.ws = if server {
+            tokio_websockets::ServerBuilder::new().serve(stream)
+        } else {
+            tokio_websockets::ClientBuilder::new().take_over(stream)
         };
         d.pass(&mut |_| {});
         reads.borrow_mut().clear();

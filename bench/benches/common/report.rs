@@ -78,7 +78,8 @@ pub(crate) fn print_table(
     print_table_of(title, columns, 1, peers, ceiling, rows);
 }
 
-/// [`print_table`] with the first `ours` columns ours, each with its ratios.
+/// [`print_table`] with the first `ours` columns ours, each with its ratios; columns after
+/// the ceiling (floors) are compared with the first of ours only (`plain vs floor`).
 pub(crate) fn print_table_of(
     title: &str,
     columns: &[&str],
@@ -98,6 +99,10 @@ pub(crate) fn print_table_of(
         for what in ["peer", "ceil"].iter().take(1 + usize::from(ceiling)) {
             heads.push(format!("{tag}vs {what}"));
         }
+    }
+    let extra = ours + peers + usize::from(ceiling);
+    for own in &columns[extra..] {
+        heads.push(format!("vs {own}"));
     }
     let mut lines = Vec::new();
     for (case, rates) in rows {
@@ -133,6 +138,15 @@ pub(crate) fn print_table_of(
                 line += &format!("| {} ", ratio(rates[ours + peers]));
             }
         }
+        for &floor in &rates[extra..] {
+            let w = heads
+                .next()
+                .map_or(RATIO_WIDTH, |h| h.len().max(RATIO_WIDTH));
+            line += &match (rates[0], floor) {
+                (Some(a), Some(b)) => format!("| {:>w$.2}x ", a / b, w = w - 1),
+                _ => format!("| {:>w$} ", "-"),
+            };
+        }
         line += "|";
         lines.push(line);
     }
@@ -165,6 +179,9 @@ pub(crate) fn print_table_of(
             ""
         }
     );
+    for own in &columns[extra..] {
+        println!("vs {own} = {} / {own}", columns[0]);
+    }
 }
 
 /// Width of a ratio cell (`  2.08x`).
