@@ -13,11 +13,12 @@
 // messages of 64 KiB back to back in 64 KiB reads (each frame across two reads). Best
 // of the rounds run within S seconds (default 1) per cell, in messages per CPU second; the
 // echoes are checked (bytes written) once per cell. Not a timed test.
-import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 
 import { ServerConnection } from '../lib/node.js';
 import { WebSocket } from '../lib/websocket.js';
+import { StandIn } from '../test/stand-in.mjs';
+import { bestRate } from './measure.mjs';
 
 const require = createRequire(import.meta.url);
 const { WebSocket: WsWebSocket } = require('ws');
@@ -30,35 +31,6 @@ const seconds = Number(arg('--seconds', '1'));
 const only = arg('--only', null);
 /** Each round runs at least this long (ms): long enough to take its share of collections. */
 const roundMs = Number(arg('--round-ms', '100'));
-
-/** A socket that writes nothing: counts the bytes and the writes it is given. */
-class StandIn extends EventEmitter {
-  bytes = 0;
-  writes = 0;
-  corked = 0;
-  destroyed = false;
-  writableLength = 0;
-  writableNeedDrain = false;
-  setTimeout() {}
-  setNoDelay() {}
-  pause() {}
-  resume() {}
-  cork() {
-    this.corked++;
-  }
-  uncork() {
-    if (this.corked > 0 && --this.corked === 0) this.writes++;
-  }
-  write(chunk) {
-    this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-    if (this.corked === 0) this.writes++;
-    return true;
-  }
-  end() {}
-  destroy() {
-    this.destroyed = true;
-  }
-}
 
 /** A masked client frame of `payload` (FIN, opcode 1 text or 2 binary). */
 function frame(payload, text) {
@@ -102,29 +74,9 @@ function theirs() {
   return socket;
 }
 
-/** CPU seconds (user + system) of this process since `start` (a process.cpuUsage()). */
-function cpuSince(start) {
-  const { user, system } = process.cpuUsage(start);
-  return (user + system) / 1e6;
-}
-
 /** Best messages per CPU second of rounds of `round(n)` (n reads, at least `roundMs` each) within `seconds`. */
 function measure(round, perRead) {
-  let n = 16;
-  for (;;) {
-    const t0 = performance.now();
-    round(n);
-    if (performance.now() - t0 > roundMs) break;
-    n *= 2;
-  }
-  let best = 0;
-  const stop = performance.now() + seconds * 1000;
-  do {
-    const c0 = process.cpuUsage();
-    round(n);
-    best = Math.max(best, (n * perRead) / Math.max(cpuSince(c0), 1e-6));
-  } while (performance.now() < stop);
-  return best;
+  return bestRate(round, { seconds, minRoundMs: roundMs, perCall: perRead });
 }
 
 const rows = [

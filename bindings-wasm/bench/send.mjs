@@ -14,6 +14,7 @@
 import { createRequire } from 'node:module';
 
 import { ServerConnection } from '../lib/node.js';
+import { bestRate } from './measure.mjs';
 
 const require = createRequire(import.meta.url);
 const { Sender } = require('ws');
@@ -40,32 +41,9 @@ class Sink {
   }
 }
 
-/** CPU seconds (user + system) of this process since `start` (a process.cpuUsage()). */
-function cpuSince(start) {
-  const { user, system } = process.cpuUsage(start);
-  return (user + system) / 1e6;
-}
-
-/**
- * Runs `round(n)` (sends n messages) for `seconds`; the best messages per CPU second (CPU
- * time rather than wall time: a shared machine disturbs it less).
- */
+/** Best messages per CPU second of rounds of `round(n)` (sends n messages) within `seconds`. */
 function measure(round) {
-  let n = 16;
-  for (;;) {
-    const t0 = performance.now();
-    round(n);
-    if (performance.now() - t0 > 20) break;
-    n *= 2;
-  }
-  let best = 0;
-  const stop = performance.now() + seconds * 1000;
-  do {
-    const c0 = process.cpuUsage();
-    round(n);
-    best = Math.max(best, n / Math.max(cpuSince(c0), 1e-6));
-  } while (performance.now() < stop);
-  return best;
+  return bestRate(round, { seconds, minRoundMs: 20 });
 }
 
 function plain(payload) {

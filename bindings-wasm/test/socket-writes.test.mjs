@@ -1,46 +1,17 @@
 // The Node glue's writes on a stand-in socket: how many writes an echo of a read makes, and
 // that every split of the reads gives the same echoes.
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 
 import { ServerConnection, serve } from '../lib/node.js';
 import { WebSocket } from '../lib/websocket.js';
 import { listen, masked, next, pattern, within } from './helpers.mjs';
-
-/** A socket that keeps what it is given, and counts the writes that reach the kernel. */
-class StandIn extends EventEmitter {
-  written = [];
-  writes = 0;
-  corked = 0;
-  destroyed = false;
-  writableLength = 0;
-  writableNeedDrain = false;
-  setTimeout() {}
-  setNoDelay() {}
-  pause() {}
-  resume() {}
-  cork() {
-    this.corked++;
-  }
-  uncork() {
-    if (this.corked > 0 && --this.corked === 0) this.writes++;
-  }
-  write(chunk) {
-    this.written.push(Buffer.from(chunk));
-    if (this.corked === 0) this.writes++;
-    return true;
-  }
-  end() {}
-  destroy() {
-    this.destroyed = true;
-  }
-}
+import { StandIn } from './stand-in.mjs';
 
 /** An echo server's WebSocket on a stand-in socket (text handed over as Buffers, or strings). */
 function echoing(textAsBuffer = true) {
-  const socket = new StandIn();
+  const socket = new StandIn({ keep: true });
   const conn = new ServerConnection({ open: true });
   const ws = new WebSocket(conn, socket, { textAsBuffer });
   ws.on('message', function echo(data, isBinary) {
