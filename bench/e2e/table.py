@@ -146,6 +146,12 @@ def ratio(ours: object, peer: object, index: int, inverse: bool = False) -> Opti
     return a / b if b else None
 
 
+def table_head(first, *extra):
+    """A markdown table's heading and rule: `first`, the columns' titles, then `extra`."""
+    titles = [first] + [title for _, title in COLUMNS] + list(extra)
+    return ["| " + " | ".join(titles) + " |", "|---" * len(titles) + "|"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("tsv")
@@ -169,8 +175,7 @@ def main() -> None:
         "the run time of the server process tree's threads over the measured time); memory: "
         "server RSS per idle connection.",
         "",
-        "| server | " + " | ".join(title for _, title in COLUMNS) + " | KiB per idle connection |",
-        "|---" * (len(COLUMNS) + 2) + "|",
+        *table_head("server", "KiB per idle connection"),
     ]
     for s in servers:
         row = [rate_cell(cells.get((s, c))) for c, _ in COLUMNS] + [idle_cell(cells.get((s, "idle")))]
@@ -179,8 +184,7 @@ def main() -> None:
         "",
         "Latency p50 / p99, µs (pipelined: from queueing a message in the window to its echo).",
         "",
-        "| server | " + " | ".join(title for _, title in COLUMNS) + " |",
-        "|---" * (len(COLUMNS) + 1) + "|",
+        *table_head("server"),
     ]
     for s in servers:
         out.append(f"| {NAMES.get(s, s)} | " + " | ".join(latency_cell(cells.get((s, c))) for c, _ in COLUMNS) + " |")
@@ -192,8 +196,7 @@ def main() -> None:
             "above 1 is sansocket ahead on both); memory per idle connection, sansocket ÷ peer "
             "(below 1 is sansocket ahead).",
             "",
-            "| same run | " + " | ".join(title for _, title in COLUMNS) + " | idle memory |",
-            "|---" * (len(COLUMNS) + 2) + "|",
+            *table_head("same run", "idle memory"),
         ]
         for a, b in pairs:
             row = []
@@ -219,8 +222,7 @@ def main() -> None:
                 "least round, which one lucky round decides); against a floor, 1.00× is the "
                 "host's own cost.",
                 "",
-                "| median of rounds | " + " | ".join(title for _, title in COLUMNS) + " |",
-                "|---" * (len(COLUMNS) + 1) + "|",
+                *table_head("median of rounds"),
             ]
             for a, b, row in medians:
                 cells_text = ["–" if q is None else f"{q:.2f}×" for q in row]
