@@ -252,7 +252,9 @@ pub trait ConnectionExt: sealed::Sealed {
     /// `receive_data` meanwhile are kept and decoded after the frame, as if they came
     /// after it, and [`take_read_buffer`](Self::take_read_buffer) returns an empty buffer.
     /// [`next_event`](Connection::next_event) returns `Ok(None)` (or the abnormal closure,
-    /// after [`receive_eof`](Connection::receive_eof)).
+    /// after [`receive_eof`](Connection::receive_eof)). Once the connection has failed or
+    /// the peer's close frame came, this returns `None`: the frame stays unfinished, and
+    /// `receive_data` drops what arrives.
     ///
     /// ```
     /// use sansocket::advanced::ConnectionExt;
@@ -358,6 +360,12 @@ impl ConnectionExt for Connection {
     }
 
     fn receive_frame_piece<'a>(&mut self, data: &'a [u8]) -> Option<FramePiece<'a>> {
+        if !self.life.can_receive() {
+            // The connection failed or the peer closed (at the end of the transport, say):
+            // `receive_data` drops what arrives now, and a frame with the host stays
+            // unfinished, as a frame in the engine's buffer does.
+            return None;
+        }
         match self.receiver.host_piece(data) {
             Some((piece, meanwhile)) => {
                 if !meanwhile.is_empty() {
