@@ -133,3 +133,31 @@ fn inflate_errors_come_in_stream_order() {
         );
     }
 }
+
+/// fuzz: connection_server. The end of the transport inside a binary frame taken piece by
+/// piece (`receive_frame_piece`), then the rest of that frame: the engine's own path
+/// reports the abnormal closure and drops the rest, but the pieces went on and the host
+/// finished the message.
+#[test]
+fn no_frame_pieces_after_the_connection_failed() {
+    use sansocket::advanced::ConnectionExt;
+
+    let key = [0x37, 0xfa, 0x21, 0x3d];
+    let mut wire = vec![0x82, 0x80 | 126, 0x0b, 0xb8]; // binary, masked, 3000 bytes
+    wire.extend_from_slice(&key);
+    wire.extend((0..3000u32).map(|i| (i as u8) ^ key[i as usize % 4]));
+    let mut conn = Connection::open_server(Config::default(), None);
+    assert!(conn.receive_frame_piece(&wire[..1000]).is_some());
+    conn.receive_eof();
+    let mut events = Vec::new();
+    drain(&mut conn, &mut events);
+    assert_eq!(events, ["error abnormal-closure"]);
+    assert!(conn.receive_frame_piece(&wire[1000..]).is_none());
+    conn.receive_data(&wire[1000..]);
+    drain(&mut conn, &mut events);
+    assert_eq!(
+        events,
+        ["error abnormal-closure"],
+        "nothing after the failure"
+    );
+}
