@@ -78,12 +78,29 @@ pub(crate) fn extend_copy(dst: &mut BytesMut, src: &[u8]) {
     if src.len() >= COPY_MIN {
         dst.reserve(src.len());
         let to = dst.spare_capacity_mut().as_ptr() as usize;
-        let ahead = to.wrapping_sub(src.as_ptr() as usize) % 4096;
-        if ahead < ALIAS_WINDOW && simd::extend_xor(dst, src, 0) {
+        if alias_ahead(to, src.as_ptr() as usize, src.len()).is_some()
+            && simd::extend_xor(dst, src, 0)
+        {
             return;
         }
     }
     dst.extend_from_slice(src);
+}
+
+/// How far `dst` is ahead of `src` modulo 4 KiB, where a copy of `len` bytes from `src` to
+/// `dst` (addresses) is one `memcpy` is slow at and [`extend_copy`] takes the AVX2 loop for:
+/// from [`COPY_MIN`] bytes on, less than [`ALIAS_WINDOW`] bytes ahead. `None` otherwise.
+#[inline]
+fn alias_ahead(dst: usize, src: usize, len: usize) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if len >= COPY_MIN {
+        let ahead = dst.wrapping_sub(src) % 4096;
+        if ahead < ALIAS_WINDOW {
+            return Some(ahead);
+        }
+    }
+    let _ = (dst, src, len);
+    None
 }
 
 /// How many bytes to leave out before writing a copy of `len` bytes from `src` at `dst`
@@ -92,15 +109,7 @@ pub(crate) fn extend_copy(dst: &mut BytesMut, src: &[u8]) {
 /// slower then than `memcpy` elsewhere): for a buffer that can start where it likes.
 #[inline]
 pub(crate) fn alias_skip(dst: usize, src: usize, len: usize) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    if len >= COPY_MIN {
-        let ahead = dst.wrapping_sub(src) % 4096;
-        if ahead < ALIAS_WINDOW {
-            return ALIAS_WINDOW - ahead;
-        }
-    }
-    let _ = (dst, src, len);
-    0
+    alias_ahead(dst, src, len).map_or(0, |ahead| ALIAS_WINDOW - ahead)
 }
 
 /// `dst = src` masked with `key` from key position `phase` (slices of the same length), with
