@@ -10,7 +10,7 @@
 
 use bytes::{Buf, Bytes, BytesMut};
 
-use super::{Frame, KEEP_IDLE, Message, Receiver, message_event};
+use super::{Frame, KEEP_IDLE, Message, RECYCLE_MIN, Receiver, message_event};
 use crate::config::Delivery;
 use crate::error::ProtocolError;
 use crate::event::{Event, MessageKind};
@@ -139,10 +139,18 @@ impl Receiver {
         let mut message = self.message.take()?;
         let len = message.data.len();
         self.joined_hint = len;
-        if message.data.capacity() > 2 * len + KEEP_IDLE {
-            message.data = BytesMut::from(&message.data[..]);
-        }
-        Some((message.kind, message.data.freeze()))
+        let data = if message.data.capacity() > 2 * len + KEEP_IDLE {
+            BytesMut::from(&message.data[..])
+        } else if len >= RECYCLE_MIN {
+            let data = message.data.split();
+            let recycle = self.recycle.get_or_insert_default();
+            recycle.swap(0, 1);
+            recycle[0] = message.data;
+            data
+        } else {
+            message.data
+        };
+        Some((message.kind, data.freeze()))
     }
 
     /// Fragments at the start of a read, joined straight from it (whole-message delivery,
@@ -220,19 +228,24 @@ impl Receiver {
             } else {
                 self.join_room()
             };
-            let message = self.message.get_or_insert_with(|| Message {
-                kind: match header.opcode {
-                    OpCode::Text => MessageKind::Text,
-                    _ => MessageKind::Binary,
-                },
-                data: BytesMut::new(),
-                len: 0,
-                fragments: 0,
-                utf8: Utf8Validator::default(),
-                compressed: false,
-                inflated: 0,
-                plain: Vec::new(),
-            });
+            if self.message.is_none() {
+                self.message = Some(Message {
+                    kind: match header.opcode {
+                        OpCode::Text => MessageKind::Text,
+                        _ => MessageKind::Binary,
+                    },
+                    data: self.reclaim(room),
+                    len: 0,
+                    fragments: 0,
+                    utf8: Utf8Validator::default(),
+                    compressed: false,
+                    inflated: 0,
+                    plain: Vec::new(),
+                });
+            }
+            let Some(message) = self.message.as_mut() else {
+                return data;
+            };
             let src = Source {
                 bytes: &data[header_len..header_len + arrived],
                 unmasked: 0,
@@ -265,6 +278,18 @@ impl Receiver {
             }
         }
         data
+    }
+
+    /// An empty buffer for a message to be joined into, with room for `room` bytes if it is
+    /// one of the [`recycle`](Receiver::recycle) allocations the host is done with; else
+    /// empty (`append` reserves the room).
+    fn reclaim(&mut self, room: usize) -> BytesMut {
+        for spare in self.recycle.iter_mut().flat_map(|r| r.iter_mut()) {
+            if spare.try_reclaim(room) {
+                return std::mem::take(spare);
+            }
+        }
+        BytesMut::new()
     }
 
     /// Whether `h` (`arrived` bytes of its payload in the read) is the next frame of a

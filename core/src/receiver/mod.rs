@@ -43,10 +43,19 @@ fn room_for(arrived: usize) -> usize {
     arrived.saturating_mul(GROWTH).max(64 << 10)
 }
 
-/// A message in one frame from this size on, finished by a read that goes on past it, is
-/// split off at once (`split_finished`); the head of a smaller one costs less to move than
-/// the allocation the rest of the read would take.
-const SPLIT_MIN: u64 = 4 << 10;
+/// A message in one frame of a size in this range, finished by a read that goes on past it,
+/// is split off at once (`split_finished`), and the rest of the read goes to an allocation
+/// of its own. The head of a smaller one costs less to move than that allocation. A bigger
+/// one stays where it is: the next frame's head is moved to the front of its allocation once
+/// the host has dropped it, so that one allocation takes frame after frame instead of two
+/// taking turns, whose two big regions do not stay in cache, at the cost of moving that
+/// head (1 MiB client frames in 64 KiB reads: one allocation instead of two, 6 % more bytes
+/// copied).
+const SPLIT: std::ops::RangeInclusive<u64> = (4 << 10)..=(256 << 10);
+
+/// A joined message from this size on is split off its buffer, whose allocation the next
+/// message takes back once the host has dropped this one (`recycle`).
+const RECYCLE_MIN: usize = 4 << 10;
 
 /// Largest receive buffer kept while no message is in progress.
 const KEEP_IDLE: usize = 4 << 10;
@@ -119,6 +128,13 @@ pub(crate) struct Receiver {
     /// The buffer a frame was last split off from (`split_finished`), empty: the next one
     /// takes its allocation back once the host has dropped the frame, instead of a new one.
     spare: BytesMut,
+    /// The allocations the last two joined messages (from [`RECYCLE_MIN`] bytes) were split
+    /// from, empty, the newer first: a message joined takes back one whose message the host
+    /// has dropped, instead of a new one. Two, because a read that finishes one message and
+    /// starts the next needs a buffer for the next before the host has the first (64 KiB
+    /// client frames in 64 KiB reads: 0.3 MiB allocated for 12 messages instead of 0.75).
+    /// Boxed, made by the first such message: an idle connection's size stays small.
+    recycle: Option<Box<[BytesMut; 2]>>,
     /// A fragmented message joined as it was read (see `join.rs`), before everything
     /// buffered: delivered first.
     joined: Option<(MessageKind, Bytes)>,
@@ -154,6 +170,7 @@ impl Receiver {
             scan: Scan::new(false, usize::MAX),
             joined_hint: 0,
             spare: BytesMut::new(),
+            recycle: None,
             joined: None,
             lent: None,
             between: read_buffer::ROOM_MIN,

@@ -6,7 +6,7 @@
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::scan::{Scan, Simple, scanned_header, unmask_whole};
-use super::{Frame, KEEP_IDLE, Received, Receiver, SPLIT_MIN, finish, message_event, room_for};
+use super::{Frame, KEEP_IDLE, Received, Receiver, SPLIT, finish, message_event, room_for};
 use crate::config::Delivery;
 use crate::error::ProtocolError;
 use crate::event::{Event, MessageKind};
@@ -209,7 +209,7 @@ impl Receiver {
                 // A message in one frame is split off once finished (`split_finished`): the
                 // bytes after it need no room here.
                 let single = frame.header.fin
-                    && frame.header.len >= SPLIT_MIN
+                    && SPLIT.contains(&frame.header.len)
                     && self.message.as_ref().is_some_and(|m| m.data.is_empty());
                 let after = if single { 0 } else { self.read_size };
                 let need = room + after;
@@ -306,5 +306,6 @@ impl Receiver {
             self.grown = false;
         }
         self.spare = BytesMut::new();
+        self.recycle = None;
     }
 }

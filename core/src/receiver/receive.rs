@@ -4,7 +4,7 @@
 //! finished mid-read split off at once.
 
 use super::scan::{SCAN_WINDOW, Scan};
-use super::{KEEP_IDLE, Receiver, SPLIT_MIN};
+use super::{KEEP_IDLE, Receiver, SPLIT};
 use crate::config::Delivery;
 use crate::event::MessageKind;
 use crate::mask::{apply_mask, extend_copy, extend_masked};
@@ -89,7 +89,7 @@ impl Receiver {
             // Room past the read for the rest of a frame it ends in (the size of the last
             // frame, at most the read's): the frame's head then stays where it is copied
             // (see `split_finished`).
-            let slack = if self.last_frame as u64 >= SPLIT_MIN {
+            let slack = if self.last_frame as u64 >= *SPLIT.start() {
                 self.last_frame.min(data.len())
             } else {
                 0
@@ -141,7 +141,7 @@ impl Receiver {
             self.joined.is_none()
                 && self.delivery == Delivery::Messages
                 && f.header.fin
-                && f.header.len >= SPLIT_MIN
+                && SPLIT.contains(&f.header.len)
         }) else {
             return;
         };

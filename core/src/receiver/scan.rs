@@ -218,7 +218,16 @@ impl Receiver {
             return 0;
         }
         let end = header_len + len;
-        self.buf.reserve(end.min(data.len()));
+        // A frame still arriving that starts the buffer gets room for more of it at once
+        // (see `room_for`), which takes back the allocation of a message the host has
+        // dropped: a frame at a time goes into one allocation, as the general path reserves
+        // it, instead of this read's room being outgrown, and its head moved, on the next.
+        let room = if self.buf.is_empty() && end > data.len() {
+            end.min(super::room_for(data.len()))
+        } else {
+            end.min(data.len())
+        };
+        self.buf.reserve(room);
         self.buf.extend_from_slice(&data[..header_len]);
         if end > data.len() || (kind == MessageKind::Text && len > 4 * SCAN_WINDOW) {
             // Still arriving (or text to check a few windows at a time): `scan_open` goes on.
