@@ -270,6 +270,11 @@ export function createClasses(getRaw, { isUtf8 = null, unmask = null, mask = nul
     let limitAt = inRead ? nextInRead(head, rows, 0) : rows;
     let limit = limitAt < rows ? u32[head + 2 + limitAt * 4 + 1] : room;
     let inReadTotal = 0;
+    // A read that ends with the first piece of a message too long for the rest of the read:
+    // its whole payloads are moved to the front (unmasked first), as the copy path packs
+    // them, so that the message fits in the read instead of new memory.
+    const pack = inRead && rows >= 2 && u32[head + 2 + (rows - 2) * 4] === IN_READ_BEGIN &&
+      u32[head + 2 + (rows - 2) * 4 + 3] > room - u32[head + 2 + (rows - 1) * 4 + 1];
     // A run of byte rows [first, i) whose payloads lie within [lo, hi) is copied at once.
     let first = -1;
     let lo = 0;
@@ -303,9 +308,16 @@ export function createClasses(getRaw, { isUtf8 = null, unmask = null, mask = nul
         // The payload is the read's [start, end), masked with the key word in `extra`.
         let event;
         if (kind === IN_READ) {
-          event = { type: 'binary', data: input.subarray(start, end) };
-          unmaskInPlace(event.data, u32[p + 3]);
-          used = end;
+          let data = input.subarray(start, end);
+          unmaskInPlace(data, u32[p + 3]);
+          if (pack && used < start) {
+            input.copyWithin(used, start, end);
+            data = input.subarray(used, used + end - start);
+            used += end - start;
+          } else {
+            used = end;
+          }
+          event = { type: 'binary', data };
         } else {
           // A first piece is the read's last row: its message may take the rest of the read.
           const total = inReadTotal;
@@ -383,7 +395,9 @@ export function createClasses(getRaw, { isUtf8 = null, unmask = null, mask = nul
       scratchLength = len > SCRATCH_KEEP ? 0 : len;
     }
     refresh();
-    if (!inPlace || len <= COPY_WHOLE_MAX) {
+    // A read that continues a message is copied whole: its pieces are unmasked in WASM
+    // memory (SIMD) straight into the message, cheaper than unmasked in place and copied.
+    if (!inPlace || len <= COPY_WHOLE_MAX || assemblyOf(conn) !== null) {
       u8.set(read, scratchAt);
       return decode(raw, raw.receiveScratch(len), read, textBytes, conn);
     }

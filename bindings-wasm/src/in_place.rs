@@ -5,10 +5,13 @@
 //! copied out again. Here JavaScript copies only the bytes the engine asks for: the frame
 //! headers, and the payloads it has to see (text, which the engine checks for UTF-8, and
 //! small frames, cheaper copied than asked for). A binary payload of [`IN_READ_MIN`] bytes
-//! or more, and every piece of a binary frame that straddles reads, become rows that say
-//! where the payload lies in the read and with which key it is masked
-//! ([`events::IN_READ`], [`events::IN_READ_PIECE`]): JavaScript unmasks those bytes in
-//! place (Node: bufferutil, as ws does) and hands out a view of its read, one pass.
+//! or more that was not copied, and a piece of a binary frame that straddles reads that was
+//! not, become rows that say where the payload lies in the read and with which key it is
+//! masked ([`events::IN_READ`], [`events::IN_READ_PIECE`]): JavaScript unmasks those bytes
+//! in place (Node: bufferutil, as ws does) and hands out a view of its read, one pass.
+//! Payloads that were copied (JavaScript copies a whole read that continues a message: its
+//! pieces are cheaper unmasked here than by bufferutil) take the rows of
+//! `whole_frames::receive`.
 //!
 //! The engine decides every frame as on the other path (the same `receive_frame_piece` and
 //! `receive_whole_frames` calls, the same limits and errors): it only reads headers, and a
@@ -93,17 +96,29 @@ pub(crate) fn receive(
                 }
                 let data = &read[pos..];
                 if let Some(piece) = conn.receive_frame_piece(data) {
-                    if piece.is_first() {
-                        batch.push_row_extra(events::IN_READ_BEGIN, 0, 0, len32(piece.len));
-                    }
                     let at = offset_in(read, piece.payload);
-                    let key = key_word(piece.mask, piece.offset % 4);
-                    batch.push_row_extra(
-                        events::IN_READ_PIECE,
-                        len32(at),
-                        piece.payload.len(),
-                        key,
-                    );
+                    let n = piece.payload.len();
+                    let phase = piece.offset % 4;
+                    let total = if piece.is_first() {
+                        len32(piece.len)
+                    } else {
+                        0
+                    };
+                    if at + n <= valid {
+                        // Copied already: unmasked here, as `whole_frames::receive` does.
+                        let Some(dst) = plain.get_mut(at..).and_then(|plain| {
+                            unmask_into(plain, 0, piece.payload, piece.mask, phase)
+                        }) else {
+                            return Step::Done; // never: pieces are parts of the read
+                        };
+                        batch.push_row_extra(events::PIECE, events::address(dst), n, total);
+                    } else {
+                        if total > 0 {
+                            batch.push_row_extra(events::IN_READ_BEGIN, 0, 0, total);
+                        }
+                        let key = key_word(piece.mask, phase);
+                        batch.push_row_extra(events::IN_READ_PIECE, len32(at), n, key);
+                    }
                     pos += piece.taken;
                     continue;
                 }
@@ -119,7 +134,7 @@ pub(crate) fn receive(
                         need = Some((start, start.saturating_add(PEEK)));
                         return false;
                     }
-                    if kind == MessageKind::Binary && payload.len() >= IN_READ_MIN {
+                    if kind == MessageKind::Binary && payload.len() >= IN_READ_MIN && end > valid {
                         let key = key_word(mask, 0);
                         batch.push_row_extra(events::IN_READ, len32(at), payload.len(), key);
                         start = end;
