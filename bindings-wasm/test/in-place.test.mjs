@@ -129,6 +129,31 @@ describe('receiveEvents: large binary payloads unmasked in the read', () => {
     same(cutAt(wire, [4100]), 'two reads', options);
   });
 
+  it('random mixes of frames cut at random offsets (seeded)', () => {
+    let seed = 12345;
+    const random = (n) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    for (let round = 0; round < 300; round++) {
+      const frames = [];
+      const count = 1 + random(8);
+      for (let i = 0; i < count; i++) {
+        const pick = random(10);
+        const size = [0, 1, 125, 126, 2047, 2048, 2049, 5000, 16_384, 70_000][random(10)];
+        if (pick < 5) frames.push(masked(2, pattern(size, i), true, round + i));
+        else if (pick < 7) frames.push(masked(1, Buffer.from('ü'.repeat(size >> 1)), true, i));
+        else if (pick < 8) frames.push(masked(9, pattern(random(126), i), true, i));
+        else frames.push(masked(2, pattern(size, i), false, i), masked(0, pattern(random(3000), i), true, i));
+      }
+      if (random(4) === 0) frames.push(close);
+      const wire = Buffer.concat(frames);
+      const cuts = [];
+      for (let at = random(9000); at < wire.length; at += 1 + random(40_000)) cuts.push(at);
+      same(cutAt(wire, cuts), `round ${round}`);
+    }
+  });
+
   it('the payloads handed out are views of the read, kept intact by later reads', () => {
     const payloads = [pattern(20_000, 19), pattern(3000, 20), pattern(50_000, 21), pattern(9000, 22)];
     const wire = Buffer.concat(payloads.map((p, i) => masked(2, p, true, 23 + i)));
