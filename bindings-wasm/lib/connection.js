@@ -32,7 +32,7 @@ const INLINE_MAX = 256;
 
 // Row kinds: defined once, in src/events.rs, and read from the WASM module's eventKinds()
 // when the first connection is made.
-let TEXT, BINARY, TEXT_CHUNK, BINARY_CHUNK, PING, PONG, RICH, PIECE;
+let TEXT, BINARY, TEXT_CHUNK, BINARY_CHUNK, PING, PONG, RICH, PIECE, IN_READ, IN_READ_PIECE, IN_READ_BEGIN;
 /** Bytes between two payloads (frame headers, a small frame) still copied in one piece. */
 const MAX_GAP = 256;
 /**
@@ -49,6 +49,16 @@ const MAX_RUN = 64 << 10;
 const PIECES_UPFRONT = 1 << 20;
 /** The longest scratch buffer the WASM instance keeps between reads (`KEEP` in src/whole_frames.rs). */
 const SCRATCH_KEEP = 128 << 10;
+/**
+ * With an in-place unmask (bufferutil): reads up to this long are copied into WASM memory
+ * whole; a longer one only where the engine asks (its headers first: `PEEK` in
+ * src/in_place.rs, its large binary payloads never).
+ */
+const COPY_WHOLE_MAX = 2048;
+const PEEK = 64;
+/** Below these lengths a JavaScript loop beats a call of bufferutil's (ws's figures). */
+const NATIVE_UNMASK_MIN = 32;
+const NATIVE_MASK_MIN = 48;
 
 /** Bytes from a Uint8Array (Buffer), another view or an ArrayBuffer; strings as UTF-8. */
 function toBytes(data, what, allowString) {
@@ -65,7 +75,40 @@ function toBytes(data, what, allowString) {
  * module's exports (it throws while a browser build is not initialised yet). `isUtf8`: the
  * host's native UTF-8 check (Node's `buffer.isUtf8`), used instead of a call into WASM.
  */
-export function createClasses(getRaw, { isUtf8 = null } = {}) {
+export function createClasses(getRaw, { isUtf8 = null, unmask = null, mask = null } = {}) {
+  /** The mask key of an in-read row, as the 4-byte Buffer bufferutil takes. */
+  const keyWord = new Uint32Array(1);
+  const key = unmask === null ? null : bufferFrom(keyWord.buffer);
+  /** Whether reads go through `receiveInPlace` (a native in-place unmask is at hand). */
+  const inPlace = unmask !== null && mask !== null && bufferFrom !== undefined;
+
+  /** Unmasks `view` (a Buffer) in place with the key word `k` (0: not masked). */
+  function unmaskInPlace(view, k) {
+    const n = view.length;
+    if (k === 0 || n === 0) return;
+    keyWord[0] = k;
+    if (n < NATIVE_UNMASK_MIN) {
+      for (let i = 0; i < n; i++) view[i] ^= key[i & 3];
+    } else {
+      unmask(view, key);
+    }
+  }
+
+  /** Writes `src` (a Buffer) unmasked with the key word `k` into `out` at `offset`. */
+  function unmaskInto(src, k, out, offset) {
+    const n = src.length;
+    if (k === 0) {
+      out.set(src, offset);
+      return;
+    }
+    keyWord[0] = k;
+    if (n < NATIVE_MASK_MIN) {
+      for (let i = 0; i < n; i++) out[offset + i] = src[i] ^ key[i & 3];
+    } else {
+      mask(src, key, out, offset, n);
+    }
+  }
+
   let memory = null;
   let buffer = null;
   let u8 = null;
@@ -80,7 +123,8 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
   function refresh() {
     if (u8 !== null && u8.length !== 0) return;
     if (memory === null) {
-      ({ TEXT, BINARY, TEXT_CHUNK, BINARY_CHUNK, PING, PONG, RICH, PIECE } = getRaw().eventKinds());
+      ({ TEXT, BINARY, TEXT_CHUNK, BINARY_CHUNK, PING, PONG, RICH, PIECE, IN_READ, IN_READ_PIECE, IN_READ_BEGIN } =
+        getRaw().eventKinds());
       memory = getRaw().wasmMemory();
     }
     if (memory.buffer !== buffer) {
@@ -110,6 +154,55 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
     return allocUnsafeSlow === undefined || n < UNZEROED_MIN ? new Uint8Array(n) : allocUnsafeSlow(n);
   }
 
+  /** Grows the memory of a message being put together for its next `n` bytes. */
+  function makeRoom(message, n) {
+    if (message.filled + n > message.data.length) {
+      const grown = allocBytes(Math.min(message.total, Math.max(2 * message.data.length, message.filled + n)));
+      grown.set(message.data.subarray(0, message.filled));
+      message.data = grown;
+    }
+  }
+
+  /**
+   * An IN_READ_PIECE row: `input` [start, end) is the next piece of the binary message that
+   * `conn` is putting together, masked with the key word `k` (`total` > 0: the first piece,
+   * of a message that long, to be put into `room`, free memory of the read at or before
+   * `start`, or into new memory if null). Returns the message's event once its pieces add
+   * up to it, otherwise null.
+   */
+  function takeReadPiece(conn, input, start, end, k, total, room) {
+    let message = assemblyOf(conn);
+    const src = input.subarray(start, end);
+    if (total > 0 && room !== null) {
+      unmaskInPlace(src, k);
+      if (room.byteOffset !== src.byteOffset) input.copyWithin(room.byteOffset - input.byteOffset, start, end);
+      message = { data: room, filled: end - start, total };
+    } else {
+      if (total > 0) {
+        message = { data: allocBytes(Math.min(total, PIECES_UPFRONT)), filled: 0, total };
+      } else if (message === null) {
+        throw new Error('sansocket: a message piece without its start');
+      }
+      makeRoom(message, end - start);
+      unmaskInto(src, k, message.data, message.filled);
+      message.filled += end - start;
+    }
+    if (message.filled < message.total) {
+      setAssembly(conn, message);
+      return null;
+    }
+    setAssembly(conn, null);
+    return { type: 'binary', data: message.data };
+  }
+
+  /** The index of the first in-read row from row `i` of the table at `head` on (`rows`: none). */
+  function nextInRead(head, rows, i) {
+    for (let q = head + 2 + i * 4; i < rows; i++, q += 4) {
+      if (u32[q] === IN_READ || u32[q] === IN_READ_PIECE) return i;
+    }
+    return rows;
+  }
+
   /**
    * A PIECE row: WASM memory [start, end) is the next piece of the binary message that
    * `conn` is putting together (`total` > 0: the first piece, of a message that long, to be
@@ -124,11 +217,7 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
       throw new Error('sansocket: a message piece without its start');
     }
     const n = end - start;
-    if (message.filled + n > message.data.length) {
-      const grown = allocBytes(Math.min(message.total, Math.max(2 * message.data.length, message.filled + n)));
-      grown.set(message.data.subarray(0, message.filled));
-      message.data = grown;
-    }
+    makeRoom(message, n);
     message.data.set(u8.subarray(start, end), message.filled);
     message.filled += n;
     if (message.filled < message.total) {
@@ -148,7 +237,7 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
     const copy = copyOut(lo, hi);
     for (let j = first, q = head + 2 + first * 4; j < end; j++, q += 4) {
       const kind = u32[q];
-      if (kind === RICH || kind === PIECE || (!textBytes && (kind === TEXT || kind === TEXT_CHUNK))) continue;
+      if (kind > PONG || (!textBytes && (kind === TEXT || kind === TEXT_CHUNK))) continue;
       const data = new Uint8Array(copy, u32[q + 1] - lo, u32[q + 2]);
       if (kind === BINARY) events[j] = { type: 'binary', data };
       else if (kind === TEXT) events[j] = { type: 'text', data };
@@ -165,7 +254,7 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
    * the other, from its start, as long as they fit, and the others are copied out in runs.
    * `conn`: the connection, for the pieces of a message whose frame straddles reads.
    */
-  function decode(raw, table, input, textBytes, conn) {
+  function decode(raw, table, input, textBytes, conn, inRead = false) {
     if (table === 0) return [];
     refresh();
     const head = table >>> 2;
@@ -176,6 +265,16 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
     let r = 0;
     const room = input === null ? 0 : input.length;
     let used = 0;
+    // In-read rows (`receiveInPlace`): payloads still in the read, at their offsets. What
+    // is written into the read must end before the next of them (`limit`, at row `limitAt`).
+    let limitAt = inRead ? nextInRead(head, rows, 0) : rows;
+    let limit = limitAt < rows ? u32[head + 2 + limitAt * 4 + 1] : room;
+    let inReadTotal = 0;
+    // A read that ends with the first piece of a message too long for the rest of the read:
+    // its whole payloads are moved to the front (unmasked first), as the copy path packs
+    // them, so that the message fits in the read instead of new memory.
+    const pack = inRead && rows >= 2 && u32[head + 2 + (rows - 2) * 4] === IN_READ_BEGIN &&
+      u32[head + 2 + (rows - 2) * 4 + 3] > room - u32[head + 2 + (rows - 1) * 4 + 1];
     // A run of byte rows [first, i) whose payloads lie within [lo, hi) is copied at once.
     let first = -1;
     let lo = 0;
@@ -198,15 +297,44 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
         // first piece is the read's last row: nothing else goes into it after).
         const total = u32[p + 3];
         let into = null;
-        if (total > 0 && total <= room - used) {
+        if (total > 0 && total <= limit - used) {
           into = input.subarray(used, used + total);
           used += total;
         }
         const event = takePiece(conn, start, end, total, into);
         if (event === null) holes++;
         else events[i] = event;
+      } else if (kind === IN_READ || kind === IN_READ_PIECE) {
+        // The payload is the read's [start, end), masked with the key word in `extra`.
+        let event;
+        if (kind === IN_READ) {
+          let data = input.subarray(start, end);
+          unmaskInPlace(data, u32[p + 3]);
+          if (pack && used < start) {
+            input.copyWithin(used, start, end);
+            data = input.subarray(used, used + end - start);
+            used += end - start;
+          } else {
+            used = end;
+          }
+          event = { type: 'binary', data };
+        } else {
+          // A first piece is the read's last row: its message may take the rest of the read.
+          const total = inReadTotal;
+          inReadTotal = 0;
+          const into = total > 0 && total <= room - used ? input.subarray(used, used + total) : null;
+          if (into !== null) used += total;
+          event = takeReadPiece(conn, input, start, end, u32[p + 3], total, into);
+        }
+        if (event === null) holes++;
+        else events[i] = event;
+        limitAt = nextInRead(head, rows, i + 1);
+        limit = limitAt < rows ? u32[head + 2 + limitAt * 4 + 1] : room;
+      } else if (kind === IN_READ_BEGIN) {
+        inReadTotal = u32[p + 3];
+        holes++;
       } else if (kind >= TEXT && kind <= PONG) {
-        if (end > start && end - start <= room - used) {
+        if (end > start && end - start <= limit - used) {
           if (first >= 0) first = copyRun(events, head, first, i, lo, hi, textBytes);
           input.set(u8.subarray(start, end), used);
           const data = input.subarray(used, used + end - start);
@@ -267,8 +395,26 @@ export function createClasses(getRaw, { isUtf8 = null } = {}) {
       scratchLength = len > SCRATCH_KEEP ? 0 : len;
     }
     refresh();
-    u8.set(read, scratchAt);
-    return decode(raw, raw.receiveScratch(len), read, textBytes, conn);
+    // A read that continues a message is copied whole: its pieces are unmasked in WASM
+    // memory (SIMD) straight into the message, cheaper than unmasked in place and copied.
+    if (!inPlace || len <= COPY_WHOLE_MAX || assemblyOf(conn) !== null) {
+      u8.set(read, scratchAt);
+      return decode(raw, raw.receiveScratch(len), read, textBytes, conn);
+    }
+    // Large binary payloads are unmasked in the read itself (bufferutil, as ws does): only
+    // what the engine asks for is copied into WASM memory, its headers first.
+    const input = Buffer.isBuffer(read) ? read : bufferFrom(read.buffer, read.byteOffset, len);
+    u8.set(input.subarray(0, PEEK), scratchAt);
+    let answer = raw.receiveInPlace(len, 0, PEEK, true);
+    while ((answer & 1) === 1) {
+      refresh();
+      const p = answer >>> 2;
+      const from = u32[p];
+      const to = u32[p + 1];
+      u8.set(input.subarray(from, to), scratchAt + from);
+      answer = raw.receiveInPlace(len, from, to, false);
+    }
+    return decode(raw, answer, input, textBytes, conn, true);
   }
 
   /**

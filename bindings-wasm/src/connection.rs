@@ -16,6 +16,7 @@ use std::sync::atomic::Ordering;
 
 use crate::errors::{entropy_error, range_error, type_error, usage_error};
 use crate::events::{self, Batch, address};
+use crate::in_place;
 use crate::options::{self, Options};
 use crate::template::RawServerTemplate;
 use crate::whole_frames;
@@ -230,6 +231,64 @@ impl RawConnection {
             whole_frames::receive(conn, batch, len as usize, |conn, batch| {
                 drain_into(conn, batch, pending, unsettled)
             });
+        }
+        if !*unsettled {
+            drain_into(conn, batch, pending, unsettled);
+        }
+        self.batch.finish()
+    }
+
+    /// `receive_scratch` for a host that unmasks large binary payloads in its own read
+    /// (see `in_place.rs`): the scratch buffer holds the read's bytes `[from, to)` at their
+    /// offsets (`from` 0 and `first` on a read's first call, which starts a new batch).
+    /// Returns the batch's table address (0: none) once the read is decoded, or, when the
+    /// engine needs more of the read's bytes, the address of `[from, to)` with its lowest
+    /// bit set (tables are 4-aligned): copy those bytes and call again with them and
+    /// `first` false, before any other call on any connection.
+    #[wasm_bindgen(js_name = receiveInPlace)]
+    pub fn receive_in_place(&mut self, len: u32, from: u32, to: u32, first: bool) -> u32 {
+        if first {
+            self.settle();
+            self.batch.clear();
+        }
+        let Self {
+            conn,
+            batch,
+            pending,
+            unsettled,
+            whole_frames,
+            regs,
+            ..
+        } = self;
+        let step = if !*whole_frames || conn.state() == State::Connecting {
+            if to < len {
+                // The engine takes the read as bytes: it needs them all.
+                in_place::Step::Need {
+                    from: from as usize,
+                    to: len as usize,
+                }
+            } else {
+                whole_frames::feed(conn, len as usize);
+                in_place::Step::Done
+            }
+        } else {
+            in_place::receive(
+                conn,
+                batch,
+                len as usize,
+                from as usize,
+                to as usize,
+                |conn, batch| drain_into(conn, batch, pending, unsettled),
+            )
+        };
+        if let in_place::Step::Need { from, to } = step {
+            *regs = [
+                u32::try_from(from).unwrap_or(u32::MAX),
+                u32::try_from(to).unwrap_or(u32::MAX),
+                0,
+                0,
+            ];
+            return address(&self.regs) | 1;
         }
         if !*unsettled {
             drain_into(conn, batch, pending, unsettled);

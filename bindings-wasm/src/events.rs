@@ -34,6 +34,17 @@ pub(crate) const RICH: u32 = 7;
 /// next ones, with no other row between them; the message is whole once they add up to
 /// its length.
 pub(crate) const PIECE: u32 = 8;
+/// A whole binary message whose payload JavaScript unmasks in place in its own read
+/// (`in_place.rs`): `pointer` is the payload's offset in the read (not an address), `extra`
+/// the mask key as a little-endian `u32` (0: not masked).
+pub(crate) const IN_READ: u32 = 9;
+/// A piece of a binary message whose one frame straddles reads, left in the read as
+/// [`IN_READ`] leaves a payload (offset in the read, key from the piece's phase on); the
+/// first piece of a message comes right after an [`IN_READ_BEGIN`] row. Otherwise as
+/// [`PIECE`].
+pub(crate) const IN_READ_PIECE: u32 = 10;
+/// The start of a message put together from [`IN_READ_PIECE`] rows: `extra` is its length.
+pub(crate) const IN_READ_BEGIN: u32 = 11;
 
 /// The row kinds by name, for `lib/connection.js` (the one definition of them is above).
 #[wasm_bindgen::prelude::wasm_bindgen(js_name = eventKinds)]
@@ -48,6 +59,9 @@ pub fn event_kinds() -> Object {
         ("PONG", PONG),
         ("RICH", RICH),
         ("PIECE", PIECE),
+        ("IN_READ", IN_READ),
+        ("IN_READ_PIECE", IN_READ_PIECE),
+        ("IN_READ_BEGIN", IN_READ_BEGIN),
     ] {
         set(&kinds, name, kind);
     }

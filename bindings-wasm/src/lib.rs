@@ -22,6 +22,7 @@ mod connection;
 mod entropy;
 mod errors;
 mod events;
+mod in_place;
 mod options;
 mod proxy;
 mod stomp;

@@ -29,9 +29,9 @@ use crate::events::{self, Batch};
 
 thread_local! {
     /// Where JavaScript copies a read (see [`room`]).
-    static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    pub(crate) static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
     /// Where whole frames' payloads are unmasked, for JavaScript to copy out.
-    static PLAIN: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    pub(crate) static PLAIN: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
 /// The largest buffers kept between reads (a Node socket reads at most 64 KiB at a time;
@@ -43,7 +43,7 @@ const KEEP: usize = 128 << 10;
 /// address points into [`SCRATCH`] until `receive`, and the rows into [`PLAIN`] until the
 /// next read. One that grew past [`KEEP`] (a read larger than a socket's) is dropped by the
 /// next call that needs no more than that.
-fn with<R>(
+pub(crate) fn with<R>(
     cell: &'static std::thread::LocalKey<Cell<Vec<u8>>>,
     len: usize,
     f: impl FnOnce(&mut [u8]) -> R,
@@ -62,7 +62,7 @@ fn with<R>(
 
 /// `payload` unmasked with `mask` from key position `phase` (copied as it is without one)
 /// into `plain` at `at`: the bytes written, or `None` if they do not fit.
-fn unmask_into<'p>(
+pub(crate) fn unmask_into<'p>(
     plain: &'p mut [u8],
     at: usize,
     payload: &[u8],
