@@ -25,7 +25,7 @@ use sansocket::frame::MAX_HEADER_LEN;
 use sansocket::{Connection, MessageKind};
 
 use crate::events::{self, Batch};
-use crate::whole_frames::{PLAIN, SCRATCH, unmask_into, with};
+use crate::whole_frames::{PLAIN, SCRATCH, push_whole, unmask_into, with};
 
 /// Binary payloads from this long on are left in the read; shorter ones are copied with
 /// their neighbours (one copy of a run of small frames costs less than a call per frame).
@@ -151,17 +151,9 @@ pub(crate) fn receive(
                     else {
                         return false;
                     };
-                    let row = match kind {
-                        MessageKind::Text => {
-                            // Not UTF-8: the engine reports the error as it would have.
-                            if std::str::from_utf8(dst).is_err() {
-                                return false;
-                            }
-                            events::TEXT
-                        }
-                        MessageKind::Binary => events::BINARY,
-                    };
-                    batch.push_row(row, events::address(dst), payload.len());
+                    if !push_whole(batch, kind, dst) {
+                        return false;
+                    }
                     start = end;
                     true
                 });

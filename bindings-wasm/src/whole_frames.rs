@@ -79,6 +79,22 @@ pub(crate) fn unmask_into<'p>(
     Some(dst)
 }
 
+/// Adds the row of a whole frame's payload, unmasked at `dst`; `false`, adding nothing,
+/// for text that is not UTF-8 (the engine then reports the error as it would have).
+pub(crate) fn push_whole(batch: &mut Batch, kind: MessageKind, dst: &[u8]) -> bool {
+    let row = match kind {
+        MessageKind::Text => {
+            if std::str::from_utf8(dst).is_err() {
+                return false;
+            }
+            events::TEXT
+        }
+        MessageKind::Binary => events::BINARY,
+    };
+    batch.push_row(row, events::address(dst), dst.len());
+    true
+}
+
 /// The address of room for a read of `len` bytes in the scratch buffer. Valid until the
 /// next call into WASM: JavaScript copies the read there, then calls [`receive`].
 pub(crate) fn room(len: usize) -> u32 {
@@ -138,17 +154,9 @@ pub(crate) fn receive(
                     let Some(dst) = unmask_into(plain, used, payload, mask, 0) else {
                         return false;
                     };
-                    let row = match kind {
-                        MessageKind::Text => {
-                            // Not UTF-8: the engine reports the error as it would have.
-                            if std::str::from_utf8(dst).is_err() {
-                                return false;
-                            }
-                            events::TEXT
-                        }
-                        MessageKind::Binary => events::BINARY,
-                    };
-                    batch.push_row(row, events::address(dst), payload.len());
+                    if !push_whole(batch, kind, dst) {
+                        return false;
+                    }
                     used += payload.len();
                     true
                 });
