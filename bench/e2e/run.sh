@@ -21,7 +21,8 @@
 # uvicorn-sansocket uvicorn-websockets-sansio uvicorn-websockets uvicorn-wsproto
 # node-sansocket node-ws, and the host's floor: floor-python floor-node (servers/floor_echo.*:
 # the handshake answered, then every byte echoed unchanged, no WebSocket work) and
-# floor-uvicorn (servers/uvicorn_floor.py: uvicorn's ASGI dance around the same bytes echo).
+# floor-uvicorn (servers/uvicorn_floor.py: uvicorn's ASGI dance around the same bytes echo,
+# one application message per read), floor-uvicorn-frames (the same, one per frame).
 # --quick: one round, 0.7 s per column, 2,000 idle connections.
 # Env: E2E_MALLOC=0 runs the Python servers with glibc's malloc thresholds as they are (see
 # below);
@@ -117,13 +118,15 @@ declare -A cmd=(
   [node-ws]="node $here/servers/ws_echo.mjs {addr}"
   [floor-python]="$py $here/servers/floor_echo.py {addr}"
   [floor-uvicorn]="$py $here/servers/uvicorn_echo.py {addr} uvicorn_floor:FloorProtocol"
+  [floor-uvicorn-frames]="$py $here/servers/uvicorn_echo.py {addr} uvicorn_floor:FrameFloorProtocol"
   [floor-node]="node $here/servers/floor_echo.mjs {addr}"
 )
 # The floors echo bytes without any WebSocket work: the client checks its own frames.
-declare -A client_flags=([floor-python]=--floor [floor-uvicorn]=--floor [floor-node]=--floor)
+declare -A client_flags=([floor-python]=--floor [floor-uvicorn]=--floor
+  [floor-uvicorn-frames]=--floor [floor-node]=--floor)
 order=(sansocket-asyncio picows picows-websockets websockets aiohttp uvicorn-sansocket
   uvicorn-websockets-sansio uvicorn-websockets uvicorn-wsproto node-sansocket node-ws
-  floor-python floor-uvicorn floor-node)
+  floor-python floor-uvicorn floor-uvicorn-frames floor-node)
 [ ${#servers[@]} -gt 0 ] || servers=("${order[@]}")
 for name in "${servers[@]}"; do
   [ -n "${cmd[$name]:-}" ] || { echo "e2e: unknown server $name (one of: ${order[*]})" >&2; exit 2; }

@@ -37,6 +37,7 @@ RATIOS = [
 FLOORS = [
     ("sansocket-asyncio", "floor-python"),
     ("uvicorn-sansocket", "floor-uvicorn"),
+    ("uvicorn-sansocket", "floor-uvicorn-frames"),
     ("node-sansocket", "floor-node"),
 ]
 NAMES = {
@@ -53,6 +54,7 @@ NAMES = {
     "node-ws": "Node: ws + bufferutil",
     "floor-python": "floor: Python bytes echo, no WebSocket",
     "floor-uvicorn": "floor: uvicorn's ASGI dance, no WebSocket",
+    "floor-uvicorn-frames": "floor: uvicorn's ASGI dance per frame, no WebSocket",
     "floor-node": "floor: Node bytes echo, no WebSocket",
 }
 

@@ -9,6 +9,10 @@ hands every read to the application as a ``websocket.receive`` message (its byte
 are: the frames are not decoded) and writes what the application sends back unchanged. The
 dance is a backend's cheapest: a deque, one future per wait, one ``transport.write`` per send.
 What a real backend costs per message above this is its own.
+
+``FrameFloorProtocol`` (``floor-uvicorn-frames``) hands the application one message per
+frame instead of one per read, as a backend does: it reads each frame's length from its
+header and passes the frame's bytes on as they came (neither unmasked nor checked).
 """
 
 from __future__ import annotations
@@ -75,3 +79,35 @@ class FloorProtocol(asyncio.Protocol):
             self.transport.write(RESPONSE)
         elif kind == "websocket.close":
             self.transport.close()
+
+
+class FrameFloorProtocol(FloorProtocol):
+    """The floor with one ``websocket.receive`` per frame: the frame's bytes as they came."""
+
+    def __init__(self, config: Any, server_state: Any, app_state: Dict[str, Any], _loop: Any = None) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.pending = bytearray()
+
+    def data_received(self, data: bytes) -> None:
+        if not self.upgraded:
+            super().data_received(data)
+            return
+        buf = self.pending
+        buf += data
+        pos, end = 0, len(buf)
+        while end - pos >= 2:
+            size = buf[pos + 1] & 0x7F
+            head = 2
+            if size == 126:
+                head = 4
+                size = int.from_bytes(buf[pos + 2 : pos + 4], "big")
+            elif size == 127:
+                head = 10
+                size = int.from_bytes(buf[pos + 2 : pos + 10], "big")
+            if buf[pos + 1] & 0x80:
+                head += 4
+            if end - pos < head or end - pos - head < size:
+                break
+            self.put({"type": "websocket.receive", "bytes": bytes(buf[pos : pos + head + size])})
+            pos += head + size
+        del buf[:pos]
