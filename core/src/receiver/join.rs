@@ -228,24 +228,26 @@ impl Receiver {
             } else {
                 self.join_room()
             };
-            if self.message.is_none() {
-                self.message = Some(Message {
-                    kind: match header.opcode {
-                        OpCode::Text => MessageKind::Text,
-                        _ => MessageKind::Binary,
-                    },
-                    data: self.reclaim(room),
-                    len: 0,
-                    fragments: 0,
-                    utf8: Utf8Validator::default(),
-                    compressed: false,
-                    inflated: 0,
-                    plain: Vec::new(),
-                });
-            }
-            let Some(message) = self.message.as_mut() else {
-                return data;
+            // A new message's buffer (`append` reserves its room) takes back an allocation
+            // the host is done with if it can.
+            let fresh = if self.message.is_none() {
+                self.reclaim(room)
+            } else {
+                BytesMut::new()
             };
+            let message = self.message.get_or_insert_with(|| Message {
+                kind: match header.opcode {
+                    OpCode::Text => MessageKind::Text,
+                    _ => MessageKind::Binary,
+                },
+                data: fresh,
+                len: 0,
+                fragments: 0,
+                utf8: Utf8Validator::default(),
+                compressed: false,
+                inflated: 0,
+                plain: Vec::new(),
+            });
             let src = Source {
                 bytes: &data[header_len..header_len + arrived],
                 unmasked: 0,
