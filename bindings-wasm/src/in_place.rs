@@ -25,7 +25,7 @@ use sansocket::frame::MAX_HEADER_LEN;
 use sansocket::{Connection, MessageKind};
 
 use crate::events::{self, Batch};
-use crate::whole_frames::{PLAIN, SCRATCH, push_whole, unmask_into, with};
+use crate::whole_frames::{PLAIN, SCRATCH, push_whole, to_engine, unmask_into, with};
 
 /// Binary payloads from this long on are left in the read; shorter ones are copied with
 /// their neighbours (one copy of a run of small frames costs less than a call per frame).
@@ -174,22 +174,9 @@ pub(crate) fn receive(
                         to: read.len(),
                     };
                 }
-                let rest = &read[pos..];
-                // As in `whole_frames::receive`: the rest of a frame the engine holds the
-                // start of, then whole frames again; or everything else.
-                match conn.frame_rest().filter(|&n| n > 0 && n <= rest.len()) {
-                    Some(n) => {
-                        conn.receive_data(&rest[..n]);
-                        pos += n;
-                        if !drain(conn, batch) {
-                            conn.receive_data(&read[pos..]);
-                            return Step::Done;
-                        }
-                    }
-                    None => {
-                        conn.receive_data(rest);
-                        return Step::Done;
-                    }
+                match to_engine(conn, batch, &read[pos..], &mut drain) {
+                    Some(taken) => pos += taken,
+                    None => return Step::Done,
                 }
             }
         })

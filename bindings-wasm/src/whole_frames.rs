@@ -109,6 +109,32 @@ pub(crate) fn feed(conn: &mut Connection, len: usize) {
     });
 }
 
+/// Gives the engine `rest`, the part of a read where no whole frame starts: the rest of a
+/// frame it holds the start of (exactly its bytes, `frame_rest`), after which whole frames
+/// are taken again (`Some` of the bytes it took), unless `drain` met an error; otherwise,
+/// or then, all of it (`None`: the read is done).
+pub(crate) fn to_engine(
+    conn: &mut Connection,
+    batch: &mut Batch,
+    rest: &[u8],
+    drain: &mut impl FnMut(&mut Connection, &mut Batch) -> bool,
+) -> Option<usize> {
+    match conn.frame_rest().filter(|&n| n > 0 && n <= rest.len()) {
+        Some(n) => {
+            conn.receive_data(&rest[..n]);
+            if drain(conn, batch) {
+                return Some(n);
+            }
+            conn.receive_data(&rest[n..]);
+            None
+        }
+        None => {
+            conn.receive_data(rest);
+            None
+        }
+    }
+}
+
 /// Decodes the read of `len` bytes that JavaScript wrote into the scratch buffer: whole
 /// frames become rows of `batch` pointing into [`PLAIN`]; so do the pieces of a binary frame
 /// that straddles reads ([`events::PIECE`] rows, unmasked there too: JavaScript puts them
@@ -167,21 +193,9 @@ pub(crate) fn receive(
                 if taken > 0 {
                     continue; // the rest may start a frame that straddles reads
                 }
-                // A frame the engine holds the start of: it finishes it (exactly its bytes),
-                // and whole frames are taken again after it.
-                match conn.frame_rest().filter(|&n| n > 0 && n <= read.len()) {
-                    Some(rest) => {
-                        conn.receive_data(&read[..rest]);
-                        read = &read[rest..];
-                        if !drain(conn, batch) {
-                            conn.receive_data(read);
-                            break;
-                        }
-                    }
-                    None => {
-                        conn.receive_data(read);
-                        break;
-                    }
+                match to_engine(conn, batch, read, &mut drain) {
+                    Some(taken) => read = &read[taken..],
+                    None => break,
                 }
             }
         });
