@@ -154,6 +154,28 @@ export function createClasses(getRaw, { isUtf8 = null, unmask = null, mask = nul
     return allocUnsafeSlow === undefined || n < UNZEROED_MIN ? new Uint8Array(n) : allocUnsafeSlow(n);
   }
 
+  /**
+   * The message a piece belongs to: at its first piece (`total` > 0) a new one that long,
+   * in `room` (free memory of exactly that length) or new memory if null; otherwise the one
+   * `conn` is putting together.
+   */
+  function pieceMessage(conn, total, room) {
+    if (total > 0) return { data: room ?? allocBytes(Math.min(total, PIECES_UPFRONT)), filled: 0, total };
+    const message = assemblyOf(conn);
+    if (message === null) throw new Error('sansocket: a message piece without its start');
+    return message;
+  }
+
+  /** Keeps `message` with `conn` until its pieces add up to it; then returns its event (else null). */
+  function pieceDone(conn, message) {
+    if (message.filled < message.total) {
+      setAssembly(conn, message);
+      return null;
+    }
+    setAssembly(conn, null);
+    return { type: 'binary', data: message.data };
+  }
+
   /** Grows the memory of a message being put together for its next `n` bytes. */
   function makeRoom(message, n) {
     if (message.filled + n > message.data.length) {
@@ -171,28 +193,19 @@ export function createClasses(getRaw, { isUtf8 = null, unmask = null, mask = nul
    * up to it, otherwise null.
    */
   function takeReadPiece(conn, input, start, end, k, total, room) {
-    let message = assemblyOf(conn);
+    let message;
     const src = input.subarray(start, end);
     if (total > 0 && room !== null) {
       unmaskInPlace(src, k);
       if (room.byteOffset !== src.byteOffset) input.copyWithin(room.byteOffset - input.byteOffset, start, end);
       message = { data: room, filled: end - start, total };
     } else {
-      if (total > 0) {
-        message = { data: allocBytes(Math.min(total, PIECES_UPFRONT)), filled: 0, total };
-      } else if (message === null) {
-        throw new Error('sansocket: a message piece without its start');
-      }
+      message = pieceMessage(conn, total, null);
       makeRoom(message, end - start);
       unmaskInto(src, k, message.data, message.filled);
       message.filled += end - start;
     }
-    if (message.filled < message.total) {
-      setAssembly(conn, message);
-      return null;
-    }
-    setAssembly(conn, null);
-    return { type: 'binary', data: message.data };
+    return pieceDone(conn, message);
   }
 
   /** The index of the first in-read row from row `i` of the table at `head` on (`rows`: none). */
@@ -210,22 +223,12 @@ export function createClasses(getRaw, { isUtf8 = null, unmask = null, mask = nul
    * Returns the message's event once its pieces add up to it, otherwise null.
    */
   function takePiece(conn, start, end, total, room) {
-    let message = assemblyOf(conn);
-    if (total > 0) {
-      message = { data: room ?? allocBytes(Math.min(total, PIECES_UPFRONT)), filled: 0, total };
-    } else if (message === null) {
-      throw new Error('sansocket: a message piece without its start');
-    }
+    const message = pieceMessage(conn, total, room);
     const n = end - start;
     makeRoom(message, n);
     message.data.set(u8.subarray(start, end), message.filled);
     message.filled += n;
-    if (message.filled < message.total) {
-      setAssembly(conn, message);
-      return null;
-    }
-    setAssembly(conn, null);
-    return { type: 'binary', data: message.data };
+    return pieceDone(conn, message);
   }
 
   /**
